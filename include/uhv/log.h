@@ -1,0 +1,41 @@
+/* Console logging with levels.
+ *
+ * Every line is printed as "uhv <module>: <text>", with "ERROR: " or
+ * "warning: " after the colon for those levels. A file sets its module name
+ * by defining LOG_MODULE before including this header.
+ *
+ * The hypervisor implements log_printf in lib/log.c (serial console);
+ * host unit tests provide their own (test/unit/log_capture.c) to capture
+ * and check messages. */
+#ifndef UHV_LOG_H
+#define UHV_LOG_H
+
+#include <stdarg.h>
+#include <uhv/types.h>
+
+#ifndef LOG_MODULE
+#define LOG_MODULE "uhv"
+#endif
+
+enum log_level {
+	LOG_ERROR = 0,
+	LOG_WARN = 1,
+	LOG_INFO = 2,
+	LOG_DEBUG = 3,
+};
+
+void log_printf(enum log_level level, const char *module, const char *fmt, ...) __printf(3, 4);
+void log_vprintf(enum log_level level, const char *module, const char *fmt, va_list ap);
+/* Raw output with no prefix and no level filter (tables, hex dumps). */
+void log_raw(const char *fmt, ...) __printf(1, 2);
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* Parse "error|warn|info|debug"; returns 0 or -EINVAL. */
+int log_level_parse(const char *s, size_t len, enum log_level *out);
+
+#define pr_err(...)   log_printf(LOG_ERROR, LOG_MODULE, __VA_ARGS__)
+#define pr_warn(...)  log_printf(LOG_WARN, LOG_MODULE, __VA_ARGS__)
+#define pr_info(...)  log_printf(LOG_INFO, LOG_MODULE, __VA_ARGS__)
+#define pr_debug(...) log_printf(LOG_DEBUG, LOG_MODULE, __VA_ARGS__)
+
+#endif
