@@ -15,7 +15,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-mgeneral-regs-only -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -fcf-protection=none -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
-	-Iinclude -MMD -MP
+	-Iinclude $(EFI_CFLAGS) -MMD -MP
 KLDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
 NASMFLAGS := -f elf64 -g -Iinclude/
 
@@ -29,14 +29,17 @@ all: $(BUILD)/uhv.elf guests
 
 $(BUILD)/k/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
 
 $(BUILD)/k/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) -MD $@.d -MP $< -o $@
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) -MD $@.d -MP $< -o $@
 
 $(BUILD)/uhv.elf: $(KOBJ) linker.ld
-	$(LD) $(KLDFLAGS) -o $@ $(KOBJ)
+	@echo "  LD      $@"
+	@$(LD) $(KLDFLAGS) -o $@ $(KOBJ)
 	@grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not a valid multiboot2 image"; rm -f $@; exit 1; }
 
 # --- test guests (guest/<name>/*.c|asm -> build/guest/<name>.elf) -----------------
@@ -53,7 +56,7 @@ $(BUILD)/uhv.iso: $(BUILD)/uhv.elf scripts/mkiso.sh
 # Each test/unit/test_X.c names the sources it tests on a line
 #   // UNIT-SOURCES: path/a.c path/b.c
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Iinclude -Itest/unit -DUHV_HOST_TEST -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
+	-Iinclude $(EFI_CFLAGS) -Itest/unit -DUHV_HOST_TEST -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
 UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 UNIT_COMMON := test/unit/log_capture.c lib/format.c lib/errno.c
@@ -62,7 +65,8 @@ unit_sources = $(shell sed -n 's#^// UNIT-SOURCES:##p' $(1))
 .SECONDEXPANSION:
 $(BUILD)/unit/%: test/unit/%.c $$(call unit_sources,test/unit/$$*.c) $(UNIT_COMMON)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(call unit_sources,$<) $(UNIT_COMMON) -lcmocka
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(call unit_sources,$<) $(UNIT_COMMON) -lcmocka
 
 unit-build: $(UNIT_BINS)
 unit: unit-build

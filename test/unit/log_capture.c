@@ -42,7 +42,8 @@ void log_vprintf(enum log_level level, const char *module, const char *fmt, va_l
 {
 	char line[1024];
 	const char *tag = level == LOG_ERROR ? "ERROR: " : level == LOG_WARN ? "warning: " : "";
-	int n = ksnprintf(line, sizeof(line), "uhv %s: %s", module, tag);
+	int n = strcmp(module, "uhv") ? ksnprintf(line, sizeof(line), "uhv %s: %s", module, tag)
+				       : ksnprintf(line, sizeof(line), "uhv: %s", tag);
 	kvsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	append(line);
 }

@@ -1,0 +1,152 @@
+/* CPU exceptions: every one is fatal to the hypervisor and is reported in
+ * full (vector, error code, RIP, CR2, registers, stack trace) before the run
+ * ends. Device interrupts (vector >= 32) go to registered handlers. */
+#define LOG_MODULE "uhv"
+#include <uhv/trap.h>
+#include <uhv/log.h>
+#include <uhv/cpu.h>
+#include <uhv/platform.h>
+#include <uhv/string.h>
+
+struct idt_entry {
+	u16 offset_lo;
+	u16 selector;
+	u8 ist;
+	u8 type_attr;
+	u16 offset_mid;
+	u32 offset_hi;
+	u32 reserved;
+} __packed;
+
+struct desc_ptr {
+	u16 limit;
+	u64 base;
+} __packed;
+
+extern const u64 isr_table[256];
+extern u8 __image_start[], __text_end[];
+extern u8 boot_stack_bottom[], boot_stack_top[];
+
+static struct idt_entry idt[256] __aligned(16);
+/* Device interrupt handlers, set up at boot before interrupts are enabled. */
+static void (*irq_handlers[256])(struct trap_frame *);
+/* Nested exceptions while reporting one: stop instead of recursing. */
+static int in_trap;
+
+static const char *const exc_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved (15)", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD error", "#VE virtualization exception",
+	"#CP control protection", "reserved (22)", "reserved (23)", "reserved (24)",
+	"reserved (25)", "reserved (26)", "reserved (27)", "#HV hypervisor injection",
+	"#VC VMM communication", "#SX security", "reserved (31)",
+};
+
+const char *exception_name(unsigned vector)
+{
+	return vector < 32 ? exc_names[vector] : "interrupt";
+}
+
+u64 idt_base(void) { return (u64)(uintptr_t)idt; }
+
+static void set_gate(unsigned v, u64 handler, u8 ist)
+{
+	idt[v] = (struct idt_entry){
+		.offset_lo = handler & 0xffff,
+		.selector = GDT_KERNEL_CS,
+		.ist = ist,
+		.type_attr = 0x8e,	/* present, DPL 0, 64-bit interrupt gate */
+		.offset_mid = (handler >> 16) & 0xffff,
+		.offset_hi = handler >> 32,
+	};
+}
+
+void idt_init(void)
+{
+	for (unsigned v = 0; v < 256; v++)
+		set_gate(v, isr_table[v], v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0);
+	struct desc_ptr idtr = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
+	asm volatile("lidt %0" : : "m"(idtr));
+}
+
+void idt_set_handler(unsigned vector, void (*handler)(struct trap_frame *))
+{
+	if (vector >= 32 && vector < 256)
+		irq_handlers[vector] = handler;
+}
+
+static bool in_image_text(u64 a)
+{
+	return a >= (u64)(uintptr_t)__image_start && a < (u64)(uintptr_t)__text_end;
+}
+
+void stack_trace(u64 rbp, u64 rip)
+{
+	log_raw("  stack trace (addr2line -e build/uhv.elf ADDR):\n    %#llx\n", (unsigned long long)rip);
+	/* Frame pointers are kept (-fno-omit-frame-pointer); follow them while
+	 * they stay on the boot stack so a corrupt chain cannot fault us again. */
+	for (int depth = 0; depth < 16 && rbp; depth++) {
+		if (rbp < (u64)(uintptr_t)boot_stack_bottom || rbp + 16 > (u64)(uintptr_t)boot_stack_top ||
+		    (rbp & 7))
+			break;
+		u64 ret = ((u64 *)(uintptr_t)rbp)[1];
+		if (!in_image_text(ret))
+			break;
+		log_raw("    %#llx\n", (unsigned long long)ret);
+		rbp = ((u64 *)(uintptr_t)rbp)[0];
+	}
+}
+
+static void pf_decode(u64 err)
+{
+	log_raw("  page fault: %s %s access in %s mode%s%s\n",
+		err & 1 ? "protection violation on" : "not-present page on",
+		err & 16 ? "instruction fetch" : err & 2 ? "write" : "read",
+		err & 4 ? "user" : "supervisor", err & 8 ? ", reserved bit set" : "",
+		err & 32 ? ", protection key" : "");
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector >= 32) {
+		if (irq_handlers[f->vector]) {
+			irq_handlers[f->vector](f);
+			return;
+		}
+		pr_warn("unexpected interrupt vector %llu ignored\n", (unsigned long long)f->vector);
+		return;
+	}
+	if (in_trap++) {
+		log_raw("\nuhv: PANIC: exception %llu while reporting an exception\n",
+			(unsigned long long)f->vector);
+		platform_exit(false, "nested exception");
+	}
+	u64 cr2 = read_cr2();
+	log_raw("\nuhv: PANIC: CPU exception %llu (%s) in the hypervisor\n",
+		(unsigned long long)f->vector, exception_name(f->vector));
+	log_raw("  error code %#llx  RIP %#llx  CS %#llx  RFLAGS %#llx\n",
+		(unsigned long long)f->error_code, (unsigned long long)f->rip,
+		(unsigned long long)f->cs, (unsigned long long)f->rflags);
+	log_raw("  RSP %#llx  SS %#llx  CR0 %#llx  CR2 %#llx  CR3 %#llx  CR4 %#llx\n",
+		(unsigned long long)f->rsp, (unsigned long long)f->ss,
+		(unsigned long long)read_cr0(), (unsigned long long)cr2,
+		(unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+	if (f->vector == 14)
+		pf_decode(f->error_code);
+	log_raw("  RAX %016llx RBX %016llx RCX %016llx RDX %016llx\n",
+		(unsigned long long)f->rax, (unsigned long long)f->rbx,
+		(unsigned long long)f->rcx, (unsigned long long)f->rdx);
+	log_raw("  RSI %016llx RDI %016llx RBP %016llx R8  %016llx\n",
+		(unsigned long long)f->rsi, (unsigned long long)f->rdi,
+		(unsigned long long)f->rbp, (unsigned long long)f->r8);
+	log_raw("  R9  %016llx R10 %016llx R11 %016llx R12 %016llx\n",
+		(unsigned long long)f->r9, (unsigned long long)f->r10,
+		(unsigned long long)f->r11, (unsigned long long)f->r12);
+	log_raw("  R13 %016llx R14 %016llx R15 %016llx\n",
+		(unsigned long long)f->r13, (unsigned long long)f->r14, (unsigned long long)f->r15);
+	stack_trace(f->rbp, f->rip);
+	platform_exit(false, "CPU exception in the hypervisor");
+}

@@ -1,0 +1,29 @@
+/* The hypervisor's view of physical memory (mm/kmem.c).
+ *
+ * Virtual layout (x86-64, 4-level paging):
+ *   0xffff800000000000  direct map of physical memory (DMAP_BASE + pa)
+ *   0xffffffff80200000  the uhv image (text RX, rodata R, data/bss RW+NX)
+ * All of RAM that the firmware reports is in the direct map (WB);
+ * MMIO is added UC on demand by mmio_map(). */
+#ifndef UHV_KMEM_H
+#define UHV_KMEM_H
+
+#include <uhv/types.h>
+
+#define DMAP_BASE	0xffff800000000000ULL
+#define KERNEL_VBASE	0xffffffff80000000ULL	/* image virtual = KERNEL_VBASE + 2 MiB + (pa - load base) */
+
+static inline void *phys_to_virt(paddr_t pa) { return (void *)(uintptr_t)(DMAP_BASE + pa); }
+paddr_t virt_to_phys(const void *va);	/* direct map or image address */
+
+/* Frame allocation from the hypervisor's own pool (never given to the guest).
+ * Returned memory is zeroed. 0 when out of memory. */
+paddr_t kmem_alloc_page(void);
+paddr_t kmem_alloc_2m(void);
+paddr_t kmem_alloc_pages(size_t npages, size_t align);
+void kmem_free(paddr_t pa, size_t size);
+/* Is [pa, pa+len) part of the hypervisor's own memory (image, pool, boot data
+ * it keeps)? Used to keep it out of the guest's EPT and IOMMU domains. */
+bool kmem_is_hypervisor(paddr_t pa, u64 len);
+
+#endif

@@ -1,0 +1,18 @@
+/* The few string/memory functions the hypervisor has (lib/string.c).
+ * Host unit tests get them from libc instead. */
+#ifndef UHV_STRING_H
+#define UHV_STRING_H
+
+#include <uhv/types.h>
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+
+#endif

@@ -1,0 +1,37 @@
+/* GDT, TSS, IDT and CPU exceptions (arch/gdt.c, arch/trap.c, arch/isr.asm). */
+#ifndef UHV_TRAP_H
+#define UHV_TRAP_H
+
+#include <uhv/types.h>
+
+#define GDT_KERNEL_CS	0x08
+#define GDT_KERNEL_DS	0x10
+#define GDT_TSS		0x18	/* 16-byte system descriptor: 0x18 and 0x20 */
+
+#define IST_DF	1	/* double fault gets its own stack */
+#define IST_NMI	2
+#define IST_MC	3
+
+/* Saved by arch/isr.asm; order matches the pushes there. */
+struct trap_frame {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error_code;
+	u64 rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
+};
+
+void gdt_init(void);
+void idt_init(void);
+/* Install a handler for an IDT vector >= 32 (device interrupts). */
+void idt_set_handler(unsigned vector, void (*handler)(struct trap_frame *));
+const char *exception_name(unsigned vector);
+
+/* The current TSS and GDT, for the VMCS host-state area. */
+u64 gdt_base(void);
+u64 tss_base(void);
+u64 idt_base(void);
+
+/* Print a stack trace starting at frame pointer rbp. */
+void stack_trace(u64 rbp, u64 rip);
+
+#endif

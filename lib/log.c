@@ -1,0 +1,58 @@
+/* Console logging: format into a line buffer, prefix it, write it to the
+ * serial console. */
+#include <uhv/log.h>
+#include <uhv/format.h>
+#include <uhv/uart.h>
+#include <uhv/string.h>
+#include <uhv/errno.h>
+
+/* Current level; set once from loglevel= and by the monitor. */
+static enum log_level log_level = LOG_INFO;
+
+void log_set_level(enum log_level level) { log_level = level; }
+enum log_level log_get_level(void) { return log_level; }
+
+int log_level_parse(const char *s, size_t len, enum log_level *out)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
+		if (strlen(names[i]) == len && !strncmp(s, names[i], len)) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void log_vprintf(enum log_level level, const char *module, const char *fmt, va_list ap)
+{
+	if (level > log_level)
+		return;
+	char line[512];
+	const char *tag = level == LOG_ERROR ? "ERROR: " : level == LOG_WARN ? "warning: " : "";
+	bool plain = module[0] == 'u' && module[1] == 'h' && module[2] == 'v' && !module[3];
+	int n = plain ? ksnprintf(line, sizeof(line), "uhv: %s", tag)
+		      : ksnprintf(line, sizeof(line), "uhv %s: %s", module, tag);
+	if (n > (int)sizeof(line) - 1)
+		n = sizeof(line) - 1;
+	int m = kvsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	size_t len = n + (m < (int)(sizeof(line) - n) ? m : (int)(sizeof(line) - n) - 1);
+	uart_write(line, len);
+}
+
+void log_printf(enum log_level level, const char *module, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vprintf(level, module, fmt, ap);
+	va_end(ap);
+}
+
+void log_raw(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int m = kvsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	uart_write(line, m < (int)sizeof(line) ? (size_t)m : sizeof(line) - 1);
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Boot an ISO in one emulator configuration with the serial console in a log.
+#   scripts/emu.sh PLATFORM ISO LOG [TIMEOUT] [-- extra emulator arguments]
+# PLATFORM: qemu (q35, SeaBIOS), qemu-ovmf (q35, UEFI), qemu-iommu (q35 +
+#   intel-iommu), qemu-iommu-cm (caching-mode=on), bochs (corei7_skylake_x),
+#   bochs-tigerlake. Extra arguments go to QEMU; for Bochs they are extra
+#   bochsrc lines. Exit status is the emulator's (see include/uhv/platform.h):
+#   QEMU 33 = PASS, 35 = FAIL; Bochs 0 = PASS, 1 = FAIL; 124 = timeout.
+set -uo pipefail
+plat=$1 iso=$2 log=$3 tmo=${4:-120}
+shift 3; [ $# -gt 0 ] && [ "$1" != "--" ] && shift
+[ "${1:-}" = "--" ] && shift
+iso=$(readlink -f "$iso")
+mkdir -p "$(dirname "$log")"
+log=$(readlink -f "$log")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+qemu_common=(-M q35 -m "${UHV_MEM:-256}" -cdrom "$iso" -display none -serial "file:$log" -no-reboot
+	-device isa-debug-exit,iobase=0xf4,iosize=4 -netdev user,id=n0
+	-monitor none)
+case $plat in
+qemu)		args=("${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
+qemu-ovmf)	args=(-bios /usr/share/ovmf/OVMF.fd "${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
+qemu-iommu)	args=("${qemu_common[@]}" -device intel-iommu -device e1000,netdev=n0,romfile=) ;;
+qemu-iommu-cm)	args=("${qemu_common[@]}" -device intel-iommu,caching-mode=on -device e1000,netdev=n0,romfile=) ;;
+qemu-noiommu)	args=("${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
+bochs|bochs-tigerlake)
+	model=corei7_skylake_x
+	[ "$plat" = bochs-tigerlake ] && model=tigerlake
+	mkdir -p "$work/vnet"
+	cat > "$work/bochsrc" <<RC
+megs: ${UHV_MEM:-256}
+cpu: model=$model, ips=200000000, reset_on_triple_fault=0
+romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+display_library: rfb, options="timeout=0"
+ata0-master: type=cdrom, path=$iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=$log
+log: $work/bochs.log
+panic: action=fatal
+port_e9_hack: enabled=1
+magic_break: enabled=1
+clock: sync=none, time0=946681200
+pci: enabled=1, chipset=i440fx, slot1=e1000
+e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=vnet, ethdev=$work/vnet
+speaker: enabled=0
+sound: waveoutdrv=dummy, waveout=/dev/null, waveindrv=dummy, midioutdrv=dummy
+RC
+	for line in "$@"; do echo "$line" >> "$work/bochsrc"; done
+	printf 'c\nr\nquit\n' > "$work/dbgcmds"
+	( cd "$work" && timeout "$tmo" bochs-bin -q -f bochsrc -rc dbgcmds </dev/null >"$work/stdout" 2>&1 )
+	rc=$?
+	# keep Bochs' own log next to the serial log for debugging
+	cp "$work/bochs.log" "${log%.log}.bochs.log" 2>/dev/null
+	cp "$work/stdout" "${log%.log}.bochs-stdout.log" 2>/dev/null
+	exit $rc ;;
+*) echo "emu.sh: unknown platform '$plat'" >&2; exit 2 ;;
+esac
+timeout "$tmo" qemu-system-x86_64 "${args[@]}" "$@" >"$work/stdout" 2>&1
+rc=$?
+cat "$work/stdout" > "${log%.log}.qemu.log"
+exit $rc

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Build a bootable hybrid (BIOS + UEFI) ISO with GRUB:
+#   scripts/mkiso.sh OUT.iso "UHV CMDLINE" [MODULE_FILE "MODULE ARGS"]...
+# The first module is the guest kernel (its string is the guest command line),
+# the next ones its modules (initrd), as with Xen.
+set -euo pipefail
+out=$1; shift
+cmdline=${1:-}; shift || true
+top=$(cd "$(dirname "$0")/.." && pwd)
+elf=${UHV_ELF:-$top/build/uhv.elf}
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/boot/grub"
+cp "$elf" "$stage/boot/uhv.elf"
+mods=""
+i=0
+while [ $# -ge 1 ]; do
+	f=$1; args=${2:-}; shift; shift || true
+	name=$(basename "$f")
+	cp "$f" "$stage/boot/m$i-$name"
+	mods+="	module2 /boot/m$i-$name $args"$'\n'
+	i=$((i + 1))
+done
+cat > "$stage/boot/grub/grub.cfg" <<CFG
+set timeout=0
+serial --unit=0 --speed=115200
+terminal_input serial console
+terminal_output serial console
+menuentry "uhv" {
+	multiboot2 /boot/uhv.elf $cmdline
+$mods	boot
+}
+CFG
+mkdir -p "$(dirname "$out")"
+grub-mkrescue -o "$out" "$stage" >/dev/null 2>"$stage/log" || { cat "$stage/log" >&2; exit 1; }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The test runner behind `make test`: host unit tests (cmocka), then system
+# tests (test/system/*.sh, each boots emulators and checks the serial log).
+# Logs go to build/test-logs/. Ends with the line "N passed, N failed".
+#   scripts/run-tests.sh [--unit-only|--system-only] [NAME-FILTER]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mode=all filter=
+for a in "$@"; do
+	case $a in
+	--unit-only) mode=unit ;;
+	--system-only) mode=system ;;
+	*) filter=$a ;;
+	esac
+done
+logs=build/test-logs
+mkdir -p "$logs"
+passed=0 failed=0
+failures=()
+
+if [ "$mode" != system ]; then
+	for t in build/unit/test_*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
+		out="$logs/unit-$name.log"
+		CMOCKA_MESSAGE_OUTPUT=stdout "$t" >"$out" 2>&1
+		rc=$?
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+		p=${p:-0} f=${f:-0}
+		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi	# crashed before its summary
+		passed=$((passed + p)); failed=$((failed + f))
+		if [ "$f" -ne 0 ]; then
+			failures+=("unit $name (see $out)")
+			echo "FAIL  unit $name: $p passed, $f failed"
+			grep -E '^\[  (FAILED|ERROR) |FAILURE|Assertion|ERROR:' "$out" | head -10 | sed 's/^/      /'
+		else
+			echo "ok    unit $name: $p passed"
+		fi
+	done
+fi
+
+if [ "$mode" != unit ]; then
+	tests=()
+	for t in test/system/[0-9]*.sh; do
+		name=$(basename "$t" .sh)
+		[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
+		tests+=("$t")
+	done
+	# Two at a time: the machines have two cores and the emulators are single-threaded.
+	results=$(mktemp)
+	printf '%s\n' "${tests[@]}" | xargs -P "${UHV_TEST_JOBS:-2}" -I{} bash -c '
+		t={}; name=$(basename "$t" .sh); start=$(date +%s)
+		if bash "$t" >"'"$logs"'/$name.out" 2>&1; then r=ok; else r=FAIL; fi
+		echo "$r $name $(( $(date +%s) - start ))"' >"$results"
+	while read -r r name secs; do
+		if [ "$r" = ok ]; then
+			passed=$((passed + 1)); echo "ok    system $name (${secs}s)"
+		else
+			failed=$((failed + 1)); failures+=("system $name (see $logs/$name.out)")
+			echo "FAIL  system $name (${secs}s)"
+			tail -15 "$logs/$name.out" | sed 's/^/      /'
+		fi
+	done < <(sort -k2 "$results")
+	rm -f "$results"
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failures:"; printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,66 @@
+# Helpers for system tests (sourced). Each test/system/NN-name.sh boots one or
+# more emulator configurations and checks the serial log; exit 0 = pass.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+LOGS=build/test-logs
+ISODIR=build/test-iso
+mkdir -p "$LOGS" "$ISODIR"
+fails=0
+
+# iso NAME "UHV CMDLINE" [MODULE "ARGS"]... -> prints the ISO path
+iso() {
+	local name=$1; shift
+	local out=$ISODIR/$name.iso
+	scripts/mkiso.sh "$out" "$@" >&2 || { echo "cannot build $out" >&2; exit 1; }
+	echo "$out"
+}
+
+# boot NAME PLATFORM ISO [TIMEOUT] [-- extra args] ; sets LOG and RC
+boot() {
+	local name=$1 plat=$2 isofile=$3 tmo=${4:-120}
+	shift 3; [ $# -gt 0 ] && shift
+	LOG=$LOGS/$name.log
+	rm -f "$LOG"
+	local t0=$(date +%s)
+	scripts/emu.sh "$plat" "$isofile" "$LOG" "$tmo" "$@"
+	RC=$?
+	echo "[$name] $plat exit status $RC after $(( $(date +%s) - t0 ))s, serial log $LOG"
+}
+
+# expect PATTERN [DESCRIPTION]: extended regex must occur in $LOG
+expect() {
+	if grep -Eq -- "$1" "$LOG"; then
+		echo "  ok: ${2:-$1}"
+	else
+		echo "  MISSING: ${2:-$1}   (pattern: $1)"; fails=$((fails + 1))
+	fi
+}
+
+# reject PATTERN [DESCRIPTION]: must not occur
+reject() {
+	if grep -Eq -- "$1" "$LOG"; then
+		echo "  UNEXPECTED: ${2:-$1}"; grep -E -- "$1" "$LOG" | head -3 | sed 's/^/    /'
+		fails=$((fails + 1))
+	else
+		echo "  ok: no ${2:-$1}"
+	fi
+}
+
+# expect_rc PLATFORM-KIND pass|fail : emulator exit status matches the verdict
+expect_rc() {
+	local kind=$1 want=$2 code
+	case $kind:$want in
+	qemu:pass) code=33 ;; qemu:fail) code=35 ;;
+	bochs:pass) code=0 ;; bochs:fail) code=1 ;;
+	esac
+	if [ "$RC" = "$code" ]; then echo "  ok: exit status $RC ($want)"
+	else echo "  WRONG exit status $RC, expected $code ($want)"; fails=$((fails + 1)); fi
+}
+
+finish() {
+	if [ $fails -ne 0 ]; then
+		echo "--- last lines of $LOG:"; tail -40 "$LOG" 2>/dev/null
+		exit 1
+	fi
+	exit 0
+}
