@@ -1,0 +1,23 @@
+/* The uhv hypercall ABI (VMCALL), shared by the hypervisor and guests.
+ *
+ * A guest executes VMCALL (0f 01 c1) at CPL 0 with the function number in
+ * EAX/RAX and arguments in EBX, ECX, EDX, ESI (zero-extended in 64-bit mode).
+ * The result comes back in EAX (negative errno on failure); other registers
+ * are preserved unless a function says otherwise. VMCALL at CPL > 0 gets #UD.
+ * Addresses are guest-physical. Self-standing: test guests include it. */
+#ifndef UHV_HYPERCALL_H
+#define UHV_HYPERCALL_H
+
+#define UHV_HC_VERSION		0	/* -> EAX = UHV_HC_ABI_VERSION, EBX = 'uhv\0' */
+#define UHV_HC_CONSOLE_WRITE	1	/* EBX = gpa, ECX = length (<= 4096) -> bytes written */
+#define UHV_HC_SHUTDOWN		2	/* EBX = 0 pass / nonzero fail -> ends the run (no return) */
+#define UHV_HC_EXIT_COUNT	3	/* EBX = exit reason, or ~0 for all -> EAX = exits of that reason (low 32 bits) */
+#define UHV_HC_TEST_HOOK	4	/* EBX = hook number: test-only actions, see vmx/hypercall.c */
+
+#define UHV_HC_ABI_VERSION	0x00010000	/* 1.0 */
+#define UHV_HC_SIGNATURE	0x00766875	/* "uhv\0" little endian */
+
+/* CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = "uhvuhvuhvuhv" */
+#define UHV_CPUID_LEAF		0x40000000
+
+#endif
