@@ -1,4 +1,6 @@
-/* kmain: the boot flow after the NASM entry, top to bottom. */
+/* kmain: the boot flow after the NASM entry (boot/entry.asm), top to bottom.
+ * Each step prints what it found; a step that cannot continue says why and
+ * what to do, then ends the run (platform_exit). */
 #define LOG_MODULE "uhv"
 #include <uhv/types.h>
 #include <uhv/log.h>
@@ -7,8 +9,40 @@
 #include <uhv/kmem.h>
 #include <uhv/trap.h>
 #include <uhv/timer.h>
+#include <uhv/mb2.h>
+#include <uhv/options.h>
+#include <uhv/cpu.h>
 
-#define MB2_BOOT_MAGIC 0x36d76289
+/* Boot-time facts other subsystems consult; written once here. */
+static struct mb2_info boot_info;
+static struct uhv_options options;
+
+static void apply_exit_option(const struct uhv_options *o)
+{
+	switch (o->exit) {
+	case UHV_EXIT_QEMU: platform_set(PLATFORM_QEMU); break;
+	case UHV_EXIT_BOCHS: platform_set(PLATFORM_BOCHS); break;
+	case UHV_EXIT_HALT: platform_set(PLATFORM_HW); break;
+	default: break;
+	}
+}
+
+/* panic-test=: fault on purpose so tests see the exception report. */
+static void panic_test(u8 vector)
+{
+	pr_info("panic-test: raising CPU exception %u on purpose\n", vector);
+	switch (vector) {
+	case 0: { volatile u32 z = 0; volatile u32 x = 1 / z; (void)x; break; }
+	case 6: asm volatile("ud2"); break;
+	case 13: wrmsr(0xdeadbeef, 0); break;	/* no such MSR: #GP(0) */
+	case 14: {	/* the first page is never mapped */
+		volatile u64 *p;
+		asm volatile("mov $0x10, %0" : "=r"(p));
+		(void)*p;
+		break;
+	}
+	}
+}
 
 __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 {
@@ -18,12 +52,46 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	idt_init();
 	platform_set(platform_detect());
 	pr_info("loaded at %#llx, multiboot2 info at %#llx, platform %s\n",
-		(unsigned long long)load_base, (unsigned long long)mbi_pa, platform_name(platform_get()));
-	if (magic != MB2_BOOT_MAGIC) {
-		pr_err("not started by a multiboot2 loader (EAX=%#x, expected %#x); boot uhv with GRUB's multiboot2 command\n",
-		       magic, MB2_BOOT_MAGIC);
+		(unsigned long long)load_base, (unsigned long long)mbi_pa,
+		platform_name(platform_get()));
+	if (magic != MB2_BOOTLOADER_MAGIC) {
+		pr_err("not started by a multiboot2 loader (EAX=%#x, expected %#x); "
+		       "boot uhv with GRUB's 'multiboot2' command\n", magic, MB2_BOOTLOADER_MAGIC);
 		platform_exit(false, "bad boot magic");
 	}
+
+	/* The boot page tables map the first 4 GiB at DMAP_BASE; GRUB keeps the
+	 * info block below that. */
+	u64 avail = mbi_pa < GiB(4) ? MIN(GiB(4) - mbi_pa, MiB(16)) : 0;
+	if (mb2_parse(phys_to_virt(mbi_pa), avail, &boot_info) < 0) {
+		pr_err("the multiboot2 boot information is malformed (see above); "
+		       "check the boot loader and its configuration\n");
+		platform_exit(false, "malformed multiboot2 information");
+	}
+
+	int errors = options_parse(boot_info.cmdline, &options);
+	if (options.console_port != 0x3f8 || options.console_baud != 115200) {
+		pr_info("switching the console to port %#x at %u baud\n",
+			options.console_port, options.console_baud);
+		if (uart_init(options.console_port, options.console_baud) < 0) {
+			uart_init(0x3f8, 115200);
+			pr_warn("no UART answers at port %#x; staying on ttyS0\n", options.console_port);
+		}
+	}
+	log_set_level(options.loglevel);
+	apply_exit_option(&options);
+	if (errors)
+		pr_warn("%d bad option value(s) on the command line, defaults used for them "
+			"(see above; 'uhv: options' below lists what is in effect)\n", errors);
+	mb2_print(&boot_info);
+	options_print(&options);
+	if (options.panic_test != 0xff)
+		panic_test(options.panic_test);
+
 	timer_init();
-	platform_exit(true, "boot complete");
+
+	if (options.probe)
+		platform_exit(true, "probe complete");
+	pr_err("starting a guest is not implemented yet\n");
+	platform_exit(false, "no guest");
 }

@@ -3,25 +3,12 @@
 #include <uhv/log.h>
 #include <uhv/format.h>
 #include <uhv/uart.h>
-#include <uhv/string.h>
-#include <uhv/errno.h>
 
 /* Current level; set once from loglevel= and by the monitor. */
 static enum log_level log_level = LOG_INFO;
 
 void log_set_level(enum log_level level) { log_level = level; }
 enum log_level log_get_level(void) { return log_level; }
-
-int log_level_parse(const char *s, size_t len, enum log_level *out)
-{
-	static const char *const names[] = { "error", "warn", "info", "debug" };
-	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
-		if (strlen(names[i]) == len && !strncmp(s, names[i], len)) {
-			*out = (enum log_level)i;
-			return 0;
-		}
-	return -EINVAL;
-}
 
 void log_vprintf(enum log_level level, const char *module, const char *fmt, va_list ap)
 {

@@ -30,8 +30,6 @@ void log_vprintf(enum log_level level, const char *module, const char *fmt, va_l
 void log_raw(const char *fmt, ...) __printf(1, 2);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
-/* Parse "error|warn|info|debug"; returns 0 or -EINVAL. */
-int log_level_parse(const char *s, size_t len, enum log_level *out);
 
 #define pr_err(...)   log_printf(LOG_ERROR, LOG_MODULE, __VA_ARGS__)
 #define pr_warn(...)  log_printf(LOG_WARN, LOG_MODULE, __VA_ARGS__)

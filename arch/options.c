@@ -1,0 +1,266 @@
+/* uhv's command line options: table, setters, defaults. */
+#define LOG_MODULE "options"
+#include <uhv/options.h>
+#include <uhv/cmdline.h>
+#include <uhv/errno.h>
+#include <uhv/format.h>
+#include <uhv/log.h>
+#include <uhv/string.h>
+
+#define UART_CLOCK_BAUD 115200	/* 16550 input clock / 16: divisor = this / baud */
+
+static const u16 com_ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+
+static const char *const level_names[] = {
+	[LOG_ERROR] = "error", [LOG_WARN] = "warn", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+};
+
+static const char *const mem_names[] = { [UHV_MEM_EPT] = "ept", [UHV_MEM_SHADOW] = "shadow" };
+
+static const char *const exit_names[] = {
+	[UHV_EXIT_AUTO] = "auto", [UHV_EXIT_QEMU] = "qemu", [UHV_EXIT_BOCHS] = "bochs",
+	[UHV_EXIT_HALT] = "halt",
+};
+
+/* Index of val in names[], or -EINVAL. */
+static int pick(const char *val, size_t len, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && cmdline_val_is(val, len, names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+static size_t find_char(const char *s, size_t len, char c)
+{
+	size_t i = 0;
+	while (i < len && s[i] != c)
+		i++;
+	return i;
+}
+
+static int set_console(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+	u32 baud = UART_CLOCK_BAUD;
+	u64 port = 0;
+
+	if (!val)
+		return -EINVAL;
+	size_t comma = find_char(val, len, ',');
+	if (comma < len) {
+		u64 b;
+		if (cmdline_parse_u64(val + comma + 1, len - comma - 1, &b) || b == 0 ||
+		    b > UART_CLOCK_BAUD || UART_CLOCK_BAUD % b)
+			return -EINVAL;
+		baud = (u32)b;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(com_ports); i++) {
+		char tty[] = { 't', 't', 'y', 'S', (char)('0' + i), 0 };
+		char com[] = { 'c', 'o', 'm', (char)('1' + i), 0 };
+		if (cmdline_val_is(val, comma, tty) || cmdline_val_is(val, comma, com))
+			port = com_ports[i];
+	}
+	if (!port) {
+		/* an explicit port must be hex so that "console=1" is not a port number */
+		if (comma < 3 || val[0] != '0' || (val[1] != 'x' && val[1] != 'X') ||
+		    cmdline_parse_u64(val, comma, &port) || port == 0 || port > 0xffff)
+			return -EINVAL;
+	}
+	o->console_port = (u16)port;
+	o->console_baud = baud;
+	return 0;
+}
+
+static int set_loglevel(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+	int l = pick(val, len, level_names, ARRAY_SIZE(level_names));
+
+	if (l < 0 && cmdline_val_is(val, len, "warning"))
+		l = LOG_WARN;
+	if (l < 0)
+		return l;
+	o->loglevel = (enum log_level)l;
+	return 0;
+}
+
+static int set_iommu(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	/* a bare "iommu" would be ambiguous next to the default; ask for on/off */
+	if (!val)
+		return -EINVAL;
+	return cmdline_parse_bool(val, len, &o->iommu);
+}
+
+static int set_mem(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+	int m = pick(val, len, mem_names, ARRAY_SIZE(mem_names));
+
+	if (m < 0)
+		return m;
+	o->mem = (enum uhv_mem_mode)m;
+	return 0;
+}
+
+static int set_nic(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+	u64 seg = 0, bus, dev, fn;
+
+	if (!val)
+		return -EINVAL;
+	size_t dot = find_char(val, len, '.');
+	if (dot == len || cmdline_parse_hex(val + dot + 1, len - dot - 1, 7, &fn))
+		return -EINVAL;
+	/* [SSSS:]BB:DD before the dot */
+	size_t c1 = find_char(val, dot, ':');
+	if (c1 == dot)
+		return -EINVAL;
+	size_t c2 = c1 + 1 + find_char(val + c1 + 1, dot - c1 - 1, ':');
+	if (c2 < dot) {
+		if (cmdline_parse_hex(val, c1, 0xffff, &seg) ||
+		    cmdline_parse_hex(val + c1 + 1, c2 - c1 - 1, 0xff, &bus) ||
+		    cmdline_parse_hex(val + c2 + 1, dot - c2 - 1, 0x1f, &dev))
+			return -EINVAL;
+	} else if (cmdline_parse_hex(val, c1, 0xff, &bus) ||
+		   cmdline_parse_hex(val + c1 + 1, dot - c1 - 1, 0x1f, &dev)) {
+		return -EINVAL;
+	}
+	o->nic_given = true;
+	o->nic_seg = (u16)seg;
+	o->nic_bus = (u8)bus;
+	o->nic_dev = (u8)dev;
+	o->nic_fn = (u8)fn;
+	return 0;
+}
+
+static int set_vtd_selftest(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	return cmdline_parse_bool(val, len, &o->vtd_selftest);
+}
+
+static int set_probe(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	return cmdline_parse_bool(val, len, &o->probe);
+}
+
+/* panic-test=ud|gp|pf|de: raise that exception in the hypervisor on purpose,
+ * so tests can check the crash report. */
+static int set_panic_test(void *ctx, const char *val, size_t len)
+{
+	static const struct { const char *name; u8 vector; } kinds[] = {
+		{ "de", 0 }, { "ud", 6 }, { "gp", 13 }, { "pf", 14 },
+	};
+	struct uhv_options *o = ctx;
+
+	for (size_t i = 0; val && i < ARRAY_SIZE(kinds); i++)
+		if (cmdline_val_is(val, len, kinds[i].name)) {
+			o->panic_test = kinds[i].vector;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int set_exit(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+	int e = pick(val, len, exit_names, ARRAY_SIZE(exit_names));
+
+	if (e < 0)
+		return e;
+	o->exit = (enum uhv_exit_mode)e;
+	return 0;
+}
+
+static int set_uhvmem(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+	u64 size;
+
+	if (cmdline_parse_size(val, len, &size) || !IS_ALIGNED(size, PAGE_SIZE))
+		return -EINVAL;
+	o->uhvmem = size;
+	return 0;
+}
+
+static const struct cmdline_opt option_table[] = {
+	{ "console", set_console,
+	  "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD] serial console, BAUD divides 115200 "
+	  "(default ttyS0,115200)" },
+	{ "loglevel", set_loglevel, "error|warn|info|debug (default info)" },
+	{ "iommu", set_iommu, "on|off: use VT-d to confine the guest's DMA (default on)" },
+	{ "mem", set_mem, "ept|shadow: guest memory virtualization (default ept)" },
+	{ "nic", set_nic, "[SSSS:]BB:DD.F in hex: the NIC to use (default: first one found)" },
+	{ "vtd-selftest", set_vtd_selftest, "flag: test VT-d translation and faults at boot" },
+	{ "exit", set_exit, "auto|qemu|bochs|halt: how a run ends (default auto)" },
+	{ "uhvmem", set_uhvmem, "SIZE with K, M or G suffix, e.g. 64M: memory for uhv's own "
+	  "heap (default 0 = automatic)" },
+	{ "probe", set_probe, "flag: report what uhv finds on this machine, then stop (no guest)" },
+	{ "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv (tests the crash report)" },
+};
+
+void options_defaults(struct uhv_options *o)
+{
+	*o = (struct uhv_options){
+		.console_port = com_ports[0],
+		.console_baud = UART_CLOCK_BAUD,
+		.loglevel = LOG_INFO,
+		.iommu = true,
+		.mem = UHV_MEM_EPT,
+		.exit = UHV_EXIT_AUTO,
+		.panic_test = 0xff,
+	};
+}
+
+int options_parse(const char *cmdline, struct uhv_options *o)
+{
+	options_defaults(o);
+	int ret = cmdline_parse(cmdline, option_table, ARRAY_SIZE(option_table), o);
+	if (ret < 0) {
+		pr_err("command line ignored, all options keep their defaults\n");
+		return 1;
+	}
+	return ret;
+}
+
+const char *options_loglevel_name(enum log_level l)
+{
+	return (unsigned)l < ARRAY_SIZE(level_names) ? level_names[l] : "?";
+}
+
+void options_print(const struct uhv_options *o)
+{
+	char nic[24] = "auto";
+	char mem[24] = "auto";
+
+	if (o->nic_given)
+		ksnprintf(nic, sizeof(nic), "%04x:%02x:%02x.%x", o->nic_seg, o->nic_bus,
+			  o->nic_dev, o->nic_fn);
+	if (o->uhvmem) {
+		/* in the largest unit that is exact, as it would be written */
+		unsigned shift = o->uhvmem % MiB(1) ? 10 : o->uhvmem % GiB(1) ? 20 : 30;
+		ksnprintf(mem, sizeof(mem), "%llu%c", (unsigned long long)(o->uhvmem >> shift),
+			  shift == 10 ? 'K' : shift == 20 ? 'M' : 'G');
+	}
+	pr_info("console=0x%x,%u loglevel=%s iommu=%s mem=%s nic=%s%s exit=%s "
+		"uhvmem=%s\n", o->console_port, o->console_baud, options_loglevel_name(o->loglevel),
+		o->iommu ? "on" : "off", mem_names[o->mem], nic,
+		o->vtd_selftest ? " vtd-selftest" : "", exit_names[o->exit], mem);
+	if (o->probe)
+		pr_info("probe mode: no guest will be started\n");
+}
+
+void options_help(void)
+{
+	pr_info("options on the kernel command line (key=value, separated by spaces):\n");
+	for (size_t i = 0; i < ARRAY_SIZE(option_table); i++)
+		pr_info("  %-13s %s\n", option_table[i].key, option_table[i].help);
+}

@@ -1,0 +1,537 @@
+/* Multiboot2 boot information parser. Pure: it only reads the structure it
+ * is given, so the host unit tests feed it hand-built blobs. */
+#define LOG_MODULE "mb2"
+#include <uhv/mb2.h>
+#include <uhv/errno.h>
+#include <uhv/log.h>
+#include <uhv/string.h>
+#include <uhv/format.h>
+/* GNU-EFI for EFI_MEMORY_DESCRIPTOR and the EFI_MEMORY_TYPE values. */
+#include <efi.h>
+
+#define BLAME "the boot loader or its configuration is at fault"
+
+/* Every complaint about the structure names the byte offset into it. */
+#define bad(off, fmt, ...) \
+	pr_err("multiboot2 info +0x%x: " fmt "; " BLAME "\n", (u32)(off), ##__VA_ARGS__)
+
+/* Offsets inside a tag. */
+#define TAG_TYPE	0
+#define TAG_SIZE	4
+#define TAG_PAYLOAD	8
+
+/* BIOS memory map entry: u64 base, u64 len, u32 type, u32 reserved. */
+#define MMAP_ENTRY_MIN	24
+
+#define RSDP_V1_LEN	20
+#define RSDP_V2_LEN	36
+
+/* Tags that may appear at most once; a second one is ignored with a warning. */
+#define UNIQUE_TAGS							\
+	(BIT(MB2_TAG_CMDLINE) | BIT(MB2_TAG_LOADER_NAME) |		\
+	 BIT(MB2_TAG_BASIC_MEMINFO) | BIT(MB2_TAG_MMAP) |		\
+	 BIT(MB2_TAG_EFI32) | BIT(MB2_TAG_EFI64) |			\
+	 BIT(MB2_TAG_ACPI_OLD) | BIT(MB2_TAG_ACPI_NEW) |		\
+	 BIT(MB2_TAG_EFI_MMAP) | BIT(MB2_TAG_EFI_BS) |			\
+	 BIT(MB2_TAG_EFI32_IH) | BIT(MB2_TAG_EFI64_IH) |		\
+	 BIT(MB2_TAG_LOAD_BASE_ADDR))
+
+static const char *const tag_names[MB2_TAG_NR_KNOWN] = {
+	[MB2_TAG_END] = "end",
+	[MB2_TAG_CMDLINE] = "command line",
+	[MB2_TAG_LOADER_NAME] = "boot loader name",
+	[MB2_TAG_MODULE] = "module",
+	[MB2_TAG_BASIC_MEMINFO] = "basic meminfo",
+	[MB2_TAG_BOOTDEV] = "BIOS boot device",
+	[MB2_TAG_MMAP] = "memory map",
+	[MB2_TAG_VBE] = "VBE info",
+	[MB2_TAG_FRAMEBUFFER] = "framebuffer info",
+	[MB2_TAG_ELF_SECTIONS] = "ELF sections",
+	[MB2_TAG_APM] = "APM table",
+	[MB2_TAG_EFI32] = "EFI 32-bit system table",
+	[MB2_TAG_EFI64] = "EFI 64-bit system table",
+	[MB2_TAG_SMBIOS] = "SMBIOS tables",
+	[MB2_TAG_ACPI_OLD] = "ACPI old RSDP",
+	[MB2_TAG_ACPI_NEW] = "ACPI new RSDP",
+	[MB2_TAG_NETWORK] = "networking info",
+	[MB2_TAG_EFI_MMAP] = "EFI memory map",
+	[MB2_TAG_EFI_BS] = "EFI boot services not terminated",
+	[MB2_TAG_EFI32_IH] = "EFI 32-bit image handle",
+	[MB2_TAG_EFI64_IH] = "EFI 64-bit image handle",
+	[MB2_TAG_LOAD_BASE_ADDR] = "image load base address",
+};
+
+const char *mb2_tag_name(u32 type)
+{
+	return type < MB2_TAG_NR_KNOWN ? tag_names[type] : "unknown";
+}
+
+const char *mb2_mem_type_name(u32 type)
+{
+	switch (type) {
+	case MB2_MEM_AVAILABLE: return "available";
+	case MB2_MEM_RESERVED: return "reserved";
+	case MB2_MEM_ACPI_RECLAIM: return "ACPI reclaimable";
+	case MB2_MEM_NVS: return "ACPI NVS";
+	case MB2_MEM_BAD: return "bad";
+	default: return "unknown";
+	}
+}
+
+/* Entries inside tags need not be naturally aligned (entry_size is the
+ * loader's choice), so every field is read by copy. */
+static u32 rd32(const u8 *p)
+{
+	u32 v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static u64 rd64(const u8 *p)
+{
+	u64 v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static bool nul_terminated(const u8 *s, u32 len)
+{
+	return len > 0 && strnlen((const char *)s, len) < len;
+}
+
+/* Is the tag at least min bytes long (header included)? */
+static bool tag_min(u32 off, u32 type, u32 size, u32 min)
+{
+	if (size >= min)
+		return true;
+	bad(off, "tag %u (%s) is %u bytes, shorter than the %u bytes it must have", type,
+	    mb2_tag_name(type), size, min);
+	return false;
+}
+
+static int parse_string(u32 off, u32 type, const u8 *tag, u32 size, const char **dst)
+{
+	if (!tag_min(off, type, size, TAG_PAYLOAD + 1))
+		return -EINVAL;
+	if (!nul_terminated(tag + TAG_PAYLOAD, size - TAG_PAYLOAD)) {
+		bad(off, "the string of tag %u (%s) is not NUL-terminated inside the tag's "
+		    "%u bytes", type, mb2_tag_name(type), size);
+		return -EINVAL;
+	}
+	*dst = (const char *)tag + TAG_PAYLOAD;
+	return 0;
+}
+
+static int parse_module(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
+{
+	const u32 str = 16;	/* u32 mod_start, u32 mod_end, then the string */
+	u32 n = mi->nr_modules;
+
+	if (!tag_min(off, MB2_TAG_MODULE, size, str + 1))
+		return -EINVAL;
+	u32 start = rd32(tag + 8), end = rd32(tag + 12);
+	if (!nul_terminated(tag + str, size - str)) {
+		bad(off, "the string of module %u (0x%x-0x%x) is not NUL-terminated inside the tag",
+		    n, start, end);
+		return -EINVAL;
+	}
+	const char *s = (const char *)tag + str;
+	if (end < start) {
+		bad(off, "module %u '%s' ends (0x%x) before it starts (0x%x)", n, s, end, start);
+		return -EINVAL;
+	}
+	if (end == start) {
+		bad(off, "module %u '%s' is empty (mod_start = mod_end = 0x%x): check the module "
+		    "file named on the module2 line", n, s, start);
+		return -EINVAL;
+	}
+	if (n >= MB2_MAX_MODULES) {
+		bad(off, "too many modules: uhv takes at most %u (module2 lines in grub.cfg)",
+		    MB2_MAX_MODULES);
+		return -E2BIG;
+	}
+	mi->modules[n] = (struct mb2_module){ .start = start, .end = end, .string = s };
+	mi->nr_modules = n + 1;
+	return 0;
+}
+
+static int parse_mmap(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
+{
+	if (!tag_min(off, MB2_TAG_MMAP, size, 16))
+		return -EINVAL;
+	u32 esize = rd32(tag + 8), ever = rd32(tag + 12);
+	if (esize < MMAP_ENTRY_MIN) {
+		bad(off, "memory map entry_size %u is smaller than an entry (%u bytes)", esize,
+		    MMAP_ENTRY_MIN);
+		return -EINVAL;
+	}
+	u32 bytes = size - 16;
+	if (bytes % esize)
+		pr_warn("multiboot2 info +0x%x: memory map has %u bytes after its last whole "
+			"entry (entry_size %u); ignoring them\n", off, bytes % esize, esize);
+	if (ever != 0)
+		pr_debug("memory map entry_version %u (expected 0); read as version 0\n", ever);
+	mi->mmap = tag + 16;
+	mi->mmap_entry_size = esize;
+	mi->mmap_entry_version = ever;
+	mi->mmap_nr = bytes / esize;
+	return 0;
+}
+
+static int parse_efi_mmap(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
+{
+	if (!tag_min(off, MB2_TAG_EFI_MMAP, size, 16))
+		return -EINVAL;
+	u32 dsize = rd32(tag + 8), dver = rd32(tag + 12);
+	if (dsize < sizeof(EFI_MEMORY_DESCRIPTOR)) {
+		bad(off, "EFI memory map descriptor_size %u is smaller than an EFI memory "
+		    "descriptor (%zu bytes)", dsize, sizeof(EFI_MEMORY_DESCRIPTOR));
+		return -EINVAL;
+	}
+	u32 bytes = size - 16;
+	if (bytes % dsize)
+		pr_warn("multiboot2 info +0x%x: EFI memory map has %u bytes after its last whole "
+			"descriptor (descriptor_size %u); ignoring them\n", off, bytes % dsize,
+			dsize);
+	/* Later versions only append fields, and descriptor_size covers them. */
+	if (dver != EFI_MEMORY_DESCRIPTOR_VERSION)
+		pr_warn("multiboot2 info +0x%x: EFI memory descriptor version %u (expected %u); "
+			"reading the version-%u fields only\n", off, dver,
+			EFI_MEMORY_DESCRIPTOR_VERSION, EFI_MEMORY_DESCRIPTOR_VERSION);
+	mi->efi_mmap = tag + 16;
+	mi->efi_desc_size = dsize;
+	mi->efi_desc_version = dver;
+	mi->efi_mmap_nr = bytes / dsize;
+	return 0;
+}
+
+static int parse_tag(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info *mi)
+{
+	const u8 *pl = tag + TAG_PAYLOAD;
+	u32 plen = size - TAG_PAYLOAD;
+
+	if (type >= MB2_TAG_NR_KNOWN) {
+		pr_warn("multiboot2 info +0x%x: unknown tag type %u (%u bytes) skipped; the boot "
+			"loader is newer than uhv or broken\n", off, type, size);
+		return 0;
+	}
+	if ((UNIQUE_TAGS & BIT(type)) && mb2_has(mi, type)) {
+		pr_warn("multiboot2 info +0x%x: second tag %u (%s) ignored, the first one is used; "
+			"%s\n", off, type, mb2_tag_name(type), BLAME);
+		return 0;
+	}
+	mi->present |= 1U << type;
+
+	switch (type) {
+	case MB2_TAG_CMDLINE:
+		return parse_string(off, type, tag, size, &mi->cmdline);
+	case MB2_TAG_LOADER_NAME:
+		return parse_string(off, type, tag, size, &mi->loader_name);
+	case MB2_TAG_MODULE:
+		return parse_module(off, tag, size, mi);
+	case MB2_TAG_BASIC_MEMINFO:
+		if (!tag_min(off, type, size, 16))
+			return -EINVAL;
+		mi->mem_lower_kib = rd32(pl);
+		mi->mem_upper_kib = rd32(pl + 4);
+		return 0;
+	case MB2_TAG_MMAP:
+		return parse_mmap(off, tag, size, mi);
+	case MB2_TAG_EFI32:
+		if (!tag_min(off, type, size, 12))
+			return -EINVAL;
+		mi->efi32_systab = rd32(pl);
+		return 0;
+	case MB2_TAG_EFI64:
+		if (!tag_min(off, type, size, 16))
+			return -EINVAL;
+		mi->efi64_systab = rd64(pl);
+		return 0;
+	case MB2_TAG_ACPI_OLD:
+		if (!tag_min(off, type, size, TAG_PAYLOAD + RSDP_V1_LEN))
+			return -EINVAL;
+		mi->rsdp_v1 = pl;
+		mi->rsdp_v1_len = plen;
+		return 0;
+	case MB2_TAG_ACPI_NEW:
+		if (!tag_min(off, type, size, TAG_PAYLOAD + RSDP_V2_LEN))
+			return -EINVAL;
+		mi->rsdp_v2 = pl;
+		mi->rsdp_v2_len = plen;
+		return 0;
+	case MB2_TAG_EFI_MMAP:
+		return parse_efi_mmap(off, tag, size, mi);
+	case MB2_TAG_EFI_BS:
+		mi->efi_boot_services = true;
+		return 0;
+	case MB2_TAG_EFI32_IH:
+		if (!tag_min(off, type, size, 12))
+			return -EINVAL;
+		mi->efi32_image_handle = rd32(pl);
+		return 0;
+	case MB2_TAG_EFI64_IH:
+		if (!tag_min(off, type, size, 16))
+			return -EINVAL;
+		mi->efi64_image_handle = rd64(pl);
+		return 0;
+	case MB2_TAG_LOAD_BASE_ADDR:
+		if (!tag_min(off, type, size, 12))
+			return -EINVAL;
+		mi->load_base = rd32(pl);
+		return 0;
+	default:
+		/* bootdev, VBE, framebuffer, ELF sections, APM, SMBIOS, network */
+		pr_debug("multiboot2 info +0x%x: tag %u (%s) not used, skipped\n", off, type,
+			 mb2_tag_name(type));
+		return 0;
+	}
+}
+
+int mb2_parse(const void *mbi, size_t avail, struct mb2_info *out)
+{
+	const u8 *p = mbi;
+
+	memset(out, 0, sizeof(*out));
+	if (!mbi) {
+		pr_err("no multiboot2 information (NULL pointer); " BLAME "\n");
+		return -EINVAL;
+	}
+	if (!IS_ALIGNED((uintptr_t)mbi, 8)) {
+		pr_err("multiboot2 information at %p is not 8-byte aligned; " BLAME "\n", mbi);
+		return -EINVAL;
+	}
+	if (avail < 16) {
+		pr_err("only %zu bytes of multiboot2 information readable, at least 16 needed\n",
+		       avail);
+		return -EINVAL;
+	}
+	u32 total = rd32(p);
+	if (total < 16) {
+		bad(0, "total_size %u is smaller than the minimum of 16 (header and end tag)",
+		    total);
+		return -EINVAL;
+	}
+	if (total > avail) {
+		bad(0, "total_size %u exceeds the %zu bytes the boot loader's information may "
+		    "occupy", total, avail);
+		return -EINVAL;
+	}
+	out->total_size = total;
+
+	u64 off = 8;
+	while (total - off >= TAG_PAYLOAD) {
+		const u8 *tag = p + off;
+		u32 type = rd32(tag + TAG_TYPE), size = rd32(tag + TAG_SIZE);
+
+		if (size < TAG_PAYLOAD) {
+			bad(off, "tag %u (%s) has size %u, less than its own 8-byte header", type,
+			    mb2_tag_name(type), size);
+			return -EINVAL;
+		}
+		if (size > total - off) {
+			bad(off, "tag %u (%s) of %u bytes runs past the end of the information "
+			    "(total_size %u)", type, mb2_tag_name(type), size, total);
+			return -EINVAL;
+		}
+		if (type == MB2_TAG_END) {
+			if (off + size < total)
+				pr_debug("%llu bytes after the end tag ignored\n",
+					 (unsigned long long)(total - off - size));
+			return 0;
+		}
+		int ret = parse_tag((u32)off, type, tag, size, out);
+		if (ret)
+			return ret;
+		off = ALIGN_UP(off + size, 8);
+		if (off > total)
+			break;
+	}
+	bad(off > total ? total : off, "no end tag (type 0, size 8) before total_size %u", total);
+	return -EINVAL;
+}
+
+u32 mb2_efi_type_to_mem(u32 efi_type)
+{
+	switch (efi_type) {
+	case EfiLoaderCode:
+	case EfiLoaderData:
+	case EfiBootServicesCode:
+	case EfiBootServicesData:
+	case EfiConventionalMemory:
+		return MB2_MEM_AVAILABLE;
+	case EfiACPIReclaimMemory:
+		return MB2_MEM_ACPI_RECLAIM;
+	case EfiACPIMemoryNVS:
+		return MB2_MEM_NVS;
+	case EfiUnusableMemory:
+		return MB2_MEM_BAD;
+	default:
+		/* runtime services, MMIO, PAL code, persistent, unaccepted and
+		 * loader-private types such as GRUB's 20 */
+		return MB2_MEM_RESERVED;
+	}
+}
+
+int mb2_bios_mmap_get(const struct mb2_info *mi, u32 i, struct mb2_mem_range *r)
+{
+	if (!mi->mmap || i >= mi->mmap_nr)
+		return -ENOENT;
+	const u8 *e = mi->mmap + (size_t)i * mi->mmap_entry_size;
+	u32 type = rd32(e + 16);
+	r->base = rd64(e);
+	r->len = rd64(e + 8);
+	/* Types beyond 5 (persistent memory, vendor types) are not RAM uhv may use. */
+	r->type = type >= MB2_MEM_AVAILABLE && type <= MB2_MEM_BAD ? type : MB2_MEM_RESERVED;
+	return 0;
+}
+
+int mb2_efi_mmap_get(const struct mb2_info *mi, u32 i, struct mb2_mem_range *r, u32 *efi_type)
+{
+	EFI_MEMORY_DESCRIPTOR d;
+
+	if (!mi->efi_mmap || i >= mi->efi_mmap_nr)
+		return -ENOENT;
+	memcpy(&d, mi->efi_mmap + (size_t)i * mi->efi_desc_size, sizeof(d));
+	if (efi_type)
+		*efi_type = d.Type;
+	r->base = d.PhysicalStart;
+	r->len = d.NumberOfPages << EFI_PAGE_SHIFT;
+	r->type = mb2_efi_type_to_mem(d.Type);
+	if (d.NumberOfPages > (~0ULL >> EFI_PAGE_SHIFT) || r->base + r->len < r->base)
+		return -ERANGE;
+	return 0;
+}
+
+/* Append r, merging it into the previous range when it continues it. */
+static int push_range(struct mb2_mem_range *out, size_t cap, size_t *n,
+		      const struct mb2_mem_range *r)
+{
+	if (r->len == 0)
+		return 0;
+	if (*n > 0) {
+		struct mb2_mem_range *prev = &out[*n - 1];
+		if (prev->type == r->type && prev->base + prev->len == r->base) {
+			prev->len += r->len;
+			return 0;
+		}
+	}
+	if (*n >= cap) {
+		pr_err("the memory map has more than %zu ranges, more than uhv has room for\n",
+		       cap);
+		return -ENOSPC;
+	}
+	out[(*n)++] = *r;
+	return 0;
+}
+
+int mb2_mem_ranges(const struct mb2_info *mi, struct mb2_mem_range *out, size_t cap)
+{
+	struct mb2_mem_range r;
+	size_t n = 0;
+	int ret;
+
+	if (mi->mmap) {
+		for (u32 i = 0; i < mi->mmap_nr; i++) {
+			mb2_bios_mmap_get(mi, i, &r);
+			if (r.base + r.len < r.base) {
+				pr_warn("memory map entry %u (0x%llx + 0x%llx) wraps around; "
+					"ignored\n", i, (unsigned long long)r.base,
+					(unsigned long long)r.len);
+				continue;
+			}
+			ret = push_range(out, cap, &n, &r);
+			if (ret)
+				return ret;
+		}
+		return (int)n;
+	}
+	if (mi->efi_mmap) {
+		for (u32 i = 0; i < mi->efi_mmap_nr; i++) {
+			u32 type;
+			if (mb2_efi_mmap_get(mi, i, &r, &type)) {
+				pr_warn("EFI memory descriptor %u (type %u, base 0x%llx) is larger "
+					"than the address space; ignored\n", i, type,
+					(unsigned long long)r.base);
+				continue;
+			}
+			ret = push_range(out, cap, &n, &r);
+			if (ret)
+				return ret;
+		}
+		return (int)n;
+	}
+	pr_err("the boot loader passed no memory map (neither tag 6 nor tag 17); with GRUB "
+	       "under UEFI this happens when the kernel asks to keep boot services\n");
+	return -ENOENT;
+}
+
+/* Append to a line buffer; output that does not fit is cut. */
+static __printf(4, 5) void app(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*n >= size - 1)
+		return;
+	va_start(ap, fmt);
+	int k = kvsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n = MIN(*n + (size_t)k, size - 1);
+}
+
+void mb2_print(const struct mb2_info *mi)
+{
+	char line[200];
+	size_t n = 0;
+
+	pr_info("boot loader '%s', command line '%s'\n",
+		mi->loader_name ? mi->loader_name : "(none)", mi->cmdline ? mi->cmdline : "");
+	for (u32 i = 0; i < mi->nr_modules; i++) {
+		const struct mb2_module *m = &mi->modules[i];
+		pr_info("module %u: 0x%08x-0x%08x (%u KiB) '%s'\n", i, m->start, m->end,
+			(m->end - m->start + 1023) / 1024, m->string);
+	}
+
+	line[0] = 0;
+	if (mi->mmap)
+		app(line, sizeof(line), &n, " BIOS map (%u entries),", mi->mmap_nr);
+	if (mi->efi_mmap)
+		app(line, sizeof(line), &n, " EFI map (%u descriptors of %u bytes),",
+		    mi->efi_mmap_nr, mi->efi_desc_size);
+	if (!mi->mmap && !mi->efi_mmap)
+		app(line, sizeof(line), &n, " no memory map,");
+	if (mb2_has(mi, MB2_TAG_BASIC_MEMINFO))
+		app(line, sizeof(line), &n, " meminfo %u/%u KiB,", mi->mem_lower_kib,
+		    mi->mem_upper_kib);
+	if (mi->rsdp_v1)
+		app(line, sizeof(line), &n, " RSDP v1,");
+	if (mi->rsdp_v2)
+		app(line, sizeof(line), &n, " RSDP v2,");
+	if (!mi->rsdp_v1 && !mi->rsdp_v2)
+		app(line, sizeof(line), &n, " no RSDP,");
+	if (mb2_has(mi, MB2_TAG_LOAD_BASE_ADDR))
+		app(line, sizeof(line), &n, " loaded at 0x%x,", mi->load_base);
+	if (n > 0)
+		line[n - 1] = 0;	/* the last comma */
+	pr_info("boot info:%s\n", line);
+
+	if (mb2_has(mi, MB2_TAG_EFI64) || mb2_has(mi, MB2_TAG_EFI32) || mi->efi_boot_services) {
+		n = 0;
+		line[0] = 0;
+		if (mb2_has(mi, MB2_TAG_EFI64))
+			app(line, sizeof(line), &n, " system table 0x%llx,",
+			    (unsigned long long)mi->efi64_systab);
+		if (mb2_has(mi, MB2_TAG_EFI32))
+			app(line, sizeof(line), &n, " 32-bit system table 0x%x,", mi->efi32_systab);
+		if (mb2_has(mi, MB2_TAG_EFI64_IH))
+			app(line, sizeof(line), &n, " image handle 0x%llx,",
+			    (unsigned long long)mi->efi64_image_handle);
+		if (mb2_has(mi, MB2_TAG_EFI32_IH))
+			app(line, sizeof(line), &n, " 32-bit image handle 0x%x,",
+			    mi->efi32_image_handle);
+		app(line, sizeof(line), &n, " boot services %s,",
+		    mi->efi_boot_services ? "still running" : "terminated");
+		line[n - 1] = 0;
+		pr_info("EFI:%s\n", line);
+	}
+}

@@ -1,0 +1,49 @@
+/* uhv's own options, taken from the kernel command line (arch/options.c).
+ * To add one: a field here, a default in options_defaults(), a setter and a
+ * row in the option table, and a word in options_print(). */
+#ifndef UHV_OPTIONS_H
+#define UHV_OPTIONS_H
+
+#include <uhv/types.h>
+#include <uhv/log.h>
+
+enum uhv_mem_mode {
+	UHV_MEM_EPT,		/* mem=ept: nested paging */
+	UHV_MEM_SHADOW,		/* mem=shadow: shadow page tables */
+};
+
+enum uhv_exit_mode {
+	UHV_EXIT_AUTO,		/* pick what the platform offers */
+	UHV_EXIT_QEMU,		/* isa-debug-exit port */
+	UHV_EXIT_BOCHS,		/* Bochs magic / shutdown port */
+	UHV_EXIT_HALT,		/* cli; hlt forever */
+};
+
+struct uhv_options {
+	u16 console_port;		/* 16550 I/O port base; default 0x3f8 (ttyS0) */
+	u32 console_baud;		/* divides 115200; default 115200 */
+	enum log_level loglevel;	/* default LOG_INFO */
+	bool iommu;			/* default true */
+	enum uhv_mem_mode mem;		/* default UHV_MEM_EPT */
+	bool nic_given;			/* nic= was on the command line */
+	u16 nic_seg;			/* PCI segment:bus:device.function of the NIC */
+	u8 nic_bus, nic_dev, nic_fn;
+	bool vtd_selftest;		/* default false */
+	enum uhv_exit_mode exit;	/* default UHV_EXIT_AUTO */
+	u64 uhvmem;			/* hypervisor heap in bytes; 0 = automatic */
+	bool probe;			/* report the machine, then stop without a guest */
+	u8 panic_test;			/* deliberately raise this CPU exception (tests) */
+};
+
+void options_defaults(struct uhv_options *o);
+/* Defaults, then the command line (NULL = none; the image path in front is
+ * skipped). A bad value keeps that option's default. Returns the number of
+ * errors, each already reported; a line with an unterminated quote is ignored
+ * as a whole and counts as one error. */
+int options_parse(const char *cmdline, struct uhv_options *o);
+void options_print(const struct uhv_options *o);
+void options_help(void);
+
+const char *options_loglevel_name(enum log_level l);
+
+#endif
