@@ -85,10 +85,12 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 			"(see above; 'uhv: options' below lists what is in effect)\n", errors);
 	mb2_print(&boot_info);
 	options_print(&options);
+	timer_init();
+
+	if (kmem_init(&boot_info, mbi_pa, load_base, options.uhvmem) < 0)
+		platform_exit(false, "memory setup failed");
 	if (options.panic_test != 0xff)
 		panic_test(options.panic_test);
-
-	timer_init();
 
 	if (options.probe)
 		platform_exit(true, "probe complete");

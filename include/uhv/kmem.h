@@ -26,4 +26,15 @@ void kmem_free(paddr_t pa, size_t size);
  * it keeps)? Used to keep it out of the guest's EPT and IOMMU domains. */
 bool kmem_is_hypervisor(paddr_t pa, u64 len);
 
+struct mb2_info;
+struct memmap;
+struct ptab;
+/* Build the memory map from the boot information, reserve what is in use,
+ * carve the pool (pool_size 0 = automatic) and switch to uhv's page tables. */
+int kmem_init(const struct mb2_info *mi, u64 mbi_pa, u64 load_base, u64 pool_size);
+const struct memmap *kmem_memmap(void);
+const struct ptab *kmem_page_tables(void);
+/* Map firmware data (ACPI tables) that may lie outside RAM, read-only WB. */
+const void *kmem_map_firmware(paddr_t pa, size_t len);
+
 #endif

@@ -1,0 +1,264 @@
+/* The hypervisor's own memory: the physical memory map, the pool uhv takes
+ * for itself, and uhv's page tables (image W^X, direct map of RAM, MMIO UC
+ * on demand). Everything not in the pool or the image is for the guest. */
+#define LOG_MODULE "mm"
+#include <uhv/kmem.h>
+#include <uhv/mmio.h>
+#include <uhv/memmap.h>
+#include <uhv/frame.h>
+#include <uhv/ptab.h>
+#include <uhv/ptab_x86.h>
+#include <uhv/mb2.h>
+#include <uhv/cpu.h>
+#include <uhv/log.h>
+#include <uhv/errno.h>
+#include <uhv/string.h>
+#include <uhv/platform.h>
+
+#define MEMMAP_CAP	512
+#define POOL_MIN	MiB(8)
+#define POOL_MAX	MiB(64)
+
+extern u8 __image_start[], __text_end[], __rodata_end[], __image_end[];
+
+/* The machine's memory map and the pool allocator: one of each, set up by
+ * kmem_init before anything allocates. */
+static struct memmap_range memmap_storage[MEMMAP_CAP];
+static struct memmap memmap;
+static struct frame_range pool_storage[256];
+static struct frame_allocator pool;
+static struct ptab kernel_pt;
+static u64 image_pa;
+
+const struct memmap *kmem_memmap(void) { return &memmap; }
+
+static paddr_t pt_alloc(void *ctx)
+{
+	return kmem_alloc_page();
+}
+
+static void *pt_p2v(void *ctx, paddr_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+static const struct ptab_mem kernel_pt_mem = { .alloc_table = pt_alloc, .p2v = pt_p2v };
+
+paddr_t kmem_alloc_page(void)
+{
+	paddr_t pa = frame_alloc_4k(&pool);
+	if (pa)
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+paddr_t kmem_alloc_2m(void)
+{
+	paddr_t pa = frame_alloc_2m(&pool);
+	if (pa)
+		memset(phys_to_virt(pa), 0, LARGE_PAGE_SIZE);
+	return pa;
+}
+
+paddr_t kmem_alloc_pages(size_t npages, size_t align)
+{
+	paddr_t pa = frame_alloc_contig(&pool, npages, align);
+	if (pa)
+		memset(phys_to_virt(pa), 0, npages * PAGE_SIZE);
+	return pa;
+}
+
+void kmem_free(paddr_t pa, size_t size)
+{
+	if (frame_free(&pool, pa, size) < 0)
+		pr_warn("kmem_free(%#llx, %#zx): not an allocated block\n", (unsigned long long)pa, size);
+}
+
+paddr_t virt_to_phys(const void *va)
+{
+	u64 v = (u64)(uintptr_t)va;
+	if (v >= KERNEL_VBASE)
+		return image_pa + (v - (u64)(uintptr_t)__image_start);
+	return v - DMAP_BASE;
+}
+
+bool kmem_is_hypervisor(paddr_t pa, u64 len)
+{
+	for (size_t i = 0; i < memmap.n; i++) {
+		const struct memmap_range *r = &memmap.r[i];
+		if (r->type != MEMMAP_HV_IMAGE && r->type != MEMMAP_HV_POOL)
+			continue;
+		if (pa < r->end && pa + len > r->base)
+			return true;
+	}
+	return false;
+}
+
+static u64 image_size(void)
+{
+	return (u64)(__image_end - __image_start);
+}
+
+static int build_memmap(const struct mb2_info *mi, u64 mbi_pa)
+{
+	static struct mb2_mem_range ranges[MEMMAP_CAP];
+	static struct memmap_entry entries[MEMMAP_CAP];
+	int n = mb2_mem_ranges(mi, ranges, MEMMAP_CAP);
+	if (n == -ENOENT) {
+		pr_err("the boot loader passed no memory map (neither tag 6 nor tag 17); "
+		       "boot uhv with GRUB's multiboot2 command, without keeping EFI boot services\n");
+		return n;
+	}
+	if (n < 0) {
+		pr_err("the memory map has more than %d ranges\n", MEMMAP_CAP);
+		return n;
+	}
+	for (int i = 0; i < n; i++)
+		entries[i] = (struct memmap_entry){ ranges[i].base, ranges[i].len, ranges[i].type };
+	int ret = memmap_init(&memmap, memmap_storage, MEMMAP_CAP, entries, n);
+	if (ret < 0)
+		return ret;
+	if (memmap_total(&memmap, MEMMAP_AVAILABLE) == 0) {
+		pr_err("the memory map lists no available RAM; the boot loader or firmware is at fault\n");
+		return -ENOMEM;
+	}
+
+	/* Take out of circulation what is in use now. */
+	memmap_reserve(&memmap, 0, MiB(1), MEMMAP_LOW);
+	memmap_reserve(&memmap, image_pa, ALIGN_UP(image_size(), PAGE_SIZE), MEMMAP_HV_IMAGE);
+	memmap_reserve(&memmap, ALIGN_DOWN(mbi_pa, PAGE_SIZE),
+		       ALIGN_UP(mbi_pa + mi->total_size, PAGE_SIZE) - ALIGN_DOWN(mbi_pa, PAGE_SIZE),
+		       MEMMAP_BOOT_INFO);
+	for (u32 i = 0; i < mi->nr_modules; i++) {
+		const struct mb2_module *m = &mi->modules[i];
+		if (m->start < image_pa + image_size() && m->end > image_pa) {
+			pr_err("module %u [%#x-%#x) overlaps uhv's image [%#llx-%#llx); "
+			       "the boot loader placed it wrongly\n", i, m->start, m->end,
+			       (unsigned long long)image_pa, (unsigned long long)(image_pa + image_size()));
+			return -EINVAL;
+		}
+		memmap_reserve(&memmap, ALIGN_DOWN((u64)m->start, PAGE_SIZE),
+			       ALIGN_UP((u64)m->end, PAGE_SIZE) - ALIGN_DOWN((u64)m->start, PAGE_SIZE),
+			       MEMMAP_BOOT_MODULE);
+	}
+	return 0;
+}
+
+static int carve_pool(u64 want)
+{
+	u64 avail = memmap_total(&memmap, MEMMAP_AVAILABLE);
+	u64 size = want ? want : MIN(MAX(ALIGN_DOWN(avail / 16, MiB(2)), POOL_MIN), POOL_MAX);
+	u64 base;
+	/* Below 4 GiB: the boot page tables reach only that far, and the pool
+	 * holds the page tables that replace them. */
+	int ret = memmap_carve(&memmap, size, MiB(2), true, GiB(4), MEMMAP_HV_POOL, &base);
+	if (ret < 0) {
+		pr_err("cannot find %llu MiB of contiguous RAM below 4 GiB for uhv's pool%s\n",
+		       (unsigned long long)(size >> 20), want ? " (uhvmem= is too large)" : "");
+		return ret;
+	}
+	frame_init(&pool, pool_storage, ARRAY_SIZE(pool_storage));
+	return frame_add_range(&pool, base, size);
+}
+
+static int map_image(void)
+{
+	u64 start = (u64)(uintptr_t)__image_start;
+	struct { u8 *from, *to; u64 attrs; } parts[] = {
+		{ __image_start, __text_end, PTE_ATTR_TEXT },
+		{ __text_end, __rodata_end, PTE_ATTR_RODATA },
+		{ __rodata_end, __image_end, PTE_ATTR_DATA },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+		u64 va = (u64)(uintptr_t)parts[i].from;
+		u64 size = ALIGN_UP((u64)(uintptr_t)parts[i].to, PAGE_SIZE) - va;
+		int ret = ptab_map(&kernel_pt, va, image_pa + (va - start), size, parts[i].attrs);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* RAM, ACPI data and everything uhv carved out of RAM; not firmware-reserved
+ * ranges (those may be MMIO and are mapped UC on demand). */
+static int map_direct(void)
+{
+	for (size_t i = 0; i < memmap.n; i++) {
+		const struct memmap_range *r = &memmap.r[i];
+		if (r->type == MEMMAP_RESERVED || r->type == MEMMAP_BAD)
+			continue;
+		int ret = ptab_map(&kernel_pt, DMAP_BASE + r->base, r->base, r->end - r->base,
+				   PTE_ATTR_DATA);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static void wx_report(void *ctx, u64 va, u64 size, u64 attrs)
+{
+	pr_err("W^X violation: %#llx (+%#llx) is writable and executable\n",
+	       (unsigned long long)va, (unsigned long long)size);
+}
+
+int kmem_init(const struct mb2_info *mi, u64 mbi_pa, u64 load_base, u64 pool_size)
+{
+	image_pa = load_base;
+	int ret = build_memmap(mi, mbi_pa);
+	if (ret < 0)
+		return ret;
+	ret = carve_pool(pool_size);
+	if (ret < 0)
+		return ret;
+	memmap_print(&memmap);
+
+	bool gb_pages = cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_PDPE1GB;
+	ret = ptab_init(&kernel_pt, &ptab_x86_fmt, &kernel_pt_mem, 4, gb_pages ? 2 : 1);
+	if (!ret)
+		ret = map_image();
+	if (!ret)
+		ret = map_direct();
+	if (ret < 0) {
+		pr_err("building uhv's page tables failed (%s)\n", errno_name(ret));
+		return ret;
+	}
+	int wx = ptab_x86_check_wx(&kernel_pt, wx_report, NULL);
+	pr_info("page tables: %zu table pages, %s pages in the direct map; W^X check: %d writable+executable mappings\n",
+		ptab_table_count(&kernel_pt), gb_pages ? "1G/2M/4K" : "2M/4K", wx);
+	if (wx != 0)
+		return -EFAULT;
+	write_cr3(kernel_pt.root);
+	return 0;
+}
+
+void *mmio_map(paddr_t pa, size_t len)
+{
+	u64 base = ALIGN_DOWN(pa, PAGE_SIZE);
+	u64 end = ALIGN_UP(pa + len, PAGE_SIZE);
+	if (!len || end <= base)
+		return NULL;
+	if (ptab_map(&kernel_pt, DMAP_BASE + base, base, end - base, PTE_ATTR_MMIO) < 0)
+		return NULL;
+	for (u64 a = base; a < end; a += PAGE_SIZE)
+		invlpg(phys_to_virt(a));
+	return phys_to_virt(pa);
+}
+
+/* Firmware tables in reserved ranges: read them through a WB read-only map. */
+const void *kmem_map_firmware(paddr_t pa, size_t len)
+{
+	u64 base = ALIGN_DOWN(pa, PAGE_SIZE);
+	u64 end = ALIGN_UP(pa + len, PAGE_SIZE);
+	paddr_t have;
+	if (!len || end <= base)
+		return NULL;
+	for (u64 a = base; a < end; a += PAGE_SIZE)
+		if (ptab_lookup(&kernel_pt, DMAP_BASE + a, &have, NULL, NULL) < 0) {
+			if (ptab_map(&kernel_pt, DMAP_BASE + a, a, PAGE_SIZE, PTE_ATTR_RODATA) < 0)
+				return NULL;
+			invlpg(phys_to_virt(a));
+		}
+	return phys_to_virt(pa);
+}
+
+const struct ptab *kmem_page_tables(void) { return &kernel_pt; }
