@@ -12,10 +12,77 @@
 #include <uhv/mb2.h>
 #include <uhv/options.h>
 #include <uhv/cpu.h>
+#include <uhv/acpi.h>
+#include <uhv/pci.h>
+#include <uhv/dmar.h>
+#include <uhv/vtd.h>
+#include <uhv/memmap.h>
+#include <uhv/string.h>
+#include <uhv/errno.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
 static struct mb2_info boot_info;
 static struct uhv_options options;
+static struct acpi acpi;
+static struct acpi_madt_info madt;
+static struct acpi_mcfg_info mcfg;
+static struct pci pci;
+static struct pci_cfg_ops pci_cfg;
+static struct pci_ecam pci_ecam;
+
+/* ACPI tables live in RAM (direct map) or in firmware-reserved ranges. */
+static const void *acpi_map(void *ctx, paddr_t pa, size_t len)
+{
+	return kmem_map_firmware(pa, len);
+}
+
+static void discover_acpi(void)
+{
+	const void *rsdp = boot_info.rsdp_v2 ? boot_info.rsdp_v2 : boot_info.rsdp_v1;
+	size_t rsdp_len = boot_info.rsdp_v2 ? boot_info.rsdp_v2_len : boot_info.rsdp_v1_len;
+	if (!rsdp) {
+		/* BIOS systems keep the RSDP in the EBDA or at 0xe0000-0xfffff */
+		paddr_t pa = acpi_scan_rsdp(acpi_map, NULL, 0xe0000, 0x100000);
+		if (pa) {
+			rsdp = acpi_map(NULL, pa, 36);
+			rsdp_len = 36;
+			pr_info("acpi: boot loader gave no RSDP; found one at %#llx\n",
+				(unsigned long long)pa);
+		}
+	}
+	if (!rsdp || acpi_init(&acpi, rsdp, rsdp_len, acpi_map, NULL) < 0) {
+		pr_warn("no usable ACPI tables: no MADT (one CPU assumed), no MCFG "
+			"(PCI through ports 0xcf8/0xcfc), no DMAR (no DMA remapping)\n");
+		memset(&acpi, 0, sizeof(acpi));
+		return;
+	}
+	acpi_print_tables(&acpi);
+	if (acpi_madt_parse(acpi_find_table(&acpi, "APIC", 0), &madt) >= 0)
+		acpi_madt_print(&madt);
+	else
+		pr_warn("no MADT: assuming one CPU\n");
+	if (acpi_mcfg_parse(acpi_find_table(&acpi, "MCFG", 0), &mcfg) > 0)
+		acpi_mcfg_print(&mcfg);
+}
+
+static void discover_pci(void)
+{
+	pci_cfg_setup(&pci_cfg, &pci_ecam, mcfg.count ? &mcfg : NULL);
+	pci_scan(&pci, &pci_cfg, 0, 0, 0xff, 0);
+	pci_print(&pci);
+}
+
+static void setup_iommu(void)
+{
+	const struct acpi_sdt_header *dmar = acpi_find_table(&acpi, "DMAR", 0);
+	int ret = vtd_init(dmar, dmar ? dmar->length : 0, &options, &pci_cfg);
+	if (ret < 0 && dmar && options.iommu)
+		pr_err("VT-d setup failed (%s); devices' DMA is not confined\n", errno_name(ret));
+	if (options.vtd_selftest) {
+		ret = vtd_selftest(&pci, &pci_cfg);
+		platform_exit(ret == 0, ret == 0 ? "vtd-selftest passed" : "vtd-selftest failed");
+	}
+}
 
 static void apply_exit_option(const struct uhv_options *o)
 {
@@ -91,6 +158,10 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 		platform_exit(false, "memory setup failed");
 	if (options.panic_test != 0xff)
 		panic_test(options.panic_test);
+
+	discover_acpi();
+	discover_pci();
+	setup_iommu();
 
 	if (options.probe)
 		platform_exit(true, "probe complete");
