@@ -10,7 +10,8 @@ fails=0
 # iso NAME "UHV CMDLINE" [MODULE "ARGS"]... -> prints the ISO path
 iso() {
 	local name=$1; shift
-	local out=$ISODIR/$name.iso
+	# prefixed with the test's name: tests run in parallel and must not share files
+	local out=$ISODIR/$(basename "$0" .sh)-$name.iso
 	scripts/mkiso.sh "$out" "$@" >&2 || { echo "cannot build $out" >&2; exit 1; }
 	echo "$out"
 }

@@ -1,0 +1,635 @@
+/* Intel VMX architectural constants: capability MSRs, VMCS field encodings,
+ * control bits, exit reasons and exit-qualification layouts.
+ *
+ * VMCS field names follow SDM Vol. 3D Appendix B with a VMCS_ prefix; control
+ * bits follow the SDM control tables (Vol. 3C 25.6-25.8, "VMCS fields");
+ * exit reasons follow Appendix C. Only constants here: decoding lives in
+ * <uhv/vmx_caps.h>, names/texts in vmx/vmx_names.c. */
+#ifndef UHV_VMX_H
+#define UHV_VMX_H
+
+#include <uhv/types.h>
+
+/* ---- VMX capability MSRs (SDM Vol. 3D Appendix A, Vol. 4 Table 2-2) ---- */
+#define MSR_IA32_VMX_BASIC		0x480
+#define MSR_IA32_VMX_PINBASED_CTLS	0x481
+#define MSR_IA32_VMX_PROCBASED_CTLS	0x482
+#define MSR_IA32_VMX_EXIT_CTLS		0x483
+#define MSR_IA32_VMX_ENTRY_CTLS		0x484
+#define MSR_IA32_VMX_MISC		0x485
+#define MSR_IA32_VMX_CR0_FIXED0		0x486
+#define MSR_IA32_VMX_CR0_FIXED1		0x487
+#define MSR_IA32_VMX_CR4_FIXED0		0x488
+#define MSR_IA32_VMX_CR4_FIXED1		0x489
+#define MSR_IA32_VMX_VMCS_ENUM		0x48a
+#define MSR_IA32_VMX_PROCBASED_CTLS2	0x48b	/* only if primary bit 31 may be 1 */
+#define MSR_IA32_VMX_EPT_VPID_CAP	0x48c	/* only if EPT or VPID may be 1 */
+#define MSR_IA32_VMX_TRUE_PINBASED_CTLS	0x48d	/* only if BASIC bit 55 */
+#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
+#define MSR_IA32_VMX_TRUE_EXIT_CTLS	0x48f
+#define MSR_IA32_VMX_TRUE_ENTRY_CTLS	0x490
+#define MSR_IA32_VMX_VMFUNC		0x491	/* only if "enable VM functions" may be 1 */
+
+/* IA32_FEATURE_CONTROL (0x3a) bits that matter for VMXON */
+#define FEATURE_CONTROL_LOCKED		BIT(0)
+#define FEATURE_CONTROL_VMXON_IN_SMX	BIT(1)
+#define FEATURE_CONTROL_VMXON_OUTSIDE_SMX BIT(2)
+
+/* IA32_VMX_BASIC (A.1) */
+#define VMX_BASIC_REVISION_MASK		0x7fffffffULL	/* bits 30:0 */
+#define VMX_BASIC_VMCS_SIZE_SHIFT	32		/* bits 44:32, bytes */
+#define VMX_BASIC_VMCS_SIZE_MASK	0x1fffULL
+#define VMX_BASIC_32BIT_ADDRESSES	BIT(48) /* VMXON/VMCS addresses limited to 32 bits */
+#define VMX_BASIC_DUAL_MONITOR		BIT(49)		/* dual-monitor treatment of SMI/SMM */
+#define VMX_BASIC_MEMTYPE_SHIFT		50		/* bits 53:50, VMCS memory type */
+#define VMX_BASIC_MEMTYPE_MASK		0xfULL
+#define VMX_BASIC_INOUT			BIT(54)		/* INS/OUTS exits report instruction info */
+#define VMX_BASIC_TRUE_CTLS		BIT(55)		/* IA32_VMX_TRUE_*_CTLS exist */
+/* hardware exceptions injectable without error code */
+#define VMX_BASIC_NO_ERRCODE_CHECK	BIT(56)
+
+/* IA32_VMX_MISC (A.6) */
+#define VMX_MISC_PREEMPTION_TIMER_RATE_MASK 0x1fULL	/* timer ticks every 2^rate TSC ticks */
+#define VMX_MISC_STORE_LMA		BIT(5) /* exits store EFER.LMA into "IA-32e mode guest" */
+#define VMX_MISC_ACTIVITY_HLT		BIT(6)
+#define VMX_MISC_ACTIVITY_SHUTDOWN	BIT(7)
+#define VMX_MISC_ACTIVITY_WAIT_SIPI	BIT(8)
+#define VMX_MISC_PT_IN_VMX		BIT(14)
+#define VMX_MISC_RDMSR_SMBASE_IN_SMM	BIT(15)
+#define VMX_MISC_CR3_TARGETS_SHIFT	16		/* bits 24:16 */
+#define VMX_MISC_CR3_TARGETS_MASK	0x1ffULL
+#define VMX_MISC_MAX_MSR_LIST_SHIFT	25		/* bits 27:25: 512 * (N + 1) entries */
+#define VMX_MISC_MAX_MSR_LIST_MASK	0x7ULL
+#define VMX_MISC_SMM_MONITOR_CTL_B2	BIT(28)
+#define VMX_MISC_VMWRITE_ANY_FIELD	BIT(29) /* VMWRITE may write VM-exit information fields */
+/* inject software events with instruction length 0 */
+#define VMX_MISC_INJECT_ZERO_LEN	BIT(30)
+#define VMX_MISC_MSEG_REVISION_SHIFT	32
+
+/* IA32_VMX_EPT_VPID_CAP (A.10) */
+#define VMX_EPT_EXECUTE_ONLY		BIT(0)
+#define VMX_EPT_PAGE_WALK_4		BIT(6)
+#define VMX_EPT_PAGE_WALK_5		BIT(7)
+#define VMX_EPT_MEMTYPE_UC		BIT(8) /* EPTP paging-structure memory type UC allowed */
+#define VMX_EPT_MEMTYPE_WB		BIT(14) /* EPTP paging-structure memory type WB allowed */
+#define VMX_EPT_PDE_2M			BIT(16)
+#define VMX_EPT_PDPTE_1G		BIT(17)
+#define VMX_EPT_INVEPT			BIT(20)
+#define VMX_EPT_AD			BIT(21)		/* accessed/dirty flags */
+#define VMX_EPT_ADVANCED_EXIT_INFO	BIT(22)
+#define VMX_EPT_SUPERVISOR_SHADOW_STACK	BIT(23)
+#define VMX_EPT_INVEPT_SINGLE_CONTEXT	BIT(25)
+#define VMX_EPT_INVEPT_ALL_CONTEXT	BIT(26)
+#define VMX_VPID_INVVPID		BIT(32)
+#define VMX_VPID_INVVPID_INDIVIDUAL_ADDR BIT(40)
+#define VMX_VPID_INVVPID_SINGLE_CONTEXT	BIT(41)
+#define VMX_VPID_INVVPID_ALL_CONTEXT	BIT(42)
+#define VMX_VPID_INVVPID_SINGLE_CONTEXT_RETAIN_GLOBALS BIT(43)
+#define VMX_HLAT_PREFIX_SIZE_SHIFT	48		/* bits 53:48 */
+
+/* IA32_VMX_VMFUNC (A.11) */
+#define VMX_VMFUNC_EPTP_SWITCHING	BIT(0)
+
+/* INVEPT / INVVPID types (SDM Vol. 3C 29.4.3) */
+#define INVEPT_SINGLE_CONTEXT		1
+#define INVEPT_ALL_CONTEXT		2
+#define INVVPID_INDIVIDUAL_ADDR		0
+#define INVVPID_SINGLE_CONTEXT		1
+#define INVVPID_ALL_CONTEXT		2
+#define INVVPID_SINGLE_CONTEXT_RETAIN_GLOBALS 3
+
+/* ---- VMCS field encodings (Appendix B) ---- */
+
+/* B.1.1 16-bit control fields */
+#define VMCS_VPID					0x0000
+#define VMCS_POSTED_INTR_NOTIFICATION_VECTOR		0x0002
+#define VMCS_EPTP_INDEX					0x0004
+#define VMCS_HLAT_PREFIX_SIZE				0x0006
+#define VMCS_LAST_PID_POINTER_INDEX			0x0008
+/* B.1.2 16-bit guest-state fields */
+#define VMCS_GUEST_ES_SELECTOR				0x0800
+#define VMCS_GUEST_CS_SELECTOR				0x0802
+#define VMCS_GUEST_SS_SELECTOR				0x0804
+#define VMCS_GUEST_DS_SELECTOR				0x0806
+#define VMCS_GUEST_FS_SELECTOR				0x0808
+#define VMCS_GUEST_GS_SELECTOR				0x080a
+#define VMCS_GUEST_LDTR_SELECTOR			0x080c
+#define VMCS_GUEST_TR_SELECTOR				0x080e
+#define VMCS_GUEST_INTERRUPT_STATUS			0x0810
+#define VMCS_PML_INDEX					0x0812
+#define VMCS_GUEST_UINV					0x0814
+/* B.1.3 16-bit host-state fields */
+#define VMCS_HOST_ES_SELECTOR				0x0c00
+#define VMCS_HOST_CS_SELECTOR				0x0c02
+#define VMCS_HOST_SS_SELECTOR				0x0c04
+#define VMCS_HOST_DS_SELECTOR				0x0c06
+#define VMCS_HOST_FS_SELECTOR				0x0c08
+#define VMCS_HOST_GS_SELECTOR				0x0c0a
+#define VMCS_HOST_TR_SELECTOR				0x0c0c
+
+/* B.2.1 64-bit control fields (the "high" half of each is encoding + 1) */
+#define VMCS_IO_BITMAP_A_ADDR				0x2000
+#define VMCS_IO_BITMAP_B_ADDR				0x2002
+#define VMCS_MSR_BITMAP_ADDR				0x2004
+#define VMCS_VM_EXIT_MSR_STORE_ADDR			0x2006
+#define VMCS_VM_EXIT_MSR_LOAD_ADDR			0x2008
+#define VMCS_VM_ENTRY_MSR_LOAD_ADDR			0x200a
+#define VMCS_EXECUTIVE_VMCS_POINTER			0x200c
+#define VMCS_PML_ADDR					0x200e
+#define VMCS_TSC_OFFSET					0x2010
+#define VMCS_VIRTUAL_APIC_ADDR				0x2012
+#define VMCS_APIC_ACCESS_ADDR				0x2014
+#define VMCS_POSTED_INTR_DESC_ADDR			0x2016
+#define VMCS_VM_FUNCTION_CONTROLS			0x2018
+#define VMCS_EPT_POINTER				0x201a
+#define VMCS_EOI_EXIT_BITMAP_0				0x201c
+#define VMCS_EOI_EXIT_BITMAP_1				0x201e
+#define VMCS_EOI_EXIT_BITMAP_2				0x2020
+#define VMCS_EOI_EXIT_BITMAP_3				0x2022
+#define VMCS_EPTP_LIST_ADDR				0x2024
+#define VMCS_VMREAD_BITMAP_ADDR				0x2026
+#define VMCS_VMWRITE_BITMAP_ADDR			0x2028
+#define VMCS_VIRT_EXCEPTION_INFO_ADDR			0x202a
+#define VMCS_XSS_EXITING_BITMAP				0x202c
+#define VMCS_ENCLS_EXITING_BITMAP			0x202e
+#define VMCS_SUB_PAGE_PERMISSION_TABLE_POINTER		0x2030
+#define VMCS_TSC_MULTIPLIER				0x2032
+#define VMCS_TERTIARY_PROC_BASED_VM_EXEC_CONTROLS	0x2034
+#define VMCS_ENCLV_EXITING_BITMAP			0x2036
+/* B.2.2 64-bit read-only data field */
+#define VMCS_GUEST_PHYSICAL_ADDR			0x2400
+/* B.2.3 64-bit guest-state fields */
+#define VMCS_VMCS_LINK_POINTER				0x2800
+#define VMCS_GUEST_IA32_DEBUGCTL			0x2802
+#define VMCS_GUEST_IA32_PAT				0x2804
+#define VMCS_GUEST_IA32_EFER				0x2806
+#define VMCS_GUEST_IA32_PERF_GLOBAL_CTRL		0x2808
+#define VMCS_GUEST_PDPTE0				0x280a
+#define VMCS_GUEST_PDPTE1				0x280c
+#define VMCS_GUEST_PDPTE2				0x280e
+#define VMCS_GUEST_PDPTE3				0x2810
+#define VMCS_GUEST_IA32_BNDCFGS				0x2812
+#define VMCS_GUEST_IA32_RTIT_CTL			0x2814
+#define VMCS_GUEST_IA32_LBR_CTL				0x2816
+#define VMCS_GUEST_IA32_PKRS				0x2818
+/* B.2.4 64-bit host-state fields */
+#define VMCS_HOST_IA32_PAT				0x2c00
+#define VMCS_HOST_IA32_EFER				0x2c02
+#define VMCS_HOST_IA32_PERF_GLOBAL_CTRL			0x2c04
+#define VMCS_HOST_IA32_PKRS				0x2c06
+
+/* B.3.1 32-bit control fields */
+#define VMCS_PIN_BASED_VM_EXEC_CONTROLS			0x4000
+#define VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS	0x4002
+#define VMCS_EXCEPTION_BITMAP				0x4004
+#define VMCS_PAGE_FAULT_ERROR_CODE_MASK			0x4006
+#define VMCS_PAGE_FAULT_ERROR_CODE_MATCH		0x4008
+#define VMCS_CR3_TARGET_COUNT				0x400a
+#define VMCS_PRIMARY_VM_EXIT_CONTROLS			0x400c
+#define VMCS_VM_EXIT_MSR_STORE_COUNT			0x400e
+#define VMCS_VM_EXIT_MSR_LOAD_COUNT			0x4010
+#define VMCS_VM_ENTRY_CONTROLS				0x4012
+#define VMCS_VM_ENTRY_MSR_LOAD_COUNT			0x4014
+#define VMCS_VM_ENTRY_INTERRUPTION_INFO			0x4016
+#define VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE		0x4018
+#define VMCS_VM_ENTRY_INSTRUCTION_LEN			0x401a
+#define VMCS_TPR_THRESHOLD				0x401c
+#define VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS	0x401e
+#define VMCS_PLE_GAP					0x4020
+#define VMCS_PLE_WINDOW					0x4022
+#define VMCS_INSTRUCTION_TIMEOUT_CONTROL		0x4024
+/* B.3.2 32-bit read-only data fields */
+#define VMCS_VM_INSTRUCTION_ERROR			0x4400
+#define VMCS_EXIT_REASON				0x4402
+#define VMCS_VM_EXIT_INTERRUPTION_INFO			0x4404
+#define VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE		0x4406
+#define VMCS_IDT_VECTORING_INFO				0x4408
+#define VMCS_IDT_VECTORING_ERROR_CODE			0x440a
+#define VMCS_VM_EXIT_INSTRUCTION_LEN			0x440c
+#define VMCS_VM_EXIT_INSTRUCTION_INFO			0x440e
+/* B.3.3 32-bit guest-state fields */
+#define VMCS_GUEST_ES_LIMIT				0x4800
+#define VMCS_GUEST_CS_LIMIT				0x4802
+#define VMCS_GUEST_SS_LIMIT				0x4804
+#define VMCS_GUEST_DS_LIMIT				0x4806
+#define VMCS_GUEST_FS_LIMIT				0x4808
+#define VMCS_GUEST_GS_LIMIT				0x480a
+#define VMCS_GUEST_LDTR_LIMIT				0x480c
+#define VMCS_GUEST_TR_LIMIT				0x480e
+#define VMCS_GUEST_GDTR_LIMIT				0x4810
+#define VMCS_GUEST_IDTR_LIMIT				0x4812
+#define VMCS_GUEST_ES_ACCESS_RIGHTS			0x4814
+#define VMCS_GUEST_CS_ACCESS_RIGHTS			0x4816
+#define VMCS_GUEST_SS_ACCESS_RIGHTS			0x4818
+#define VMCS_GUEST_DS_ACCESS_RIGHTS			0x481a
+#define VMCS_GUEST_FS_ACCESS_RIGHTS			0x481c
+#define VMCS_GUEST_GS_ACCESS_RIGHTS			0x481e
+#define VMCS_GUEST_LDTR_ACCESS_RIGHTS			0x4820
+#define VMCS_GUEST_TR_ACCESS_RIGHTS			0x4822
+#define VMCS_GUEST_INTERRUPTIBILITY_STATE		0x4824
+#define VMCS_GUEST_ACTIVITY_STATE			0x4826
+#define VMCS_GUEST_SMBASE				0x4828
+#define VMCS_GUEST_IA32_SYSENTER_CS			0x482a
+#define VMCS_VMX_PREEMPTION_TIMER_VALUE			0x482e
+/* B.3.4 32-bit host-state field */
+#define VMCS_HOST_IA32_SYSENTER_CS			0x4c00
+
+/* B.4.1 natural-width control fields */
+#define VMCS_CR0_GUEST_HOST_MASK			0x6000
+#define VMCS_CR4_GUEST_HOST_MASK			0x6002
+#define VMCS_CR0_READ_SHADOW				0x6004
+#define VMCS_CR4_READ_SHADOW				0x6006
+#define VMCS_CR3_TARGET_VALUE0				0x6008
+#define VMCS_CR3_TARGET_VALUE1				0x600a
+#define VMCS_CR3_TARGET_VALUE2				0x600c
+#define VMCS_CR3_TARGET_VALUE3				0x600e
+/* B.4.2 natural-width read-only data fields */
+#define VMCS_EXIT_QUALIFICATION				0x6400
+#define VMCS_IO_RCX					0x6402
+#define VMCS_IO_RSI					0x6404
+#define VMCS_IO_RDI					0x6406
+#define VMCS_IO_RIP					0x6408
+#define VMCS_GUEST_LINEAR_ADDR				0x640a
+/* B.4.3 natural-width guest-state fields */
+#define VMCS_GUEST_CR0					0x6800
+#define VMCS_GUEST_CR3					0x6802
+#define VMCS_GUEST_CR4					0x6804
+#define VMCS_GUEST_ES_BASE				0x6806
+#define VMCS_GUEST_CS_BASE				0x6808
+#define VMCS_GUEST_SS_BASE				0x680a
+#define VMCS_GUEST_DS_BASE				0x680c
+#define VMCS_GUEST_FS_BASE				0x680e
+#define VMCS_GUEST_GS_BASE				0x6810
+#define VMCS_GUEST_LDTR_BASE				0x6812
+#define VMCS_GUEST_TR_BASE				0x6814
+#define VMCS_GUEST_GDTR_BASE				0x6816
+#define VMCS_GUEST_IDTR_BASE				0x6818
+#define VMCS_GUEST_DR7					0x681a
+#define VMCS_GUEST_RSP					0x681c
+#define VMCS_GUEST_RIP					0x681e
+#define VMCS_GUEST_RFLAGS				0x6820
+#define VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS		0x6822
+#define VMCS_GUEST_IA32_SYSENTER_ESP			0x6824
+#define VMCS_GUEST_IA32_SYSENTER_EIP			0x6826
+#define VMCS_GUEST_IA32_S_CET				0x6828
+#define VMCS_GUEST_SSP					0x682a
+#define VMCS_GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR	0x682c
+/* B.4.4 natural-width host-state fields */
+#define VMCS_HOST_CR0					0x6c00
+#define VMCS_HOST_CR3					0x6c02
+#define VMCS_HOST_CR4					0x6c04
+#define VMCS_HOST_FS_BASE				0x6c06
+#define VMCS_HOST_GS_BASE				0x6c08
+#define VMCS_HOST_TR_BASE				0x6c0a
+#define VMCS_HOST_GDTR_BASE				0x6c0c
+#define VMCS_HOST_IDTR_BASE				0x6c0e
+#define VMCS_HOST_IA32_SYSENTER_ESP			0x6c10
+#define VMCS_HOST_IA32_SYSENTER_EIP			0x6c12
+#define VMCS_HOST_RSP					0x6c14
+#define VMCS_HOST_RIP					0x6c16
+#define VMCS_HOST_IA32_S_CET				0x6c18
+#define VMCS_HOST_SSP					0x6c1a
+#define VMCS_HOST_IA32_INTERRUPT_SSP_TABLE_ADDR		0x6c1c
+
+/* Encoding layout (B.0): bit 0 access type (1 = high 32 bits of a 64-bit
+ * field), bits 9:1 index, bits 11:10 type, bits 14:13 width. */
+#define VMCS_ENC_HIGH			BIT(0)
+#define VMCS_ENC_WIDTH(enc)		(((enc) >> 13) & 3)
+#define VMCS_ENC_WIDTH_16		0
+#define VMCS_ENC_WIDTH_64		1
+#define VMCS_ENC_WIDTH_32		2
+#define VMCS_ENC_WIDTH_NATURAL		3
+#define VMCS_ENC_TYPE(enc)		(((enc) >> 10) & 3)
+#define VMCS_ENC_TYPE_CONTROL		0
+#define VMCS_ENC_TYPE_RO_DATA		1
+#define VMCS_ENC_TYPE_GUEST		2
+#define VMCS_ENC_TYPE_HOST		3
+
+/* ---- Pin-based VM-execution controls (Table 25-5) ---- */
+#define PIN_BASED_EXT_INTR_EXITING		BIT(0)
+#define PIN_BASED_NMI_EXITING			BIT(3)
+#define PIN_BASED_VIRTUAL_NMIS			BIT(5)
+#define PIN_BASED_VMX_PREEMPTION_TIMER		BIT(6)
+#define PIN_BASED_POSTED_INTR			BIT(7)
+
+/* ---- Primary processor-based VM-execution controls (Table 25-6) ---- */
+#define CPU_BASED_INTR_WINDOW_EXITING		BIT(2)
+#define CPU_BASED_USE_TSC_OFFSETTING		BIT(3)
+#define CPU_BASED_HLT_EXITING			BIT(7)
+#define CPU_BASED_INVLPG_EXITING		BIT(9)
+#define CPU_BASED_MWAIT_EXITING			BIT(10)
+#define CPU_BASED_RDPMC_EXITING			BIT(11)
+#define CPU_BASED_RDTSC_EXITING			BIT(12)
+#define CPU_BASED_CR3_LOAD_EXITING		BIT(15)
+#define CPU_BASED_CR3_STORE_EXITING		BIT(16)
+#define CPU_BASED_ACTIVATE_TERTIARY_CONTROLS	BIT(17)
+#define CPU_BASED_CR8_LOAD_EXITING		BIT(19)
+#define CPU_BASED_CR8_STORE_EXITING		BIT(20)
+#define CPU_BASED_USE_TPR_SHADOW		BIT(21)
+#define CPU_BASED_NMI_WINDOW_EXITING		BIT(22)
+#define CPU_BASED_MOV_DR_EXITING		BIT(23)
+#define CPU_BASED_UNCOND_IO_EXITING		BIT(24)
+#define CPU_BASED_USE_IO_BITMAPS		BIT(25)
+#define CPU_BASED_MONITOR_TRAP_FLAG		BIT(27)
+#define CPU_BASED_USE_MSR_BITMAPS		BIT(28)
+#define CPU_BASED_MONITOR_EXITING		BIT(29)
+#define CPU_BASED_PAUSE_EXITING			BIT(30)
+#define CPU_BASED_ACTIVATE_SECONDARY_CONTROLS	BIT(31)
+
+/* ---- Secondary processor-based VM-execution controls (Table 25-7) ---- */
+#define SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES	BIT(0)
+#define SECONDARY_EXEC_ENABLE_EPT		BIT(1)
+#define SECONDARY_EXEC_DESC_TABLE_EXITING	BIT(2)
+#define SECONDARY_EXEC_ENABLE_RDTSCP		BIT(3)
+#define SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE	BIT(4)
+#define SECONDARY_EXEC_ENABLE_VPID		BIT(5)
+#define SECONDARY_EXEC_WBINVD_EXITING		BIT(6)
+#define SECONDARY_EXEC_UNRESTRICTED_GUEST	BIT(7)
+#define SECONDARY_EXEC_APIC_REGISTER_VIRT	BIT(8)
+#define SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY	BIT(9)
+#define SECONDARY_EXEC_PAUSE_LOOP_EXITING	BIT(10)
+#define SECONDARY_EXEC_RDRAND_EXITING		BIT(11)
+#define SECONDARY_EXEC_ENABLE_INVPCID		BIT(12)
+#define SECONDARY_EXEC_ENABLE_VMFUNC		BIT(13)
+#define SECONDARY_EXEC_VMCS_SHADOWING		BIT(14)
+#define SECONDARY_EXEC_ENCLS_EXITING		BIT(15)
+#define SECONDARY_EXEC_RDSEED_EXITING		BIT(16)
+#define SECONDARY_EXEC_ENABLE_PML		BIT(17)
+#define SECONDARY_EXEC_EPT_VIOLATION_VE		BIT(18)
+#define SECONDARY_EXEC_CONCEAL_VMX_FROM_PT	BIT(19)
+#define SECONDARY_EXEC_ENABLE_XSAVES		BIT(20)
+#define SECONDARY_EXEC_PASID_TRANSLATION	BIT(21)
+#define SECONDARY_EXEC_MODE_BASED_EPT_EXEC	BIT(22)
+#define SECONDARY_EXEC_SUB_PAGE_WRITE_PERM	BIT(23)
+#define SECONDARY_EXEC_PT_USE_GPA		BIT(24)
+#define SECONDARY_EXEC_USE_TSC_SCALING		BIT(25)
+#define SECONDARY_EXEC_ENABLE_USER_WAIT_PAUSE	BIT(26)
+#define SECONDARY_EXEC_ENABLE_PCONFIG		BIT(27)
+#define SECONDARY_EXEC_ENCLV_EXITING		BIT(28)
+#define SECONDARY_EXEC_BUS_LOCK_DETECTION	BIT(30)
+#define SECONDARY_EXEC_INSTRUCTION_TIMEOUT	BIT(31)
+
+/* ---- Primary VM-exit controls (Table 25-13) ---- */
+#define VM_EXIT_SAVE_DEBUG_CONTROLS		BIT(2)
+#define VM_EXIT_HOST_ADDR_SPACE_SIZE		BIT(9)
+#define VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL	BIT(12)
+#define VM_EXIT_ACK_INTR_ON_EXIT		BIT(15)
+#define VM_EXIT_SAVE_IA32_PAT			BIT(18)
+#define VM_EXIT_LOAD_IA32_PAT			BIT(19)
+#define VM_EXIT_SAVE_IA32_EFER			BIT(20)
+#define VM_EXIT_LOAD_IA32_EFER			BIT(21)
+#define VM_EXIT_SAVE_VMX_PREEMPTION_TIMER	BIT(22)
+#define VM_EXIT_CLEAR_IA32_BNDCFGS		BIT(23)
+#define VM_EXIT_CONCEAL_VMX_FROM_PT		BIT(24)
+#define VM_EXIT_CLEAR_IA32_RTIT_CTL		BIT(25)
+#define VM_EXIT_CLEAR_IA32_LBR_CTL		BIT(26)
+#define VM_EXIT_CLEAR_UINV			BIT(27)
+#define VM_EXIT_LOAD_CET_STATE			BIT(28)
+#define VM_EXIT_LOAD_PKRS			BIT(29)
+#define VM_EXIT_SAVE_IA32_PERF_GLOBAL_CTL	BIT(30)
+#define VM_EXIT_ACTIVATE_SECONDARY_CONTROLS	BIT(31)
+
+/* ---- VM-entry controls (Table 25-15) ---- */
+#define VM_ENTRY_LOAD_DEBUG_CONTROLS		BIT(2)
+#define VM_ENTRY_IA32E_MODE			BIT(9)
+#define VM_ENTRY_ENTRY_TO_SMM			BIT(10)
+#define VM_ENTRY_DEACTIVATE_DUAL_MONITOR	BIT(11)
+#define VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL	BIT(13)
+#define VM_ENTRY_LOAD_IA32_PAT			BIT(14)
+#define VM_ENTRY_LOAD_IA32_EFER			BIT(15)
+#define VM_ENTRY_LOAD_IA32_BNDCFGS		BIT(16)
+#define VM_ENTRY_CONCEAL_VMX_FROM_PT		BIT(17)
+#define VM_ENTRY_LOAD_IA32_RTIT_CTL		BIT(18)
+#define VM_ENTRY_LOAD_UINV			BIT(19)
+#define VM_ENTRY_LOAD_CET_STATE			BIT(20)
+#define VM_ENTRY_LOAD_IA32_LBR_CTL		BIT(21)
+#define VM_ENTRY_LOAD_PKRS			BIT(22)
+
+/* ---- Exit reasons (Appendix C); the exit-reason field's bits 15:0 ---- */
+#define EXIT_REASON_EXCEPTION_NMI		0
+#define EXIT_REASON_EXTERNAL_INTERRUPT		1
+#define EXIT_REASON_TRIPLE_FAULT		2
+#define EXIT_REASON_INIT_SIGNAL			3
+#define EXIT_REASON_SIPI			4
+#define EXIT_REASON_IO_SMI			5
+#define EXIT_REASON_OTHER_SMI			6
+#define EXIT_REASON_INTERRUPT_WINDOW		7
+#define EXIT_REASON_NMI_WINDOW			8
+#define EXIT_REASON_TASK_SWITCH			9
+#define EXIT_REASON_CPUID			10
+#define EXIT_REASON_GETSEC			11
+#define EXIT_REASON_HLT				12
+#define EXIT_REASON_INVD			13
+#define EXIT_REASON_INVLPG			14
+#define EXIT_REASON_RDPMC			15
+#define EXIT_REASON_RDTSC			16
+#define EXIT_REASON_RSM				17
+#define EXIT_REASON_VMCALL			18
+#define EXIT_REASON_VMCLEAR			19
+#define EXIT_REASON_VMLAUNCH			20
+#define EXIT_REASON_VMPTRLD			21
+#define EXIT_REASON_VMPTRST			22
+#define EXIT_REASON_VMREAD			23
+#define EXIT_REASON_VMRESUME			24
+#define EXIT_REASON_VMWRITE			25
+#define EXIT_REASON_VMXOFF			26
+#define EXIT_REASON_VMXON			27
+#define EXIT_REASON_CR_ACCESS			28
+#define EXIT_REASON_MOV_DR			29
+#define EXIT_REASON_IO_INSTRUCTION		30
+#define EXIT_REASON_RDMSR			31
+#define EXIT_REASON_WRMSR			32
+#define EXIT_REASON_INVALID_GUEST_STATE		33
+#define EXIT_REASON_MSR_LOADING			34
+#define EXIT_REASON_MWAIT			36
+#define EXIT_REASON_MONITOR_TRAP_FLAG		37
+#define EXIT_REASON_MONITOR			39
+#define EXIT_REASON_PAUSE			40
+#define EXIT_REASON_MACHINE_CHECK		41
+#define EXIT_REASON_TPR_BELOW_THRESHOLD		43
+#define EXIT_REASON_APIC_ACCESS			44
+#define EXIT_REASON_VIRTUALIZED_EOI		45
+#define EXIT_REASON_GDTR_IDTR			46
+#define EXIT_REASON_LDTR_TR			47
+#define EXIT_REASON_EPT_VIOLATION		48
+#define EXIT_REASON_EPT_MISCONFIG		49
+#define EXIT_REASON_INVEPT			50
+#define EXIT_REASON_RDTSCP			51
+#define EXIT_REASON_PREEMPTION_TIMER		52
+#define EXIT_REASON_INVVPID			53
+#define EXIT_REASON_WBINVD			54
+#define EXIT_REASON_XSETBV			55
+#define EXIT_REASON_APIC_WRITE			56
+#define EXIT_REASON_RDRAND			57
+#define EXIT_REASON_INVPCID			58
+#define EXIT_REASON_VMFUNC			59
+#define EXIT_REASON_ENCLS			60
+#define EXIT_REASON_RDSEED			61
+#define EXIT_REASON_PML_FULL			62
+#define EXIT_REASON_XSAVES			63
+#define EXIT_REASON_XRSTORS			64
+#define EXIT_REASON_PCONFIG			65
+#define EXIT_REASON_SPP_EVENT			66
+#define EXIT_REASON_UMWAIT			67
+#define EXIT_REASON_TPAUSE			68
+#define EXIT_REASON_LOADIWKEY			69
+#define EXIT_REASON_ENCLV			70
+#define EXIT_REASON_ENQCMD_PASID_FAIL		72
+#define EXIT_REASON_ENQCMDS_PASID_FAIL		73
+#define EXIT_REASON_BUS_LOCK			74
+#define EXIT_REASON_INSTRUCTION_TIMEOUT		75
+#define EXIT_REASON_SEAMCALL			76
+#define EXIT_REASON_TDCALL			77
+#define EXIT_REASON_RDMSRLIST			78
+#define EXIT_REASON_WRMSRLIST			79
+
+/* Exit-reason field (25.9.1) */
+#define EXIT_REASON_BASIC(r)			((r) & 0xffff)
+#define EXIT_REASON_ENCLAVE_MODE		BIT(27)
+#define EXIT_REASON_PENDING_MTF			BIT(28)
+#define EXIT_REASON_FROM_VMX_ROOT		BIT(29)
+#define EXIT_REASON_VM_ENTRY_FAILURE		BIT(31)
+
+/* Exit qualification for VM-entry failures 33/34 (invalid guest state) */
+#define ENTRY_FAIL_QUAL_DEFAULT			0
+#define ENTRY_FAIL_QUAL_PDPTE			2
+#define ENTRY_FAIL_QUAL_NMI_INJECTION		3
+#define ENTRY_FAIL_QUAL_VMCS_LINK_POINTER	4
+
+/* ---- VM-instruction error numbers (31.4), VMCS_VM_INSTRUCTION_ERROR ---- */
+#define VMXERR_VMCALL_IN_VMX_ROOT		1
+#define VMXERR_VMCLEAR_INVALID_ADDR		2
+#define VMXERR_VMCLEAR_VMXON_POINTER		3
+#define VMXERR_VMLAUNCH_NONCLEAR_VMCS		4
+#define VMXERR_VMRESUME_NONLAUNCHED_VMCS	5
+#define VMXERR_VMRESUME_AFTER_VMXOFF		6
+#define VMXERR_ENTRY_INVALID_CONTROL_FIELD	7
+#define VMXERR_ENTRY_INVALID_HOST_STATE_FIELD	8
+#define VMXERR_VMPTRLD_INVALID_ADDR		9
+#define VMXERR_VMPTRLD_VMXON_POINTER		10
+#define VMXERR_VMPTRLD_INCORRECT_REVISION	11
+#define VMXERR_UNSUPPORTED_VMCS_COMPONENT	12
+#define VMXERR_VMWRITE_READ_ONLY_COMPONENT	13
+#define VMXERR_VMXON_IN_VMX_ROOT		15
+#define VMXERR_ENTRY_INVALID_EXECUTIVE_VMCS	16
+#define VMXERR_ENTRY_NONLAUNCHED_EXECUTIVE_VMCS	17
+#define VMXERR_ENTRY_EXECUTIVE_VMCS_NOT_VMXON	18
+#define VMXERR_VMCALL_NONCLEAR_VMCS		19
+#define VMXERR_VMCALL_INVALID_EXIT_CONTROLS	20
+#define VMXERR_VMCALL_INCORRECT_MSEG_REVISION	22
+#define VMXERR_VMXOFF_DUAL_MONITOR		23
+#define VMXERR_VMCALL_INVALID_SMM_MONITOR	24
+#define VMXERR_ENTRY_INVALID_EXECUTIVE_CONTROLS	25
+#define VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS	26
+#define VMXERR_INVALID_INVEPT_INVVPID_OPERAND	28
+
+/* ---- Interruption information (VM-entry 25.8.3, VM-exit 25.9.2, IDT vectoring) ---- */
+#define INTR_INFO_VECTOR_MASK			0xffU		/* bits 7:0 */
+#define INTR_INFO_TYPE_SHIFT			8		/* bits 10:8 */
+#define INTR_INFO_TYPE_MASK			(7U << INTR_INFO_TYPE_SHIFT)
+#define INTR_INFO_TYPE(info)			(((info) >> INTR_INFO_TYPE_SHIFT) & 7)
+#define INTR_INFO_DELIVER_ERROR_CODE		BIT(11)
+#define INTR_INFO_NMI_UNBLOCKING_IRET		BIT(12)		/* exit / vectoring info only */
+#define INTR_INFO_VALID				BIT(31)
+
+#define INTR_TYPE_EXT_INTR			0	/* external interrupt */
+#define INTR_TYPE_NMI				2
+#define INTR_TYPE_HARD_EXCEPTION		3
+#define INTR_TYPE_SOFT_INTR			4	/* INT n */
+#define INTR_TYPE_PRIV_SW_EXCEPTION		5	/* INT1 (ICEBP) */
+#define INTR_TYPE_SOFT_EXCEPTION		6	/* INT3, INTO */
+#define INTR_TYPE_OTHER_EVENT			7	/* MTF pending on entry */
+
+/* Guest interruptibility state (Table 25-3) */
+#define GUEST_INTR_STATE_STI			BIT(0)
+#define GUEST_INTR_STATE_MOV_SS			BIT(1)
+#define GUEST_INTR_STATE_SMI			BIT(2)
+#define GUEST_INTR_STATE_NMI			BIT(3)
+#define GUEST_INTR_STATE_ENCLAVE		BIT(4)
+
+/* Guest activity state */
+#define GUEST_ACTIVITY_ACTIVE			0
+#define GUEST_ACTIVITY_HLT			1
+#define GUEST_ACTIVITY_SHUTDOWN			2
+#define GUEST_ACTIVITY_WAIT_SIPI		3
+
+/* Segment access rights in the VMCS (25.4.1): descriptor bits 15:8 and 23:20
+ * as bits 7:0 and 15:12, plus "unusable" */
+#define VMX_AR_TYPE_MASK			0xfU
+#define VMX_AR_S				BIT(4)
+#define VMX_AR_DPL_SHIFT			5
+#define VMX_AR_P				BIT(7)
+#define VMX_AR_AVL				BIT(12)
+#define VMX_AR_L				BIT(13)
+#define VMX_AR_DB				BIT(14)
+#define VMX_AR_G				BIT(15)
+#define VMX_AR_UNUSABLE				BIT(16)
+
+/* ---- Exit qualifications (28.2.1) ---- */
+
+/* Control-register accesses (Table 28-3) */
+#define CR_QUAL_CR_NUM(q)			((q) & 0xf)		/* bits 3:0 */
+#define CR_QUAL_ACCESS_TYPE(q)			(((q) >> 4) & 3)	/* bits 5:4 */
+#define CR_ACCESS_MOV_TO_CR			0
+#define CR_ACCESS_MOV_FROM_CR			1
+#define CR_ACCESS_CLTS				2
+#define CR_ACCESS_LMSW				3
+#define CR_QUAL_LMSW_MEMORY			BIT(6)			/* LMSW operand in memory */
+/* bits 11:8, 0 = RAX .. 15 = R15 */
+#define CR_QUAL_GPR(q)				(((q) >> 8) & 0xf)
+#define CR_QUAL_LMSW_DATA(q)			(((q) >> 16) & 0xffff)	/* bits 31:16 */
+
+/* MOV DR (Table 28-4) */
+#define DR_QUAL_DR_NUM(q)			((q) & 7)
+#define DR_QUAL_FROM_DR				BIT(4) /* 0: MOV to DR, 1: MOV from DR */
+#define DR_QUAL_GPR(q)				(((q) >> 8) & 0xf)
+
+/* I/O instructions (Table 28-5) */
+/* bits 2:0: access size - 1 (1, 2, 4) */
+#define IO_QUAL_SIZE(q)				(((q) & 7) + 1)
+#define IO_QUAL_IN				BIT(3)			/* 0: OUT, 1: IN */
+#define IO_QUAL_STRING				BIT(4)
+#define IO_QUAL_REP				BIT(5)
+#define IO_QUAL_IMMEDIATE			BIT(6) /* 0: port in DX, 1: immediate */
+#define IO_QUAL_PORT(q)				(((q) >> 16) & 0xffff)	/* bits 31:16 */
+
+/* EPT violations (Table 28-7) */
+#define EPT_VIOL_READ				BIT(0)	/* the access was a data read */
+#define EPT_VIOL_WRITE				BIT(1)	/* ... a data write */
+#define EPT_VIOL_FETCH				BIT(2)	/* ... an instruction fetch */
+/* the GPA was readable (AND of bit 0 of the entries) */
+#define EPT_VIOL_READABLE			BIT(3)
+#define EPT_VIOL_WRITABLE			BIT(4)
+#define EPT_VIOL_EXECUTABLE			BIT(5)
+#define EPT_VIOL_USER_EXECUTABLE		BIT(6)	/* mode-based execute control only */
+#define EPT_VIOL_GLA_VALID			BIT(7)	/* guest-linear address field is valid */
+/* access to the translation, not a guest paging structure */
+#define EPT_VIOL_GLA_TRANSLATED			BIT(8)
+#define EPT_VIOL_USER_MODE_LINEAR		BIT(9)	/* advanced exit info only (9-11) */
+#define EPT_VIOL_RW_LINEAR			BIT(10)
+#define EPT_VIOL_NX_LINEAR			BIT(11)
+#define EPT_VIOL_NMI_UNBLOCKING_IRET		BIT(12)
+#define EPT_VIOL_SHADOW_STACK			BIT(13)
+#define EPT_VIOL_SUPERVISOR_SHADOW_STACK	BIT(14)
+#define EPT_VIOL_GUEST_PAGING_VERIFY		BIT(15)
+#define EPT_VIOL_ASYNC				BIT(16)
+
+/* EPTP (Table 25-9) */
+#define EPTP_MEMTYPE_MASK			0x7ULL		/* bits 2:0: UC 0 or WB 6 */
+#define EPTP_WALK_LENGTH_SHIFT			3		/* bits 5:3: page-walk length - 1 */
+#define EPTP_AD_ENABLE				BIT(6)
+#define EPTP_SUPERVISOR_SHADOW_STACK		BIT(7)
+#define EPTP_ADDR_MASK				0x000ffffffffff000ULL
+
+/* ---- Names for logs (vmx/vmx_names.c) ---- */
+/* "CPUID", "EPT violation", ...; reason may be the whole exit-reason field
+ * (bits 15:0 are used). "unknown" for numbers the SDM does not define. */
+const char *vmx_exit_reason_name(u32 reason);
+/* SDM 31.4 text for a VM-instruction error number; "unknown error" otherwise. */
+const char *vmx_instr_error_text(u32 error);
+/* "external interrupt", "NMI", "hardware exception", ... for INTR_TYPE_*. */
+const char *vmx_event_type_name(u32 type);
+/* "#DE", "#PF", ... for exception vectors 0-31; "#??" for reserved ones. */
+const char *vmx_exception_name(u32 vector);
+
+#endif
