@@ -43,6 +43,7 @@ $(BUILD)/uhv.elf: $(KOBJ) linker.ld
 	@grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not a valid multiboot2 image"; rm -f $@; exit 1; }
 
 # --- test guests (guest/<name>/*.c|asm -> build/guest/<name>.elf) -----------------
+guests:
 -include guest/guests.mk
 
 # --- ISO -------------------------------------------------------------------------
