@@ -9,7 +9,8 @@ cmdline=${1:-}; shift || true
 top=$(cd "$(dirname "$0")/.." && pwd)
 elf=${UHV_ELF:-$top/build/uhv.elf}
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+errlog=$(mktemp)
+trap 'rm -rf "$stage" "$errlog"' EXIT
 mkdir -p "$stage/boot/grub"
 cp "$elf" "$stage/boot/uhv.elf"
 mods=""
@@ -32,4 +33,4 @@ $mods	boot
 }
 CFG
 mkdir -p "$(dirname "$out")"
-grub-mkrescue -o "$out" "$stage" >/dev/null 2>"$stage/log" || { cat "$stage/log" >&2; exit 1; }
+grub-mkrescue -o "$out" "$stage" >/dev/null 2>"$errlog" || { cat "$errlog" >&2; exit 1; }
