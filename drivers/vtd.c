@@ -391,15 +391,20 @@ static void clear_faults(struct vtd_unit *u, bool report_leftovers)
 		struct vtd_fault f;
 		vtd_fault_decode(lo, hi, &f);
 		u64 n = vtd_fault_log_record(&vtd.flog, &f);
-		if (n == 1 || report_leftovers) {
-			char buf[256];
-			vtd_fault_format(&f, buf, sizeof(buf));
-			if (report_leftovers)
-				pr_warn("%s: fault left over from before uhv: %s\n", u->name, buf);
-			else
-				pr_err("%s: %s (first time; repeats are counted)\n", u->name, buf);
-		}
-		/* F is RW1C in the upper dword */
+		char buf[256];
+		vtd_fault_format(&f, buf, sizeof(buf));
+		/* A device stuck in a DMA loop faults thousands of times a second:
+		 * print each kind once, count the rest (vtd_fault_summary). */
+		if (report_leftovers)
+			pr_warn("%s: fault left over from before uhv: %s\n", u->name, buf);
+		else if (n == 1)
+			pr_err("%s: fault #%llu: %s (printed once; repeats are counted)\n", u->name,
+			       (unsigned long long)vtd.flog.total, buf);
+		else
+			pr_debug("%s: fault #%llu: repeat %llu of: %s\n", u->name,
+				 (unsigned long long)vtd.flog.total, (unsigned long long)n, buf);
+		/* F is RW1C in the upper dword. Until it is clear, hardware may
+		 * drop further faults (QEMU drops all from the same source). */
 		wr32(u, off + VTD_FRCD_HI + 4, (u32)(BIT(63) >> 32));
 	}
 	if (fsts & VTD_FSTS_PFO)
@@ -428,13 +433,20 @@ void vtd_fault_summary(void)
 {
 	for (size_t i = 0; i < vtd.flog.used; i++) {
 		const struct vtd_fault_seen *s = &vtd.flog.seen[i];
-		pr_info("fault: %s of %#llx by %02x:%02x.%x reason %#04x seen %llu time(s)\n",
-			vtd_access_name(s->access), (unsigned long long)s->addr, s->sid >> 8,
+		pr_info("fault summary: %s of %#llx by %02x:%02x.%x reason %#04x seen %llu "
+			"time(s)\n", vtd_access_name(s->access), (unsigned long long)s->addr, s->sid >> 8,
 			(s->sid >> 3) & 0x1f, s->sid & 7, s->reason, (unsigned long long)s->count);
 	}
 	if (vtd.flog.untracked)
-		pr_info("fault: %llu more of kinds not tracked\n",
+		pr_info("fault summary: %llu more of kinds not tracked\n",
 			(unsigned long long)vtd.flog.untracked);
+}
+
+u64 vtd_fault_kind_count(u16 sid, u8 reason, enum vtd_access access, u64 addr)
+{
+	struct vtd_fault f = { .valid = true, .sid = sid, .reason = reason, .access = access,
+			       .addr = addr & ~(PAGE_SIZE - 1) };
+	return vtd_fault_log_count(&vtd.flog, &f);
 }
 
 int vtd_last_fault(struct vtd_fault_seen *out)
@@ -681,13 +693,19 @@ int vtd_init(const void *dmar, size_t len, const struct uhv_options *opt,
 		if (err) {
 			pr_err("%s: enabling failed (%s); DMA remapping is NOT active on it\n",
 			       vtd.units[i].name, errno_name(err));
+			/* units already enabled stay so: their devices stay blocked */
+			vtd.active = false;
 			return err;
 		}
 	}
 	struct dmar_visitor rv = { .rmrr = rmrr_attach };
 	err = dmar_walk(&vtd.dmar, &rv);
-	if (err)
+	if (err) {
+		pr_err("cannot give reserved-region (RMRR) devices their domain (%s)\n",
+		       errno_name(err));
+		vtd.active = false;
 		return err;
+	}
 	return 0;
 }
 

@@ -126,13 +126,26 @@ void vtd_fault_log_init(struct vtd_fault_log *log, struct vtd_fault_seen *storag
 	log->untracked = 0;
 }
 
+static bool same_kind(const struct vtd_fault_seen *s, const struct vtd_fault *f)
+{
+	return s->sid == f->sid && s->reason == f->reason && s->access == f->access &&
+	       s->addr == (f->addr & ~(PAGE_SIZE - 1));
+}
+
+u64 vtd_fault_log_count(const struct vtd_fault_log *log, const struct vtd_fault *f)
+{
+	for (size_t i = 0; i < log->used; i++)
+		if (same_kind(&log->seen[i], f))
+			return log->seen[i].count;
+	return 0;
+}
+
 u64 vtd_fault_log_record(struct vtd_fault_log *log, const struct vtd_fault *f)
 {
 	log->total++;
 	for (size_t i = 0; i < log->used; i++) {
 		struct vtd_fault_seen *s = &log->seen[i];
-		if (s->sid == f->sid && s->reason == f->reason && s->access == f->access &&
-		    s->addr == f->addr)
+		if (same_kind(s, f))
 			return ++s->count;
 	}
 	if (log->used == log->cap) {

@@ -2,7 +2,9 @@
 # Boot an ISO in one emulator configuration with the serial console in a log.
 #   scripts/emu.sh PLATFORM ISO LOG [TIMEOUT] [-- extra emulator arguments]
 # PLATFORM: qemu (q35, SeaBIOS), qemu-ovmf (q35, UEFI), qemu-iommu (q35 +
-#   intel-iommu), qemu-iommu-cm (caching-mode=on), bochs (corei7_skylake_x),
+#   intel-iommu), qemu-iommu-cm (caching-mode=on), qemu-iommu-e1000e (intel-iommu,
+#   an e1000e behind a PCIe root port at 00:1c.0, so the NIC is 01:00.0 and
+#   DMAR names it through a bridge scope), bochs (corei7_skylake_x),
 #   bochs-tigerlake. Extra arguments go to QEMU; for Bochs they are extra
 #   bochsrc lines. Exit status is the emulator's (see include/uhv/platform.h):
 #   QEMU 33 = PASS, 35 = FAIL; Bochs 0 = PASS, 1 = FAIL; 124 = timeout.
@@ -24,6 +26,10 @@ qemu)		args=("${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
 qemu-ovmf)	args=(-bios /usr/share/ovmf/OVMF.fd "${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
 qemu-iommu)	args=("${qemu_common[@]}" -device intel-iommu -device e1000,netdev=n0,romfile=) ;;
 qemu-iommu-cm)	args=("${qemu_common[@]}" -device intel-iommu,caching-mode=on -device e1000,netdev=n0,romfile=) ;;
+qemu-iommu-e1000e)
+		args=("${qemu_common[@]}" -device intel-iommu
+			-device pcie-root-port,id=rp1,bus=pcie.0,addr=1c.0,chassis=1
+			-device e1000e,bus=rp1,netdev=n0,romfile=) ;;
 qemu-noiommu)	args=("${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
 bochs|bochs-tigerlake)
 	model=corei7_skylake_x

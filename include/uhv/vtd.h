@@ -331,6 +331,9 @@ struct vtd_fault_log {
 void vtd_fault_log_init(struct vtd_fault_log *log, struct vtd_fault_seen *storage, size_t cap);
 /* Count f; returns how often this fault has now been seen (1: first time, print it). */
 u64 vtd_fault_log_record(struct vtd_fault_log *log, const struct vtd_fault *f);
+/* How often a fault of f's kind (source, reason, access, page) has been
+ * recorded; 0 if never (or only while the log was full). */
+u64 vtd_fault_log_count(const struct vtd_fault_log *log, const struct vtd_fault *f);
 
 /* ---- the driver (drivers/vtd.c) ------------------------------------------------------------------------- */
 struct uhv_options;
@@ -374,6 +377,8 @@ int vtd_detach_device(u16 seg, u8 bus, u8 devfn);
 void vtd_poll_faults(void);
 u64 vtd_fault_count(void);			/* all faults seen since vtd_init */
 int vtd_last_fault(struct vtd_fault_seen *out);	/* most recent new kind; -ENOENT */
+/* How often a fault of this kind (source, reason, access, page of addr) was seen. */
+u64 vtd_fault_kind_count(u16 sid, u8 reason, enum vtd_access access, u64 addr);
 void vtd_fault_summary(void);			/* one line per kind with its count */
 
 /* The vtd-selftest option (drivers/vtd_selftest.c): DMA through a test domain

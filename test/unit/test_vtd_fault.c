@@ -138,6 +138,35 @@ static void test_fault_log(void **state)
 	assert_int_equal(log.untracked, 2);
 	assert_int_equal(log.used, 2);
 	assert_int_equal(seen[0].count, 3);
+	/* counts per kind; untracked kinds read as never seen */
+	assert_int_equal(vtd_fault_log_count(&log, &a), 3);
+	assert_int_equal(vtd_fault_log_count(&log, &b), 2);
+	assert_int_equal(vtd_fault_log_count(&log, &c), 0);
+}
+
+static void test_fault_log_count(void **state)
+{
+	struct vtd_fault_seen seen[4];
+	struct vtd_fault_log log;
+	struct vtd_fault rd, wr, other_src, probe;
+
+	vtd_fault_log_init(&log, seen, ARRAY_SIZE(seen));
+	vtd_fault_decode(0x4000100000ULL, 0xc000000600000010ULL, &rd);
+	vtd_fault_decode(0x4000100000ULL, 0x8000000500000010ULL, &wr);
+	vtd_fault_decode(0x4000100000ULL, 0xc000000600000018ULL, &other_src);
+	assert_int_equal(vtd_fault_log_count(&log, &rd), 0);
+	vtd_fault_log_record(&log, &rd);
+	vtd_fault_log_record(&log, &rd);
+	vtd_fault_log_record(&log, &wr);
+	assert_int_equal(vtd_fault_log_count(&log, &rd), 2);
+	assert_int_equal(vtd_fault_log_count(&log, &wr), 1);
+	assert_int_equal(vtd_fault_log_count(&log, &other_src), 0);
+	/* a query by address matches anywhere in the page */
+	probe = rd;
+	probe.addr = 0x4000100abcULL;
+	assert_int_equal(vtd_fault_log_count(&log, &probe), 2);
+	probe.addr = 0x4000101000ULL;
+	assert_int_equal(vtd_fault_log_count(&log, &probe), 0);
 }
 
 int main(void)
@@ -148,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_reason_texts),
 		cmocka_unit_test(test_fsts),
 		cmocka_unit_test(test_fault_log),
+		cmocka_unit_test(test_fault_log_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
