@@ -95,4 +95,4 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/k $(BUILD)/unit -type f -name '*.d' 2>/dev/null)

@@ -1,0 +1,93 @@
+# Test guests (included by the top-level Makefile).
+#
+# Each guest is a 32-bit freestanding multiboot2 kernel linked at 1 MiB:
+# guest/<name>/*.c|asm plus the runtime in guest/lib -> build/guest/<name>.elf.
+# The bad-* images are deliberately broken kernels for the loader's negative
+# tests (docs/guests.md says what each one is and which message it must give).
+# There is no 32-bit libgcc here: no 64-bit division in guest C code (udiv64).
+
+GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -fno-builtin -fno-pic -fno-pie -fno-stack-protector \
+	-mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-fcf-protection=none -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-Iinclude -Iguest/lib -MMD -MP
+GUEST_LDFLAGS := -m elf_i386 -nostdlib -z noexecstack --no-warn-rwx-segments
+GUEST_NAMES := selftest bench
+GUEST_BAD := text aout-entry0 elf64-entry notram mb2-arch trunc bzimage overlap
+
+guest_objs = $(patsubst guest/%.c,$(BUILD)/guest/%.o,$(wildcard $(1)/*.c)) \
+	     $(patsubst guest/%.asm,$(BUILD)/guest/%.asm.o,$(wildcard $(1)/*.asm))
+GUEST_LIB_OBJ := $(call guest_objs,guest/lib)
+GUEST_ELFS := $(foreach g,$(GUEST_NAMES),$(BUILD)/guest/$(g).elf)
+GUEST_BAD_ELFS := $(foreach b,$(GUEST_BAD),$(BUILD)/guest/bad-$(b).elf)
+
+guests: $(GUEST_ELFS) $(GUEST_BAD_ELFS)
+
+$(BUILD)/guest/%.o: guest/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC32    $<"
+	@$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/guest/%.asm.o: guest/%.asm
+	@mkdir -p $(dir $@)
+	@echo "  NASM32  $<"
+	@$(NASM) -f elf32 -g -MD $@.d -MP $< -o $@
+
+define guest_rule
+$(BUILD)/guest/$(1).elf: $(GUEST_LIB_OBJ) $(call guest_objs,guest/$(1)) guest/lib/link.ld
+	@echo "  LD32    $$@"
+	@$(LD) $(GUEST_LDFLAGS) -T guest/lib/link.ld -o $$@ $(GUEST_LIB_OBJ) $(call guest_objs,guest/$(1))
+	@grub-file --is-x86-multiboot2 $$@ || { echo "error: $$@ is not multiboot2"; rm -f $$@; exit 1; }
+endef
+$(foreach g,$(GUEST_NAMES),$(eval $(call guest_rule,$(g))))
+
+# --- broken kernels -------------------------------------------------------------------
+$(BUILD)/guest/bad-text.elf:
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@printf 'This is a text file, not a kernel: uhv must refuse it.\n' > $@
+
+$(BUILD)/guest/bad-aout-entry0.elf: guest/bad/aout-entry0.asm
+	@mkdir -p $(dir $@)
+	@echo "  NASMBIN $@"
+	@$(NASM) -f bin $< -o $@
+
+$(BUILD)/guest/bad/elf64-entry.o: guest/bad/elf64-entry.asm
+	@mkdir -p $(dir $@)
+	@$(NASM) -f elf64 $< -o $@
+
+$(BUILD)/guest/bad-elf64-entry.elf: $(BUILD)/guest/bad/elf64-entry.o
+	@echo "  LD64    $@"
+	@$(LD) -m elf_x86_64 -nostdlib -z noexecstack -Ttext=0x100000 -e 0x123456789 -o $@ $<
+
+$(BUILD)/guest/bad/mb2-min.o: guest/bad/mb2-min.asm
+	@mkdir -p $(dir $@)
+	@$(NASM) -f elf32 $< -o $@
+
+$(BUILD)/guest/bad/mb2-arch4.o: guest/bad/mb2-min.asm
+	@mkdir -p $(dir $@)
+	@$(NASM) -f elf32 -DARCH=4 $< -o $@
+
+# linked at the local APIC page, which is never RAM
+$(BUILD)/guest/bad-notram.elf: $(BUILD)/guest/bad/mb2-min.o
+	@echo "  LD32    $@"
+	@$(LD) $(GUEST_LDFLAGS) -Ttext=0xfee00000 -e _start -o $@ $<
+
+$(BUILD)/guest/bad-mb2-arch.elf: $(BUILD)/guest/bad/mb2-arch4.o
+	@echo "  LD32    $@"
+	@$(LD) $(GUEST_LDFLAGS) -Ttext=0x100000 -e _start -o $@ $<
+
+$(BUILD)/guest/bad-overlap.elf: $(BUILD)/guest/bad/mb2-min.o guest/bad/overlap.ld
+	@echo "  LD32    $@"
+	@$(LD) $(GUEST_LDFLAGS) --no-check-sections -T guest/bad/overlap.ld -o $@ $<
+
+# the selftest cut off after its program headers
+$(BUILD)/guest/bad-trunc.elf: $(BUILD)/guest/selftest.elf
+	@echo "  GEN     $@"
+	@head -c 512 $< > $@
+
+# a file with the Linux boot protocol signature "HdrS" at 0x202
+$(BUILD)/guest/bad-bzimage.elf:
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@{ head -c 514 /dev/zero; printf 'HdrS'; head -c 3578 /dev/zero; } > $@

@@ -1,0 +1,21 @@
+/* The selftest guest: checks what a guest sees under uhv (and, where it makes
+ * sense, natively under GRUB). One function per group of checks. */
+#ifndef SELFTEST_H
+#define SELFTEST_H
+
+#include "rt.h"
+
+#define NOT_UHV "not under uhv"
+
+void check_paging(void);
+void check_memwalk(void);
+void check_hostile(void);
+
+/* paging.c: identity paging (4 MiB pages) plus a 4 KiB window at
+ * PAGING_WINDOW onto the page holding physical address pa (< 4 GiB);
+ * returns the virtual address of pa itself. */
+#define PAGING_WINDOW	0xc0000000u
+u32 paging_on_with_window(u32 pa);
+void paging_off(void);
+
+#endif
