@@ -91,3 +91,12 @@ $(BUILD)/guest/bad-bzimage.elf:
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
 	@{ head -c 514 /dev/zero; printf 'HdrS'; head -c 3578 /dev/zero; } > $@
+
+# --- nictest (issue #5; guest/nic/, owner: NIC passthrough) --------------------------------
+# The e1000 test guest is built from guest/nic/ but named nictest.elf.
+NICTEST_OBJ := $(call guest_objs,guest/nic)
+$(BUILD)/guest/nictest.elf: $(GUEST_LIB_OBJ) $(NICTEST_OBJ) guest/lib/link.ld
+	@echo "  LD32    $@"
+	@$(LD) $(GUEST_LDFLAGS) -T guest/lib/link.ld -o $@ $(GUEST_LIB_OBJ) $(NICTEST_OBJ)
+	@grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not multiboot2"; rm -f $@; exit 1; }
+guests: $(BUILD)/guest/nictest.elf
