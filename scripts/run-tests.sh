@@ -39,6 +39,20 @@ if [ "$mode" != system ]; then
 			echo "ok    unit $name: $p passed"
 		fi
 	done
+	# host integration checks (e.g. a real gdb against the GDB stub engine):
+	# exit 0 = pass, 77 = skipped, anything else = fail
+	for t in test/unit/*_host.sh; do
+		[ -e "$t" ] || continue
+		name=$(basename "$t" .sh)
+		[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
+		out="$logs/unit-$name.log"
+		bash "$t" >"$out" 2>&1
+		rc=$?
+		if [ $rc -eq 0 ]; then passed=$((passed + 1)); echo "ok    host $name"
+		elif [ $rc -eq 77 ]; then echo "skip  host $name"
+		else failed=$((failed + 1)); failures+=("host $name (see $out)"); echo "FAIL  host $name"; tail -10 "$out" | sed 's/^/      /'
+		fi
+	done
 fi
 
 if [ "$mode" != unit ]; then
