@@ -10,6 +10,7 @@
 #include <uhv/errno.h>
 #include <uhv/log.h>
 #include <uhv/string.h>
+#include <uhv/linux_boot.h>
 
 _Static_assert(LOADER_MAX_SEGMENTS == ELF_MAX_SEGMENTS, "loader_layout holds every segment");
 
@@ -17,9 +18,6 @@ _Static_assert(LOADER_MAX_SEGMENTS == ELF_MAX_SEGMENTS, "loader_layout holds eve
 #define LOW_MEM_END	0xa0000ULL	/* conventional memory ends where the VGA window starts */
 #define LOW_MEM_START	0x1000ULL	/* keep page 0 (real-mode IVT, BDA) untouched */
 
-/* Linux boot protocol: "HdrS" at 0x202 of a bzImage. */
-#define BZIMAGE_HDRS_OFF	0x202
-#define BZIMAGE_HDRS		0x53726448
 
 struct range {
 	u64 start, end;		/* [start, end) */
@@ -126,16 +124,6 @@ static void print_ram(const struct guest *g)
 
 /* ---- kernel format --------------------------------------------------------------------------- */
 
-static bool is_bzimage(const u8 *file, u64 size)
-{
-	u32 v;
-
-	if (size < BZIMAGE_HDRS_OFF + 4)
-		return false;
-	memcpy(&v, file + BZIMAGE_HDRS_OFF, sizeof(v));
-	return v == BZIMAGE_HDRS;
-}
-
 static int entry_error(const struct kernel_desc *k, u64 entry, const char *source)
 {
 	pr_err("guest kernel: entry point 0x%llx (%s) is outside the loaded segments:\n",
@@ -194,12 +182,6 @@ static int describe_kernel(const u8 *file, u64 size, struct kernel_desc *k)
 		ret = multiboot1_header_find(file, size, &k->hdr);
 	if (ret == -ENOENT) {
 		memset(&k->hdr, 0, sizeof(k->hdr));
-		if (is_bzimage(file, size)) {
-			pr_err("guest kernel: this is a Linux bzImage (\"HdrS\" at 0x202); Linux "
-			       "bzImage support is not implemented yet: give a multiboot2, "
-			       "multiboot or ELF kernel\n");
-			return -ENOEXEC;
-		}
 		if (!elf_is_elf(file, size)) {
 			pr_err("guest kernel: not an ELF executable and no multiboot2 or multiboot "
 			       "header (file of %llu bytes); the first module must be the guest "
@@ -382,6 +364,8 @@ int loader_load_ex(struct guest *g, const struct loader_module *mods, unsigned n
 		       "modules\n", nr_mods, LOADER_MAX_MODULES - 1);
 		return -E2BIG;
 	}
+	if (linux_is_bzimage(mods[0].data, mods[0].size))
+		return linux_load(g, mods, nr_mods, fw ? fw->rsdp_gpa : 0);
 	copy_cmdline(g, mods[0].string);
 	size_t pool_used = 0;
 	for (unsigned i = 1; i < nr_mods; i++)

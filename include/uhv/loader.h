@@ -50,6 +50,7 @@ struct loader_firmware {
 	u32 rsdp_v1_len;
 	const void *rsdp_v2;	/* ACPI 2.0+ RSDP (36 bytes) -> mb2 tag 15 */
 	u32 rsdp_v2_len;
+	u64 rsdp_gpa;		/* where the guest finds its RSDP (Linux boot_params), 0 = let it search */
 };
 
 /* Load the guest described by mods[0..nr_mods) into g (whose memory regions

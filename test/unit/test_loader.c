@@ -1,4 +1,4 @@
-// UNIT-SOURCES: loader/loader.c loader/elf.c loader/multiboot.c loader/guest_mem.c boot/mb2.c
+// UNIT-SOURCES: loader/loader.c loader/elf.c loader/multiboot.c loader/guest_mem.c boot/mb2.c loader/linux.c
 /* Guest loader: synthetic multiboot2 / multiboot / plain ELF kernels and a.out
  * kludge images are loaded into a fake guest whose RAM is a malloc'ed buffer
  * with holes and firmware ranges in its memory map. The kernel file and the
@@ -356,7 +356,7 @@ static void mb2_entry_tag_and_rsdp(void **state)
 	static const u8 rsdp1[20] = "RSD PTR \x01\x02\x03";
 	static const u8 rsdp2[36] = "RSD PTR \x04\x05\x06";
 	struct loader_firmware fw = { mem + 0x100100, sizeof(rsdp1),
-				      mem + 0x100200, sizeof(rsdp2) };
+				      mem + 0x100200, sizeof(rsdp2), 0 };
 	struct loader_layout l;
 	struct mb2_info mi;
 
@@ -615,7 +615,7 @@ static void err_bzimage(void **state)
 	memset(kfile, 0, sizeof(kfile));
 	memcpy(kfile + 0x202, "HdrS", 4);
 	ksize = 0x1000;
-	expect_fail(grub_modules(1), -ENOEXEC, "Linux bzImage support is not implemented yet");
+	expect_fail(grub_modules(1), -EINVAL, "uhv needs >= 2.12");
 }
 
 static void err_aout_entry0(void **state)
@@ -812,7 +812,7 @@ static void built_guests(void **state)
 		{ "bad-notram", -EINVAL, "not in guest RAM: this memory is reserved by uhv" },
 		{ "bad-mb2-arch", -EINVAL, "architecture 4 is not i386" },
 		{ "bad-trunc", -EINVAL, "run past the end of the file" },
-		{ "bad-bzimage", -ENOEXEC, "Linux bzImage support is not implemented yet" },
+		{ "bad-bzimage", -EINVAL, "uses boot protocol 0.00; uhv needs >= 2.12" },
 		{ "bad-overlap", -EINVAL, "overlap in physical memory" },
 	};
 	unsigned found = 0;
