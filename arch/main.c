@@ -19,6 +19,10 @@
 #include <uhv/memmap.h>
 #include <uhv/string.h>
 #include <uhv/errno.h>
+#include <uhv/guest.h>
+#include <uhv/loader.h>
+#include <uhv/vmx_run.h>
+#include <uhv/vmx_guest_mem.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
 static struct mb2_info boot_info;
@@ -165,6 +169,30 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 
 	if (options.probe)
 		platform_exit(true, "probe complete");
-	pr_err("starting a guest is not implemented yet\n");
-	platform_exit(false, "no guest");
+
+	/* --- vmx: begin --- */
+	static struct guest guest;	/* the one guest: too large for the stack */
+	static struct loader_module mods[MB2_MAX_MODULES];
+	const struct acpi_sdt_header *dmar_table = acpi_find_table(&acpi, "DMAR", 0);
+
+	if (vmx_init(&options) < 0)
+		platform_exit(false, "no usable VMX");
+	if (guest_setup_memory(&guest, dmar_table, dmar_table ? dmar_table->length : 0) < 0)
+		platform_exit(false, "guest memory setup failed");
+	for (u32 i = 0; i < boot_info.nr_modules; i++) {
+		const struct mb2_module *m = &boot_info.modules[i];
+		mods[i] = (struct loader_module){
+			.data = phys_to_virt(m->start), .size = m->end - m->start,
+			.gpa = m->start, .string = m->string,
+		};
+	}
+	struct loader_firmware fw = {
+		.rsdp_v1 = boot_info.rsdp_v1, .rsdp_v1_len = boot_info.rsdp_v1_len,
+		.rsdp_v2 = boot_info.rsdp_v2, .rsdp_v2_len = boot_info.rsdp_v2_len,
+	};
+	if (loader_load_ex(&guest, mods, boot_info.nr_modules, &fw, NULL) < 0)
+		platform_exit(false, "loading the guest failed");
+	vmx_run_guest(&guest, &options);
+	platform_exit(false, "the guest could not be started");
+	/* --- vmx: end --- */
 }

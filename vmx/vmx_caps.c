@@ -531,3 +531,10 @@ void vmx_caps_print(const struct vmx_caps *caps)
 		e & VMX_VPID_INVVPID_SINGLE_CONTEXT_RETAIN_GLOBALS ? " single-keep-globals" : "",
 		(ull)caps->vmfunc);
 }
+
+void vmx_ctl_print(const char *title, enum vmx_ctl ctl, u32 value)
+{
+	if ((unsigned)ctl >= VMX_CTL_COUNT)
+		return;
+	print_bits(title, ctl, value);
+}

@@ -148,5 +148,8 @@ u64 vmx_cr4_fixed(const struct vmx_caps *caps, u64 cr4);
 
 /* Print the decoded capabilities (pr_info). */
 void vmx_caps_print(const struct vmx_caps *caps);
+/* Print the names of the bits set in value (a chosen control value), after
+ * title, wrapped (pr_info). */
+void vmx_ctl_print(const char *title, enum vmx_ctl ctl, u32 value);
 
 #endif

@@ -1,0 +1,88 @@
+/* Inside the VMX runtime: the state shared by bring-up, VMCS setup and the
+ * exit handlers, and the helpers handlers use. Not for other subsystems
+ * (they use <uhv/vmx_run.h>). */
+#ifndef UHV_VMX_EXIT_H
+#define UHV_VMX_EXIT_H
+
+#include <uhv/types.h>
+#include <uhv/vmx.h>
+#include <uhv/vmx_caps.h>
+#include <uhv/vmx_policy.h>
+#include <uhv/vmx_run.h>
+#include <uhv/vmcs.h>
+
+/* What vmx_init() found and chose; written once at bring-up (and the EPT
+ * pointer by guest_setup_memory()), read by the exit handlers. */
+struct vmx_global {
+	bool ready;			/* VMX root operation, VMCS current */
+	struct vmx_caps caps;
+	struct vmx_cr_cfg cr;
+	u32 pin, proc, proc2, exit, entry;	/* control values (entry without IA-32e mode) */
+	paddr_t vmxon_pa, vmcs_pa;
+	paddr_t msr_bitmap_pa, io_bitmap_a_pa, io_bitmap_b_pa;
+	u8 *msr_bitmap;
+	u64 eptp;			/* 0 until guest_setup_memory() */
+	u16 vpid;			/* 0: VPID off */
+	unsigned phys_bits;		/* MAXPHYADDR */
+	bool nx;
+	u64 xcr0_supported;		/* CPUID.(0DH,0):EDX:EAX, 0 without XSAVE */
+	struct vmx_cpuid_cfg cpuid;	/* guest_cr4 is filled per exit */
+};
+extern struct vmx_global vmx;
+
+/* Exit handlers, one per basic exit reason (vmx/exit.c has the table). */
+typedef void (*vmx_exit_handler)(struct vmx_vcpu *v);
+
+void vmx_handle_cpuid(struct vmx_vcpu *v);
+void vmx_handle_rdmsr(struct vmx_vcpu *v);
+void vmx_handle_wrmsr(struct vmx_vcpu *v);
+void vmx_handle_cr_access(struct vmx_vcpu *v);
+void vmx_handle_xsetbv(struct vmx_vcpu *v);
+void vmx_handle_io(struct vmx_vcpu *v);
+void vmx_handle_vmcall(struct vmx_vcpu *v);
+void vmx_handle_vmx_insn(struct vmx_vcpu *v);	/* VMX instructions, GETSEC: #UD */
+void vmx_handle_invd(struct vmx_vcpu *v);
+void vmx_handle_hlt(struct vmx_vcpu *v);
+void vmx_handle_init(struct vmx_vcpu *v);
+void vmx_handle_triple_fault(struct vmx_vcpu *v);
+void vmx_handle_ept_violation(struct vmx_vcpu *v);
+void vmx_handle_ept_misconfig(struct vmx_vcpu *v);
+void vmx_handle_unhandled(struct vmx_vcpu *v);
+
+/* Called by vmx/entry.asm. */
+void vmx_exit_dispatch(struct vmx_vcpu *v);
+/* rflags after the failed instruction; resume: 0 VMLAUNCH, 1 VMRESUME */
+__noreturn void vmx_entry_failed(struct vmx_vcpu *v, u64 rflags, u64 resume);
+/* vmx/entry.asm: load the guest registers from v and VMLAUNCH; returns only
+ * through vmx_entry_failed(). */
+__noreturn void vmx_launch(struct vmx_vcpu *v);
+extern char vmx_exit_entry[];	/* VMCS host RIP */
+
+/* Advance the guest RIP past the exiting instruction (VM-exit instruction
+ * length) and drop STI / MOV-SS blocking, as completing it would. */
+static inline void vmx_skip_instruction(void)
+{
+	u64 rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN);
+	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+
+	vmwrite(VMCS_GUEST_RIP, rip);
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE,
+			intr & ~(u64)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/* Inject a hardware exception on the next VM entry (RIP not advanced: the
+ * instruction faults). The error code is dropped in real mode, where the
+ * CPU delivers none. */
+void vmx_inject_exception(unsigned vector, bool has_error, u32 error);
+#define VEC_UD	6
+#define VEC_GP	13
+
+/* The report for a fatal exit: reason, qualification, guest RIP/CRs/GPRs. */
+void vmx_report_exit(struct vmx_vcpu *v, const char *what);
+/* Every guest-state field the VM-entry checks (SDM 27.3.1) look at. */
+void vmx_dump_guest_state(void);
+/* Print the exit statistics and end the run. */
+__noreturn void vmx_stop(bool pass, const char *why);
+
+#endif

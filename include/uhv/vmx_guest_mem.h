@@ -1,0 +1,49 @@
+/* The guest's physical memory: which host ranges it gets and how its EPT
+ * maps them (identity: guest-physical = host-physical).
+ *
+ *  - RAM the firmware reports, minus uhv's image and pool, is guest RAM; the
+ *    low MiB, the boot information and the modules count as RAM (the guest
+ *    owns the real-mode structures, and the loader has taken what it needs);
+ *  - ACPI, NVS and firmware-reserved ranges are passed through as such;
+ *  - holes in the memory map below 4 GiB (MMIO: APIC, IOAPIC, HPET, PCI BARs,
+ *    the legacy VGA/ROM window) are mapped too, so the guest reaches its
+ *    devices, but do not appear in the memory map the guest is given;
+ *  - uhv's own memory and the VT-d register pages are holes: never mapped.
+ * Memory types come from the host MTRRs when they are enabled; otherwise RAM
+ * (and ACPI/NVS, which are RAM) is WB and everything else UC.
+ *
+ * Pure (vmx/guest_mem.c); the runtime part is vmx/ept_setup.c. */
+#ifndef UHV_VMX_GUEST_MEM_H
+#define UHV_VMX_GUEST_MEM_H
+
+#include <uhv/types.h>
+#include <uhv/guest.h>
+#include <uhv/memmap.h>
+#include <uhv/ept.h>
+
+/* Fill g->mem (and nr_mem) from the memory map, merging neighbours of the
+ * same guest type. Returns 0 or -ENOSPC (more than GUEST_MAX_REGIONS). */
+int guest_mem_from_memmap(struct guest *g, const struct memmap *map);
+
+/* uhv's image and pool ranges from the map, followed by extra[] (e.g. the
+ * VT-d register pages). Returns the number of holes or -ENOSPC. */
+int guest_mem_holes(const struct memmap *map, const struct ept_hole *extra, size_t nextra,
+		    struct ept_hole *out, size_t cap);
+
+/* EPT regions for g: every g->mem region (RWX), then every hole of the
+ * memory map below 4 GiB (RWX, MMIO). use_mtrr: memory type
+ * EPT_MT_FROM_MTRR everywhere; else WB for RAM/ACPI/NVS and UC for the rest.
+ * Returns the number of regions or -ENOSPC. */
+int guest_mem_ept_regions(const struct guest *g, const struct memmap *map, bool use_mtrr,
+			  struct ept_region *out, size_t cap);
+
+/* The memory map type name of a guest region type ("RAM", "ACPI", ...). */
+const char *guest_mem_type_name(u32 type);
+
+/* Runtime (vmx/ept_setup.c). Fill g->mem from uhv's memory map and build the
+ * guest's EPT, leaving out uhv's memory and the VT-d register pages named by
+ * the DMAR table (dmar may be NULL). Needs vmx_init() first. Returns 0 or a
+ * negative errno after saying what failed. */
+int guest_setup_memory(struct guest *g, const void *dmar, size_t dmar_len);
+
+#endif

@@ -1,0 +1,130 @@
+/* What the guest may do directly and what uhv intercepts: MSR and I/O
+ * bitmaps, CPUID adjustments, and the checks uhv applies when it carries out
+ * an intercepted MSR, XSETBV or control-register write on the guest's behalf.
+ *
+ * Pure (vmx/vmx_policy.c): decisions only, no hardware access, so the host
+ * unit test (test/unit/test_vmx_policy.c) covers them. The exit handlers in
+ * vmx/exit_handlers.c apply them. The policy itself is described in
+ * docs/vmx.md. */
+#ifndef UHV_VMX_POLICY_H
+#define UHV_VMX_POLICY_H
+
+#include <uhv/types.h>
+
+/* ---- MSR bitmaps (SDM Vol. 3C 25.6.9) ---- */
+#define VMX_MSR_BITMAP_SIZE	4096
+/* read bitmap for MSRs 0-0x1fff at 0, for 0xc0000000-0xc0001fff at 1024,
+ * write bitmaps at 2048 and 3072; MSRs outside both ranges always exit */
+#define VMX_MSR_LOW_END		0x2000U
+#define VMX_MSR_HIGH_BASE	0xc0000000U
+#define VMX_MSR_HIGH_END	0xc0002000U
+
+/* uhv's MSRs: how an access the bitmap sends to uhv is treated */
+enum vmx_msr_class {
+	VMX_MSR_PASS,		/* not intercepted: the guest reaches the hardware */
+	VMX_MSR_FEATURE_CONTROL, /* reads: locked with VMX off; writes: #GP */
+	VMX_MSR_VMX_CAP,	/* IA32_VMX_* capability MSRs: #GP both ways */
+	VMX_MSR_EFER,		/* writes checked and put into the VMCS guest EFER */
+	VMX_MSR_APIC_BASE,	/* writes checked: the APIC page must not move onto uhv */
+	VMX_MSR_MTRR,		/* writes dropped: the MTRRs are the host's */
+	VMX_MSR_X2APIC_ICR,	/* writes checked: no INIT/SIPI to other CPUs */
+	VMX_MSR_UNKNOWN,	/* outside the bitmap ranges: #GP */
+};
+
+#define MSR_IA32_SMM_MONITOR_CTL	0x09b
+#define MSR_IA32_VMX_LAST		0x493	/* IA32_VMX_EXIT_CTLS2 */
+#define MSR_X2APIC_ICR			0x830
+
+enum vmx_msr_class vmx_msr_classify(u32 msr);
+/* Does a read (write) of msr make the guest exit with this bitmap? */
+bool vmx_msr_bitmap_exits(const u8 *bitmap, u32 msr, bool write);
+/* Make accesses to msr exit. Returns 0, or -EINVAL for an MSR outside the
+ * bitmap ranges (those always exit). */
+int vmx_msr_bitmap_intercept(u8 *bitmap, u32 msr, bool read, bool write);
+/* Fill a zeroed bitmap with uhv's policy: reads of FEATURE_CONTROL and the
+ * VMX capability MSRs exit; writes of every MSR of a class other than
+ * VMX_MSR_PASS exit. */
+void vmx_msr_policy_build(u8 *bitmap);
+
+/* ---- I/O bitmaps (25.6.4): A covers ports 0-0x7fff, B 0x8000-0xffff ---- */
+#define VMX_IO_BITMAP_SIZE	4096
+#define UHV_TEST_PORT		0x510	/* IN reads 0x75687600 | access size; OUT ignored */
+#define UHV_TEST_PORT_VALUE	0x75687600U
+
+void vmx_io_bitmap_intercept(u8 *a, u8 *b, u16 port);
+/* Does an access of size bytes at port exit (any of its ports intercepted;
+ * wrapping past 0xffff exits, as the SDM says)? */
+bool vmx_io_bitmap_exits(const u8 *a, const u8 *b, u16 port, unsigned size);
+/* uhv's policy: only the test port exits (COM1 is shared, see docs/vmx.md). */
+void vmx_io_policy_build(u8 *a, u8 *b);
+
+/* ---- CPUID (what the guest sees) ---- */
+#define UHV_CPUID_MAX_LEAF	0x40000000U	/* highest hypervisor leaf uhv answers */
+
+struct vmx_cpuid_cfg {
+	u64 guest_cr4;		/* the guest's real CR4 (OSXSAVE, OSPKE are reported from it) */
+	bool rdtscp;		/* "enable RDTSCP" is on (else RDTSCP is hidden) */
+	bool invpcid;		/* "enable INVPCID" */
+	bool xsaves;		/* "enable XSAVES/XRSTORS" */
+	bool waitpkg;		/* "enable user wait and pause" */
+};
+
+/* Does vmx_cpuid_adjust() change anything for leaf? (Inline: the CPUID
+ * exit handler skips the call for all other leaves.) */
+static inline bool vmx_cpuid_leaf_adjusted(u32 leaf)
+{
+	return leaf == 1 || leaf == 7 || leaf == 0xd || leaf == 0x80000001 || (leaf >> 28) == 4;
+}
+/* Does leaf need cfg->guest_cr4 (so the caller can skip reading it)? */
+bool vmx_cpuid_needs_cr4(u32 leaf);
+/* Turn what CPUID returned on the host into what the guest sees:
+ * VMX and SMX hidden, the hypervisor bit set, OSXSAVE/OSPKE from the guest's
+ * CR4, features whose instructions a VM-execution control turns into #UD
+ * hidden when that control is off, and the leaves 0x40000000-0x4fffffff
+ * answered by uhv ("uhvuhvuhvuhv" at 0x40000000, zeros above). */
+void vmx_cpuid_adjust(u32 leaf, u32 subleaf, u32 regs[4], const struct vmx_cpuid_cfg *cfg);
+
+/* ---- checks on values uhv writes for the guest ---- */
+
+/* WRMSR IA32_EFER: may the guest write new (old = current guest EFER)?
+ * nx: the CPU has NX. cr0_pg: guest paging is on (LME cannot change then).
+ * On success *out is the value for the VMCS (LMA kept from old). */
+bool vmx_efer_write_ok(u64 old, u64 new, bool nx, bool cr0_pg, u64 *out);
+/* WRMSR IA32_APIC_BASE: reserved bits, valid xAPIC/x2APIC mode change
+ * (SDM Vol. 3A 11.12.5). The caller still checks that the new base is not
+ * uhv's memory. phys_bits = MAXPHYADDR. */
+bool vmx_apic_base_write_ok(u64 old, u64 new, unsigned phys_bits);
+/* WRMSR x2APIC ICR: reserved bits clear (else #GP). */
+bool vmx_x2apic_icr_valid(u64 v);
+/* Does the ICR value send INIT or start-up IPIs (which would start other
+ * CPUs outside uhv's control)? */
+bool vmx_x2apic_icr_starts_cpus(u64 v);
+/* XSETBV XCR0: returns true when v is a valid XCR0 for a CPU supporting the
+ * components in supported (CPUID.(EAX=0DH,ECX=0):EDX:EAX). */
+bool vmx_xcr0_valid(u64 v, u64 supported);
+
+/* ---- CR0 / CR4 with guest/host masks and read shadows (25.6.6) ---- */
+
+/* The fixed bits of VMX operation, from IA32_VMX_CR0/CR4_FIXED0/1. */
+struct vmx_cr_cfg {
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+};
+
+/* The bits uhv owns: the guest reads the shadow for them, and a MOV that
+ * would give one of them a value other than the shadow's exits. CR0: the
+ * bits VMX forces (NE; PE and PG are free with unrestricted guest). CR4:
+ * VMXE, SMXE and everything FIXED1 does not allow. */
+u64 vmx_cr0_guest_host_mask(const struct vmx_cr_cfg *c);
+u64 vmx_cr4_guest_host_mask(const struct vmx_cr_cfg *c);
+/* The real CR0/CR4 for what the guest wants (its view, = read shadow). */
+u64 vmx_cr0_real(const struct vmx_cr_cfg *c, u64 guest_view);
+u64 vmx_cr4_real(const struct vmx_cr_cfg *c, u64 guest_view);
+/* Is a MOV to CR0 of v allowed (no #GP)? Reserved bits, PG without PE,
+ * NW without CD. Long-mode transitions are the caller's (they need EFER). */
+bool vmx_cr0_write_ok(u64 v);
+/* Is a MOV to CR4 of v allowed, old being the guest's current view?
+ * Bits uhv does not offer (VMXE, SMXE, beyond FIXED1), PAE cleared or LA57
+ * changed in long mode, PCIDE outside long mode or with CR3[11:0] != 0. */
+bool vmx_cr4_write_ok(const struct vmx_cr_cfg *c, u64 old, u64 v, bool long_mode, u64 cr3);
+
+#endif

@@ -1,0 +1,224 @@
+// UNIT-SOURCES: vmx/guest_mem.c mm/memmap.c mm/ept.c mm/ptab.c mm/mtrr.c vmx/vmx_caps.c
+/* The guest's memory layout and EPT from uhv's memory map: RAM (the low MiB,
+ * boot information and modules included) identity-mapped, uhv's image and
+ * pool and the VT-d register pages absent, MMIO holes below 4 GiB passed
+ * through UC, nothing above 4 GiB but RAM and firmware ranges. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <uhv/vmx_guest_mem.h>
+#include <uhv/errno.h>
+#include "log_capture.h"
+
+#define ARENA_PA	0x7000000000ULL
+#define ARENA_PAGES	512
+
+static u8 *arena;
+static size_t used;
+
+static paddr_t t_alloc(void *ctx)
+{
+	if (used >= ARENA_PAGES)
+		return 0;
+	memset(arena + used * PAGE_SIZE, 0, PAGE_SIZE);
+	return ARENA_PA + PAGE_SIZE * used++;
+}
+
+static void *t_p2v(void *ctx, paddr_t pa)
+{
+	assert_true(pa >= ARENA_PA && pa < ARENA_PA + ARENA_PAGES * PAGE_SIZE);
+	return arena + (pa - ARENA_PA);
+}
+
+static const struct ptab_mem mem = { .alloc_table = t_alloc, .p2v = t_p2v };
+
+static int setup(void **state)
+{
+	arena = aligned_alloc(PAGE_SIZE, ARENA_PAGES * PAGE_SIZE);
+	used = 0;
+	return arena ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	free(arena);
+	return 0;
+}
+
+/* A Bochs-like machine with 6 GiB (RAM above 4 GiB too), as kmem_init
+ * leaves the map: low MiB, image, boot info, a module, pool. */
+#define IMAGE		0x0fc00000ULL
+#define IMAGE_LEN	0x6b000ULL
+#define POOL		0x0ee00000ULL
+#define POOL_LEN	0x00e00000ULL
+#define MBI		0x00010000ULL
+#define MODULE		0x001ad000ULL
+#define DRHD		0xfed90000ULL
+
+static struct memmap_range st[64];
+static struct memmap map;
+
+static void build_map(void)
+{
+	static const struct memmap_entry e820[] = {
+		{ 0, 0x9f000, 1 }, { 0x9f000, 0x1000, 2 }, { 0xe8000, 0x18000, 2 },
+		{ 0x100000, 0xfef0000, 1 }, { 0xfff0000, 0x10000, 3 },
+		{ 0xfed90000, 0x1000, 2 },	/* a VT-d unit the firmware reserves */
+		{ 0xfffc0000, 0x40000, 2 }, { 0x100000000ULL, 0x80000000ULL, 1 },
+		{ 0x180000000ULL, 0x1000, 4 },
+	};
+	assert_int_equal(memmap_init(&map, st, ARRAY_SIZE(st), e820, ARRAY_SIZE(e820)), 0);
+	assert_int_equal(memmap_reserve(&map, 0, MiB(1), MEMMAP_LOW), 0);
+	assert_int_equal(memmap_reserve(&map, IMAGE, IMAGE_LEN, MEMMAP_HV_IMAGE), 0);
+	assert_int_equal(memmap_reserve(&map, MBI, 0x1000, MEMMAP_BOOT_INFO), 0);
+	assert_int_equal(memmap_reserve(&map, MODULE, 0xe000, MEMMAP_BOOT_MODULE), 0);
+	assert_int_equal(memmap_reserve(&map, POOL, POOL_LEN, MEMMAP_HV_POOL), 0);
+}
+
+static void test_regions(void **state)
+{
+	static struct guest g;
+
+	build_map();
+	assert_int_equal(guest_mem_from_memmap(&g, &map), 0);
+	/* low MiB, boot info and module merge into RAM; image and pool split it */
+	const struct { u64 gpa, end; u32 type; } want[] = {
+		{ 0, 0x9f000, GUEST_MEM_RAM },
+		{ 0x9f000, 0xa0000, GUEST_MEM_RESERVED },
+		{ 0xe8000, 0x100000, GUEST_MEM_RESERVED },
+		{ 0x100000, POOL, GUEST_MEM_RAM },
+		{ IMAGE + IMAGE_LEN, 0xfff0000, GUEST_MEM_RAM },
+		{ 0xfff0000, 0x10000000, GUEST_MEM_ACPI },
+		{ DRHD, DRHD + 0x1000, GUEST_MEM_RESERVED },
+		{ 0xfffc0000, 0x100000000ULL, GUEST_MEM_RESERVED },
+		{ 0x100000000ULL, 0x180000000ULL, GUEST_MEM_RAM },
+		{ 0x180000000ULL, 0x180001000ULL, GUEST_MEM_NVS },
+	};
+	assert_int_equal(g.nr_mem, ARRAY_SIZE(want));
+	for (unsigned i = 0; i < g.nr_mem; i++) {
+		assert_int_equal(g.mem[i].gpa, want[i].gpa);
+		assert_int_equal(g.mem[i].hpa, want[i].gpa);
+		assert_int_equal(g.mem[i].gpa + g.mem[i].size, want[i].end);
+		assert_int_equal(g.mem[i].type, want[i].type);
+	}
+	assert_string_equal(guest_mem_type_name(GUEST_MEM_NVS), "ACPI NVS");
+}
+
+struct lookup {
+	bool mapped;
+	paddr_t hpa;
+	u8 memtype, perms;
+};
+
+static struct lookup look(const struct ptab *pt, u64 gpa)
+{
+	struct lookup l = { 0 };
+	u64 attrs;
+
+	if (ptab_lookup(pt, gpa, &l.hpa, &attrs, NULL) == 0) {
+		l.mapped = true;
+		l.memtype = (attrs & EPT_MT_MASK) >> EPT_MT_SHIFT;
+		l.perms = attrs & EPT_RWX;
+	}
+	return l;
+}
+
+static void test_ept(void **state)
+{
+	static struct guest g;
+	struct ept_hole extra[] = { { .hpa = DRHD, .size = PAGE_SIZE } };
+	struct ept_hole holes[8];
+	struct ept_region regions[64];
+	struct vmx_caps caps = { 0 };
+	struct ptab pt;
+
+	build_map();
+	assert_int_equal(guest_mem_from_memmap(&g, &map), 0);
+	int nh = guest_mem_holes(&map, extra, 1, holes, ARRAY_SIZE(holes));
+	assert_int_equal(nh, 3);	/* pool, image (map order), DRHD */
+	assert_int_equal(holes[0].hpa, POOL);
+	assert_int_equal(holes[1].hpa, IMAGE);
+	assert_int_equal(holes[2].hpa, DRHD);
+	assert_int_equal(guest_mem_holes(&map, extra, 1, holes, 2), -ENOSPC);
+
+	int nr = guest_mem_ept_regions(&g, &map, false, regions, ARRAY_SIZE(regions));
+	assert_int_equal(nr, (int)g.nr_mem + 3);	/* MMIO holes: VGA/ROM window, PCI, 0xfed91000.. */
+	assert_int_equal(regions[g.nr_mem].gpa, 0xa0000);
+	assert_int_equal(regions[g.nr_mem].size, 0xe8000 - 0xa0000);
+	assert_int_equal(regions[g.nr_mem + 1].gpa, 0x10000000);
+	assert_int_equal(regions[g.nr_mem + 1].size, DRHD - 0x10000000);
+	assert_int_equal(regions[g.nr_mem + 2].gpa, DRHD + 0x1000);
+	assert_int_equal(regions[g.nr_mem + 2].size, 0xfffc0000 - DRHD - 0x1000);
+	assert_int_equal(guest_mem_ept_regions(&g, &map, false, regions, 4), -ENOSPC);
+
+	caps.ept_vpid = VMX_EPT_PAGE_WALK_4 | VMX_EPT_MEMTYPE_WB | VMX_EPT_PDE_2M |
+			VMX_EPT_PDPTE_1G | VMX_EPT_INVEPT | VMX_EPT_INVEPT_SINGLE_CONTEXT;
+	struct ept_build_cfg cfg = { .caps = &caps, .holes = holes, .nholes = nh };
+	assert_int_equal(ept_build(&pt, &mem, &cfg, regions, nr), 0);
+
+	/* guest RAM: identity, RWX, WB */
+	static const u64 ram[] = { 0, 0x1000, 0x9e000, MBI, MODULE, 0x100000, POOL - 0x1000,
+				   IMAGE + IMAGE_LEN, 0xffef000, 0x100000000ULL, 0x17ffff000ULL };
+	for (size_t i = 0; i < ARRAY_SIZE(ram); i++) {
+		struct lookup l = look(&pt, ram[i]);
+		assert_true(l.mapped);
+		assert_int_equal(l.hpa, ram[i]);
+		assert_int_equal(l.perms, EPT_RWX);
+		assert_int_equal(l.memtype, MTRR_TYPE_WB);
+	}
+	/* uhv: every page of the image and the pool is absent */
+	for (u64 a = POOL; a < IMAGE + IMAGE_LEN; a += PAGE_SIZE)
+		assert_false(look(&pt, a).mapped);
+	/* the VT-d registers are absent even though the firmware reserved them */
+	assert_false(look(&pt, DRHD).mapped);
+	/* MMIO below 4 GiB and firmware ranges: UC */
+	static const u64 mmio[] = { 0xa0000, 0xb8000, 0x10000000, 0xe0000000, 0xfec00000,
+				    0xfee00000, DRHD - 0x1000, DRHD + 0x1000, 0xfffff000 };
+	for (size_t i = 0; i < ARRAY_SIZE(mmio); i++) {
+		struct lookup l = look(&pt, mmio[i]);
+		assert_true(l.mapped);
+		assert_int_equal(l.hpa, mmio[i]);
+		assert_int_equal(l.memtype, MTRR_TYPE_UC);
+	}
+	/* ACPI tables are RAM: WB */
+	assert_int_equal(look(&pt, 0xfff0000).memtype, MTRR_TYPE_WB);
+	/* nothing beyond what the map lists above 4 GiB */
+	assert_false(look(&pt, 0x180001000ULL).mapped);
+	assert_false(look(&pt, 0x200000000ULL).mapped);
+	/* large leaves were used: far fewer tables than 4 KiB mappings would need */
+	assert_true(ptab_table_count(&pt) < 16);
+
+	/* with MTRRs every region asks for their types */
+	nr = guest_mem_ept_regions(&g, &map, true, regions, ARRAY_SIZE(regions));
+	for (int i = 0; i < nr; i++)
+		assert_int_equal(regions[i].memtype, EPT_MT_FROM_MTRR);
+}
+
+static void test_too_many(void **state)
+{
+	static struct memmap_range big[2 * GUEST_MAX_REGIONS + 8];
+	static struct memmap_entry e[GUEST_MAX_REGIONS + 2];
+	static struct guest g;
+	struct memmap m;
+
+	/* alternating RAM / reserved pages: one guest region each */
+	for (unsigned i = 0; i < ARRAY_SIZE(e); i++)
+		e[i] = (struct memmap_entry){ 0x100000 + 0x2000ULL * i, 0x1000, 1 };
+	assert_int_equal(memmap_init(&m, big, ARRAY_SIZE(big), e, ARRAY_SIZE(e)), 0);
+	assert_int_equal(guest_mem_from_memmap(&g, &m), -ENOSPC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_regions),
+		cmocka_unit_test_setup_teardown(test_ept, setup, teardown),
+		cmocka_unit_test(test_too_many),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

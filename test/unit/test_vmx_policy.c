@@ -1,0 +1,290 @@
+// UNIT-SOURCES: vmx/vmx_policy.c
+/* uhv's intercept policy: MSR and I/O bitmaps (checked bit by bit against
+ * the SDM's bitmap layout), the CPUID view, and the checks behind emulated
+ * WRMSR / XSETBV / MOV-to-CR writes, with the capability values measured on
+ * Bochs (skylake_x) and nested KVM. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <uhv/vmx_policy.h>
+#include <uhv/cpu.h>
+#include "log_capture.h"
+
+static u8 msr_bm[VMX_MSR_BITMAP_SIZE];
+static u8 io_a[VMX_IO_BITMAP_SIZE], io_b[VMX_IO_BITMAP_SIZE];
+
+/* An independent reading of the SDM's layout (25.6.9): read-low, read-high,
+ * write-low, write-high, 1 KiB each. */
+static bool sdm_msr_exits(u32 msr, bool write)
+{
+	unsigned base = write ? 2048 : 0;
+
+	if (msr >= 0xc0000000 && msr <= 0xc0001fff) {
+		base += 1024;
+		msr -= 0xc0000000;
+	} else if (msr > 0x1fff) {
+		return true;
+	}
+	return msr_bm[base + msr / 8] >> (msr % 8) & 1;
+}
+
+static void test_msr_bitmap(void **state)
+{
+	memset(msr_bm, 0, sizeof(msr_bm));
+	vmx_msr_policy_build(msr_bm);
+
+	/* FEATURE_CONTROL and the VMX MSRs: both directions */
+	assert_true(sdm_msr_exits(0x3a, false));
+	assert_true(sdm_msr_exits(0x3a, true));
+	for (u32 m = 0x480; m <= 0x493; m++) {
+		assert_true(sdm_msr_exits(m, false));
+		assert_true(sdm_msr_exits(m, true));
+		assert_int_equal(vmx_msr_classify(m), VMX_MSR_VMX_CAP);
+	}
+	assert_false(sdm_msr_exits(0x494, false));
+	/* checked writes, free reads */
+	static const u32 wr_only[] = { 0xc0000080, 0x1b, 0x200, 0x21f, 0x250, 0x258, 0x259,
+				       0x268, 0x26f, 0x2ff, 0x830 };
+	for (size_t i = 0; i < ARRAY_SIZE(wr_only); i++) {
+		assert_false(sdm_msr_exits(wr_only[i], false));
+		assert_true(sdm_msr_exits(wr_only[i], true));
+	}
+	/* pass-through: PAT (switched by the VMCS), SYSENTER, syscall MSRs, x2APIC TPR/EOI */
+	static const u32 pass[] = { 0x277, 0x174, 0x175, 0x176, 0x10, 0xc0000081, 0xc0000082,
+				    0xc0000100, 0xc0000101, 0xc0000102, 0x808, 0x80b, 0x220, 0x280 };
+	for (size_t i = 0; i < ARRAY_SIZE(pass); i++) {
+		assert_false(sdm_msr_exits(pass[i], false));
+		assert_false(sdm_msr_exits(pass[i], true));
+		assert_int_equal(vmx_msr_classify(pass[i]), VMX_MSR_PASS);
+	}
+	/* outside the ranges: always exits, #GP for the guest */
+	assert_int_equal(vmx_msr_classify(0x40000000), VMX_MSR_UNKNOWN);
+	assert_int_equal(vmx_msr_classify(0xc0010000), VMX_MSR_UNKNOWN);
+	assert_true(vmx_msr_bitmap_exits(msr_bm, 0x40000000, false));
+	assert_int_equal(vmx_msr_bitmap_intercept(msr_bm, 0x2000, true, true), -22);
+
+	/* the accessor agrees with the independent reading everywhere */
+	for (u32 m = 0; m < 0x2000; m++)
+		for (int w = 0; w < 2; w++)
+			assert_int_equal(vmx_msr_bitmap_exits(msr_bm, m, w), sdm_msr_exits(m, w));
+	for (u32 m = 0xc0000000; m < 0xc0002000; m++)
+		for (int w = 0; w < 2; w++)
+			assert_int_equal(vmx_msr_bitmap_exits(msr_bm, m, w), sdm_msr_exits(m, w));
+}
+
+static void test_io_bitmap(void **state)
+{
+	memset(io_a, 0, sizeof(io_a));
+	memset(io_b, 0, sizeof(io_b));
+	vmx_io_policy_build(io_a, io_b);
+
+	assert_int_equal(io_a[0x510 / 8], 1 << (0x510 % 8));
+	for (unsigned size = 1; size <= 4; size *= 2)
+		assert_true(vmx_io_bitmap_exits(io_a, io_b, UHV_TEST_PORT, size));
+	assert_true(vmx_io_bitmap_exits(io_a, io_b, 0x50e, 4));	/* covers 0x510 */
+	assert_false(vmx_io_bitmap_exits(io_a, io_b, 0x50c, 4));
+	assert_false(vmx_io_bitmap_exits(io_a, io_b, 0x511, 1));
+	/* COM1, PCI config, RTC, PIT belong to the guest */
+	static const u16 free_ports[] = { 0x3f8, 0x3fd, 0xcf8, 0xcfc, 0x70, 0x71, 0x40, 0x43, 0x80 };
+	for (size_t i = 0; i < ARRAY_SIZE(free_ports); i++)
+		assert_false(vmx_io_bitmap_exits(io_a, io_b, free_ports[i], 1));
+	/* B covers 0x8000-0xffff */
+	vmx_io_bitmap_intercept(io_a, io_b, 0x8001);
+	assert_int_equal(io_b[0], 2);
+	assert_true(vmx_io_bitmap_exits(io_a, io_b, 0x8000, 2));
+	/* wrapping past 0xffff always exits */
+	assert_true(vmx_io_bitmap_exits(io_a, io_b, 0xffff, 2));
+}
+
+static void cpuid_run(u32 leaf, u32 sub, u32 r[4], const u32 in[4],
+		      const struct vmx_cpuid_cfg *cfg)
+{
+	memcpy(r, in, 4 * sizeof(u32));
+	vmx_cpuid_adjust(leaf, sub, r, cfg);
+}
+
+static void test_cpuid(void **state)
+{
+	struct vmx_cpuid_cfg cfg = { .guest_cr4 = 0 };
+	u32 r[4];
+	/* leaf 1 ECX of Bochs skylake_x with the host's OSXSAVE set */
+	const u32 l1[4] = { 0x50654, 0x10800, 0xfffab3ff | (1u << 27), 0xbfebfbff };
+
+	cpuid_run(1, 0, r, l1, &cfg);
+	assert_false(r[2] & (1u << 5));		/* VMX */
+	assert_false(r[2] & (1u << 6));		/* SMX */
+	assert_true(r[2] & (1u << 31));		/* hypervisor */
+	assert_false(r[2] & (1u << 27));	/* OSXSAVE follows the guest's CR4 */
+	assert_int_equal(r[0], l1[0]);
+	assert_int_equal(r[3], l1[3]);
+	cfg.guest_cr4 = CR4_OSXSAVE;
+	cpuid_run(1, 0, r, l1, &cfg);
+	assert_true(r[2] & (1u << 27));
+	assert_true(vmx_cpuid_needs_cr4(1));
+	assert_true(vmx_cpuid_leaf_adjusted(1));
+	assert_false(vmx_cpuid_leaf_adjusted(0));
+	assert_false(vmx_cpuid_leaf_adjusted(4));
+
+	const u32 zero[4] = { 0x16, 1, 2, 3 };
+	cpuid_run(UHV_CPUID_MAX_LEAF, 0, r, zero, &cfg);
+	assert_int_equal(r[0], 0x40000000);
+	char sig[13];
+	memcpy(sig, &r[1], 4);
+	memcpy(sig + 4, &r[2], 4);
+	memcpy(sig + 8, &r[3], 4);
+	sig[12] = 0;
+	assert_string_equal(sig, "uhvuhvuhvuhv");
+	assert_true(vmx_cpuid_leaf_adjusted(0x40000100));
+	cpuid_run(0x40000100, 0, r, zero, &cfg);
+	assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
+	cpuid_run(0x50000000, 0, r, zero, &cfg);	/* not ours: unchanged */
+	assert_memory_equal(r, zero, sizeof(zero));
+
+	/* features whose controls are off are hidden */
+	const u32 l7[4] = { 0, 1u << 10, (1u << 5) | (1u << 3), 0 };
+	cpuid_run(7, 0, r, l7, &cfg);
+	assert_false(r[1] & (1u << 10));	/* INVPCID */
+	assert_false(r[2] & (1u << 5));		/* WAITPKG */
+	assert_false(r[2] & (1u << 4));		/* OSPKE: guest CR4.PKE is 0 */
+	cfg.invpcid = true;
+	cfg.guest_cr4 = CR4_PKE;
+	cpuid_run(7, 0, r, l7, &cfg);
+	assert_true(r[1] & (1u << 10));
+	assert_true(r[2] & (1u << 4));
+	cpuid_run(7, 1, r, l7, &cfg);		/* other subleaves untouched */
+	assert_memory_equal(r, l7, sizeof(l7));
+	const u32 ext[4] = { 0, 0, 0, (1u << 27) | (1u << 20) };
+	cpuid_run(0x80000001, 0, r, ext, &cfg);
+	assert_int_equal(r[3], 1u << 20);	/* RDTSCP hidden, NX kept */
+	cfg.rdtscp = true;
+	cpuid_run(0x80000001, 0, r, ext, &cfg);
+	assert_int_equal(r[3], ext[3]);
+	const u32 d1[4] = { 0xf, 0, 0, 0 };
+	cpuid_run(0xd, 1, r, d1, &cfg);
+	assert_int_equal(r[0], 0x7);		/* XSAVES hidden */
+}
+
+static void test_efer(void **state)
+{
+	u64 out;
+
+	assert_true(vmx_efer_write_ok(0, EFER_LME | EFER_SCE, true, false, &out));
+	assert_int_equal(out, EFER_LME | EFER_SCE);
+	/* LMA is the CPU's: kept from the old value whatever is written */
+	assert_true(vmx_efer_write_ok(EFER_LME | EFER_LMA, EFER_LME | EFER_NXE, true, true, &out));
+	assert_int_equal(out, EFER_LME | EFER_LMA | EFER_NXE);
+	assert_true(vmx_efer_write_ok(0, EFER_LMA, true, false, &out));
+	assert_int_equal(out, 0);
+	assert_false(vmx_efer_write_ok(0, EFER_NXE, false, false, &out));	/* no NX */
+	assert_false(vmx_efer_write_ok(0, BIT(12), true, false, &out));	/* SVME: reserved */
+	assert_false(vmx_efer_write_ok(0, EFER_LME, true, true, &out));	/* LME with paging on */
+}
+
+static void test_apic_base(void **state)
+{
+	const u64 xapic = 0xfee00000 | BIT(11) | BIT(8);
+
+	assert_true(vmx_apic_base_write_ok(xapic, xapic, 36));
+	assert_true(vmx_apic_base_write_ok(xapic, 0xfec00000 | BIT(11), 36));	/* relocation */
+	assert_true(vmx_apic_base_write_ok(xapic, xapic | BIT(10), 36));	/* -> x2APIC */
+	assert_false(vmx_apic_base_write_ok(xapic | BIT(10), xapic, 36));	/* x2 -> x */
+	assert_true(vmx_apic_base_write_ok(xapic | BIT(10), 0xfee00000, 36));	/* x2 -> off */
+	assert_false(vmx_apic_base_write_ok(0xfee00000, xapic | BIT(10), 36));	/* off -> x2 */
+	assert_false(vmx_apic_base_write_ok(xapic, 0xfee00000 | BIT(10), 36));	/* EXTD w/o EN */
+	assert_false(vmx_apic_base_write_ok(xapic, xapic | BIT(9), 36));	/* reserved */
+	assert_false(vmx_apic_base_write_ok(xapic, xapic | BIT(36), 36));	/* > MAXPHYADDR */
+}
+
+static void test_icr(void **state)
+{
+	assert_true(vmx_x2apic_icr_valid(0x00000001000000fdULL));	/* fixed IPI to APIC 1 */
+	assert_false(vmx_x2apic_icr_valid(BIT(12)));
+	assert_false(vmx_x2apic_icr_valid(BIT(20)));
+	assert_true(vmx_x2apic_icr_starts_cpus(0x0000000100004500ULL));	/* INIT assert */
+	assert_true(vmx_x2apic_icr_starts_cpus(0x0000000100000608ULL));	/* SIPI 0x8000 */
+	assert_false(vmx_x2apic_icr_starts_cpus(0x0000000100000400ULL));	/* NMI */
+	assert_false(vmx_x2apic_icr_starts_cpus(0x00000000000400fdULL));	/* self fixed */
+}
+
+static void test_xcr0(void **state)
+{
+	const u64 avx512 = 0xe7;	/* x87 SSE AVX opmask ZMM_Hi256 Hi16_ZMM */
+
+	assert_true(vmx_xcr0_valid(1, avx512));
+	assert_true(vmx_xcr0_valid(3, avx512));
+	assert_true(vmx_xcr0_valid(7, avx512));
+	assert_true(vmx_xcr0_valid(avx512, avx512));
+	assert_false(vmx_xcr0_valid(0, avx512));	/* x87 must stay */
+	assert_false(vmx_xcr0_valid(5, avx512));	/* AVX without SSE */
+	assert_false(vmx_xcr0_valid(0x27, avx512));	/* part of AVX-512 */
+	assert_false(vmx_xcr0_valid(0xe3, avx512));	/* AVX-512 without AVX */
+	assert_false(vmx_xcr0_valid(0x8 | 3, 0x1f));	/* BNDREGS without BNDCSR */
+	assert_true(vmx_xcr0_valid(0x18 | 3, 0x1f));
+	assert_false(vmx_xcr0_valid(7, 3));		/* unsupported component */
+}
+
+/* Bochs skylake_x and nested KVM values (shared/platforms.md) */
+static const struct vmx_cr_cfg bochs = {
+	.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xffffffff,
+	.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x3727ff,
+};
+static const struct vmx_cr_cfg kvm = {
+	.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xffffffff,
+	.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x332fff,
+};
+
+static void test_cr(void **state)
+{
+	/* CR0: only NE (and the reserved upper half) belongs to uhv */
+	assert_int_equal(vmx_cr0_guest_host_mask(&bochs), 0xffffffff00000020ULL);
+	assert_int_equal(vmx_cr0_real(&bochs, CR0_PE | CR0_ET), 0x31);
+	assert_int_equal(vmx_cr0_real(&bochs, CR0_ET), 0x30);	/* real mode: PE stays 0 */
+	assert_true(vmx_cr0_write_ok(CR0_PE | CR0_PG | CR0_NE));
+	assert_false(vmx_cr0_write_ok(CR0_PG));
+	assert_false(vmx_cr0_write_ok(CR0_PE | CR0_NW));
+	assert_true(vmx_cr0_write_ok(CR0_PE | CR0_NW | CR0_CD));
+	assert_false(vmx_cr0_write_ok(BIT(32) | CR0_PE));
+
+	/* CR4: VMXE, SMXE and everything FIXED1 lacks */
+	u64 m = vmx_cr4_guest_host_mask(&bochs);
+	assert_true(m & CR4_VMXE);
+	assert_true(m & CR4_SMXE);
+	assert_false(m & CR4_PAE);
+	assert_false(m & CR4_OSXSAVE);
+	assert_true(m & BIT(23));
+	/* nested KVM offers SMAP but no LA57: LA57 becomes uhv's, SMAP stays the guest's */
+	assert_false(vmx_cr4_guest_host_mask(&kvm) & CR4_SMAP);
+	assert_true(vmx_cr4_guest_host_mask(&kvm) & CR4_LA57);
+	assert_false(vmx_cr4_write_ok(&kvm, 0, CR4_LA57, false, 0));
+	assert_int_equal(vmx_cr4_real(&bochs, 0), CR4_VMXE);
+	assert_int_equal(vmx_cr4_real(&bochs, CR4_PAE | CR4_PSE), CR4_VMXE | CR4_PAE | CR4_PSE);
+
+	assert_true(vmx_cr4_write_ok(&bochs, 0, CR4_PAE | CR4_PGE | CR4_OSXSAVE, false, 0));
+	assert_false(vmx_cr4_write_ok(&bochs, 0, CR4_VMXE, false, 0));
+	assert_false(vmx_cr4_write_ok(&bochs, 0, CR4_SMXE, false, 0));
+	assert_false(vmx_cr4_write_ok(&bochs, 0, BIT(23), false, 0));
+	assert_false(vmx_cr4_write_ok(&bochs, CR4_PAE, 0, true, 0));	/* PAE off in long mode */
+	assert_false(vmx_cr4_write_ok(&bochs, CR4_PAE, CR4_PAE | CR4_PCIDE, false, 0));
+	assert_false(vmx_cr4_write_ok(&bochs, CR4_PAE, CR4_PAE | CR4_PCIDE, true, 0x1001));
+	assert_true(vmx_cr4_write_ok(&bochs, CR4_PAE, CR4_PAE | CR4_PCIDE, true, 0x1000));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_msr_bitmap),
+		cmocka_unit_test(test_io_bitmap),
+		cmocka_unit_test(test_cpuid),
+		cmocka_unit_test(test_efer),
+		cmocka_unit_test(test_apic_base),
+		cmocka_unit_test(test_icr),
+		cmocka_unit_test(test_xcr0),
+		cmocka_unit_test(test_cr),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,309 @@
+/* The exit dispatcher (called by vmx/entry.asm), exit statistics, event
+ * injection, and the reports for fatal exits and failed VM entries. */
+#define LOG_MODULE "vmx"
+#include <uhv/vmx_exit.h>
+#include <uhv/timer.h>
+#include <uhv/platform.h>
+#include <uhv/log.h>
+#include <uhv/cpu.h>
+
+typedef unsigned long long ull;
+
+/* One handler per basic exit reason; reasons without one end the run with
+ * a full report (vmx_handle_unhandled). */
+static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
+	[EXIT_REASON_TRIPLE_FAULT] = vmx_handle_triple_fault,
+	[EXIT_REASON_INIT_SIGNAL] = vmx_handle_init,
+	[EXIT_REASON_CPUID] = vmx_handle_cpuid,
+	[EXIT_REASON_GETSEC] = vmx_handle_vmx_insn,
+	[EXIT_REASON_HLT] = vmx_handle_hlt,
+	[EXIT_REASON_INVD] = vmx_handle_invd,
+	[EXIT_REASON_VMCALL] = vmx_handle_vmcall,
+	[EXIT_REASON_VMCLEAR ... EXIT_REASON_VMXON] = vmx_handle_vmx_insn,
+	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr_access,
+	[EXIT_REASON_IO_INSTRUCTION] = vmx_handle_io,
+	[EXIT_REASON_RDMSR] = vmx_handle_rdmsr,
+	[EXIT_REASON_WRMSR] = vmx_handle_wrmsr,
+	[EXIT_REASON_EPT_VIOLATION] = vmx_handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG] = vmx_handle_ept_misconfig,
+	[EXIT_REASON_INVEPT] = vmx_handle_vmx_insn,
+	[EXIT_REASON_INVVPID] = vmx_handle_vmx_insn,
+	[EXIT_REASON_VMFUNC] = vmx_handle_vmx_insn,
+	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
+};
+
+/* Exit counts and handler time by reason, for the one vCPU; the last entry
+ * collects reasons beyond VMX_MAX_EXIT_REASON. */
+static struct {
+	u64 count;
+	u64 tsc;
+} stats[VMX_NR_EXIT_STATS];
+
+static __noreturn void entry_failure_exit(struct vmx_vcpu *v, u32 reason);
+
+static inline u32 rdtsc_lo(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo;
+}
+
+/* Entry failures, reasons beyond the table, exit-reason flag bits. */
+static __attribute__((noinline)) void dispatch_slow(struct vmx_vcpu *v, u32 reason)
+{
+	u32 basic = EXIT_REASON_BASIC(reason);
+	vmx_exit_handler h = NULL;
+
+	if (reason & EXIT_REASON_VM_ENTRY_FAILURE)
+		entry_failure_exit(v, reason);
+	if (basic <= VMX_MAX_EXIT_REASON)
+		h = exit_handlers[basic];
+	else
+		basic = VMX_MAX_EXIT_REASON + 1;
+	stats[basic].count++;
+	(h ? h : vmx_handle_unhandled)(v);
+}
+
+/* The hot path: one VMREAD, one table lookup, one call. Handler time is
+ * counted in 32-bit TSC deltas (a handler never takes 2^32 ticks). */
+void vmx_exit_dispatch(struct vmx_vcpu *v)
+{
+	u32 t0 = rdtsc_lo();
+	u32 reason = (u32)vmread(VMCS_EXIT_REASON);
+
+	if (__builtin_expect(reason > VMX_MAX_EXIT_REASON, 0)) {
+		dispatch_slow(v, reason);
+		return;
+	}
+	vmx_exit_handler h = exit_handlers[reason];
+	stats[reason].count++;
+	(__builtin_expect(h != NULL, 1) ? h : vmx_handle_unhandled)(v);
+	stats[reason].tsc += (u32)(rdtsc_lo() - t0);
+}
+
+u64 vmx_exit_count(u32 reason)
+{
+	u64 n = 0;
+
+	if (reason != ~0U)
+		return reason <= VMX_MAX_EXIT_REASON ? stats[reason].count : 0;
+	for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++)
+		n += stats[i].count;
+	return n;
+}
+
+void vmx_print_stats(void)
+{
+	u64 total = 0, ticks = 0;
+
+	for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++) {
+		total += stats[i].count;
+		ticks += stats[i].tsc;
+	}
+	pr_info("exit statistics: %llu exits, %llu TSC ticks in handlers\n", (ull)total, (ull)ticks);
+	for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++) {
+		if (!stats[i].count)
+			continue;
+		pr_info("  %2u %-24s %10llu exits %12llu ticks %8llu per exit\n", i,
+			i <= VMX_MAX_EXIT_REASON ? vmx_exit_reason_name(i) : "(other)",
+			(ull)stats[i].count, (ull)stats[i].tsc, (ull)(stats[i].tsc / stats[i].count));
+	}
+}
+
+void vmx_inject_exception(unsigned vector, bool has_error, u32 error)
+{
+	u32 info = vector | (INTR_TYPE_HARD_EXCEPTION << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID;
+
+	/* no error codes in real mode (26.2.1.3) */
+	if (has_error && (vmread(VMCS_GUEST_CR0) & CR0_PE)) {
+		info |= INTR_INFO_DELIVER_ERROR_CODE;
+		vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
+}
+
+__noreturn void vmx_stop(bool pass, const char *why)
+{
+	vmx_print_stats();
+	platform_exit(pass, why);
+}
+
+/* ---- reports ---- */
+
+static u64 rd(u64 field)
+{
+	u64 v = 0;
+
+	vmread_checked(field, &v);
+	return v;
+}
+
+static void print_event(const char *what, u32 info, u32 error)
+{
+	if (!(info & INTR_INFO_VALID))
+		return;
+	u32 type = INTR_INFO_TYPE(info), vec = info & INTR_INFO_VECTOR_MASK;
+	pr_err("  %s: %#x = %s vector %u%s%s", what, info, vmx_event_type_name(type), vec,
+	       type == INTR_TYPE_HARD_EXCEPTION ? " " : "",
+	       type == INTR_TYPE_HARD_EXCEPTION ? vmx_exception_name(vec) : "");
+	if (info & INTR_INFO_DELIVER_ERROR_CODE)
+		log_raw(", error code %#x", error);
+	log_raw("\n");
+}
+
+void vmx_report_exit(struct vmx_vcpu *v, const char *what)
+{
+	u32 reason = (u32)rd(VMCS_EXIT_REASON);
+	u32 basic = EXIT_REASON_BASIC(reason);
+	const u64 *r = v->gpr;
+
+	pr_err("%s: exit reason %u (%s), qualification %#llx, instruction length %llu\n", what,
+	       basic, vmx_exit_reason_name(basic), (ull)rd(VMCS_EXIT_QUALIFICATION),
+	       (ull)rd(VMCS_VM_EXIT_INSTRUCTION_LEN));
+	pr_err("  guest RIP %#llx RSP %#llx RFLAGS %#llx CS %#llx (base %#llx, access rights %#llx)\n",
+	       (ull)rd(VMCS_GUEST_RIP), (ull)rd(VMCS_GUEST_RSP), (ull)rd(VMCS_GUEST_RFLAGS),
+	       (ull)rd(VMCS_GUEST_CS_SELECTOR), (ull)rd(VMCS_GUEST_CS_BASE),
+	       (ull)rd(VMCS_GUEST_CS_ACCESS_RIGHTS));
+	pr_err("  CR0 %#llx (guest sees %#llx) CR3 %#llx CR4 %#llx (guest sees %#llx) EFER %#llx\n",
+	       (ull)rd(VMCS_GUEST_CR0), (ull)rd(VMCS_CR0_READ_SHADOW), (ull)rd(VMCS_GUEST_CR3),
+	       (ull)rd(VMCS_GUEST_CR4), (ull)rd(VMCS_CR4_READ_SHADOW),
+	       (ull)rd(VMCS_GUEST_IA32_EFER));
+	pr_err("  RAX %016llx RBX %016llx RCX %016llx RDX %016llx\n", (ull)r[GPR_RAX],
+	       (ull)r[GPR_RBX], (ull)r[GPR_RCX], (ull)r[GPR_RDX]);
+	pr_err("  RSI %016llx RDI %016llx RBP %016llx R8  %016llx\n", (ull)r[GPR_RSI],
+	       (ull)r[GPR_RDI], (ull)r[GPR_RBP], (ull)r[GPR_R8]);
+	pr_err("  R9  %016llx R10 %016llx R11 %016llx R12 %016llx\n", (ull)r[GPR_R9],
+	       (ull)r[GPR_R10], (ull)r[GPR_R11], (ull)r[GPR_R12]);
+	pr_err("  R13 %016llx R14 %016llx R15 %016llx\n", (ull)r[GPR_R13], (ull)r[GPR_R14],
+	       (ull)r[GPR_R15]);
+	if (basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EPT_MISCONFIG)
+		pr_err("  guest-physical address %#llx, guest-linear address %#llx\n",
+		       (ull)rd(VMCS_GUEST_PHYSICAL_ADDR), (ull)rd(VMCS_GUEST_LINEAR_ADDR));
+	print_event("exit interruption", (u32)rd(VMCS_VM_EXIT_INTERRUPTION_INFO),
+		    (u32)rd(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE));
+	print_event("IDT vectoring (event being delivered)", (u32)rd(VMCS_IDT_VECTORING_INFO),
+		    (u32)rd(VMCS_IDT_VECTORING_ERROR_CODE));
+	pr_err("  interruptibility %#llx, activity state %llu, %llu exits so far\n",
+	       (ull)rd(VMCS_GUEST_INTERRUPTIBILITY_STATE), (ull)rd(VMCS_GUEST_ACTIVITY_STATE),
+	       (ull)vmx_exit_count(~0U));
+}
+
+static void dump_seg(const char *name, unsigned i)
+{
+	u64 ar = rd(VMCS_GUEST_ES_ACCESS_RIGHTS + 2 * i);
+
+	pr_err("  %-4s selector %#06llx base %#018llx limit %#010llx access rights %#07llx%s\n", name,
+	       (ull)rd(VMCS_GUEST_ES_SELECTOR + 2 * i), (ull)rd(VMCS_GUEST_ES_BASE + 2 * i),
+	       (ull)rd(VMCS_GUEST_ES_LIMIT + 2 * i), (ull)ar,
+	       ar & VMX_AR_UNUSABLE ? " (unusable)" : "");
+}
+
+void vmx_dump_guest_state(void)
+{
+	static const char *const segs[] = { "ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR" };
+	u64 cr0 = rd(VMCS_GUEST_CR0), cr4 = rd(VMCS_GUEST_CR4);
+	bool ug = rd(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS) & SECONDARY_EXEC_UNRESTRICTED_GUEST;
+
+	pr_err("guest state (SDM 27.3.1 checks these):\n");
+	pr_err("  CR0 %#llx CR3 %#llx CR4 %#llx DR7 %#llx\n", (ull)cr0, (ull)rd(VMCS_GUEST_CR3),
+	       (ull)cr4, (ull)rd(VMCS_GUEST_DR7));
+	if (vmx_cr0_fixed(&vmx.caps, cr0, ug) != cr0)
+		pr_err("  CR0 does not respect IA32_VMX_CR0_FIXED0/1 (%#llx/%#llx)%s\n",
+		       (ull)vmx.caps.cr0_fixed0, (ull)vmx.caps.cr0_fixed1,
+		       ug ? " (PE/PG exempt: unrestricted guest)" : "");
+	if (vmx_cr4_fixed(&vmx.caps, cr4) != cr4)
+		pr_err("  CR4 does not respect IA32_VMX_CR4_FIXED0/1 (%#llx/%#llx)\n",
+		       (ull)vmx.caps.cr4_fixed0, (ull)vmx.caps.cr4_fixed1);
+	pr_err("  RIP %#llx RSP %#llx RFLAGS %#llx\n", (ull)rd(VMCS_GUEST_RIP),
+	       (ull)rd(VMCS_GUEST_RSP), (ull)rd(VMCS_GUEST_RFLAGS));
+	pr_err("  IA32_EFER %#llx IA32_PAT %#llx IA32_DEBUGCTL %#llx SYSENTER_CS %#llx\n",
+	       (ull)rd(VMCS_GUEST_IA32_EFER), (ull)rd(VMCS_GUEST_IA32_PAT),
+	       (ull)rd(VMCS_GUEST_IA32_DEBUGCTL), (ull)rd(VMCS_GUEST_IA32_SYSENTER_CS));
+	for (unsigned i = 0; i < ARRAY_SIZE(segs); i++)
+		dump_seg(segs[i], i);
+	pr_err("  GDTR base %#llx limit %#llx, IDTR base %#llx limit %#llx\n",
+	       (ull)rd(VMCS_GUEST_GDTR_BASE), (ull)rd(VMCS_GUEST_GDTR_LIMIT),
+	       (ull)rd(VMCS_GUEST_IDTR_BASE), (ull)rd(VMCS_GUEST_IDTR_LIMIT));
+	pr_err("  interruptibility %#llx activity %llu pending debug %#llx VMCS link %#llx\n",
+	       (ull)rd(VMCS_GUEST_INTERRUPTIBILITY_STATE), (ull)rd(VMCS_GUEST_ACTIVITY_STATE),
+	       (ull)rd(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS), (ull)rd(VMCS_VMCS_LINK_POINTER));
+	pr_err("  PDPTEs %#llx %#llx %#llx %#llx\n", (ull)rd(VMCS_GUEST_PDPTE0),
+	       (ull)rd(VMCS_GUEST_PDPTE1), (ull)rd(VMCS_GUEST_PDPTE2), (ull)rd(VMCS_GUEST_PDPTE3));
+	pr_err("  controls: pin %#llx primary %#llx secondary %#llx exit %#llx entry %#llx, "
+	       "entry interruption info %#llx, EPTP %#llx\n",
+	       (ull)rd(VMCS_PIN_BASED_VM_EXEC_CONTROLS),
+	       (ull)rd(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS),
+	       (ull)rd(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS),
+	       (ull)rd(VMCS_PRIMARY_VM_EXIT_CONTROLS), (ull)rd(VMCS_VM_ENTRY_CONTROLS),
+	       (ull)rd(VMCS_VM_ENTRY_INTERRUPTION_INFO), (ull)rd(VMCS_EPT_POINTER));
+}
+
+static void check_controls(void)
+{
+	vmx_ctl_check(&vmx.caps, VMX_CTL_PIN, (u32)rd(VMCS_PIN_BASED_VM_EXEC_CONTROLS), true);
+	vmx_ctl_check(&vmx.caps, VMX_CTL_PROC, (u32)rd(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS),
+		      true);
+	vmx_ctl_check(&vmx.caps, VMX_CTL_PROC2,
+		      (u32)rd(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS), true);
+	vmx_ctl_check(&vmx.caps, VMX_CTL_EXIT, (u32)rd(VMCS_PRIMARY_VM_EXIT_CONTROLS), true);
+	vmx_ctl_check(&vmx.caps, VMX_CTL_ENTRY, (u32)rd(VMCS_VM_ENTRY_CONTROLS), true);
+}
+
+static void dump_host_state(void)
+{
+	pr_err("host state: CR0 %#llx CR3 %#llx CR4 %#llx RSP %#llx RIP %#llx EFER %#llx PAT %#llx\n",
+	       (ull)rd(VMCS_HOST_CR0), (ull)rd(VMCS_HOST_CR3), (ull)rd(VMCS_HOST_CR4),
+	       (ull)rd(VMCS_HOST_RSP), (ull)rd(VMCS_HOST_RIP), (ull)rd(VMCS_HOST_IA32_EFER),
+	       (ull)rd(VMCS_HOST_IA32_PAT));
+	pr_err("  CS %#llx SS %#llx DS %#llx ES %#llx FS %#llx GS %#llx TR %#llx\n",
+	       (ull)rd(VMCS_HOST_CS_SELECTOR), (ull)rd(VMCS_HOST_SS_SELECTOR),
+	       (ull)rd(VMCS_HOST_DS_SELECTOR), (ull)rd(VMCS_HOST_ES_SELECTOR),
+	       (ull)rd(VMCS_HOST_FS_SELECTOR), (ull)rd(VMCS_HOST_GS_SELECTOR),
+	       (ull)rd(VMCS_HOST_TR_SELECTOR));
+	pr_err("  FS base %#llx GS base %#llx TR base %#llx GDTR base %#llx IDTR base %#llx\n",
+	       (ull)rd(VMCS_HOST_FS_BASE), (ull)rd(VMCS_HOST_GS_BASE), (ull)rd(VMCS_HOST_TR_BASE),
+	       (ull)rd(VMCS_HOST_GDTR_BASE), (ull)rd(VMCS_HOST_IDTR_BASE));
+}
+
+__noreturn void vmx_entry_failed(struct vmx_vcpu *v, u64 rflags, u64 resume)
+{
+	const char *insn = resume ? "VMRESUME" : "VMLAUNCH";
+
+	if (rflags & 1) {	/* CF */
+		pr_err("%s failed: VMfailInvalid (no valid current VMCS)\n", insn);
+		vmx_stop(false, "VM entry failed");
+	}
+	u32 err = (u32)rd(VMCS_VM_INSTRUCTION_ERROR);
+	pr_err("%s failed: VM-instruction error %u: %s\n", insn, err, vmx_instr_error_text(err));
+	if (err == VMXERR_ENTRY_INVALID_CONTROL_FIELD)
+		check_controls();
+	if (err == VMXERR_ENTRY_INVALID_HOST_STATE_FIELD)
+		dump_host_state();
+	vmx_dump_guest_state();
+	vmx_stop(false, "VM entry failed");
+}
+
+static __noreturn void entry_failure_exit(struct vmx_vcpu *v, u32 reason)
+{
+	static const char *const quals[] = {
+		[ENTRY_FAIL_QUAL_DEFAULT] = "a guest-state check",
+		[1] = "?",
+		[ENTRY_FAIL_QUAL_PDPTE] = "loading the PDPTEs",
+		[ENTRY_FAIL_QUAL_NMI_INJECTION] = "NMI injection while NMIs are blocked",
+		[ENTRY_FAIL_QUAL_VMCS_LINK_POINTER] = "the VMCS link pointer",
+	};
+	u32 basic = EXIT_REASON_BASIC(reason);
+	u64 q = rd(VMCS_EXIT_QUALIFICATION);
+
+	pr_err("VM entry failed while loading guest state: exit reason %u (%s), qualification %llu",
+	       basic, vmx_exit_reason_name(basic), (ull)q);
+	if (basic == EXIT_REASON_INVALID_GUEST_STATE && q < ARRAY_SIZE(quals))
+		log_raw(" (%s)", quals[q]);
+	if (basic == EXIT_REASON_MSR_LOADING)
+		log_raw(" (MSR-load entry %llu)", (ull)q);
+	log_raw("\n");
+	vmx_dump_guest_state();
+	(void)v;
+	vmx_stop(false, "VM entry failed: invalid guest state");
+}

@@ -1,0 +1,444 @@
+/* Exit handlers: CPUID, MSRs, control registers, XSETBV, port I/O, VMX
+ * instructions, INVD, HLT, INIT, triple fault, EPT violations. The policy
+ * behind them is in vmx/vmx_policy.c and docs/vmx.md; VMCALL is in
+ * vmx/hypercall.c. */
+#define LOG_MODULE "vmx"
+#include <uhv/vmx_exit.h>
+#include <uhv/cpu.h>
+#include <uhv/io.h>
+#include <uhv/kmem.h>
+#include <uhv/log.h>
+
+typedef unsigned long long ull;
+
+/* ---- CPUID: the hot path, kept short ---- */
+
+/* The leaves uhv changes: out of line, so the common case stays short. */
+static __attribute__((noinline)) void cpuid_adjust(struct vmx_vcpu *v, u32 leaf, u32 sub)
+{
+	u32 r[4] = { (u32)v->gpr[GPR_RAX], (u32)v->gpr[GPR_RBX], (u32)v->gpr[GPR_RCX],
+		     (u32)v->gpr[GPR_RDX] };
+
+	if (vmx_cpuid_needs_cr4(leaf))
+		vmx.cpuid.guest_cr4 = vmread(VMCS_GUEST_CR4);
+	vmx_cpuid_adjust(leaf, sub, r, &vmx.cpuid);
+	v->gpr[GPR_RAX] = r[0];
+	v->gpr[GPR_RBX] = r[1];
+	v->gpr[GPR_RCX] = r[2];
+	v->gpr[GPR_RDX] = r[3];
+}
+
+void vmx_handle_cpuid(struct vmx_vcpu *v)
+{
+	u32 leaf = (u32)v->gpr[GPR_RAX], sub = (u32)v->gpr[GPR_RCX];
+	u32 a, b, c, d;
+
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
+	v->gpr[GPR_RAX] = a;	/* CPUID zeroes the upper halves in 64-bit mode */
+	v->gpr[GPR_RBX] = b;
+	v->gpr[GPR_RCX] = c;
+	v->gpr[GPR_RDX] = d;
+	if (__builtin_expect(vmx_cpuid_leaf_adjusted(leaf), 0))
+		cpuid_adjust(v, leaf, sub);
+	vmx_skip_instruction();
+}
+
+/* ---- MSRs ---- */
+
+static unsigned guest_cpl(void)
+{
+	return (vmread(VMCS_GUEST_SS_ACCESS_RIGHTS) >> VMX_AR_DPL_SHIFT) & 3;
+}
+
+/* Say once per MSR class that something was refused or dropped, so a guest
+ * that keeps trying does not flood the console. */
+static void note_once(enum vmx_msr_class c, u32 msr, u64 val, const char *what)
+{
+	static u32 noted;	/* one bit per class: written only here */
+
+	if (noted & (1U << c))
+		return;
+	noted |= 1U << c;
+	pr_warn("guest WRMSR %#x <- %#llx: %s (said once)\n", msr, (ull)val, what);
+}
+
+void vmx_handle_rdmsr(struct vmx_vcpu *v)
+{
+	u32 msr = (u32)v->gpr[GPR_RCX];
+	u64 val;
+
+	switch (vmx_msr_classify(msr)) {
+	case VMX_MSR_FEATURE_CONTROL:
+		/* locked, VMX off: what the guest may conclude from CPUID too */
+		val = FEATURE_CONTROL_LOCKED;
+		break;
+	case VMX_MSR_EFER:
+		val = vmread(VMCS_GUEST_IA32_EFER);
+		break;
+	default:
+		/* the VMX MSRs, and MSRs outside the bitmap ranges (which do
+		 * not exist on Intel CPUs): what a CPU without them does */
+		vmx_inject_exception(VEC_GP, true, 0);
+		return;
+	}
+	v->gpr[GPR_RAX] = (u32)val;
+	v->gpr[GPR_RDX] = val >> 32;
+	vmx_skip_instruction();
+}
+
+#define APIC_BASE_EXTD	BIT(10)
+#define APIC_BASE_EN	BIT(11)
+
+static bool wrmsr_apic_base(u32 msr, u64 val)
+{
+	u64 old = rdmsr(MSR_IA32_APIC_BASE);
+	paddr_t base = val & (BIT(vmx.phys_bits) - 1) & ~0xfffULL;
+
+	if (!vmx_apic_base_write_ok(old, val, vmx.phys_bits))
+		return false;
+	/* The APIC page shadows whatever RAM is at its address, for uhv too. */
+	if ((val & APIC_BASE_EN) && kmem_is_hypervisor(base, PAGE_SIZE)) {
+		pr_warn("guest tried to move the local APIC onto uhv's memory (%#llx): #GP\n",
+			(ull)base);
+		return false;
+	}
+	wrmsr(msr, val);
+	return true;
+}
+
+static bool wrmsr_x2apic_icr(u32 msr, u64 val)
+{
+	u64 apic = rdmsr(MSR_IA32_APIC_BASE);
+
+	if (!(apic & APIC_BASE_EN) || !(apic & APIC_BASE_EXTD) || !vmx_x2apic_icr_valid(val))
+		return false;
+	/* Other CPUs woken by the guest would run outside uhv's control. */
+	if (vmx_x2apic_icr_starts_cpus(val))
+		note_once(VMX_MSR_X2APIC_ICR, msr, val, "INIT/start-up IPI dropped (single-CPU guest)");
+	else
+		wrmsr(msr, val);
+	return true;
+}
+
+void vmx_handle_wrmsr(struct vmx_vcpu *v)
+{
+	u32 msr = (u32)v->gpr[GPR_RCX];
+	u64 val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
+	enum vmx_msr_class c = vmx_msr_classify(msr);
+	bool ok = false;
+	u64 efer;
+
+	switch (c) {
+	case VMX_MSR_EFER:
+		ok = vmx_efer_write_ok(vmread(VMCS_GUEST_IA32_EFER), val, vmx.nx,
+				       vmread(VMCS_CR0_READ_SHADOW) & CR0_PG, &efer);
+		if (ok)
+			vmwrite(VMCS_GUEST_IA32_EFER, efer);
+		break;
+	case VMX_MSR_APIC_BASE:
+		ok = wrmsr_apic_base(msr, val);
+		break;
+	case VMX_MSR_MTRR:
+		/* The MTRRs also set uhv's memory types; with EPT the guest's
+		 * accesses take their type from EPT, so dropping is harmless. */
+		note_once(c, msr, val, "MTRR write dropped (the MTRRs are uhv's)");
+		ok = true;
+		break;
+	case VMX_MSR_X2APIC_ICR:
+		ok = wrmsr_x2apic_icr(msr, val);
+		break;
+	default:	/* FEATURE_CONTROL (locked), VMX MSRs, unknown MSRs */
+		break;
+	}
+	if (!ok) {
+		vmx_inject_exception(VEC_GP, true, 0);
+		return;
+	}
+	vmx_skip_instruction();
+}
+
+/* ---- CR0 / CR4 ---- */
+
+/* PAE paging outside long mode: VM entry takes the PDPTEs from the VMCS
+ * (SDM 27.3.2.4 with EPT), so a CR0/CR4 write uhv performs for the guest must
+ * load them from guest memory, as the CPU would. false: #GP. */
+static bool load_pdptes(struct vmx_vcpu *v)
+{
+	u64 cr3 = vmread(VMCS_GUEST_CR3) & 0xffffffe0ULL;
+	const u64 *p = guest_ptr(v->guest, cr3, 32);
+
+	if (!p)
+		return false;
+	for (unsigned i = 0; i < 4; i++) {
+		/* present entries: bits 2:1, 8:5 and above MAXPHYADDR are reserved */
+		if ((p[i] & 1) && (p[i] & (0x1e6ULL | ~(BIT(vmx.phys_bits) - 1))))
+			return false;
+	}
+	for (unsigned i = 0; i < 4; i++)
+		vmwrite(VMCS_GUEST_PDPTE0 + 2 * i, p[i]);
+	return true;
+}
+
+static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(efer & EFER_LMA);
+}
+
+/* Translations the guest expects gone after this write are tagged with our
+ * VPID; without VPID every VM entry flushes anyway. */
+static void flush_guest_tlb(void)
+{
+	if (!vmx.vpid)
+		return;
+	if (vmx.caps.ept_vpid & VMX_VPID_INVVPID_SINGLE_CONTEXT)
+		invvpid(INVVPID_SINGLE_CONTEXT, vmx.vpid, 0);
+	else
+		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
+}
+
+static bool guest_write_cr0(struct vmx_vcpu *v, u64 val)
+{
+	u64 old = vmread(VMCS_CR0_READ_SHADOW);
+	u64 cr4 = vmread(VMCS_CR4_READ_SHADOW);
+	u64 efer = vmread(VMCS_GUEST_IA32_EFER), new_efer = efer;
+	u32 entry = (u32)vmread(VMCS_VM_ENTRY_CONTROLS), new_entry = entry;
+
+	if (!vmx_cr0_write_ok(val))
+		return false;
+	if (!(old & CR0_PG) && (val & CR0_PG) && (efer & EFER_LME)) {
+		if (!(cr4 & CR4_PAE))
+			return false;
+		new_efer |= EFER_LMA;	/* entering IA-32e mode */
+		new_entry |= VM_ENTRY_IA32E_MODE;
+	} else if ((old & CR0_PG) && !(val & CR0_PG) && (efer & EFER_LMA)) {
+		new_efer &= ~(u64)EFER_LMA;
+		new_entry &= ~(u32)VM_ENTRY_IA32E_MODE;
+	}
+	if (pae_paging(val, cr4, new_efer) && !pae_paging(old, cr4, efer) && !load_pdptes(v))
+		return false;
+	vmwrite(VMCS_CR0_READ_SHADOW, val);
+	vmwrite(VMCS_GUEST_CR0, vmx_cr0_real(&vmx.cr, val));
+	if (new_efer != efer)
+		vmwrite(VMCS_GUEST_IA32_EFER, new_efer);
+	if (new_entry != entry)
+		vmwrite(VMCS_VM_ENTRY_CONTROLS, new_entry);
+	flush_guest_tlb();
+	return true;
+}
+
+static bool guest_write_cr4(struct vmx_vcpu *v, u64 val)
+{
+	u64 old = vmread(VMCS_CR4_READ_SHADOW);
+	u64 cr0 = vmread(VMCS_CR0_READ_SHADOW);
+	u64 efer = vmread(VMCS_GUEST_IA32_EFER);
+
+	if (!vmx_cr4_write_ok(&vmx.cr, old, val, efer & EFER_LMA, vmread(VMCS_GUEST_CR3)))
+		return false;
+	if (pae_paging(cr0, val, efer) &&
+	    ((val ^ old) & (CR4_PAE | CR4_PSE | CR4_PGE | CR4_SMEP | CR4_SMAP)) && !load_pdptes(v))
+		return false;
+	vmwrite(VMCS_CR4_READ_SHADOW, val);
+	vmwrite(VMCS_GUEST_CR4, vmx_cr4_real(&vmx.cr, val));
+	flush_guest_tlb();
+	return true;
+}
+
+void vmx_handle_cr_access(struct vmx_vcpu *v)
+{
+	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
+	unsigned cr = CR_QUAL_CR_NUM(q);
+	u64 shadow0 = vmread(VMCS_CR0_READ_SHADOW);
+	u64 val;
+	bool ok;
+
+	switch (CR_QUAL_ACCESS_TYPE(q)) {
+	case CR_ACCESS_MOV_TO_CR: {
+		unsigned gpr = CR_QUAL_GPR(q);
+		val = gpr == GPR_RSP ? vmread(VMCS_GUEST_RSP) : v->gpr[gpr];
+		if (!(vmread(VMCS_GUEST_IA32_EFER) & EFER_LMA))
+			val = (u32)val;
+		break;
+	}
+	case CR_ACCESS_CLTS:
+		val = shadow0 & ~(u64)CR0_TS;
+		break;
+	case CR_ACCESS_LMSW:
+		/* LMSW writes MP, EM, TS and can set PE but not clear it */
+		val = (shadow0 & ~0xeULL) | (CR_QUAL_LMSW_DATA(q) & 0xf) | (shadow0 & CR0_PE);
+		break;
+	default:	/* MOV from CR: CR3/CR8 store exiting is off */
+		vmx_handle_unhandled(v);
+		return;
+	}
+	if (cr == 0) {
+		ok = guest_write_cr0(v, val);
+	} else if (cr == 4) {
+		ok = guest_write_cr4(v, val);
+	} else {
+		vmx_handle_unhandled(v);
+		return;
+	}
+	if (!ok) {
+		vmx_inject_exception(VEC_GP, true, 0);
+		return;
+	}
+	vmx_skip_instruction();
+}
+
+/* ---- XSETBV ---- */
+
+void vmx_handle_xsetbv(struct vmx_vcpu *v)
+{
+	u64 val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
+
+	if (!(vmread(VMCS_GUEST_CR4) & CR4_OSXSAVE)) {
+		vmx_inject_exception(VEC_UD, false, 0);
+		return;
+	}
+	if (guest_cpl() != 0 || (u32)v->gpr[GPR_RCX] != 0 ||
+	    !vmx_xcr0_valid(val, vmx.xcr0_supported)) {
+		vmx_inject_exception(VEC_GP, true, 0);
+		return;
+	}
+	/* XCR0 is not switched: uhv uses no extended state, so the guest's
+	 * value simply stays loaded. */
+	asm volatile("xsetbv" : : "c"(0), "a"((u32)val), "d"((u32)(val >> 32)) : "memory");
+	vmx_skip_instruction();
+}
+
+/* ---- port I/O ---- */
+
+static void set_rax_sized(struct vmx_vcpu *v, unsigned size, u32 val)
+{
+	u64 *rax = &v->gpr[GPR_RAX];
+
+	if (size == 1)
+		*rax = (*rax & ~0xffULL) | (val & 0xff);
+	else if (size == 2)
+		*rax = (*rax & ~0xffffULL) | (val & 0xffff);
+	else
+		*rax = val;	/* 32-bit operations zero the upper half */
+}
+
+void vmx_handle_io(struct vmx_vcpu *v)
+{
+	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
+	u16 port = IO_QUAL_PORT(q);
+	unsigned size = IO_QUAL_SIZE(q);
+	u32 val = (u32)v->gpr[GPR_RAX];
+
+	if (q & (IO_QUAL_STRING | IO_QUAL_REP)) {
+		vmx_report_exit(v, "string I/O on a port uhv intercepts is not emulated");
+		vmx_stop(false, "unsupported string I/O");
+	}
+	if (port == UHV_TEST_PORT) {
+		if (q & IO_QUAL_IN)
+			set_rax_sized(v, size, UHV_TEST_PORT_VALUE | size);
+		vmx_skip_instruction();
+		return;
+	}
+	/* An access that only overlaps an intercepted port: carry it out. */
+	if (q & IO_QUAL_IN) {
+		u32 in = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+		set_rax_sized(v, size, in);
+	} else if (size == 1) {
+		outb(port, (u8)val);
+	} else if (size == 2) {
+		outw(port, (u16)val);
+	} else {
+		outl(port, val);
+	}
+	vmx_skip_instruction();
+}
+
+/* ---- instructions the guest may not use, or not natively ---- */
+
+void vmx_handle_vmx_insn(struct vmx_vcpu *v)
+{
+	/* The guest has no VMX (CPUID says so): VMX instructions, INVEPT,
+	 * INVVPID, VMFUNC and GETSEC are invalid opcodes for it. */
+	vmx_inject_exception(VEC_UD, false, 0);
+}
+
+void vmx_handle_invd(struct vmx_vcpu *v)
+{
+	/* INVD would throw away uhv's dirty cache lines too: write them back. */
+	wbinvd();
+	vmx_skip_instruction();
+}
+
+void vmx_handle_hlt(struct vmx_vcpu *v)
+{
+	/* Only reached when HLT exiting is on (it is off by default: the guest
+	 * owns interrupts and halts natively). */
+	if (!(vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
+		vmx_report_exit(v, "guest halted with interrupts disabled: it can never continue");
+		vmx_stop(false, "guest halted with interrupts off");
+	}
+	vmx_skip_instruction();
+	if (vmx.caps.activity_hlt)
+		vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
+}
+
+void vmx_handle_init(struct vmx_vcpu *v)
+{
+	vmx_report_exit(v, "guest reset its CPU (INIT signal)");
+	vmx_stop(false, "guest reset its CPU");
+}
+
+void vmx_handle_triple_fault(struct vmx_vcpu *v)
+{
+	vmx_report_exit(v, "guest triple fault (its CPU shut down)");
+	vmx_stop(false, "guest triple fault");
+}
+
+/* ---- EPT ---- */
+
+static const char *access_name(u64 q)
+{
+	if (q & EPT_VIOL_FETCH)
+		return "instruction fetch";
+	if (q & EPT_VIOL_WRITE)
+		return "write";
+	return "read";
+}
+
+void vmx_handle_ept_violation(struct vmx_vcpu *v)
+{
+	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
+	u64 gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR);
+	bool uhv = kmem_is_hypervisor(gpa & ~0xfffULL, PAGE_SIZE);
+
+	v->ept_violations++;
+	if (q & EPT_VIOL_GLA_VALID)
+		pr_warn("EPT violation: guest %s of guest-physical %#llx (linear %#llx) at RIP %#llx: "
+			"%s\n", access_name(q), (ull)gpa, (ull)vmread(VMCS_GUEST_LINEAR_ADDR),
+			(ull)vmread(VMCS_GUEST_RIP),
+			uhv ? "uhv's own memory" : "not mapped for the guest");
+	else
+		pr_warn("EPT violation: guest %s of guest-physical %#llx (no linear address) at RIP "
+			"%#llx: %s\n", access_name(q), (ull)gpa, (ull)vmread(VMCS_GUEST_RIP),
+			uhv ? "uhv's own memory" : "not mapped for the guest");
+
+	/* Test hook 2: resume after the instruction, whose length the guest
+	 * told us (the exit gives none for EPT violations). Never while an
+	 * event was being delivered: that is no instruction to skip. */
+	if (v->ept_skip_len && !(vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID)) {
+		vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + v->ept_skip_len);
+		return;
+	}
+	vmx_report_exit(v, "EPT violation");
+	vmx_stop(false, uhv ? "guest accessed uhv's memory" : "guest accessed unmapped memory");
+}
+
+void vmx_handle_ept_misconfig(struct vmx_vcpu *v)
+{
+	vmx_report_exit(v, "EPT misconfiguration (a bug in uhv's EPT tables)");
+	vmx_stop(false, "EPT misconfiguration");
+}
+
+void vmx_handle_unhandled(struct vmx_vcpu *v)
+{
+	vmx_report_exit(v, "unhandled VM exit");
+	vmx_stop(false, "unhandled VM exit");
+}

@@ -1,0 +1,122 @@
+/* The guest's memory layout from uhv's memory map (see
+ * <uhv/vmx_guest_mem.h>). Pure: works on the map and the guest structure. */
+#include <uhv/vmx_guest_mem.h>
+#include <uhv/errno.h>
+
+/* The guest type of a memory map range, or 0 when the guest does not get it. */
+static u32 guest_type(u32 mtype)
+{
+	switch (mtype) {
+	case MEMMAP_AVAILABLE:
+	case MEMMAP_LOW:
+	case MEMMAP_BOOT_INFO:
+	case MEMMAP_BOOT_MODULE:
+	case MEMMAP_GUEST:
+		return GUEST_MEM_RAM;
+	case MEMMAP_ACPI:
+		return GUEST_MEM_ACPI;
+	case MEMMAP_NVS:
+		return GUEST_MEM_NVS;
+	case MEMMAP_RESERVED:
+		return GUEST_MEM_RESERVED;
+	default:		/* uhv's image and pool, bad memory */
+		return 0;
+	}
+}
+
+int guest_mem_from_memmap(struct guest *g, const struct memmap *map)
+{
+	g->nr_mem = 0;
+	for (size_t i = 0; i < map->n; i++) {
+		const struct memmap_range *r = &map->r[i];
+		u32 t = guest_type(r->type);
+
+		if (!t || r->end <= r->base)
+			continue;
+		if (g->nr_mem) {
+			struct guest_region *p = &g->mem[g->nr_mem - 1];
+			if (p->type == t && p->gpa + p->size == r->base) {
+				p->size += r->end - r->base;
+				continue;
+			}
+		}
+		if (g->nr_mem == GUEST_MAX_REGIONS)
+			return -ENOSPC;
+		g->mem[g->nr_mem++] = (struct guest_region){
+			.gpa = r->base, .size = r->end - r->base, .hpa = r->base, .type = t,
+		};
+	}
+	return 0;
+}
+
+int guest_mem_holes(const struct memmap *map, const struct ept_hole *extra, size_t nextra,
+		    struct ept_hole *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < map->n; i++) {
+		const struct memmap_range *r = &map->r[i];
+
+		if (r->type != MEMMAP_HV_IMAGE && r->type != MEMMAP_HV_POOL)
+			continue;
+		if (n == cap)
+			return -ENOSPC;
+		out[n++] = (struct ept_hole){ .hpa = r->base, .size = r->end - r->base };
+	}
+	for (size_t i = 0; i < nextra; i++) {
+		if (n == cap)
+			return -ENOSPC;
+		out[n++] = extra[i];
+	}
+	return (int)n;
+}
+
+static u8 fixed_type(u32 gtype)
+{
+	return gtype == GUEST_MEM_RESERVED ? MTRR_TYPE_UC : MTRR_TYPE_WB;
+}
+
+int guest_mem_ept_regions(const struct guest *g, const struct memmap *map, bool use_mtrr,
+			  struct ept_region *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < g->nr_mem; i++) {
+		const struct guest_region *r = &g->mem[i];
+
+		if (n == cap)
+			return -ENOSPC;
+		out[n++] = (struct ept_region){
+			.gpa = r->gpa, .hpa = r->hpa, .size = r->size, .perms = EPT_RWX,
+			.memtype = use_mtrr ? EPT_MT_FROM_MTRR : fixed_type(r->type),
+		};
+	}
+	/* Holes of the map below 4 GiB: MMIO. The map is sorted. */
+	u64 at = 0;
+	for (size_t i = 0; i <= map->n && at < GiB(4); i++) {
+		u64 next = i < map->n ? MIN(map->r[i].base, GiB(4)) : GiB(4);
+
+		if (next > at) {
+			if (n == cap)
+				return -ENOSPC;
+			out[n++] = (struct ept_region){
+				.gpa = at, .hpa = at, .size = next - at, .perms = EPT_RWX,
+				.memtype = use_mtrr ? EPT_MT_FROM_MTRR : MTRR_TYPE_UC,
+			};
+		}
+		if (i < map->n)
+			at = MAX(at, map->r[i].end);
+	}
+	return (int)n;
+}
+
+const char *guest_mem_type_name(u32 type)
+{
+	switch (type) {
+	case GUEST_MEM_RAM: return "RAM";
+	case GUEST_MEM_RESERVED: return "reserved";
+	case GUEST_MEM_ACPI: return "ACPI";
+	case GUEST_MEM_NVS: return "ACPI NVS";
+	default: return "?";
+	}
+}

@@ -1,0 +1,146 @@
+/* VMCALL hypercalls: the ABI is in include/uhv/hypercall.h.
+ *
+ * Test hooks (UHV_HC_TEST_HOOK, EBX = hook), for the hostile checks of the
+ * selftest guest:
+ *   1  -> EAX 0, EBX:ECX = low:high half of a host-physical address inside
+ *         uhv's image (a variable of this file), for the guest to attack;
+ *   2  ECX = length (0..15): from now on an EPT violation is reported and
+ *         the guest resumes ECX bytes further (0 disarms) -> EAX 0;
+ *   3  -> EAX = EPT violations seen so far. */
+#define LOG_MODULE "vmx"
+#include <uhv/vmx_exit.h>
+#include <uhv/hypercall.h>
+#include <uhv/guest.h>
+#include <uhv/kmem.h>
+#include <uhv/uart.h>
+#include <uhv/errno.h>
+#include <uhv/string.h>
+#include <uhv/log.h>
+
+#define CONSOLE_MAX	4096
+#define HOOK_UHV_ADDR	1
+#define HOOK_EPT_SKIP	2
+#define HOOK_EPT_COUNT	3
+#define MAX_INSN_LEN	15
+#define TARGET_MARK	0x75687621756876ULL	/* what the hostile test must not change */
+
+/* The hostile test's target: lives in uhv's image, never in guest memory. */
+static volatile u64 hook_target = TARGET_MARK;
+
+/* Guest output is line-based; uhv prefixes each line with "guest: " unless
+ * the guest already did (the test guests print identical lines natively and
+ * under uhv). State across calls because a line may come in pieces. */
+static bool console_at_line_start = true;
+
+static void console_out(const char *buf, size_t len)
+{
+	static const char prefix[] = "guest: ";
+	size_t i = 0;
+
+	while (i < len) {
+		if (console_at_line_start) {
+			if (len - i < sizeof(prefix) - 1 || memcmp(buf + i, prefix, sizeof(prefix) - 1))
+				uart_write(prefix, sizeof(prefix) - 1);
+			console_at_line_start = false;
+		}
+		size_t j = i;
+		while (j < len && buf[j] != '\n')
+			j++;
+		if (j < len) {
+			j++;
+			console_at_line_start = true;
+		}
+		uart_write(buf + i, j - i);
+		i = j;
+	}
+}
+
+static s64 console_write(struct vmx_vcpu *v, u64 gpa, u64 len)
+{
+	static char buf[CONSOLE_MAX];	/* one vCPU: not re-entered */
+
+	if (len > CONSOLE_MAX)
+		return -E2BIG;
+	/* guest RAM only: never uhv's memory, MMIO or firmware ranges */
+	if (guest_read(v->guest, gpa, buf, len) < 0)
+		return -EFAULT;
+	for (u64 i = 0; i < len; i++) {
+		unsigned char c = buf[i];
+		if ((c < 0x20 && c != '\n' && c != '\t') || c >= 0x7f)
+			buf[i] = '.';	/* no terminal control from the guest */
+	}
+	console_out(buf, len);
+	return (s64)len;
+}
+
+static __noreturn void shutdown(struct vmx_vcpu *v, u32 status)
+{
+	if (console_at_line_start == false)
+		uart_write("\n", 1);
+	pr_info("guest requested shutdown with status %u after %llu exits\n", status,
+		(unsigned long long)vmx_exit_count(~0U));
+	if (hook_target != TARGET_MARK)
+		pr_err("the test hook's target in uhv's image was changed to %#llx: "
+		       "the guest wrote uhv's memory\n", (unsigned long long)hook_target);
+	if (v->ept_violations)
+		pr_info("%llu EPT violation(s) during the run\n",
+			(unsigned long long)v->ept_violations);
+	vmx_stop(status == 0 && hook_target == TARGET_MARK,
+		 status == 0 ? "guest shut down, status 0" : "guest shut down with a failure status");
+}
+
+static s64 test_hook(struct vmx_vcpu *v, u32 hook, u32 arg)
+{
+	switch (hook) {
+	case HOOK_UHV_ADDR: {
+		paddr_t pa = virt_to_phys((const void *)&hook_target);
+		v->gpr[GPR_RBX] = (u32)pa;
+		v->gpr[GPR_RCX] = (u32)(pa >> 32);
+		return 0;
+	}
+	case HOOK_EPT_SKIP:
+		if (arg > MAX_INSN_LEN)
+			return -EINVAL;
+		v->ept_skip_len = arg;
+		return 0;
+	case HOOK_EPT_COUNT:
+		return (u32)v->ept_violations;
+	default:
+		return -EINVAL;
+	}
+}
+
+void vmx_handle_vmcall(struct vmx_vcpu *v)
+{
+	u32 fn = (u32)v->gpr[GPR_RAX];
+	u32 a1 = (u32)v->gpr[GPR_RBX], a2 = (u32)v->gpr[GPR_RCX];
+	s64 ret;
+
+	/* VMCALL always exits; at CPL > 0 it is not for the guest's apps */
+	if ((vmread(VMCS_GUEST_SS_ACCESS_RIGHTS) >> VMX_AR_DPL_SHIFT) & 3) {
+		vmx_inject_exception(VEC_UD, false, 0);
+		return;
+	}
+	switch (fn) {
+	case UHV_HC_VERSION:
+		v->gpr[GPR_RBX] = UHV_HC_SIGNATURE;
+		ret = UHV_HC_ABI_VERSION;
+		break;
+	case UHV_HC_CONSOLE_WRITE:
+		ret = console_write(v, a1, a2);
+		break;
+	case UHV_HC_SHUTDOWN:
+		shutdown(v, a1);
+	case UHV_HC_EXIT_COUNT:
+		ret = (u32)vmx_exit_count(a1);
+		break;
+	case UHV_HC_TEST_HOOK:
+		ret = test_hook(v, a1, a2);
+		break;
+	default:
+		ret = -ENOSYS;
+		break;
+	}
+	v->gpr[GPR_RAX] = (u32)ret;
+	vmx_skip_instruction();
+}

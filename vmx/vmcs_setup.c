@@ -1,0 +1,286 @@
+/* Filling the VMCS (SDM Vol. 3C chapter 25): controls from vmx_init(),
+ * host state from uhv's own registers, guest state from the loader's boot
+ * state; then VMLAUNCH. */
+#define LOG_MODULE "vmx"
+#include <uhv/vmx_exit.h>
+#include <uhv/cpu.h>
+#include <uhv/kmem.h>
+#include <uhv/trap.h>
+#include <uhv/log.h>
+#include <uhv/errno.h>
+#include <uhv/string.h>
+
+typedef unsigned long long ull;
+
+#define EXIT_STACK_SIZE	(16 * 1024)
+#define GUEST_PAT_RESET	0x0007040600070406ULL	/* IA32_PAT power-up value */
+#define DR7_RESET	0x400ULL
+
+/* The exit path's stack with the vCPU right above it: the VMCS host RSP
+ * points at the vCPU, whose register block vmx/entry.asm fills, and the
+ * handlers' frames grow down from there. One guest CPU, so one of each. */
+static struct {
+	u8 stack[EXIT_STACK_SIZE];
+	struct vmx_vcpu vcpu;
+} exit_area __aligned(16);
+
+_Static_assert(offsetof(struct vmx_vcpu, gpr) == 0, "vmx/entry.asm expects the registers first");
+_Static_assert(sizeof(exit_area.stack) % 16 == 0, "the vCPU must be 16-byte aligned");
+
+/* Failed VMWRITEs while filling the VMCS (setup runs once, on one CPU). */
+static int setup_errors;
+
+static void wr(u64 field, u64 val)
+{
+	if (vmwrite_checked(field, val) != VMX_OK) {
+		if (!setup_errors)
+			pr_err("VMWRITE of field %#llx (value %#llx) failed\n", (ull)field, (ull)val);
+		setup_errors++;
+	}
+}
+
+/* Segment registers in VMCS order: ES, CS, SS, DS, FS, GS, LDTR, TR; each
+ * field's encoding is the ES one plus 2 * index (Appendix B). */
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
+
+struct seg {
+	u16 sel;
+	u64 base;
+	u32 limit;
+	u32 ar;
+};
+
+static void wr_seg(unsigned i, const struct seg *s)
+{
+	wr(VMCS_GUEST_ES_SELECTOR + 2 * i, s->sel);
+	wr(VMCS_GUEST_ES_BASE + 2 * i, s->base);
+	wr(VMCS_GUEST_ES_LIMIT + 2 * i, s->limit);
+	wr(VMCS_GUEST_ES_ACCESS_RIGHTS + 2 * i, s->ar);
+}
+
+/* Access rights (25.4.1): type | S | DPL | P | AVL | L | D/B | G */
+#define AR_CODE32	0xc09b	/* execute/read, accessed, present, 32-bit, 4 KiB granular */
+#define AR_CODE64	0xa09b	/* same with L=1, D=0 */
+#define AR_DATA32	0xc093	/* read/write, accessed, present, 32-bit, 4 KiB granular */
+#define AR_CODE16	0x009b	/* real mode */
+#define AR_DATA16	0x0093
+#define AR_TSS_BUSY	0x008b	/* busy 32-bit (64-bit in IA-32e mode) TSS, present */
+
+static u16 read_sel(int which)
+{
+	u16 v = 0;
+
+	switch (which) {
+	case SEG_ES: asm volatile("mov %%es, %0" : "=r"(v)); break;
+	case SEG_SS: asm volatile("mov %%ss, %0" : "=r"(v)); break;
+	case SEG_DS: asm volatile("mov %%ds, %0" : "=r"(v)); break;
+	case SEG_FS: asm volatile("mov %%fs, %0" : "=r"(v)); break;
+	case SEG_GS: asm volatile("mov %%gs, %0" : "=r"(v)); break;
+	}
+	return v;
+}
+
+static void setup_host(struct vmx_vcpu *v)
+{
+	wr(VMCS_HOST_CR0, read_cr0());
+	wr(VMCS_HOST_CR3, read_cr3());
+	wr(VMCS_HOST_CR4, read_cr4());
+	wr(VMCS_HOST_CS_SELECTOR, GDT_KERNEL_CS);
+	wr(VMCS_HOST_SS_SELECTOR, read_sel(SEG_SS) & ~7);
+	wr(VMCS_HOST_DS_SELECTOR, read_sel(SEG_DS) & ~7);
+	wr(VMCS_HOST_ES_SELECTOR, read_sel(SEG_ES) & ~7);
+	wr(VMCS_HOST_FS_SELECTOR, read_sel(SEG_FS) & ~7);
+	wr(VMCS_HOST_GS_SELECTOR, read_sel(SEG_GS) & ~7);
+	wr(VMCS_HOST_TR_SELECTOR, GDT_TSS);
+	wr(VMCS_HOST_FS_BASE, rdmsr(MSR_IA32_FS_BASE));
+	wr(VMCS_HOST_GS_BASE, rdmsr(MSR_IA32_GS_BASE));
+	wr(VMCS_HOST_TR_BASE, tss_base());
+	wr(VMCS_HOST_GDTR_BASE, gdt_base());
+	wr(VMCS_HOST_IDTR_BASE, idt_base());
+	wr(VMCS_HOST_IA32_SYSENTER_CS, 0);
+	wr(VMCS_HOST_IA32_SYSENTER_ESP, 0);
+	wr(VMCS_HOST_IA32_SYSENTER_EIP, 0);
+	wr(VMCS_HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+	wr(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	wr(VMCS_HOST_RSP, (u64)(uintptr_t)v);
+	wr(VMCS_HOST_RIP, (u64)(uintptr_t)vmx_exit_entry);
+}
+
+static void setup_controls(u32 entry)
+{
+	wr(VMCS_PIN_BASED_VM_EXEC_CONTROLS, vmx.pin);
+	wr(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS, vmx.proc);
+	wr(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS, vmx.proc2);
+	wr(VMCS_PRIMARY_VM_EXIT_CONTROLS, vmx.exit);
+	wr(VMCS_VM_ENTRY_CONTROLS, entry);
+	wr(VMCS_EXCEPTION_BITMAP, 0);		/* the guest handles its own exceptions */
+	wr(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
+	wr(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	wr(VMCS_CR3_TARGET_COUNT, 0);
+	wr(VMCS_VM_EXIT_MSR_STORE_COUNT, 0);
+	wr(VMCS_VM_EXIT_MSR_LOAD_COUNT, 0);
+	wr(VMCS_VM_ENTRY_MSR_LOAD_COUNT, 0);
+	wr(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
+	wr(VMCS_IO_BITMAP_A_ADDR, vmx.io_bitmap_a_pa);
+	wr(VMCS_IO_BITMAP_B_ADDR, vmx.io_bitmap_b_pa);
+	wr(VMCS_MSR_BITMAP_ADDR, vmx.msr_bitmap_pa);
+	wr(VMCS_EPT_POINTER, vmx.eptp);
+	if (vmx.vpid)
+		wr(VMCS_VPID, vmx.vpid);
+	wr(VMCS_CR0_GUEST_HOST_MASK, vmx_cr0_guest_host_mask(&vmx.cr));
+	wr(VMCS_CR4_GUEST_HOST_MASK, vmx_cr4_guest_host_mask(&vmx.cr));
+}
+
+static const char *mode_name(enum guest_cpu_mode m)
+{
+	switch (m) {
+	case GUEST_MODE_PROTECTED32: return "32-bit protected mode, paging off";
+	case GUEST_MODE_LONG64: return "64-bit long mode";
+	case GUEST_MODE_REAL: return "real mode";
+	default: return "?";
+	}
+}
+
+/* Guest state for the boot CPU (26.3.1 lists what VM entry checks). */
+static int setup_guest(const struct guest_boot_state *b, u32 *entry)
+{
+	struct seg code, data;
+	struct seg ldtr = { .sel = 0, .ar = VMX_AR_UNUSABLE };
+	struct seg tr = { .sel = 0, .base = 0, .limit = 0xff, .ar = AR_TSS_BUSY };
+	u64 cr0 = b->cr0, cr4 = b->cr4, efer = b->efer;
+	u64 gdt_base = 0, gdt_limit = 0xffff, idt_limit = 0xffff;
+
+	switch (b->mode) {
+	case GUEST_MODE_PROTECTED32:
+		/* multiboot: flat 4 GiB segments; the guest loads its own GDT
+		 * before it reloads a segment register */
+		code = (struct seg){ .sel = 0x08, .limit = 0xffffffff, .ar = AR_CODE32 };
+		data = (struct seg){ .sel = 0x10, .limit = 0xffffffff, .ar = AR_DATA32 };
+		cr0 = (cr0 | CR0_PE | CR0_ET) & ~(u64)CR0_PG;
+		efer = 0;
+		break;
+	case GUEST_MODE_LONG64:
+		code = (struct seg){ .sel = 0x08, .limit = 0xffffffff, .ar = AR_CODE64 };
+		data = (struct seg){ .sel = 0x10, .limit = 0xffffffff, .ar = AR_DATA32 };
+		cr0 |= CR0_PE | CR0_PG | CR0_ET;
+		cr4 |= CR4_PAE;
+		efer |= EFER_LME | EFER_LMA;
+		gdt_base = b->gdt_base;
+		gdt_limit = b->gdt_limit;
+		*entry |= VM_ENTRY_IA32E_MODE;
+		break;
+	case GUEST_MODE_REAL:
+		code = (struct seg){ .sel = b->real_cs, .base = (u64)b->real_cs << 4,
+				     .limit = 0xffff, .ar = AR_CODE16 };
+		data = (struct seg){ .sel = 0, .limit = 0xffff, .ar = AR_DATA16 };
+		cr0 = (cr0 | CR0_ET) & ~(u64)(CR0_PE | CR0_PG);
+		cr4 = 0;
+		efer = 0;
+		idt_limit = 0x3ff;
+		break;
+	default:
+		pr_err("unknown guest CPU mode %d in the boot state\n", b->mode);
+		return -EINVAL;
+	}
+	if (!vmx_cr0_write_ok(cr0) ||
+	    !vmx_cr4_write_ok(&vmx.cr, 0, cr4, b->mode == GUEST_MODE_LONG64, b->cr3)) {
+		pr_err("the loader's CR0 %#llx / CR4 %#llx are not valid for the guest\n", (ull)cr0,
+		       (ull)cr4);
+		return -EINVAL;
+	}
+	wr_seg(SEG_CS, &code);
+	wr_seg(SEG_ES, &data);
+	wr_seg(SEG_SS, &data);
+	wr_seg(SEG_DS, &data);
+	wr_seg(SEG_FS, &data);
+	wr_seg(SEG_GS, &data);
+	wr_seg(SEG_LDTR, &ldtr);
+	wr_seg(SEG_TR, &tr);
+	wr(VMCS_GUEST_GDTR_BASE, gdt_base);
+	wr(VMCS_GUEST_GDTR_LIMIT, gdt_limit);
+	wr(VMCS_GUEST_IDTR_BASE, 0);
+	wr(VMCS_GUEST_IDTR_LIMIT, idt_limit);
+
+	/* The guest sees what it asked for; the CPU runs with the bits VMX
+	 * operation needs (NE, VMXE) added. */
+	wr(VMCS_CR0_READ_SHADOW, cr0);
+	wr(VMCS_CR4_READ_SHADOW, cr4);
+	wr(VMCS_GUEST_CR0, vmx_cr0_real(&vmx.cr, cr0));
+	wr(VMCS_GUEST_CR4, vmx_cr4_real(&vmx.cr, cr4));
+	wr(VMCS_GUEST_CR3, b->mode == GUEST_MODE_LONG64 ? b->cr3 : 0);
+	wr(VMCS_GUEST_DR7, DR7_RESET);
+	wr(VMCS_GUEST_IA32_DEBUGCTL, 0);
+	wr(VMCS_GUEST_RSP, b->rsp);
+	wr(VMCS_GUEST_RIP, b->rip);
+	wr(VMCS_GUEST_RFLAGS, b->rflags | 2);
+	wr(VMCS_GUEST_IA32_SYSENTER_CS, 0);
+	wr(VMCS_GUEST_IA32_SYSENTER_ESP, 0);
+	wr(VMCS_GUEST_IA32_SYSENTER_EIP, 0);
+	wr(VMCS_GUEST_IA32_EFER, efer);
+	wr(VMCS_GUEST_IA32_PAT, GUEST_PAT_RESET);
+	wr(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
+	wr(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	wr(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
+	wr(VMCS_VMCS_LINK_POINTER, ~0ULL);
+	for (unsigned i = 0; i < 4; i++)
+		wr(VMCS_GUEST_PDPTE0 + 2 * i, 0);
+	pr_info("guest boot CPU: %s, RIP %#llx RSP %#llx RFLAGS %#llx, CR0 %#llx (real %#llx) "
+		"CR4 %#llx (real %#llx) EFER %#llx\n", mode_name(b->mode), (ull)b->rip, (ull)b->rsp,
+		(ull)(b->rflags | 2), (ull)cr0, (ull)vmx_cr0_real(&vmx.cr, cr0), (ull)cr4,
+		(ull)vmx_cr4_real(&vmx.cr, cr4), (ull)efer);
+	return 0;
+}
+
+/* Stale translations for our EPTP / VPID may exist from earlier uses of the
+ * same tags (firmware, a previous uhv before a warm reboot). */
+static void flush_tlbs(void)
+{
+	u64 cap = vmx.caps.ept_vpid;
+
+	if (cap & VMX_EPT_INVEPT_SINGLE_CONTEXT)
+		invept(INVEPT_SINGLE_CONTEXT, vmx.eptp);
+	else
+		invept(INVEPT_ALL_CONTEXT, 0);
+	if (!vmx.vpid)
+		return;
+	if (cap & VMX_VPID_INVVPID_SINGLE_CONTEXT)
+		invvpid(INVVPID_SINGLE_CONTEXT, vmx.vpid, 0);
+	else
+		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
+}
+
+int vmx_run_guest(struct guest *g, const struct uhv_options *o)
+{
+	struct vmx_vcpu *v = &exit_area.vcpu;
+	const struct guest_boot_state *b = &g->boot;
+	u32 entry = vmx.entry;
+
+	if (!vmx.ready || !vmx.eptp) {
+		pr_err("vmx_run_guest: VMX is not set up (vmx_init and guest_setup_memory first)\n");
+		return -EINVAL;
+	}
+	memset(v, 0, sizeof(*v));
+	v->guest = g;
+	v->gpr[GPR_RAX] = b->rax;
+	v->gpr[GPR_RBX] = b->rbx;
+	v->gpr[GPR_RCX] = b->rcx;
+	v->gpr[GPR_RDX] = b->rdx;
+	v->gpr[GPR_RSI] = b->rsi;
+	v->gpr[GPR_RDI] = b->rdi;
+	v->gpr[GPR_RBP] = b->rbp;
+
+	setup_errors = 0;
+	int ret = setup_guest(b, &entry);
+	if (ret < 0)
+		return ret;
+	setup_controls(entry);
+	setup_host(v);
+	if (setup_errors) {
+		pr_err("%d VMCS field(s) could not be written; not launching\n", setup_errors);
+		return -EIO;
+	}
+	flush_tlbs();
+	pr_info("launching the guest (%s): EPTP %#llx, VPID %u\n", g->kind ? g->kind : "?",
+		(ull)vmx.eptp, vmx.vpid);
+	vmx_launch(v);
+}

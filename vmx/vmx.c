@@ -1,0 +1,267 @@
+/* VMX bring-up (SDM Vol. 3C 24.7-24.8 "enabling and entering VMX operation"):
+ * CPUID and IA32_FEATURE_CONTROL, the capability MSRs, the control values
+ * uhv uses, CR0/CR4 for VMX operation, VMXON and the VMCS. */
+#define LOG_MODULE "vmx"
+#include <uhv/vmx_exit.h>
+#include <uhv/cpu.h>
+#include <uhv/kmem.h>
+#include <uhv/log.h>
+#include <uhv/errno.h>
+#include <uhv/options.h>
+
+typedef unsigned long long ull;
+
+/* One set of VMX facts for the one CPU uhv runs on; written by vmx_init()
+ * and guest_setup_memory(), read by every exit handler. */
+struct vmx_global vmx;
+
+static u64 rdmsr_cb(void *ctx, u32 msr)
+{
+	return rdmsr(msr);
+}
+
+static int check_cpu(void)
+{
+	struct cpuid_regs r = cpuid(1, 0);
+
+	if (!(r.ecx & CPUID_1_ECX_VMX)) {
+		bool qemu = false;
+		if (r.ecx & CPUID_1_ECX_HYPERVISOR) {
+			struct cpuid_regs h = cpuid(0x40000000, 0);
+			qemu = h.ebx == 0x54474354 || h.ebx == 0x4b4d564b;	/* "TCGT", "KVMK" */
+		}
+		pr_err("VMX is not available on this CPU (CPUID.1:ECX.VMX=0): uhv needs Intel VT-x; "
+		       "under QEMU use -accel kvm -cpu host with nested VMX on an Intel host "
+		       "(kvm_intel nested=1), or run uhv in Bochs (cpu model corei7_skylake_x)%s\n",
+		       qemu ? " - this is QEMU without VMX" : "");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/* The firmware decides whether VMXON is allowed (SDM 24.7). An unlocked MSR
+ * is ours to set; a locked one with VMX off can only be changed in the
+ * firmware setup. */
+static int check_feature_control(void)
+{
+	u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+
+	if (fc & FEATURE_CONTROL_LOCKED) {
+		if (!(fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX)) {
+			pr_err("VMX is locked off by the firmware: IA32_FEATURE_CONTROL (%#x) = %#llx "
+			       "is locked (bit 0) with \"enable VMX outside SMX\" (bit 2) clear; "
+			       "enable Intel Virtualization Technology (VT-x) in the firmware setup\n",
+			       MSR_IA32_FEATURE_CONTROL, (ull)fc);
+			return -ENODEV;
+		}
+		return 0;
+	}
+	wrmsr(MSR_IA32_FEATURE_CONTROL,
+	      fc | FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
+	pr_info("IA32_FEATURE_CONTROL was unlocked (%#llx): enabled VMX outside SMX and locked it\n",
+		(ull)fc);
+	return 0;
+}
+
+/* The controls uhv runs the guest with; docs/vmx.md says why each. */
+static int choose_controls(void)
+{
+	const struct vmx_caps *c = &vmx.caps;
+	static const struct vmx_ctl_want pin = {
+		/* the guest owns interrupts and NMIs: they are delivered to it */
+		.clear = PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING |
+			 PIN_BASED_VIRTUAL_NMIS | PIN_BASED_VMX_PREEMPTION_TIMER |
+			 PIN_BASED_POSTED_INTR,
+	};
+	static const struct vmx_ctl_want proc = {
+		.required = CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
+			    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
+		/* with EPT and unrestricted guest none of these is needed; HLT
+		 * runs natively (docs/vmx.md, "HLT and interrupts") */
+		.clear = CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
+			 CPU_BASED_HLT_EXITING | CPU_BASED_INVLPG_EXITING |
+			 CPU_BASED_MWAIT_EXITING | CPU_BASED_RDPMC_EXITING |
+			 CPU_BASED_RDTSC_EXITING | CPU_BASED_CR3_LOAD_EXITING |
+			 CPU_BASED_CR3_STORE_EXITING | CPU_BASED_ACTIVATE_TERTIARY_CONTROLS |
+			 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
+			 CPU_BASED_USE_TPR_SHADOW | CPU_BASED_NMI_WINDOW_EXITING |
+			 CPU_BASED_MOV_DR_EXITING | CPU_BASED_UNCOND_IO_EXITING |
+			 CPU_BASED_MONITOR_TRAP_FLAG | CPU_BASED_MONITOR_EXITING |
+			 CPU_BASED_PAUSE_EXITING,
+	};
+	struct vmx_ctl_want proc2 = {
+		.required = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
+		/* without these the instructions are #UD in the guest; CPUID
+		 * hides them when they are off */
+		.optional = SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_ENABLE_INVPCID |
+			    SECONDARY_EXEC_ENABLE_XSAVES | SECONDARY_EXEC_ENABLE_USER_WAIT_PAUSE,
+		.clear = SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_DESC_TABLE_EXITING |
+			 SECONDARY_EXEC_PAUSE_LOOP_EXITING | SECONDARY_EXEC_RDRAND_EXITING |
+			 SECONDARY_EXEC_RDSEED_EXITING | SECONDARY_EXEC_ENABLE_PML |
+			 SECONDARY_EXEC_EPT_VIOLATION_VE | SECONDARY_EXEC_ENCLS_EXITING,
+	};
+	static const struct vmx_ctl_want exit = {
+		.required = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
+			    VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT,
+		.optional = VM_EXIT_SAVE_DEBUG_CONTROLS,
+		.clear = VM_EXIT_ACK_INTR_ON_EXIT | VM_EXIT_SAVE_VMX_PREEMPTION_TIMER |
+			 VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL,
+	};
+	static const struct vmx_ctl_want entry = {
+		.required = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT,
+		.optional = VM_ENTRY_LOAD_DEBUG_CONTROLS,
+		.clear = VM_ENTRY_IA32E_MODE | VM_ENTRY_ENTRY_TO_SMM |
+			 VM_ENTRY_DEACTIVATE_DUAL_MONITOR | VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL,
+	};
+	int bad = 0;
+
+	if (vmx_caps_vpid_usable(c))
+		proc2.optional |= SECONDARY_EXEC_ENABLE_VPID;
+	else
+		proc2.clear |= SECONDARY_EXEC_ENABLE_VPID;
+	bad |= vmx_ctl_compute(c, VMX_CTL_PIN, &pin, &vmx.pin) < 0;
+	bad |= vmx_ctl_compute(c, VMX_CTL_PROC, &proc, &vmx.proc) < 0;
+	bad |= vmx_ctl_compute(c, VMX_CTL_PROC2, &proc2, &vmx.proc2) < 0;
+	bad |= vmx_ctl_compute(c, VMX_CTL_EXIT, &exit, &vmx.exit) < 0;
+	bad |= vmx_ctl_compute(c, VMX_CTL_ENTRY, &entry, &vmx.entry) < 0;
+	if (bad)
+		return -EOPNOTSUPP;
+	/* a must-be-1 control uhv has no use for would change the guest's
+	 * world; say so instead of silently running with it */
+	if (vmx.proc & (CPU_BASED_HLT_EXITING | CPU_BASED_RDTSC_EXITING | CPU_BASED_MOV_DR_EXITING |
+			CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_CR3_LOAD_EXITING))
+		pr_warn("this CPU forces exiting controls uhv does not want (primary %#x); "
+			"their exits end the run as unhandled\n", vmx.proc);
+
+	vmx.vpid = (vmx.proc2 & SECONDARY_EXEC_ENABLE_VPID) ? 1 : 0;
+	vmx.cpuid.rdtscp = vmx.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
+	vmx.cpuid.invpcid = vmx.proc2 & SECONDARY_EXEC_ENABLE_INVPCID;
+	vmx.cpuid.xsaves = vmx.proc2 & SECONDARY_EXEC_ENABLE_XSAVES;
+	vmx.cpuid.waitpkg = vmx.proc2 & SECONDARY_EXEC_ENABLE_USER_WAIT_PAUSE;
+
+	pr_info("controls chosen:\n");
+	vmx_ctl_print("pin-based: ", VMX_CTL_PIN, vmx.pin);
+	vmx_ctl_print("primary:   ", VMX_CTL_PROC, vmx.proc);
+	vmx_ctl_print("secondary: ", VMX_CTL_PROC2, vmx.proc2);
+	vmx_ctl_print("exit:      ", VMX_CTL_EXIT, vmx.exit);
+	vmx_ctl_print("entry:     ", VMX_CTL_ENTRY, vmx.entry);
+	return 0;
+}
+
+static void cpu_facts(void)
+{
+	struct cpuid_regs r = cpuid(0x80000000, 0);
+
+	vmx.phys_bits = 36;
+	if (r.eax >= 0x80000008)
+		vmx.phys_bits = cpuid(0x80000008, 0).eax & 0xff;
+	if (r.eax >= 0x80000001)
+		vmx.nx = cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_NX;
+	if ((cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE) && cpuid(0, 0).eax >= 0xd) {
+		struct cpuid_regs x = cpuid(0xd, 0);
+		vmx.xcr0_supported = ((u64)x.edx << 32) | x.eax;
+	}
+}
+
+/* A page for VMXON or a VMCS: from uhv's pool, revision id in bits 30:0. */
+static paddr_t alloc_vmx_page(void)
+{
+	paddr_t pa = kmem_alloc_page();
+
+	if (!pa)
+		return 0;
+	if (vmx.caps.addr32_only && pa >= GiB(4)) {
+		pr_err("VMX structures must lie below 4 GiB (IA32_VMX_BASIC bit 48), "
+		       "but the pool gave %#llx\n", (ull)pa);
+		return 0;
+	}
+	*(u32 *)phys_to_virt(pa) = vmx.caps.revision_id;
+	return pa;
+}
+
+static int enter_vmx_root(void)
+{
+	u64 cr0 = vmx_cr0_fixed(&vmx.caps, read_cr0(), false);
+	u64 cr4 = vmx_cr4_fixed(&vmx.caps, read_cr4() | CR4_VMXE);
+
+	/* The guest's XSETBV is carried out by uhv, which needs CR4.OSXSAVE. */
+	if (vmx.xcr0_supported)
+		cr4 |= CR4_OSXSAVE;
+	write_cr0(cr0);
+	write_cr4(cr4);
+
+	vmx.vmxon_pa = alloc_vmx_page();
+	vmx.vmcs_pa = alloc_vmx_page();
+	vmx.msr_bitmap_pa = kmem_alloc_page();
+	vmx.io_bitmap_a_pa = kmem_alloc_page();
+	vmx.io_bitmap_b_pa = kmem_alloc_page();
+	if (!vmx.vmxon_pa || !vmx.vmcs_pa || !vmx.msr_bitmap_pa || !vmx.io_bitmap_a_pa ||
+	    !vmx.io_bitmap_b_pa) {
+		pr_err("out of pool memory for the VMXON region, VMCS and bitmaps\n");
+		return -ENOMEM;
+	}
+	int r = vmxon(vmx.vmxon_pa);
+	if (r != VMX_OK) {
+		pr_err("VMXON failed (%s) with CR0 %#llx CR4 %#llx, VMXON region %#llx revision %#x\n",
+		       r == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid", (ull)read_cr0(),
+		       (ull)read_cr4(), (ull)vmx.vmxon_pa, vmx.caps.revision_id);
+		return -EIO;
+	}
+	r = vmclear(vmx.vmcs_pa);
+	if (r == VMX_OK)
+		r = vmptrld(vmx.vmcs_pa);
+	if (r != VMX_OK) {
+		u64 err = 0;
+		if (r == VMX_FAIL_VALID)
+			vmread_checked(VMCS_VM_INSTRUCTION_ERROR, &err);
+		pr_err("VMCLEAR/VMPTRLD of the VMCS at %#llx failed: %s (error %llu: %s)\n",
+		       (ull)vmx.vmcs_pa, r == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid",
+		       (ull)err, vmx_instr_error_text((u32)err));
+		return -EIO;
+	}
+	vmx.msr_bitmap = phys_to_virt(vmx.msr_bitmap_pa);
+	vmx_msr_policy_build(vmx.msr_bitmap);
+	vmx_io_policy_build(phys_to_virt(vmx.io_bitmap_a_pa), phys_to_virt(vmx.io_bitmap_b_pa));
+	pr_info("VMX root operation: CR0 %#llx CR4 %#llx, VMXON region %#llx, VMCS %#llx\n",
+		(ull)cr0, (ull)cr4, (ull)vmx.vmxon_pa, (ull)vmx.vmcs_pa);
+	return 0;
+}
+
+int vmx_init(const struct uhv_options *o)
+{
+	struct vmx_caps_raw raw;
+	int ret;
+
+	if (vmx.ready)
+		return 0;
+	ret = check_cpu();
+	if (ret < 0)
+		return ret;
+	ret = check_feature_control();
+	if (ret < 0)
+		return ret;
+	vmx_caps_read(&raw, rdmsr_cb, NULL);
+	ret = vmx_caps_decode(&raw, &vmx.caps);
+	if (ret < 0)
+		return ret;
+	vmx_caps_print(&vmx.caps);
+	ret = vmx_caps_check_ept(&vmx.caps);
+	if (ret < 0)
+		return ret;
+	vmx.cr = (struct vmx_cr_cfg){
+		.cr0_fixed0 = vmx.caps.cr0_fixed0, .cr0_fixed1 = vmx.caps.cr0_fixed1,
+		.cr4_fixed0 = vmx.caps.cr4_fixed0, .cr4_fixed1 = vmx.caps.cr4_fixed1,
+	};
+	ret = choose_controls();
+	if (ret < 0) {
+		pr_err("uhv needs the controls above; use a CPU (or Bochs model / nested KVM) "
+		       "that offers them\n");
+		return ret;
+	}
+	cpu_facts();
+	ret = enter_vmx_root();
+	if (ret < 0)
+		return ret;
+	vmx.ready = true;
+	return 0;
+}
