@@ -170,15 +170,16 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	if (options.probe)
 		platform_exit(true, "probe complete");
 
-	/* --- vmx: begin --- */
+	/* The guest: memory, kernel, DMA domain, then VMX and the EPT. */
 	static struct guest guest;	/* the one guest: too large for the stack */
 	static struct loader_module mods[MB2_MAX_MODULES];
 	const struct acpi_sdt_header *dmar_table = acpi_find_table(&acpi, "DMAR", 0);
 
-	if (vmx_init(&options) < 0)
-		platform_exit(false, "no usable VMX");
-	if (guest_setup_memory(&guest, dmar_table, dmar_table ? dmar_table->length : 0) < 0)
+	/* The guest's memory: all RAM uhv does not use, at the same addresses. */
+	if (guest_mem_from_memmap(&guest, kmem_memmap()) < 0) {
+		pr_err("the memory map has more than %d ranges for the guest\n", GUEST_MAX_REGIONS);
 		platform_exit(false, "guest memory setup failed");
+	}
 	for (u32 i = 0; i < boot_info.nr_modules; i++) {
 		const struct mb2_module *m = &boot_info.modules[i];
 		mods[i] = (struct loader_module){
@@ -192,7 +193,13 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	};
 	if (loader_load_ex(&guest, mods, boot_info.nr_modules, &fw, NULL) < 0)
 		platform_exit(false, "loading the guest failed");
+	if (vtd_active() && vtd_guest_domain_setup(&guest) < 0)
+		platform_exit(false, "the guest's DMA domain could not be built");
+	/* VMX last: a bad guest is reported first, on any machine */
+	if (vmx_init(&options) < 0)
+		platform_exit(false, "no usable VMX");
+	if (guest_setup_ept(&guest, dmar_table, dmar_table ? dmar_table->length : 0) < 0)
+		platform_exit(false, "building the guest's EPT failed");
 	vmx_run_guest(&guest, &options);
 	platform_exit(false, "the guest could not be started");
-	/* --- vmx: end --- */
 }

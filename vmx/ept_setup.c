@@ -99,7 +99,7 @@ static void print_layout(const struct guest *g, const struct ept_hole *holes, in
 			"VT-d registers");
 }
 
-int guest_setup_memory(struct guest *g, const void *dmar, size_t dmar_len)
+int guest_setup_ept(struct guest *g, const void *dmar, size_t dmar_len)
 {
 	static struct ept_region regions[MAX_EPT_REGIONS];
 	struct ept_hole holes[MAX_HOLES];
@@ -107,13 +107,8 @@ int guest_setup_memory(struct guest *g, const void *dmar, size_t dmar_len)
 	int ret, nholes, nregions;
 
 	if (!vmx.ready) {
-		pr_err("guest_setup_memory: vmx_init first\n");
+		pr_err("guest_setup_ept: vmx_init first\n");
 		return -EINVAL;
-	}
-	ret = guest_mem_from_memmap(g, kmem_memmap());
-	if (ret < 0) {
-		pr_err("the memory map has more than %d ranges for the guest\n", GUEST_MAX_REGIONS);
-		return ret;
 	}
 	ret = vtd_register_pages(dmar, dmar_len, &drhd);
 	if (ret < 0)

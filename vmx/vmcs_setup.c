@@ -256,7 +256,7 @@ int vmx_run_guest(struct guest *g, const struct uhv_options *o)
 	u32 entry = vmx.entry;
 
 	if (!vmx.ready || !vmx.eptp) {
-		pr_err("vmx_run_guest: VMX is not set up (vmx_init and guest_setup_memory first)\n");
+		pr_err("vmx_run_guest: VMX is not set up (vmx_init and guest_setup_ept first)\n");
 		return -EINVAL;
 	}
 	memset(v, 0, sizeof(*v));

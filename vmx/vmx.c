@@ -12,7 +12,7 @@
 typedef unsigned long long ull;
 
 /* One set of VMX facts for the one CPU uhv runs on; written by vmx_init()
- * and guest_setup_memory(), read by every exit handler. */
+ * and guest_setup_ept(), read by every exit handler. */
 struct vmx_global vmx;
 
 static u64 rdmsr_cb(void *ctx, u32 msr)

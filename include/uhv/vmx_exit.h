@@ -12,7 +12,7 @@
 #include <uhv/vmcs.h>
 
 /* What vmx_init() found and chose; written once at bring-up (and the EPT
- * pointer by guest_setup_memory()), read by the exit handlers. */
+ * pointer by guest_setup_ept()), read by the exit handlers. */
 struct vmx_global {
 	bool ready;			/* VMX root operation, VMCS current */
 	struct vmx_caps caps;
@@ -21,7 +21,7 @@ struct vmx_global {
 	paddr_t vmxon_pa, vmcs_pa;
 	paddr_t msr_bitmap_pa, io_bitmap_a_pa, io_bitmap_b_pa;
 	u8 *msr_bitmap;
-	u64 eptp;			/* 0 until guest_setup_memory() */
+	u64 eptp;			/* 0 until guest_setup_ept() */
 	u16 vpid;			/* 0: VPID off */
 	unsigned phys_bits;		/* MAXPHYADDR */
 	bool nx;

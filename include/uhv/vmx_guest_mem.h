@@ -40,10 +40,10 @@ int guest_mem_ept_regions(const struct guest *g, const struct memmap *map, bool 
 /* The memory map type name of a guest region type ("RAM", "ACPI", ...). */
 const char *guest_mem_type_name(u32 type);
 
-/* Runtime (vmx/ept_setup.c). Fill g->mem from uhv's memory map and build the
- * guest's EPT, leaving out uhv's memory and the VT-d register pages named by
- * the DMAR table (dmar may be NULL). Needs vmx_init() first. Returns 0 or a
+/* Runtime (vmx/ept_setup.c). Build the guest's EPT from g->mem (filled by
+ * guest_mem_from_memmap), leaving out uhv's memory and the VT-d register pages
+ * named by the DMAR table (dmar may be NULL). Needs vmx_init() first. Returns 0 or a
  * negative errno after saying what failed. */
-int guest_setup_memory(struct guest *g, const void *dmar, size_t dmar_len);
+int guest_setup_ept(struct guest *g, const void *dmar, size_t dmar_len);
 
 #endif

@@ -1,7 +1,7 @@
 /* Running the guest under VMX: bring-up, the VMCS, the exit path
  * (vmx/vmx.c, vmx/vmcs_setup.c, vmx/entry.asm, vmx/exit.c). See docs/vmx.md.
  *
- * Boot order in kmain: vmx_init(), guest_setup_memory() (<uhv/vmx_guest_mem.h>),
+ * Boot order in kmain: vmx_init(), guest_setup_ept() (<uhv/vmx_guest_mem.h>),
  * loader_load(), vmx_run_guest(). */
 #ifndef UHV_VMX_RUN_H
 #define UHV_VMX_RUN_H

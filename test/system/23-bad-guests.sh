@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# A bad guest gets a clear message and a clean stop: no module, not an ELF,
+# a multiboot header with no entry, a 64-bit entry, an old bzImage. The
+# loader runs before VMX is switched on, so QEMU (no VMX) is enough.
+. "$(dirname "$0")/lib.sh"
+make -s guests >/dev/null || { echo "cannot build the test guests"; exit 1; }
+case_() {	# NAME PATTERN [MODULE]
+	local name=$1 pat=$2; shift 2
+	boot "bad-$name" qemu "$(iso "$name" "" "$@")" 60
+	expect "$pat" "$name: clear message"
+	expect "uhv: run ended: FAIL - (loading the guest failed|no guest)" "$name: run ends with FAIL"
+	reject "PANIC" "$name: no crash"
+	expect_rc qemu fail
+}
+case_ none "no guest kernel: give the guest as the first multiboot2 module"
+case_ text "not an ELF executable and no multiboot2 or multiboot header" build/guest/bad-text.elf ""
+case_ aout-entry0 "multiboot header entry_addr is 0" build/guest/bad-aout-entry0.elf ""
+case_ elf64-entry "32-bit" build/guest/bad-elf64-entry.elf ""
+case_ bzimage "uses boot protocol 0.00; uhv needs >= 2.12" build/guest/bad-bzimage.elf ""
+# A good guest on a machine without VMX: loaded, its DMA domain built, then
+# the clear no-VMX message.
+boot good-no-vmx qemu-iommu "$(iso good "" build/guest/selftest.elf "")" 60
+expect "uhv vtd: guest DMA domain [0-9]+: [0-9]+ MiB of guest RAM mapped" "guest DMA domain mirrors guest RAM"
+expect "VMX is not available on this CPU" "no-VMX message"
+expect_rc qemu fail
+finish
