@@ -23,6 +23,7 @@
 #include <uhv/loader.h>
 #include <uhv/vmx_run.h>
 #include <uhv/vmx_guest_mem.h>
+#include <uhv/vmx_trap.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
 static struct mb2_info boot_info;
@@ -200,6 +201,9 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 		platform_exit(false, "no usable VMX");
 	if (guest_setup_ept(&guest, dmar_table, dmar_table ? dmar_table->length : 0) < 0)
 		platform_exit(false, "building the guest's EPT failed");
+	/* Subsystems that emulate or filter something for the guest claim their
+	 * ports and MMIO ranges here (<uhv/vmx_trap.h>). */
+	vmx_trap_print();
 	vmx_run_guest(&guest, &options);
 	platform_exit(false, "the guest could not be started");
 }

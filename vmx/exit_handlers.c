@@ -8,6 +8,7 @@
 #include <uhv/io.h>
 #include <uhv/kmem.h>
 #include <uhv/log.h>
+#include <uhv/vmx_trap.h>
 
 typedef unsigned long long ull;
 
@@ -331,9 +332,22 @@ void vmx_handle_io(struct vmx_vcpu *v)
 		vmx_report_exit(v, "string I/O on a port uhv intercepts is not emulated");
 		vmx_stop(false, "unsupported string I/O");
 	}
-	if (port == UHV_TEST_PORT) {
+	if (port == UHV_TEST_PORT) {	/* the benchmark's I/O exit: keep it short */
 		if (q & IO_QUAL_IN)
 			set_rax_sized(v, size, UHV_TEST_PORT_VALUE | size);
+		vmx_skip_instruction();
+		return;
+	}
+	const struct vmx_io_trap *t = vmx_trap_io_find(port);
+	if (t) {
+		bool in = q & IO_QUAL_IN;
+		int ret = t->fn(t->ctx, port, size, in, &val);
+		if (ret < 0) {
+			vmx_report_exit(v, t->name);
+			vmx_stop(false, "a trapped port access failed");
+		}
+		if (in)
+			set_rax_sized(v, size, val);
 		vmx_skip_instruction();
 		return;
 	}
@@ -408,7 +422,15 @@ void vmx_handle_ept_violation(struct vmx_vcpu *v)
 	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
 	u64 gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR);
 	bool uhv = kmem_is_hypervisor(gpa & ~0xfffULL, PAGE_SIZE);
+	const struct vmx_mmio_trap *t = uhv ? NULL : vmx_trap_mmio_find(gpa);
 
+	if (t) {
+		if (t->fn(t->ctx, v, gpa, q) < 0) {
+			vmx_report_exit(v, t->name);
+			vmx_stop(false, "a trapped MMIO access failed");
+		}
+		return;
+	}
 	v->ept_violations++;
 	if (q & EPT_VIOL_GLA_VALID)
 		pr_warn("EPT violation: guest %s of guest-physical %#llx (linear %#llx) at RIP %#llx: "

@@ -1,0 +1,54 @@
+/* Traps: how subsystems claim guest I/O ports and guest-physical MMIO
+ * ranges (vmx/trap.c). PCI passthrough claims 0xcf8-0xcff and the ECAM
+ * window, the platform code the ACPI power-off port, the console its UART.
+ * Ports not claimed pass straight through to hardware (the guest owns the
+ * machine); guest-physical ranges not mapped in the EPT and not claimed stop
+ * the guest with a report.
+ *
+ * Register after vmx_init() (the I/O bitmaps exist then) and before
+ * vmx_run_guest(). */
+#ifndef UHV_VMX_TRAP_H
+#define UHV_VMX_TRAP_H
+
+#include <uhv/types.h>
+
+struct vmx_vcpu;
+
+/* A port access: in = guest reads (fill *val), else *val holds what the guest
+ * writes. size is 1, 2 or 4. Return 0 when handled (uhv then skips the
+ * instruction), or a negative errno to stop the guest with a report. */
+typedef int (*vmx_io_fn)(void *ctx, u16 port, unsigned size, bool in, u32 *val);
+
+/* An EPT violation inside a claimed range: the handler gets the exit
+ * qualification and must emulate the access (decode the instruction at the
+ * guest RIP, advance RIP) itself. Return 0 when handled, or a negative errno
+ * to stop the guest with a report. */
+typedef int (*vmx_mmio_fn)(void *ctx, struct vmx_vcpu *v, u64 gpa, u64 qualification);
+
+#define VMX_TRAP_MAX_IO		16
+#define VMX_TRAP_MAX_MMIO	8
+
+/* Claim ports [first, last]. -EBUSY if a port is already claimed, -ENOSPC
+ * when the table is full. */
+int vmx_trap_io(u16 first, u16 last, vmx_io_fn fn, void *ctx, const char *name);
+/* Claim guest-physical [first, last] (must not be mapped in the EPT). */
+int vmx_trap_mmio(u64 first, u64 last, vmx_mmio_fn fn, void *ctx, const char *name);
+
+/* For the exit handlers: the claim covering port / gpa, or NULL. */
+struct vmx_io_trap {
+	u16 first, last;
+	vmx_io_fn fn;
+	void *ctx;
+	const char *name;
+};
+struct vmx_mmio_trap {
+	u64 first, last;
+	vmx_mmio_fn fn;
+	void *ctx;
+	const char *name;
+};
+const struct vmx_io_trap *vmx_trap_io_find(u16 port);
+const struct vmx_mmio_trap *vmx_trap_mmio_find(u64 gpa);
+void vmx_trap_print(void);
+
+#endif
