@@ -24,7 +24,7 @@ KSRC_C   := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c)))
 KSRC_ASM := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm)))
 KOBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRC_C)) $(patsubst %.asm,$(BUILD)/k/%.asm.o,$(KSRC_ASM))
 
-.PHONY: all iso test unit systest run bench clean deps guests
+.PHONY: all iso test unit systest test-nested run bench clean deps guests
 all: $(BUILD)/uhv.elf guests
 
 $(BUILD)/k/%.o: %.c
@@ -80,6 +80,11 @@ test: deps
 
 systest: all $(BUILD)/uhv.iso
 	scripts/run-tests.sh --system-only
+
+# The nested tier alone (Bochs -> Linux/KVM -> QEMU -> uhv); also part of `make test`.
+test-nested: deps
+	$(MAKE) all $(BUILD)/uhv.iso
+	scripts/run-tests.sh --system-only nested
 
 run: deps
 	$(MAKE) all

@@ -161,7 +161,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 
 	if (kmem_init(&boot_info, mbi_pa, load_base, options.uhvmem) < 0)
 		platform_exit(false, "memory setup failed");
-	if (options.panic_test != 0xff)
+	if (options.panic_test < 32)
 		panic_test(options.panic_test);
 
 	discover_acpi();

@@ -158,6 +158,7 @@ static int set_panic_test(void *ctx, const char *val, size_t len)
 {
 	static const struct { const char *name; u8 vector; } kinds[] = {
 		{ "de", 0 }, { "ud", 6 }, { "gp", 13 }, { "pf", 14 },
+		{ "vmentry-guest", UHV_PANIC_VMENTRY_GUEST }, { "vmentry-ctl", UHV_PANIC_VMENTRY_CTL },
 	};
 	struct uhv_options *o = ctx;
 
@@ -204,7 +205,7 @@ static const struct cmdline_opt option_table[] = {
 	{ "uhvmem", set_uhvmem, "SIZE with K, M or G suffix, e.g. 64M: memory for uhv's own "
 	  "heap (default 0 = automatic)" },
 	{ "probe", set_probe, "flag: report what uhv finds on this machine, then stop (no guest)" },
-	{ "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv (tests the crash report)" },
+	{ "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" },
 };
 
 void options_defaults(struct uhv_options *o)

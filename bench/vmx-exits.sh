@@ -20,7 +20,7 @@ guest/mkiso-native.sh "$out/bench-native.iso" build/guest/bench.elf "iters=$iter
 scripts/mkiso.sh "$out/bench-uhv.iso" "" build/guest/bench.elf "iters=$iters"
 scripts/emu.sh "$model" "$out/bench-native.iso" "$out/native.log" 600
 scripts/emu.sh "$model" "$out/bench-uhv.iso" "$out/uhv.log" 600
-get() { sed -n "s/.*guest: bench $2: \([0-9]*\) ticks.*/\1/p" "$1" | tail -1; }
+get() { sed -n "s/.*guest: bench $2[-0-9a-fx]*: \([0-9]*\) ticks.*/\1/p" "$1" | tail -1; }
 printf '\nVM-exit round trips in Bochs %s (TSC = instructions), %s iterations each\n' "$model" "$iters"
 printf '%-10s %14s %14s\n' "operation" "native" "under uhv"
 status=0

@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command.
 set -euo pipefail
 pkgs=(gcc make nasm binutils grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
-	qemu-system-x86 ovmf bochs bochsbios vgabios libcmocka-dev gnu-efi python3 gdb kmod cpio busybox-static)
+	qemu-system-x86 ovmf bochs bochsbios vgabios libcmocka-dev gnu-efi python3 gdb kmod cpio busybox-static libc6-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

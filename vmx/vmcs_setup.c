@@ -9,6 +9,7 @@
 #include <uhv/log.h>
 #include <uhv/errno.h>
 #include <uhv/string.h>
+#include <uhv/options.h>
 
 typedef unsigned long long ull;
 
@@ -282,5 +283,14 @@ int vmx_run_guest(struct guest *g, const struct uhv_options *o)
 	flush_tlbs();
 	pr_info("launching the guest (%s): EPTP %#llx, VPID %u\n", g->kind ? g->kind : "?",
 		(ull)vmx.eptp, vmx.vpid);
+	/* panic-test=vmentry-*: break the VMCS on purpose so tests see what a
+	 * failed VM entry reports */
+	if (o->panic_test == UHV_PANIC_VMENTRY_GUEST) {
+		pr_info("panic-test: making the guest TR unusable before VMLAUNCH\n");
+		vmwrite(VMCS_GUEST_TR_ACCESS_RIGHTS, 0x10000);
+	} else if (o->panic_test == UHV_PANIC_VMENTRY_CTL) {
+		pr_info("panic-test: setting a reserved pin-based control before VMLAUNCH\n");
+		vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROLS, vmx.pin | BIT(31));	/* reserved: must be 0 */
+	}
 	vmx_launch(v);
 }

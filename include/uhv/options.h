@@ -33,6 +33,8 @@ struct uhv_options {
 	u64 uhvmem;			/* hypervisor heap in bytes; 0 = automatic */
 	bool probe;			/* report the machine, then stop without a guest */
 	u8 panic_test;			/* deliberately raise this CPU exception (tests) */
+#define UHV_PANIC_VMENTRY_GUEST	0xf0	/* panic-test=vmentry-guest: invalid guest state */
+#define UHV_PANIC_VMENTRY_CTL	0xf1	/* panic-test=vmentry-ctl: invalid VM-execution control */
 };
 
 void options_defaults(struct uhv_options *o);

@@ -16,6 +16,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/linux
 mkdir -p "$out/deb"
+# Tests may call this in parallel on a fresh machine: one unpacks, the others wait.
+exec 8>"$out/.lock"
+flock 8
 
 need_tools=()
 [ -x /usr/sbin/modinfo ] || [ -x /sbin/modinfo ] || need_tools+=(kmod)

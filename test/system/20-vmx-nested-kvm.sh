@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The selftest guest with uhv as L2 under nested KVM (Bochs -> Linux L1 with
+# kvm_intel nested=1 -> QEMU -accel kvm -cpu host -M q35 -device intel-iommu,
+# scripts/nested/run.sh): other VMX capability values than Bochs (revision,
+# EPTP memory type WB only, CR4_FIXED1, no shutdown activity state) and a
+# DMAR whose VT-d register page must stay out of the guest's EPT.
+# About 2.5 minutes (one nested Bochs at a time).
+. "$(dirname "$0")/lib.sh"
+make -s guests >/dev/null || { echo "cannot build the test guests"; exit 1; }
+img=$(iso selftest '' build/guest/selftest.elf 'selftest memwalk=4096')
+LOG=$LOGS/vmx-nested-kvm.log
+t0=$(date +%s)
+scripts/nested/run.sh "$img" "$LOG"
+RC=$?
+echo "[vmx-nested-kvm] run.sh exit status $RC after $(( $(date +%s) - t0 ))s, serial log $LOG"
+expect "uhv vmx: VMCS revision 0x11e57ed0" "KVM's nested VMX"
+expect "uhv vmx: EPT: walk 4, EPTP types WB," "EPTP type WB only"
+expect "uhv vmx:   hidden from the guest: \[0x0000fed90000-0x0000fed91000\) VT-d registers" "VT-d registers kept out of the EPT"
+expect "uhv vmx: launching the guest" "launch"
+expect "^guest: test memwalk: ok" "guest RAM"
+expect "^guest: test hostile-paged: ok" "hostile accesses"
+expect "^guest: RESULT: PASS" "guest verdict"
+reject "^guest: test [a-z0-9-]+: FAIL" "failed checks"
+expect "uhv: run ended: PASS - guest shut down, status 0" "PASS"
+if [ "$RC" = 33 ]; then echo "  ok: inner QEMU exit status 33 (pass)"
+else echo "  WRONG inner QEMU exit status $RC, expected 33"; fails=$((fails + 1)); fi
+finish
