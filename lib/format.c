@@ -33,7 +33,6 @@ static void emit_number(struct out *o, u64 v, bool neg, unsigned base, bool uppe
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
 	int n = 0;
-	bool zero = v == 0;
 
 	if (v == 0 && s->prec == 0)
 		n = 0;
@@ -45,7 +44,7 @@ static void emit_number(struct out *o, u64 v, bool neg, unsigned base, bool uppe
 
 	char sign = neg ? '-' : s->plus ? '+' : s->space ? ' ' : 0;
 	const char *prefix = "";
-	if (s->alt && base == 16 && !zero)
+	if (s->alt && base == 16 && n > 0)	/* also for 0: see format.h */
 		prefix = upper ? "0X" : "0x";
 	else if (s->alt && base == 8)
 		prefix = "0";
