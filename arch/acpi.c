@@ -593,5 +593,16 @@ int acpi_fadt_parse(const struct acpi_sdt_header *h, struct acpi_fadt_info *out)
 	}
 	if (h->length >= __builtin_offsetof(struct acpi_fadt, x_pm1a_evt_blk) && f->x_dsdt)
 		out->dsdt = f->x_dsdt;
+	/* PM1x_CNT (where SLP_TYP/SLP_EN go): the 64-bit GAS wins when it names an I/O port */
+	out->pm1a_cnt_port = (u16)f->pm1a_cnt_blk;
+	out->pm1b_cnt_port = (u16)f->pm1b_cnt_blk;
+	out->pm1_cnt_len = f->pm1_cnt_len;
+	if (h->length >= __builtin_offsetof(struct acpi_fadt, x_pm1b_cnt_blk) +
+			 sizeof(struct acpi_gas)) {
+		if (f->x_pm1a_cnt_blk.space_id == ACPI_GAS_IO && f->x_pm1a_cnt_blk.address)
+			out->pm1a_cnt_port = (u16)f->x_pm1a_cnt_blk.address;
+		if (f->x_pm1b_cnt_blk.space_id == ACPI_GAS_IO && f->x_pm1b_cnt_blk.address)
+			out->pm1b_cnt_port = (u16)f->x_pm1b_cnt_blk.address;
+	}
 	return 0;
 }

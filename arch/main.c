@@ -24,6 +24,10 @@
 #include <uhv/vmx_run.h>
 #include <uhv/vmx_guest_mem.h>
 #include <uhv/vmx_trap.h>
+#include <uhv/vmx_debug.h>
+#include <uhv/passthrough.h>
+#include <uhv/shadow_vmx.h>
+#include <uhv/platform_guest.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
 static struct mb2_info boot_info;
@@ -192,6 +196,9 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 		.rsdp_v1 = boot_info.rsdp_v1, .rsdp_v1_len = boot_info.rsdp_v1_len,
 		.rsdp_v2 = boot_info.rsdp_v2, .rsdp_v2_len = boot_info.rsdp_v2_len,
 	};
+	/* the guest's ACPI: DMAR hidden, one CPU in the MADT (fw then points at the copy) */
+	if (platform_guest_acpi(&guest, &acpi, mods, boot_info.nr_modules, &fw) < 0)
+		pr_warn("the guest gets the firmware's ACPI tables as they are (DMAR included)\n");
 	if (loader_load_ex(&guest, mods, boot_info.nr_modules, &fw, NULL) < 0)
 		platform_exit(false, "loading the guest failed");
 	if (vtd_active() && vtd_guest_domain_setup(&guest) < 0)
@@ -199,10 +206,20 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	/* VMX last: a bad guest is reported first, on any machine */
 	if (vmx_init(&options) < 0)
 		platform_exit(false, "no usable VMX");
-	if (guest_setup_ept(&guest, dmar_table, dmar_table ? dmar_table->length : 0) < 0)
+	if (shadow_vmx_enabled()) {	/* mem=shadow, or no EPT: shadow page tables */
+		if (shadow_vmx_setup_memory(&guest) < 0)
+			platform_exit(false, "shadow paging setup failed");
+	} else if (guest_setup_ept(&guest, dmar_table, dmar_table ? dmar_table->length : 0) < 0) {
 		platform_exit(false, "building the guest's EPT failed");
+	}
 	/* Subsystems that emulate or filter something for the guest claim their
 	 * ports and MMIO ranges here (<uhv/vmx_trap.h>). */
+	if (nic_passthrough_setup(&guest, &pci, &pci_cfg, &options, &mcfg) < 0)
+		platform_exit(false, "NIC passthrough setup failed");
+	if (platform_guest_setup(&guest, &acpi) < 0)	/* power-off, reset; after 0xcf9's owner */
+		platform_exit(false, "trapping the guest's power-off and reset ports failed");
+	if (vmx_debug_init(&options, &guest, &pci) < 0)	/* console escape, monitor, GDB stub */
+		pr_warn("running the guest without the monitor and the GDB stub\n");
 	vmx_trap_print();
 	vmx_run_guest(&guest, &options);
 	platform_exit(false, "the guest could not be started");

@@ -39,9 +39,9 @@ static size_t find_char(const char *s, size_t len, char c)
 	return i;
 }
 
-static int set_console(void *ctx, const char *val, size_t len)
+/* ttyS0..ttyS3|com1..com4|0xPORT[,BAUD]: console= and gdb= */
+static int parse_serial(const char *val, size_t len, u16 *port_out, u32 *baud_out)
 {
-	struct uhv_options *o = ctx;
 	u32 baud = UART_CLOCK_BAUD;
 	u64 port = 0;
 
@@ -67,9 +67,35 @@ static int set_console(void *ctx, const char *val, size_t len)
 		    cmdline_parse_u64(val, comma, &port) || port == 0 || port > 0xffff)
 			return -EINVAL;
 	}
-	o->console_port = (u16)port;
-	o->console_baud = baud;
+	*port_out = (u16)port;
+	*baud_out = baud;
 	return 0;
+}
+
+static int set_console(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	return parse_serial(val, len, &o->console_port, &o->console_baud);
+}
+
+/* gdb=PORT: the GDB stub's serial port (docs/debugging.md) */
+static int set_console_poll(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+	u64 ms;
+
+	if (!val || cmdline_parse_u64(val, len, &ms) < 0 || ms > 10000)
+		return -EINVAL;
+	o->console_poll_ms = (u32)ms;
+	return 0;
+}
+
+static int set_gdb(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	return parse_serial(val, len, &o->gdb_port, &o->gdb_baud);
 }
 
 static int set_loglevel(void *ctx, const char *val, size_t len)
@@ -206,6 +232,10 @@ static const struct cmdline_opt option_table[] = {
 	  "heap (default 0 = automatic)" },
 	{ "probe", set_probe, "flag: report what uhv finds on this machine, then stop (no guest)" },
 	{ "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" },
+	{ "gdb", set_gdb, "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD]: serial port of the GDB stub "
+	  "(default none: Ctrl-] g on the console)" },
+	{ "console-poll", set_console_poll, "MS: how often uhv looks at the console for Ctrl-] while the guest "
+	  "runs (VMX-preemption timer; default 10, 0 = only when the guest touches its UART)" },
 };
 
 void options_defaults(struct uhv_options *o)
@@ -218,6 +248,8 @@ void options_defaults(struct uhv_options *o)
 		.mem = UHV_MEM_EPT,
 		.exit = UHV_EXIT_AUTO,
 		.panic_test = 0xff,
+		.gdb_baud = UART_CLOCK_BAUD,
+		.console_poll_ms = 10,
 	};
 }
 
@@ -255,6 +287,8 @@ void options_print(const struct uhv_options *o)
 		"uhvmem=%s\n", o->console_port, o->console_baud, options_loglevel_name(o->loglevel),
 		o->iommu ? "on" : "off", mem_names[o->mem], nic,
 		o->vtd_selftest ? " vtd-selftest" : "", exit_names[o->exit], mem);
+	if (o->gdb_port)
+		pr_info("gdb=0x%x,%u: GDB stub on that port\n", o->gdb_port, o->gdb_baud);
 	if (o->probe)
 		pr_info("probe mode: no guest will be started\n");
 }

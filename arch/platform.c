@@ -49,6 +49,7 @@ __noreturn void cpu_halt_forever(void)
 
 __noreturn void platform_exit(bool pass, const char *reason)
 {
+	log_release();	/* lines held while the guest had the console */
 	log_raw("uhv: run ended: %s%s%s\n", pass ? "PASS" : "FAIL",
 		reason ? " - " : "", reason ? reason : "");
 	uart_flush();

@@ -13,6 +13,7 @@ GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-un
 	-Iinclude -Iguest/lib -MMD -MP
 GUEST_LDFLAGS := -m elf_i386 -nostdlib -z noexecstack --no-warn-rwx-segments
 GUEST_NAMES := selftest bench
+GUEST_NAMES += console	# COM1 echo, for the console escape tests (80-, 82-)
 GUEST_BAD := text aout-entry0 elf64-entry notram mb2-arch trunc bzimage overlap
 
 guest_objs = $(patsubst guest/%.c,$(BUILD)/guest/%.o,$(wildcard $(1)/*.c)) \
@@ -100,3 +101,9 @@ $(BUILD)/guest/nictest.elf: $(GUEST_LIB_OBJ) $(NICTEST_OBJ) guest/lib/link.ld
 	@$(LD) $(GUEST_LDFLAGS) -T guest/lib/link.ld -o $@ $(GUEST_LIB_OBJ) $(NICTEST_OBJ)
 	@grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not multiboot2"; rm -f $@; exit 1; }
 guests: $(BUILD)/guest/nictest.elf
+
+# --- mmu (issue #6; guest/mmu/, owner: shadow paging) ---------------------------------------
+# Address spaces, copy on write, ring-3 faults, A/D bits: compared natively / EPT / shadow.
+GUEST_NAMES += mmu
+$(eval $(call guest_rule,mmu))
+guests: $(BUILD)/guest/mmu.elf

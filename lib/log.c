@@ -10,6 +10,44 @@ static enum log_level log_level = LOG_INFO;
 void log_set_level(enum log_level level) { log_level = level; }
 enum log_level log_get_level(void) { return log_level; }
 
+/* Lines held while a guest owns the console (log_hold): boot CPU only. */
+static struct {
+	bool on;
+	size_t len;
+	unsigned lost;
+	char buf[8192];
+} held;
+
+void log_hold(void) { held.on = true; }
+
+void log_release(void)
+{
+	if (!held.on)
+		return;
+	held.on = false;
+	uart_write(held.buf, held.len);
+	if (held.lost)
+		log_raw("uhv: (%u more log lines were dropped while the guest ran)\n", held.lost);
+	held.len = 0;
+	held.lost = 0;
+}
+
+static void emit(enum log_level level, const char *line, size_t len)
+{
+	if (held.on && level != LOG_ERROR) {
+		if (held.len + len > sizeof(held.buf)) {
+			held.lost++;
+			return;
+		}
+		for (size_t i = 0; i < len; i++)
+			held.buf[held.len + i] = line[i];
+		held.len += len;
+		return;
+	}
+	log_release();
+	uart_write(line, len);
+}
+
 void log_vprintf(enum log_level level, const char *module, const char *fmt, va_list ap)
 {
 	if (level > log_level)
@@ -23,7 +61,7 @@ void log_vprintf(enum log_level level, const char *module, const char *fmt, va_l
 		n = sizeof(line) - 1;
 	int m = kvsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	size_t len = n + (m < (int)(sizeof(line) - n) ? m : (int)(sizeof(line) - n) - 1);
-	uart_write(line, len);
+	emit(level, line, len);
 }
 
 void log_printf(enum log_level level, const char *module, const char *fmt, ...)
@@ -41,5 +79,5 @@ void log_raw(const char *fmt, ...)
 	va_start(ap, fmt);
 	int m = kvsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	uart_write(line, m < (int)sizeof(line) ? (size_t)m : sizeof(line) - 1);
+	emit(LOG_INFO, line, m < (int)sizeof(line) ? (size_t)m : sizeof(line) - 1);
 }

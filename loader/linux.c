@@ -520,6 +520,8 @@ int linux_load_ex(struct guest *g, const struct loader_module *mods, unsigned n,
 	g->boot.rflags = 0x2;
 	g->boot.gdt_base = data + DATA_GDT;
 	g->boot.gdt_limit = GDT_ENTRIES * 8 - 1;
+	g->boot.cs = LINUX_BOOT_CS;
+	g->boot.ds = LINUX_BOOT_DS;
 	if (entry64) {
 		build_page_tables(d, data);
 		g->boot.mode = GUEST_MODE_LONG64;

@@ -127,15 +127,20 @@ static void fix_pdptes(const struct shadow *sh, const struct shadow_root *r)
 }
 
 /* Clear the leaves of a root (all, or only those without SHADOW_PTE_GLOBAL)
- * and free every table left empty; the root table itself stays. An own walk
+ * and free every table left empty unless keep_tables (a CR3 load of a cached
+ * root: the same tables are refilled right away, and allocating a zeroed page
+ * costs more than the walk); the root table itself stays. An own walk
  * rather than ptab_unmap: global leaves are scattered, and it clears in one
  * pass with bounded state. */
-static void clear_root(const struct shadow *sh, struct shadow_root *r, bool keep_global)
+static void clear_root(const struct shadow *sh, struct shadow_root *r, bool keep_global,
+		       bool keep_tables)
 {
 	u64 *table[SH_MAX_LEVELS];
 	paddr_t tpa[SH_MAX_LEVELS];
 	unsigned idx[SH_MAX_LEVELS], live[SH_MAX_LEVELS];
 	unsigned top = r->pt.levels - 1, lvl = top;
+	/* a PAE root has only four PDPTEs in use: skip the other 508 slots */
+	unsigned top_n = is_long(r->paging) ? SH_ENTRIES : 4;
 	const struct ptab_mem *mem = sh->ops->mem;
 
 	tpa[top] = r->pt.root;
@@ -143,13 +148,13 @@ static void clear_root(const struct shadow *sh, struct shadow_root *r, bool keep
 	idx[top] = 0;
 	live[top] = 0;
 	for (;;) {
-		if (idx[lvl] == SH_ENTRIES) {
+		if (idx[lvl] == (lvl == top ? top_n : SH_ENTRIES)) {
 			bool empty = live[lvl] == 0;
 
 			if (lvl == top)
 				return;
 			lvl++;
-			if (empty) {
+			if (empty && !keep_tables) {
 				set_entry(&table[lvl][idx[lvl]], 0);
 				mem->free_table(mem->ctx, tpa[lvl - 1]);
 			} else {
@@ -184,7 +189,7 @@ static void root_destroy(struct shadow *sh, struct shadow_root *r)
 {
 	if (!r->used)
 		return;
-	clear_root(sh, r, false);
+	clear_root(sh, r, false, false);
 	sh->ops->mem->free_table(sh->ops->mem->ctx, r->pt.root);
 	r->used = false;
 	if (sh->cur == r)
@@ -264,7 +269,7 @@ static int activate(struct shadow *sh, u64 cr3, bool flush, paddr_t *root)
 	if (r) {
 		sh->stats.hits++;
 		if (flush && sh->paging != GWALK_PAGING_OFF)
-			clear_root(sh, r, true);
+			clear_root(sh, r, true, true);
 	} else {
 		sh->stats.misses++;
 		/* the guest leaves the current root: it may be evicted / reclaimed */
@@ -501,7 +506,7 @@ int shadow_fill(struct shadow *sh, u64 la, u32 pfec, unsigned access, struct sha
 	if (err == -ENOMEM && reclaim(sh))
 		err = ptab_map(&sh->cur->pt, ALIGN_DOWN(lin, size), hpa, size, attrs);
 	if (err == -ENOMEM) {
-		clear_root(sh, sh->cur, false);
+		clear_root(sh, sh->cur, false, false);
 		err = ptab_map(&sh->cur->pt, ALIGN_DOWN(lin, size), hpa, size, attrs);
 	}
 	fix_pdptes(sh, sh->cur);
@@ -526,7 +531,7 @@ void shadow_invlpg(struct shadow *sh, u64 la)
 		 * leaf is never larger than its guest page) */
 		span = MAX(gsize_bytes(attrs), level_size(level));
 		if (ptab_unmap(&r->pt, ALIGN_DOWN(lin, span), span))
-			clear_root(sh, r, false);
+			clear_root(sh, r, false, false);
 		fix_pdptes(sh, r);
 	}
 }
@@ -536,7 +541,7 @@ void shadow_flush(struct shadow *sh, bool keep_global)
 	sh->stats.flushes++;
 	for (unsigned i = 0; i < sh->max_roots; i++)
 		if (sh->roots[i].used)
-			clear_root(sh, &sh->roots[i], keep_global);
+			clear_root(sh, &sh->roots[i], keep_global, false);
 }
 
 int shadow_lookup(const struct shadow *sh, u64 la, paddr_t *hpa, u64 *attrs, unsigned *level)

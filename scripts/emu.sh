@@ -6,7 +6,8 @@
 #   an e1000e behind a PCIe root port at 00:1c.0, so the NIC is 01:00.0 and
 #   DMAR names it through a bridge scope), bochs (corei7_skylake_x),
 #   bochs-tigerlake. Extra arguments go to QEMU; for Bochs they are extra
-#   bochsrc lines. Exit status is the emulator's (see include/uhv/platform.h):
+#   bochsrc lines. UHV_BOCHS_COM1 replaces Bochs' serial port settings (default
+#   "mode=file, dev=LOG"; scripts/run.sh uses "mode=term, dev=<its tty>"). Exit status is the emulator's (see include/uhv/platform.h):
 #   QEMU 33 = PASS, 35 = FAIL; Bochs 0 = PASS, 1 = FAIL; 124 = timeout.
 set -uo pipefail
 plat=$1 iso=$2 log=$3 tmo=${4:-120}
@@ -43,7 +44,7 @@ vgaromimage: file=/usr/share/vgabios/vgabios.bin
 display_library: rfb, options="timeout=0"
 ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom
-com1: enabled=1, mode=file, dev=$log
+com1: enabled=1, ${UHV_BOCHS_COM1:-mode=file, dev=$log}
 log: $work/bochs.log
 panic: action=fatal
 port_e9_hack: enabled=1
@@ -56,7 +57,10 @@ sound: waveoutdrv=dummy, waveout=/dev/null, waveindrv=dummy, midioutdrv=dummy
 RC
 	for line in "$@"; do echo "$line" >> "$work/bochsrc"; done
 	printf 'c\nr\nquit\n' > "$work/dbgcmds"
-	( cd "$work" && timeout "$tmo" bochs-bin -q -f bochsrc -rc dbgcmds </dev/null >"$work/stdout" 2>&1 )
+	# a serial port on the terminal: Bochs must stay in the foreground process
+	# group, or its first tcsetattr stops it (SIGTTOU)
+	fg=(); [[ ${UHV_BOCHS_COM1:-} == *mode=term* ]] && fg=(--foreground)
+	( cd "$work" && timeout "${fg[@]}" "$tmo" bochs-bin -q -f bochsrc -rc dbgcmds </dev/null >"$work/stdout" 2>&1 )
 	rc=$?
 	# keep Bochs' own log next to the serial log for debugging
 	cp "$work/bochs.log" "${log%.log}.bochs.log" 2>/dev/null

@@ -22,6 +22,8 @@ typedef unsigned long long ull;
 /* The guest's EPT: built once, lives as long as the guest. */
 static struct ptab guest_ept;
 static struct mtrr_state host_mtrr;
+/* The build configuration (holes: uhv's memory, VT-d registers), reused by guest_ept_map(). */
+static struct ept_build_cfg ept_runtime_cfg;
 
 static paddr_t ept_alloc(void *ctx)
 {
@@ -102,7 +104,7 @@ static void print_layout(const struct guest *g, const struct ept_hole *holes, in
 int guest_setup_ept(struct guest *g, const void *dmar, size_t dmar_len)
 {
 	static struct ept_region regions[MAX_EPT_REGIONS];
-	struct ept_hole holes[MAX_HOLES];
+	static struct ept_hole holes[MAX_HOLES];	/* kept for guest_ept_map() */
 	struct drhd_list drhd;
 	int ret, nholes, nregions;
 
@@ -133,6 +135,7 @@ int guest_setup_ept(struct guest *g, const void *dmar, size_t dmar_len)
 		pr_err("building the guest's EPT failed (%s)\n", errno_name(ret));
 		return ret;
 	}
+	ept_runtime_cfg = cfg;
 	ret = ept_make_eptp(&vmx.caps, guest_ept.root, false, &vmx.eptp);
 	if (ret < 0)
 		return ret;
@@ -153,4 +156,23 @@ void vmx_ept_changed(void)
 		invept(INVEPT_SINGLE_CONTEXT, vmx.eptp);
 	else
 		invept(INVEPT_ALL_CONTEXT, 0);
+}
+
+/* Device memory given to or taken from the guest after the build (PCI passthrough). The
+ * build's holes still apply: uhv's memory and the VT-d registers are never mapped. */
+int guest_ept_map(u64 gpa, u64 size, u8 perms, u8 memtype)
+{
+	struct ept_region r = { .gpa = gpa, .hpa = gpa, .size = size, .perms = perms,
+				.memtype = memtype };
+
+	if (!vmx.eptp)
+		return -EINVAL;
+	return ept_map_region(&guest_ept, &ept_runtime_cfg, &r);
+}
+
+int guest_ept_unmap(u64 gpa, u64 size)
+{
+	if (!vmx.eptp)
+		return -EINVAL;
+	return ptab_unmap(&guest_ept, gpa, size);
 }

@@ -6,18 +6,24 @@
 #include <uhv/platform.h>
 #include <uhv/log.h>
 #include <uhv/cpu.h>
+#include <uhv/shadow_vmx.h>
+#include <uhv/vmx_debug.h>
 
 typedef unsigned long long ull;
 
 /* One handler per basic exit reason; reasons without one end the run with
  * a full report (vmx_handle_unhandled). */
 static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
+	/* #BP/#DB for the GDB stub (vmx/debug.c), which passes #PF (mem=shadow) on to
+	 * shadow_vmx_handle_exception */
+	[EXIT_REASON_EXCEPTION_NMI] = vmx_handle_exception,
 	[EXIT_REASON_TRIPLE_FAULT] = vmx_handle_triple_fault,
 	[EXIT_REASON_INIT_SIGNAL] = vmx_handle_init,
 	[EXIT_REASON_CPUID] = vmx_handle_cpuid,
 	[EXIT_REASON_GETSEC] = vmx_handle_vmx_insn,
 	[EXIT_REASON_HLT] = vmx_handle_hlt,
 	[EXIT_REASON_INVD] = vmx_handle_invd,
+	[EXIT_REASON_INVLPG] = shadow_vmx_handle_invlpg,	/* mem=shadow only */
 	[EXIT_REASON_VMCALL] = vmx_handle_vmcall,
 	[EXIT_REASON_VMCLEAR ... EXIT_REASON_VMXON] = vmx_handle_vmx_insn,
 	[EXIT_REASON_CR_ACCESS] = vmx_handle_cr_access,
@@ -30,6 +36,8 @@ static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
 	[EXIT_REASON_INVVPID] = vmx_handle_vmx_insn,
 	[EXIT_REASON_VMFUNC] = vmx_handle_vmx_insn,
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
+	[EXIT_REASON_MONITOR_TRAP_FLAG] = vmx_handle_mtf,		/* vmx/debug.c */
+	[EXIT_REASON_PREEMPTION_TIMER] = vmx_handle_preemption_timer,	/* vmx/debug.c */
 };
 
 /* Exit counts and handler time by reason, for the one vCPU; the last entry
@@ -109,6 +117,7 @@ void vmx_print_stats(void)
 			i <= VMX_MAX_EXIT_REASON ? vmx_exit_reason_name(i) : "(other)",
 			(ull)stats[i].count, (ull)stats[i].tsc, (ull)(stats[i].tsc / stats[i].count));
 	}
+	shadow_vmx_print_stats();
 }
 
 void vmx_inject_exception(unsigned vector, bool has_error, u32 error)
@@ -125,6 +134,7 @@ void vmx_inject_exception(unsigned vector, bool has_error, u32 error)
 
 __noreturn void vmx_stop(bool pass, const char *why)
 {
+	vmx_debug_guest_gone(pass);	/* an attached GDB hears that the guest is gone */
 	vmx_print_stats();
 	platform_exit(pass, why);
 }

@@ -9,6 +9,7 @@
 #include <uhv/kmem.h>
 #include <uhv/log.h>
 #include <uhv/vmx_trap.h>
+#include <uhv/shadow_vmx.h>
 
 typedef unsigned long long ull;
 
@@ -73,8 +74,8 @@ void vmx_handle_rdmsr(struct vmx_vcpu *v)
 		/* locked, VMX off: what the guest may conclude from CPUID too */
 		val = FEATURE_CONTROL_LOCKED;
 		break;
-	case VMX_MSR_EFER:
-		val = vmread(VMCS_GUEST_IA32_EFER);
+	case VMX_MSR_EFER:	/* mem=shadow: the guest sees its own NXE, not the real one */
+		val = shadow_vmx_enabled() ? shadow_vmx_guest_efer() : vmread(VMCS_GUEST_IA32_EFER);
 		break;
 	default:
 		/* the VMX MSRs, and MSRs outside the bitmap ranges (which do
@@ -131,6 +132,10 @@ void vmx_handle_wrmsr(struct vmx_vcpu *v)
 
 	switch (c) {
 	case VMX_MSR_EFER:
+		if (shadow_vmx_enabled()) {
+			ok = shadow_vmx_write_efer(val);
+			break;
+		}
 		ok = vmx_efer_write_ok(vmread(VMCS_GUEST_IA32_EFER), val, vmx.nx,
 				       vmread(VMCS_CR0_READ_SHADOW) & CR0_PG, &efer);
 		if (ok)
@@ -252,6 +257,10 @@ void vmx_handle_cr_access(struct vmx_vcpu *v)
 	u64 val;
 	bool ok;
 
+	if (shadow_vmx_enabled()) {	/* CR0/CR3/CR4 are the shadow MMU's */
+		shadow_vmx_cr_access(v);
+		return;
+	}
 	switch (CR_QUAL_ACCESS_TYPE(q)) {
 	case CR_ACCESS_MOV_TO_CR: {
 		unsigned gpr = CR_QUAL_GPR(q);

@@ -9,6 +9,7 @@
 #include <uhv/log.h>
 #include <uhv/errno.h>
 #include <uhv/string.h>
+#include <uhv/shadow_vmx.h>
 #include <uhv/options.h>
 
 typedef unsigned long long ull;
@@ -150,19 +151,24 @@ static int setup_guest(const struct guest_boot_state *b, u32 *entry)
 	struct seg tr = { .sel = 0, .base = 0, .limit = 0xff, .ar = AR_TSS_BUSY };
 	u64 cr0 = b->cr0, cr4 = b->cr4, efer = b->efer;
 	u64 gdt_base = 0, gdt_limit = 0xffff, idt_limit = 0xffff;
+	u16 cs = b->cs ? b->cs : 0x08, ds = b->ds ? b->ds : 0x10;	/* flat selectors */
 
 	switch (b->mode) {
 	case GUEST_MODE_PROTECTED32:
 		/* multiboot: flat 4 GiB segments; the guest loads its own GDT
 		 * before it reloads a segment register */
-		code = (struct seg){ .sel = 0x08, .limit = 0xffffffff, .ar = AR_CODE32 };
-		data = (struct seg){ .sel = 0x10, .limit = 0xffffffff, .ar = AR_DATA32 };
+		code = (struct seg){ .sel = cs, .limit = 0xffffffff, .ar = AR_CODE32 };
+		data = (struct seg){ .sel = ds, .limit = 0xffffffff, .ar = AR_DATA32 };
 		cr0 = (cr0 | CR0_PE | CR0_ET) & ~(u64)CR0_PG;
 		efer = 0;
+		if (b->cs) {	/* the loader's GDT (Linux 32-bit entry) */
+			gdt_base = b->gdt_base;
+			gdt_limit = b->gdt_limit;
+		}
 		break;
 	case GUEST_MODE_LONG64:
-		code = (struct seg){ .sel = 0x08, .limit = 0xffffffff, .ar = AR_CODE64 };
-		data = (struct seg){ .sel = 0x10, .limit = 0xffffffff, .ar = AR_DATA32 };
+		code = (struct seg){ .sel = cs, .limit = 0xffffffff, .ar = AR_CODE64 };
+		data = (struct seg){ .sel = ds, .limit = 0xffffffff, .ar = AR_DATA32 };
 		cr0 |= CR0_PE | CR0_PG | CR0_ET;
 		cr4 |= CR4_PAE;
 		efer |= EFER_LME | EFER_LMA;
@@ -256,7 +262,7 @@ int vmx_run_guest(struct guest *g, const struct uhv_options *o)
 	const struct guest_boot_state *b = &g->boot;
 	u32 entry = vmx.entry;
 
-	if (!vmx.ready || !vmx.eptp) {
+	if (!vmx.ready || (!vmx.eptp && !shadow_vmx_enabled())) {
 		pr_err("vmx_run_guest: VMX is not set up (vmx_init and guest_setup_ept first)\n");
 		return -EINVAL;
 	}
@@ -276,11 +282,14 @@ int vmx_run_guest(struct guest *g, const struct uhv_options *o)
 		return ret;
 	setup_controls(entry);
 	setup_host(v);
+	if (shadow_vmx_enabled() && (ret = shadow_vmx_setup_vmcs(g, &entry)) < 0)
+		return ret;	/* mem=shadow: real CRs, masks, #PF intercept */
 	if (setup_errors) {
 		pr_err("%d VMCS field(s) could not be written; not launching\n", setup_errors);
 		return -EIO;
 	}
-	flush_tlbs();
+	if (!shadow_vmx_enabled())	/* shadow mode: no EPTP, no VPID */
+		flush_tlbs();
 	pr_info("launching the guest (%s): EPTP %#llx, VPID %u\n", g->kind ? g->kind : "?",
 		(ull)vmx.eptp, vmx.vpid);
 	/* panic-test=vmentry-*: break the VMCS on purpose so tests see what a
@@ -292,5 +301,7 @@ int vmx_run_guest(struct guest *g, const struct uhv_options *o)
 		pr_info("panic-test: setting a reserved pin-based control before VMLAUNCH\n");
 		vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROLS, vmx.pin | BIT(31));	/* reserved: must be 0 */
 	}
+	if (g->console_quiet)
+		log_hold();	/* until the run ends: the guest's lines stay whole */
 	vmx_launch(v);
 }

@@ -8,6 +8,7 @@
 #include <uhv/log.h>
 #include <uhv/errno.h>
 #include <uhv/options.h>
+#include <uhv/shadow_vmx.h>
 
 typedef unsigned long long ull;
 
@@ -73,7 +74,7 @@ static int choose_controls(void)
 			 PIN_BASED_VIRTUAL_NMIS | PIN_BASED_VMX_PREEMPTION_TIMER |
 			 PIN_BASED_POSTED_INTR,
 	};
-	static const struct vmx_ctl_want proc = {
+	struct vmx_ctl_want proc = {	/* shadow paging adds exits */
 		.required = CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
 			    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
 		/* with EPT and unrestricted guest none of these is needed; HLT
@@ -119,6 +120,8 @@ static int choose_controls(void)
 		proc2.optional |= SECONDARY_EXEC_ENABLE_VPID;
 	else
 		proc2.clear |= SECONDARY_EXEC_ENABLE_VPID;
+	if (shadow_vmx_enabled())
+		shadow_vmx_want(&proc, &proc2);
 	bad |= vmx_ctl_compute(c, VMX_CTL_PIN, &pin, &vmx.pin) < 0;
 	bad |= vmx_ctl_compute(c, VMX_CTL_PROC, &proc, &vmx.proc) < 0;
 	bad |= vmx_ctl_compute(c, VMX_CTL_PROC2, &proc2, &vmx.proc2) < 0;
@@ -129,7 +132,8 @@ static int choose_controls(void)
 	/* a must-be-1 control uhv has no use for would change the guest's
 	 * world; say so instead of silently running with it */
 	if (vmx.proc & (CPU_BASED_HLT_EXITING | CPU_BASED_RDTSC_EXITING | CPU_BASED_MOV_DR_EXITING |
-			CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_CR3_LOAD_EXITING))
+			CPU_BASED_UNCOND_IO_EXITING |
+			(shadow_vmx_enabled() ? 0 : CPU_BASED_CR3_LOAD_EXITING)))
 		pr_warn("this CPU forces exiting controls uhv does not want (primary %#x); "
 			"their exits end the run as unhandled\n", vmx.proc);
 
@@ -181,7 +185,10 @@ static paddr_t alloc_vmx_page(void)
 
 static int enter_vmx_root(void)
 {
-	u64 cr0 = vmx_cr0_fixed(&vmx.caps, read_cr0(), false);
+	/* Caches on: the boot path may leave CD|NW set (Bochs does), and a VM
+	 * exit keeps CD/NW as they are: Linux's MTRR update (set CD, clear CD)
+	 * then read NW set without CD and took #GP under Bochs. */
+	u64 cr0 = vmx_cr0_fixed(&vmx.caps, read_cr0() & ~(u64)(CR0_CD | CR0_NW), false);
 	u64 cr4 = vmx_cr4_fixed(&vmx.caps, read_cr4() | CR4_VMXE);
 
 	/* The guest's XSETBV is carried out by uhv, which needs CR4.OSXSAVE. */
@@ -245,7 +252,7 @@ int vmx_init(const struct uhv_options *o)
 	if (ret < 0)
 		return ret;
 	vmx_caps_print(&vmx.caps);
-	ret = vmx_caps_check_ept(&vmx.caps);
+	ret = shadow_vmx_choose(o, &vmx.caps) ? 0 : vmx_caps_check_ept(&vmx.caps);
 	if (ret < 0)
 		return ret;
 	vmx.cr = (struct vmx_cr_cfg){

@@ -4,6 +4,7 @@
  * Command line: net=bochs (vnet: 192.168.10.15 -> 192.168.10.1), net=qemu (slirp:
  * 10.0.2.15 -> 10.0.2.2), or nothing: ARP for both gateways until one answers.
  * pings=N: round trips in the timed loop (default 200).
+ * hostile=1: the isolation checks of guest/nic/hostile.c first (under uhv).
  * Under uhv the loop also checks that the data path caused no VM exit. */
 #include "nic.h"
 
@@ -296,6 +297,8 @@ static int ping(u16 seq, u32 ms, char *why, size_t wsize)
 	}
 }
 
+#define EXIT_PREEMPTION_TIMER	52	/* VM-exit basic reason */
+
 static u32 exits_all(void)
 {
 	return (u32)hc(UHV_HC_EXIT_COUNT, ~0u, 0);
@@ -304,21 +307,25 @@ static u32 exits_all(void)
 static void bench(u32 n)
 {
 	char why[96];
-	u32 e0 = 0, e1 = 0, lost = 0;
+	u32 e0 = 0, e1 = 0, p0 = 0, p1 = 0, lost = 0;
 	u16 seq = 1000;
 
 	/* warm up: the first replies can be slow (host-side ARP) */
 	for (int i = 0; i < 3; i++)
 		ping(seq++, 1000, why, sizeof(why));
-	if (under_uhv)
+	if (under_uhv) {
+		p0 = (u32)hc(UHV_HC_EXIT_COUNT, EXIT_PREEMPTION_TIMER, 0);
 		e0 = exits_all();
+	}
 	u64 t0 = rdtsc();
 	for (u32 i = 0; i < n; i++)
 		if (ping(seq++, 500, why, sizeof(why)) != 1)
 			lost++;
 	u64 t1 = rdtsc();
-	if (under_uhv)
+	if (under_uhv) {
 		e1 = exits_all();
+		p1 = (u32)hc(UHV_HC_EXIT_COUNT, EXIT_PREEMPTION_TIMER, 0);
+	}
 
 	u64 ticks = t1 - t0;
 	u32 per = (u32)udiv64(ticks, n, NULL);
@@ -329,10 +336,16 @@ static void bench(u32 n)
 	       2 * rate, tsc_per_ms);
 	test_check("ping-loop", lost == 0, "%u of %u echo requests unanswered (last: %s)", lost, n,
 		   why);
-	if (under_uhv)
-		/* the second counting VMCALL is the one exit the loop may show */
-		test_check("datapath-exits", e1 - e0 <= 1, "%u VM exits during %u round trips",
-			   e1 - e0 - 1, n);
+	if (under_uhv) {
+		/* The second counting VMCALL is the one exit the loop may show. uhv's own
+		 * VMX-preemption timer (its console poll) is time-driven, not caused by the data
+		 * path: counted and printed apart. */
+		u32 all = e1 - e0 - 1, timer = p1 - p0, data = all > timer ? all - timer : 0;
+		printf("guest: nic: VM exits during the loop: %u (data path %u, uhv's "
+		       "VMX-preemption timer %u)\n", all, data, timer);
+		test_check("datapath-exits", data == 0, "%u VM exits during %u round trips", data,
+			   n);
+	}
 	else
 		test_skip("datapath-exits", "not under uhv");
 }
@@ -360,6 +373,8 @@ void guest_main(void)
 	}
 	test_ok("nic-found");
 	printf("guest: nic: %02x:%02x.%u 8086:%04x\n", nic.bus, nic.dev, nic.fn, nic.device);
+	if (cmdline_get("hostile", opt, sizeof(opt)))
+		nic_hostile(&nic);
 	if (!test_check("nic-init", nic_init(&nic) == 0, "see above"))
 		return;
 	printf("guest: nic: BAR0 0x%x, MAC %02x:%02x:%02x:%02x:%02x:%02x (from %s), link up\n",

@@ -47,4 +47,7 @@ const u8 *nic_recv(struct nic *n, unsigned *len);
 void nic_rx_done(struct nic *n);
 u32 nic_read(struct nic *n, u32 reg);
 
+/* ---- isolation checks (guest/nic/hostile.c; command line hostile=1, under uhv) ----------------- */
+void nic_hostile(const struct nic *n);
+
 #endif

@@ -146,6 +146,9 @@ struct acpi_fadt_info {
 	struct acpi_gas reset_reg;
 	u8 reset_value;
 	paddr_t dsdt;
+	u16 pm1a_cnt_port;	/* PM1a_CNT_BLK, or X_PM1a_CNT_BLK if a nonzero I/O GAS; 0: none */
+	u16 pm1b_cnt_port;	/* 0: none */
+	u8 pm1_cnt_len;		/* bytes of each PM1x_CNT block */
 };
 int acpi_fadt_parse(const struct acpi_sdt_header *fadt, struct acpi_fadt_info *f);
 

@@ -37,8 +37,10 @@ struct guest_boot_state {
 	u64 rip, rsp, rflags;
 	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	u64 cr0, cr3, cr4, efer;
-	u64 gdt_base;	/* for GUEST_MODE_LONG64: a GDT the loader placed in guest memory */
+	u64 gdt_base;	/* a GDT the loader placed in guest memory (LONG64; PROTECTED32 if cs) */
 	u16 gdt_limit;
+	u16 cs, ds;	/* flat code / data selectors in that GDT; DS=ES=SS=FS=GS=ds.
+			 * 0: the VMX side's defaults (0x08 / 0x10) */
 	u16 real_cs;	/* GUEST_MODE_REAL */
 };
 
@@ -48,6 +50,8 @@ struct guest {
 	struct guest_boot_state boot;
 	char cmdline[1024];	/* the guest's command line (first module's string) */
 	const char *kind;	/* "multiboot2 ELF", "multiboot ELF", "Linux bzImage", for the log */
+	bool console_quiet;	/* the guest drives the console UART itself: uhv holds its log
+				 * lines while it runs (log_hold, vmx/platform_guest.c) */
 };
 
 /* Host-virtual pointer to guest-physical [gpa, gpa+len) if it lies inside one

@@ -30,6 +30,12 @@ void log_vprintf(enum log_level level, const char *module, const char *fmt, va_l
 void log_raw(const char *fmt, ...) __printf(1, 2);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+/* While a guest drives the console UART itself, uhv's lines would interleave
+ * with its output: log_hold() keeps lines below LOG_ERROR in a buffer until
+ * log_release() prints them (an error releases them first; platform_exit
+ * releases them). The buffer is 8 KiB; lines beyond it are counted. */
+void log_hold(void);
+void log_release(void);
 
 #define pr_err(...)   log_printf(LOG_ERROR, LOG_MODULE, __VA_ARGS__)
 #define pr_warn(...)  log_printf(LOG_WARN, LOG_MODULE, __VA_ARGS__)

@@ -46,4 +46,11 @@ const char *guest_mem_type_name(u32 type);
  * negative errno after saying what failed. */
 int guest_setup_ept(struct guest *g, const void *dmar, size_t dmar_len);
 
+/* Runtime changes after guest_setup_ept() (PCI passthrough moves device memory in and out):
+ * identity-map [gpa, gpa+size) (4 KiB aligned) with perms and memory type (MTRR_TYPE_*), or
+ * unmap it. uhv's memory and the VT-d registers stay unmapped whatever is asked. The caller
+ * invalidates with vmx_ept_changed(). Return 0 or a negative errno. */
+int guest_ept_map(u64 gpa, u64 size, u8 perms, u8 memtype);
+int guest_ept_unmap(u64 gpa, u64 size);
+
 #endif

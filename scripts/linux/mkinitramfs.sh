@@ -21,6 +21,11 @@
 #   uhvnet=qemu             10.0.2.15/24, gateway 10.0.2.2 (QEMU slirp)
 #   uhvexit=userspace       power off right after the LINUX-USERSPACE line
 #                           (measures the boot cost alone)
+#   uhvexit=reboot          reboot -f instead of the power-off at the end
+#                           (checks that the guest's reset ends the run)
+#   uhvinit=shell           after the ping, an interactive shell on the console
+#                           instead of the power-off (make run); leaving the
+#                           shell powers off
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 src=$top/build/linux
@@ -60,6 +65,7 @@ cmdline=$(cat /proc/cmdline)
 end() {
 	echo "LINUX-END: uptime $(cut -d' ' -f1 /proc/uptime)"
 	sleep 1		# let the UART drain before the power-off write
+	case " $cmdline " in *" uhvexit=reboot "*) reboot -f ;; esac
 	poweroff -f
 }
 case " $cmdline " in *" uhvexit=userspace "*) end ;; esac
@@ -85,6 +91,13 @@ else
 fi
 echo "LINUX-PING: $result"
 echo "LINUX-NPROC: $(nproc)"
+case " $cmdline " in
+*" uhvinit=shell "*)
+	echo "LINUX-SHELL: busybox sh on the console; 'exit' or 'poweroff -f' ends the run"
+	# setsid + cttyhack: a shell with a controlling terminal, so Ctrl-C works
+	setsid cttyhack sh -l
+	;;
+esac
 end
 INIT
 chmod 755 "$stage/init"

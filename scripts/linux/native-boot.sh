@@ -37,15 +37,8 @@ if [ ! -f "$initrd" ] || [ "$top/scripts/linux/mkinitramfs.sh" -nt "$initrd" ]; 
 	"$top/scripts/linux/mkinitramfs.sh" "${args[@]}" || exit 1
 fi
 
-# platforms.md §7: the options that make a stock kernel boot in reasonable
-# time in Bochs (tsc_early_khz must equal Bochs' ips / 1000)
-cmdline="console=ttyS0,115200 quiet tsc_early_khz=200000 cryptomgr.notests mitigations=off"
-cmdline+=" init_on_alloc=0"
-case $plat in
-bochs*) cmdline+=" uhvnet=bochs" ;;
-qemu*) cmdline+=" uhvnet=qemu" ;;
-esac
-[ $early = 1 ] && cmdline+=" uhvexit=userspace"
+# the same command line as under uhv (scripts/linux/cmdline.sh)
+cmdline=$("$top/scripts/linux/cmdline.sh" "$plat" $([ $early = 1 ] && echo uhvexit=userspace))
 
 name=native-$plat$([ $gzip = 1 ] && echo -gz)$([ $early = 1 ] && echo -userspace)
 iso=$out/$name.iso

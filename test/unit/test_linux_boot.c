@@ -243,6 +243,8 @@ static void check_gdt(u64 gdt, bool code64)
 
 	assert_int_equal(g.boot.gdt_base, gdt);
 	assert_int_equal(g.boot.gdt_limit, 4 * 8 - 1);
+	assert_int_equal(g.boot.cs, LINUX_BOOT_CS);
+	assert_int_equal(g.boot.ds, LINUX_BOOT_DS);
 	assert_int_equal(d[0], 0);
 	/* __BOOT_CS: present, DPL 0, code execute/read accessed; L for 64-bit, D for 32 */
 	u64 cs = d[LINUX_BOOT_CS / 8], ds = d[LINUX_BOOT_DS / 8];

@@ -83,6 +83,31 @@ static void test_print_defaults(void **state)
 			    "nic=auto exit=auto uhvmem=auto\n");
 }
 
+static void test_gdb(void **state)
+{
+	assert_int_equal(options_parse(NULL, &O), 0);
+	assert_int_equal(O.gdb_port, 0);	/* default: no GDB port */
+	assert_int_equal(O.gdb_baud, 115200);
+	assert_int_equal(options_parse("gdb=ttyS1", &O), 0);
+	assert_int_equal(O.gdb_port, 0x2f8);
+	assert_int_equal(O.gdb_baud, 115200);
+	assert_int_equal(O.console_port, 0x3f8);	/* the console stays */
+	assert_int_equal(options_parse("console=com2 gdb=0x3f8,57600", &O), 0);
+	assert_int_equal(O.gdb_port, 0x3f8);
+	assert_int_equal(O.gdb_baud, 57600);
+	assert_int_equal(O.console_port, 0x2f8);
+	log_capture_reset();
+	options_print(&O);
+	assert_true(log_capture_contains("gdb=0x3f8,57600"));
+	static const char *const bad[] = { "gdb", "gdb=ttyS7", "gdb=com2,1234", "gdb=1", "gdb=" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		log_capture_reset();
+		assert_int_equal(options_parse(bad[i], &O), 1);
+		assert_int_equal(O.gdb_port, 0);
+		assert_true(log_capture_contains("option 'gdb'"));
+	}
+}
+
 static void test_console(void **state)
 {
 	static const struct {
@@ -255,6 +280,19 @@ static void test_probe_and_panic_test(void **state)
 	assert_true(log_capture_contains("'boom'"));
 }
 
+static void test_console_poll(void **state)
+{
+	assert_int_equal(options_parse(NULL, &O), 0);
+	assert_int_equal(O.console_poll_ms, 10);
+	assert_int_equal(options_parse("console-poll=0", &O), 0);
+	assert_int_equal(O.console_poll_ms, 0);
+	assert_int_equal(options_parse("console-poll=50", &O), 0);
+	assert_int_equal(O.console_poll_ms, 50);
+	assert_int_equal(options_parse("console-poll=fast", &O), 1);
+	assert_int_equal(O.console_poll_ms, 10);
+	assert_int_equal(options_parse("console-poll=20000", &O), 1);
+}
+
 static void test_help(void **state)
 {
 	options_help();
@@ -278,7 +316,9 @@ int main(void)
 		cmocka_unit_test_setup(test_unknown_and_guest, reset),
 		cmocka_unit_test_setup(test_error_count_and_quote, reset),
 		cmocka_unit_test_setup(test_probe_and_panic_test, reset),
+		cmocka_unit_test_setup(test_console_poll, reset),
 		cmocka_unit_test_setup(test_help, reset),
+		cmocka_unit_test_setup(test_gdb, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

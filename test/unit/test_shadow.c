@@ -670,6 +670,37 @@ static void test_root_cache_lru(void **state)
 	assert_int_equal(arena->in_use, 0);
 }
 
+/* A CR3 load that hits the cache drops the leaves but keeps the table pages
+ * (refilled right away); a flush or a mode change frees them. */
+static void test_cr3_reload_keeps_tables(void **state)
+{
+	u64 cr3 = gpt_alloc();
+	struct gwalk_mode m;
+	struct shadow sh;
+	paddr_t root, r;
+	size_t before;
+
+	gmap4(cr3, 0x400000, 0x200000, URW, 0);
+	m = m4(cr3);
+	assert_int_equal(shadow_init(&sh, &sops, 4, &m, &root), 0);
+	expect_filled(&sh, 0x400000, 0, 0);
+	before = arena->in_use;
+	assert_true(before >= 4);	/* root + three tables */
+	assert_int_equal(shadow_load_cr3(&sh, cr3, NULL, &r), 0);
+	assert_int_equal(r, root);
+	expect_none(&sh, 0x400000);
+	assert_int_equal(arena->in_use, before);
+	expect_filled(&sh, 0x400000, 0, 0);
+	expect_leaf(&sh, 0x400000, RAM_A_HPA + 0x200000, US, 0);
+	assert_int_equal(arena->in_use, before);
+	shadow_flush(&sh, false);
+	expect_none(&sh, 0x400000);
+	assert_int_equal(arena->in_use, 1);
+	assert_int_equal(arena->in_use, tables_in_use(&sh));
+	shadow_destroy(&sh);
+	assert_int_equal(arena->in_use, 0);
+}
+
 static void test_global_and_pcid(void **state)
 {
 	u64 cr3 = gpt_alloc();
@@ -1102,6 +1133,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pae_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paging_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_root_cache_lru, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cr3_reload_keeps_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_global_and_pcid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wp0, setup, teardown),

@@ -1,0 +1,65 @@
+/* console: a guest that uses COM1 like a simple OS console, for the tests of
+ * uhv's virtual console UART and escape keys (test/system/80-*.sh, 82-*.sh).
+ *
+ *  1. spin=N: spin for N million TSC ticks without touching the UART (uhv
+ *     must still see the escape keys: its preemption-timer poll);
+ *  2. then read COM1 by polling LSR.DR (receive interrupt off) and print each
+ *     line as "guest: echo: LINE" (control characters shown as '.' by uhv's
+ *     console hypercall), until the line "quit": the run ends with PASS.
+ * Under uhv the output goes through the console hypercall; input is always
+ * COM1 (uhv's virtual 16550 under uhv, the real one natively). */
+#include "rt.h"
+
+#define COM1		0x3f8
+#define COM_LSR		5
+#define LSR_DR		0x01
+
+static u32 number(const char *key, u32 def)
+{
+	char opt[16];
+	u32 v = 0;
+
+	if (!cmdline_get(key, opt, sizeof(opt)))
+		return def;
+	for (const char *p = opt; *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (u32)(*p - '0');
+	return v;
+}
+
+void guest_main(void)
+{
+	u32 spin = number("spin", 0);
+	char line[80];
+	size_t len = 0;
+	u32 bytes = 0;
+
+	if (spin) {
+		printf("guest: console: spinning for %u M ticks, UART untouched\n", spin);
+		u64 t0 = rdtsc();
+		while (rdtsc() - t0 < (u64)spin * 1000000)
+			asm volatile("pause");
+		printf("guest: console: spin done\n");
+	}
+	printf("guest: console: ready, type lines; 'quit' ends the run\n");
+	for (;;) {
+		if (!(inb(COM1 + COM_LSR) & LSR_DR))
+			continue;
+		char c = (char)inb(COM1);
+		bytes++;
+		if (c == '\r' || c == '\n') {
+			if (!len)
+				continue;
+			line[len] = 0;
+			printf("guest: echo: %s\n", line);
+			if (!strncmp(line, "quit", 5))
+				break;
+			len = 0;
+			continue;
+		}
+		if (len < sizeof(line) - 1)
+			line[len++] = c;
+	}
+	printf("guest: console: %u bytes received\n", bytes);
+	test_ok("console-quit");
+	test_finish();
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The Linux guest's kernel command line, one place for the native baseline
+# (native-boot.sh), the system test, make run and the benchmark:
+#   scripts/linux/cmdline.sh PLATFORM [WORD...]
+# PLATFORM bochs*, qemu* (TCG) or kvm picks uhvnet= (the init script's network setup);
+# further words are appended. platforms.md §7: these options make a stock
+# kernel boot in reasonable time in Bochs (tsc_early_khz must equal Bochs'
+# ips / 1000).
+set -euo pipefail
+plat=${1:-bochs}; shift || true
+# kvm: QEMU with KVM, whose TSC is the host's: no tsc_early_khz there
+cmd="console=ttyS0,115200 quiet"
+[ "$plat" = kvm ] || cmd+=" tsc_early_khz=200000"
+cmd+=" cryptomgr.notests mitigations=off init_on_alloc=0"
+# The ISA bridge's PIRQ routing registers are read-only for the guest under uhv
+# (vmx/passthrough.c): Linux must keep the firmware's link IRQs instead of moving
+# the e1000's link to IRQ 10 (docs/linux-guest.md)
+cmd+=" acpi_irq_nobalance"
+case $plat in
+qemu* | kvm) cmd+=" uhvnet=qemu" ;;
+*) cmd+=" uhvnet=bochs" ;;
+esac
+[ $# -gt 0 ] && cmd+=" $*"
+echo "$cmd"

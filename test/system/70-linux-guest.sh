@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Issue #7: Debian's stock kernel (bzImage) + the test initramfs boot under uhv
+# in Bochs (corei7_skylake_x, EPT): 64-bit boot protocol entry, the guest's
+# ACPI copy (no DMAR, one CPU), the e1000 passed through (iommu=off: Bochs has
+# no IOMMU) and pinged, and the guest's ACPI power-off (PM1a_CNT SLP_EN, S5)
+# ending the run with PASS after the exit statistics. About 2 minutes.
+# Skipped (77) when the kernel cannot be fetched (scripts/linux/fetch.sh needs
+# Debian's package registry).
+. "$(dirname "$0")/lib.sh"
+make -s build/uhv.elf >/dev/null || { echo "cannot build uhv"; exit 1; }
+if ! scripts/linux/fetch.sh >"$LOGS/70-linux-fetch.log" 2>&1; then
+	echo "skip: the Linux kernel could not be fetched (see $LOGS/70-linux-fetch.log)"
+	exit 77
+fi
+scripts/linux/mkinitramfs.sh >/dev/null || { echo "cannot build the initramfs"; exit 1; }
+kcmd=$(scripts/linux/cmdline.sh bochs)
+boot linux-guest bochs "$(iso linux 'iommu=off' build/linux/vmlinuz "$kcmd" \
+	build/linux/initramfs.cpio '')" 600
+expect "uhv linux: guest kernel: Linux bzImage 6\.[0-9].*64-bit entry" "bzImage loaded, 64-bit entry"
+expect "uhv platform: guest ACPI: RSDP at 0x[0-9a-f]+ .*MADT with APIC ID 0 only" "guest ACPI copy"
+expect "uhv platform: guest power-off: PM1a_CNT 0xb004" "PM1a_CNT trapped"
+expect "uhv vmx: guest boot CPU: 64-bit long mode" "64-bit guest state"
+expect "^LINUX-USERSPACE: uptime" "Linux reached userspace"
+expect "^LINUX-ACPI: tables .*FACP" "guest sees the ACPI tables"
+reject "^LINUX-ACPI: tables .*DMAR" "DMAR visible to the guest"
+expect "^LINUX-PING: PASS" "ping through the passed-through e1000"
+expect "^LINUX-NPROC: 1" "one CPU"
+expect "uhv platform: guest powered off" "power-off trapped"
+expect "uhv vmx: exit statistics: [0-9]+ exits" "exit statistics"
+expect "uhv: run ended: PASS - guest powered off" "run ends with PASS"
+reject "Kernel panic|BUG:|Oops" "kernel panic"
+reject "EPT violation" "EPT violations"
+# uhv's lines are held while Linux runs: none between launch and the guest's end
+awk '/launching the guest/ {l=1; next} /LINUX-END/ {exit} l && /^uhv / {print; bad=1}
+	END {exit bad}' "$LOG" >/dev/null || { echo "  UNEXPECTED: uhv lines while the guest ran"; fails=$((fails + 1)); }
+expect_rc bochs pass
+finish

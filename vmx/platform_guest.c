@@ -1,0 +1,289 @@
+/* The guest's platform: its ACPI copy, and power-off and reset ending the run
+ * (see <uhv/platform_guest.h>). */
+#define LOG_MODULE "platform"
+#include <uhv/platform_guest.h>
+#include <uhv/acpi.h>
+#include <uhv/acpi_guest.h>
+#include <uhv/cpu.h>
+#include <uhv/errno.h>
+#include <uhv/guest.h>
+#include <uhv/io.h>
+#include <uhv/loader.h>
+#include <uhv/log.h>
+#include <uhv/string.h>
+#include <uhv/timer.h>
+#include <uhv/vmx_exit.h>
+#include <uhv/vmx_trap.h>
+
+typedef unsigned long long ull;
+
+#define LOW_MEM_START	0x1000ULL	/* page 0 holds the real-mode IVT */
+#define LOW_MEM_END	0xa0000ULL	/* conventional memory ends at the VGA window */
+
+/* PM1x_CNT (ACPI 4.8.3.2.1) */
+#define PM1_SLP_TYP_SHIFT	10
+#define PM1_SLP_TYP_MASK	7
+#define PM1_SLP_EN		BIT(13)
+
+#define KBC_CMD_PORT		0x64
+#define KBC_PULSE_RESET		0xfe	/* pulse the CPU reset line */
+
+/* ---- the ACPI copy -------------------------------------------------------------------------- */
+
+static u32 bsp_apic_id(void)
+{
+	/* leaf 0xB gives the full x2APIC ID; leaf 1 the 8-bit xAPIC one */
+	if (cpuid(0, 0).eax >= 0xb && cpuid(0xb, 0).ebx)
+		return cpuid(0xb, 0).edx;
+	return cpuid(1, 0).ebx >> 24;
+}
+
+static bool clear_of_modules(u64 start, u64 end, const struct loader_module *mods, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (mods[i].gpa != LOADER_NOT_IN_GUEST && start < mods[i].gpa + mods[i].size &&
+		    mods[i].gpa < end)
+			return false;
+	return true;
+}
+
+/* Highest page-aligned place for size bytes of guest RAM in [lo, hi), clear of the modules
+ * (still to be loaded). 0 if none. */
+static u64 find_place(const struct guest *g, u64 size, u64 lo, u64 hi,
+		      const struct loader_module *mods, unsigned n)
+{
+	for (unsigned i = g->nr_mem; i-- > 0;) {
+		const struct guest_region *r = &g->mem[i];
+		u64 rlo = ALIGN_UP(MAX(r->gpa, lo), PAGE_SIZE);
+		u64 rhi = ALIGN_DOWN(MIN(r->gpa + r->size, hi), PAGE_SIZE);
+
+		if (r->type != GUEST_MEM_RAM || rhi <= rlo || rhi - rlo < size)
+			continue;
+		for (u64 at = rhi - size; at >= rlo; at -= PAGE_SIZE) {
+			if (clear_of_modules(at, at + size, mods, n))
+				return at;
+			if (at - rlo < PAGE_SIZE)
+				break;
+		}
+	}
+	return 0;
+}
+
+/* Make [gpa, gpa + size), inside one RAM region, a region of its own of type type. */
+static int retype(struct guest *g, u64 gpa, u64 size, u32 type)
+{
+	u64 end = gpa + size;
+
+	for (unsigned i = 0; i < g->nr_mem; i++) {
+		struct guest_region r = g->mem[i], piece[3];
+		u64 r_end = r.gpa + r.size;
+		unsigned np = 0;
+
+		if (gpa < r.gpa || end > r_end)
+			continue;
+		if (gpa > r.gpa)
+			piece[np++] = (struct guest_region){ r.gpa, gpa - r.gpa, r.hpa, r.type };
+		piece[np++] = (struct guest_region){ gpa, size, r.hpa + (gpa - r.gpa), type };
+		if (end < r_end)
+			piece[np++] = (struct guest_region){ end, r_end - end,
+							     r.hpa + (end - r.gpa), r.type };
+		if (g->nr_mem + np - 1 > GUEST_MAX_REGIONS)
+			return -ENOSPC;
+		memmove(&g->mem[i + np], &g->mem[i + 1], (g->nr_mem - i - 1) * sizeof(r));
+		memcpy(&g->mem[i], piece, np * sizeof(r));
+		g->nr_mem += np - 1;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int platform_guest_acpi(struct guest *g, const struct acpi *a, const struct loader_module *mods,
+			unsigned nr_mods, struct loader_firmware *fw)
+{
+	struct acpi_guest_info info;
+	size_t size = ALIGN_UP(acpi_guest_size(a), PAGE_SIZE);
+	u32 apic_id = bsp_apic_id();
+	u64 at;
+	int ret;
+
+	if (!size)
+		return 0;	/* no ACPI: the guest finds none either */
+	at = find_place(g, size, LOW_MEM_START, LOW_MEM_END, mods, nr_mods);
+	if (!at)
+		at = find_place(g, size, MiB(1), GiB(4), mods, nr_mods);
+	if (!at) {
+		pr_err("no free guest RAM below 4 GiB for the guest's ACPI tables (%zu bytes)\n",
+		       size);
+		return -ENOMEM;
+	}
+	void *buf = guest_ptr(g, at, size);
+	ret = buf ? acpi_guest_build(a, apic_id, buf, size, at, &info) : -EFAULT;
+	if (ret < 0)
+		return ret;
+	ret = retype(g, at, size, GUEST_MEM_ACPI);
+	if (ret < 0) {
+		pr_err("cannot add the guest's ACPI region to its memory map (%s)\n",
+		       errno_name(ret));
+		return ret;
+	}
+	fw->rsdp_gpa = info.rsdp_gpa;
+	fw->rsdp_v1 = buf;
+	fw->rsdp_v1_len = ACPI_RSDP_V1_SIZE;
+	fw->rsdp_v2 = info.xsdt_gpa ? buf : NULL;
+	fw->rsdp_v2_len = info.xsdt_gpa ? ACPI_RSDP_V2_SIZE : 0;
+	pr_info("guest ACPI: RSDP at %#llx (RSDT %#llx, XSDT %#llx, MADT %#llx) in [%#llx, %#llx): "
+		"%u tables listed, %u hidden (DMAR), MADT with APIC ID %u only (%u other CPUs "
+		"hidden)\n", (ull)info.rsdp_gpa, (ull)info.rsdt_gpa, (ull)info.xsdt_gpa,
+		(ull)info.madt_gpa, (ull)at, (ull)(at + size), info.entries, info.dropped, apic_id,
+		info.cpus_dropped);
+	return 0;
+}
+
+/* ---- power-off and reset ------------------------------------------------------------------- */
+
+struct pm1_cnt {
+	u16 port;
+	u8 len;
+	u8 s5_typ;
+	bool s5_known;
+	char name;	/* 'a' or 'b' */
+};
+
+/* Filled once at setup, read by the trap handlers. */
+static struct pm1_cnt pm1[2];
+static u16 reset_port;
+static u8 reset_value;
+
+static u32 port_in(u16 port, unsigned size)
+{
+	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+static void port_out(u16 port, unsigned size, u32 val)
+{
+	if (size == 1)
+		outb(port, (u8)val);
+	else if (size == 2)
+		outw(port, (u16)val);
+	else
+		outl(port, val);
+}
+
+static __noreturn void end_run(bool pass, const char *why)
+{
+	u64 tsc = rdtsc();	/* Bochs: its tick count (bench/linux-boot.sh) */
+
+	log_release();
+	pr_info("%s (TSC %llu)\n", why, (ull)tsc);
+	vmx_stop(pass, why);
+}
+
+__noreturn void platform_guest_reset(const char *how)
+{
+	log_release();
+	pr_info("the guest reset the machine (%s); uhv does not restart guests\n", how);
+	vmx_stop(true, "guest reset the machine");
+}
+
+static int pm1_cnt_access(void *ctx, u16 port, unsigned size, bool in, u32 *val)
+{
+	const struct pm1_cnt *p = ctx;
+	u32 bits = *val << (8 * (port - p->port));
+
+	if (in) {
+		*val = port_in(port, size);
+		return 0;
+	}
+	if (bits & PM1_SLP_EN) {
+		unsigned typ = (bits >> PM1_SLP_TYP_SHIFT) & PM1_SLP_TYP_MASK;
+
+		if (!p->s5_known || typ == p->s5_typ)
+			end_run(true, "guest powered off");
+		log_release();
+		pr_err("the guest entered sleep state SLP_TYP %u through PM1%c_CNT (%#x); uhv "
+		       "supports only S5 (soft off, SLP_TYP %u): the guest could never resume\n",
+		       typ, p->name, p->port, p->s5_typ);
+		vmx_stop(false, "guest entered an unsupported sleep state");
+	}
+	port_out(port, size, *val);
+	return 0;
+}
+
+static int kbc_cmd(void *ctx, u16 port, unsigned size, bool in, u32 *val)
+{
+	if (in) {
+		*val = port_in(port, size);
+		return 0;
+	}
+	if ((*val & 0xff) == KBC_PULSE_RESET)
+		platform_guest_reset("keyboard controller command 0xfe");
+	port_out(port, size, *val);
+	return 0;
+}
+
+static int reset_reg(void *ctx, u16 port, unsigned size, bool in, u32 *val)
+{
+	if (in) {
+		*val = port_in(port, size);
+		return 0;
+	}
+	if ((*val & 0xff) == reset_value)
+		platform_guest_reset("ACPI reset register");
+	port_out(port, size, *val);
+	return 0;
+}
+
+static int trap_pm1(struct pm1_cnt *p, const char *name)
+{
+	int ret = vmx_trap_io(p->port, p->port + p->len - 1, pm1_cnt_access, p, name);
+
+	if (ret < 0)
+		pr_err("cannot trap %s at port %#x (%s): the guest's power-off would reach the "
+		       "hardware\n", name, p->port, errno_name(ret));
+	return ret;
+}
+
+int platform_guest_setup(struct guest *g, const struct acpi *a)
+{
+	struct acpi_fadt_info f;
+	u8 typ_a = 0, typ_b = 0;
+	bool s5 = false;
+	int ret;
+
+	/* A guest that drives the console UART itself: uhv keeps quiet until the run ends. */
+	g->console_quiet = g->kind && !strcmp(g->kind, "Linux bzImage");
+
+	if (acpi_fadt_parse(acpi_find_table(a, ACPI_SIG_FADT, 0), &f) == 0) {
+		s5 = acpi_dsdt_s5(acpi_find_table(a, ACPI_SIG_DSDT, 0), &typ_a, &typ_b) == 0;
+		u8 len = f.pm1_cnt_len >= 2 && f.pm1_cnt_len <= 4 ? f.pm1_cnt_len : 2;
+
+		pm1[0] = (struct pm1_cnt){ f.pm1a_cnt_port, len, typ_a, s5, 'a' };
+		pm1[1] = (struct pm1_cnt){ f.pm1b_cnt_port, len, typ_b, s5, 'b' };
+		if (pm1[0].port && (ret = trap_pm1(&pm1[0], "ACPI PM1a_CNT (power-off)")) < 0)
+			return ret;
+		if (pm1[1].port && (ret = trap_pm1(&pm1[1], "ACPI PM1b_CNT (power-off)")) < 0)
+			return ret;
+		if (f.reset_supported && f.reset_reg.space_id == ACPI_GAS_IO &&
+		    f.reset_reg.address && f.reset_reg.address != KBC_CMD_PORT &&
+		    !vmx_trap_io_find((u16)f.reset_reg.address)) {
+			reset_port = (u16)f.reset_reg.address;
+			reset_value = f.reset_value;
+			ret = vmx_trap_io(reset_port, reset_port, reset_reg, NULL,
+					  "ACPI reset register");
+			if (ret < 0)
+				return ret;
+		}
+	}
+	ret = vmx_trap_io(KBC_CMD_PORT, KBC_CMD_PORT, kbc_cmd, NULL,
+			  "keyboard controller (reset command)");
+	if (ret < 0)
+		return ret;
+	if (pm1[0].port)
+		pr_info("guest power-off: PM1a_CNT %#x%s, S5 SLP_TYP %s%u; reset: port 0x64 "
+			"0xfe%s\n",
+			pm1[0].port, pm1[1].port ? " and PM1b_CNT" : "", s5 ? "" : "unknown, any ",
+			typ_a, reset_port ? " and the ACPI reset register" : "");
+	else
+		pr_warn("no FADT PM1a control port: a guest power-off will not end the run\n");
+	return 0;
+}
