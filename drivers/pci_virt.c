@@ -510,7 +510,20 @@ static u32 read_dword(struct pci_virt *pv, const struct pci_virt_fn *f, u16 doff
 static void write_dword(struct pci_virt *pv, struct pci_virt_fn *f, u16 doff, u32 g, u8 bytes)
 {
 	if (f->role == PCI_VIRT_RO_FN) {
-		pv->stats.denied_writes++;
+		u8 ok = 0;
+		for (unsigned b = 0; b < 4; b++)
+			if (doff + b >= 0x40 && doff + b < 0x80 && (f->ro_writable & BIT(doff + b - 0x40)))
+				ok |= 1 << b;
+		if (bytes & ~ok)
+			pv->stats.denied_writes++;
+		bytes &= ok;
+		if (bytes) {
+			u32 v = real_read(pv, f, doff);
+			for (unsigned b = 0; b < 4; b++)
+				if (bytes & (1 << b))
+					v = (v & ~(0xffu << (8 * b))) | (g & (0xffu << (8 * b)));
+			real_write(pv, f, doff, v);
+		}
 		return;
 	}
 	u32 real = real_read(pv, f, doff), out = real, w1c = 0;
@@ -692,4 +705,15 @@ int pci_virt_ecam(struct pci_virt *pv, u16 seg, u8 bus_start, u64 off, unsigned 
 		return -EINVAL;
 	}
 	return access(pv, seg, (u8)bus, (off >> 15) & 0x1f, (off >> 12) & 7, reg, size, write, val);
+}
+
+int pci_virt_allow_writes(struct pci_virt *pv, u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u16 len)
+{
+	struct pci_virt_fn *f = pci_virt_find(pv, seg, bus, dev, fn);
+
+	if (!f || f->role != PCI_VIRT_RO_FN || off < 0x40 || off + len > 0x80)
+		return -EINVAL;
+	for (u16 o = off; o < off + len; o++)
+		f->ro_writable |= BIT(o - 0x40);
+	return 0;
 }

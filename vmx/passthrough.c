@@ -560,11 +560,17 @@ int nic_passthrough_setup(struct guest *g, const struct pci *pci, const struct p
 	if (hb)
 		add_visible(hb, "host bridge");
 	/* The ISA/LPC bridge: an OS's legacy interrupt routing (ACPI PCI link devices, the
-	 * PIRQ router) reads its PIRQ registers. Read-only: the routing stays as firmware set
-	 * it. */
+	 * PIRQ router) reads and reprograms its PIRQ routing registers (Linux moves a PCI
+	 * link to balance IRQs). Everything else on it is read-only. The registers only
+	 * steer INTx lines to ISA IRQs of the interrupt controllers the guest owns. */
 	const struct pci_dev *isa = pci_find_class(pci, PCI_CLASS_BRIDGE, SUBCLASS_ISA_BRIDGE, 0);
-	if (isa && isa->bus == 0)
+	if (isa && isa->bus == 0) {
 		add_visible(isa, "ISA bridge");
+		/* PIRQA-D route control at 0x60-0x63 (PIIX3, ICH9); ICH9 adds PIRQE-H at 0x68 */
+		pci_virt_allow_writes(&pt.pv, isa->seg, isa->bus, isa->dev, isa->fn, 0x60, 4);
+		if (isa->vendor == 0x8086 && isa->device == 0x2918)
+			pci_virt_allow_writes(&pt.pv, isa->seg, isa->bus, isa->dev, isa->fn, 0x68, 4);
+	}
 
 	for (unsigned i = 0; mcfg && i < mcfg->count && pt.necam < ACPI_MAX_ECAM; i++) {
 		const struct acpi_ecam *e = &mcfg->ecam[i];

@@ -100,7 +100,12 @@ struct pci_virt_fn {
 	u16 command;		/* the device's command register as last written */
 	u8 ncaps;		/* capabilities the guest sees, in list order */
 	struct pci_virt_cap caps[PCI_VIRT_MAX_CAPS];
+	/* PCI_VIRT_RO_FN: config bytes the guest may still write (e.g. an ISA bridge's
+	 * PIRQ routing registers, which an OS reprograms to balance INTx): bit n = byte
+	 * 0x40 + n, for the device-specific bytes 0x40-0x7f only. */
+	u64 ro_writable;
 };
+
 
 /* Callbacks into the hypervisor side. */
 struct pci_virt_ops {
@@ -140,6 +145,9 @@ void pci_virt_init(struct pci_virt *pv, const struct pci_cfg_ops *cfg,
 /* Make a function found by pci_scan visible with role PCI_VIRT_RO_FN or PCI_VIRT_PASSTHROUGH.
  * For a passed-through function this reads its BARs (from d) and walks its capabilities.
  * Returns 0, -EINVAL (role, header type other than 0 for passthrough), -EEXIST, -ENOSPC. */
+/* Let the guest write bytes [off, off + len) of a PCI_VIRT_RO_FN function (0x40 <= off,
+ * off + len <= 0x80). Returns 0 or -EINVAL. */
+int pci_virt_allow_writes(struct pci_virt *pv, u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u16 len);
 int pci_virt_add(struct pci_virt *pv, const struct pci_dev *d, enum pci_virt_role role);
 
 /* The usual set for NIC passthrough: nic as PCI_VIRT_PASSTHROUGH, the host bridge at

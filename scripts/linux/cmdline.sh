@@ -12,10 +12,6 @@ plat=${1:-bochs}; shift || true
 cmd="console=ttyS0,115200 quiet"
 [ "$plat" = kvm ] || cmd+=" tsc_early_khz=200000"
 cmd+=" cryptomgr.notests mitigations=off init_on_alloc=0"
-# The ISA bridge's PIRQ routing registers are read-only for the guest under uhv
-# (vmx/passthrough.c): Linux must keep the firmware's link IRQs instead of moving
-# the e1000's link to IRQ 10 (docs/linux-guest.md)
-cmd+=" acpi_irq_nobalance"
 case $plat in
 qemu* | kvm) cmd+=" uhvnet=qemu" ;;
 *) cmd+=" uhvnet=bochs" ;;

@@ -304,6 +304,24 @@ static void test_host_bridge_read_only(void **state)
 	assert_int_equal(pv.stats.denied_writes, 2);
 }
 
+/* A read-only function with a writable window (an ISA bridge's PIRQ routing):
+ * only the window's bytes reach the device. */
+static void test_ro_writable_window(void **state)
+{
+	assert_int_equal(pci_virt_allow_writes(&pv, 0, 0, 0, 0, 0x60, 2), 0);
+	assert_int_equal(pci_virt_allow_writes(&pv, 0, 0, 0, 0, 0x10, 4), -EINVAL);
+	assert_int_equal(pci_virt_allow_writes(&pv, 0, 0, 9, 0, 0x60, 4), -EINVAL);
+	wr(0, 0, 0x60, 4, 0xe0ab0000);	/* only bytes 0x60, 0x61 may change */
+	assert_int_equal(hb->cfg[0x60 / 4], 0xb0000000);
+	assert_int_equal(pv.stats.denied_writes, 1);	/* the rest was refused, and counted */
+	wr(0, 0, 0x61, 1, 0x12);
+	assert_int_equal(hb->cfg[0x60 / 4], 0xb0001200);
+	wr(0, 0, 0x62, 1, 0x34);	/* outside the window: dropped */
+	assert_int_equal(hb->cfg[0x60 / 4], 0xb0001200);
+	wr(0, 0, PCI_COMMAND, 2, 0);	/* the header stays read-only */
+	assert_int_equal(pv.stats.denied_writes, 3);
+}
+
 static void test_setup_through_bridge(void **state)
 {
 	pci_virt_init(&pv, &fake_ops, &hv_ops);
@@ -706,6 +724,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hidden_reads_ones, setup),
 		cmocka_unit_test_setup(test_hidden_writes_dropped, setup),
 		cmocka_unit_test_setup(test_host_bridge_read_only, setup),
+		cmocka_unit_test_setup(test_ro_writable_window, setup),
 		cmocka_unit_test_setup(test_setup_through_bridge, setup),
 		cmocka_unit_test_setup(test_header_policy, setup),
 		cmocka_unit_test_setup(test_command_and_status, setup),
