@@ -110,3 +110,19 @@ u64 guest_ram_total(const struct guest *g)
 			total += g->mem[i].size;
 	return total;
 }
+
+int guest_zero(struct guest *g, u64 gpa, u64 len)
+{
+	static const u8 zero[512];
+
+	while (len) {
+		u64 n = MIN(len, sizeof(zero));
+		int ret = guest_write(g, gpa, zero, n);
+
+		if (ret)
+			return ret;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}

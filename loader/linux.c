@@ -9,9 +9,6 @@
 #include <uhv/string.h>
 
 #define FOUR_GIB	GiB(4)
-#define LOW_MEM_START	0x1000ULL	/* page 0: real-mode IVT and BDA stay untouched */
-#define LOW_MEM_END	0xa0000ULL	/* conventional memory ends at the VGA window */
-#define HIGH_MEM_START	0x100000ULL
 #define LINUX_CMDLINE_MAX	4095U	/* beyond any kernel's cmdline_size (x86: 2047) */
 
 /* Boot data block, page offsets (see linux_load_ex) */
@@ -38,115 +35,9 @@
 
 _Static_assert(LINUX_BOOT_CS == 2 * 8 && LINUX_BOOT_DS == 3 * 8, "GDT slots");
 
-/* ---- placement -------------------------------------------------------------------------------
- * Same contract as loader.c's place_top()/place_bottom() (which are static
- * there): when loader.c exports them, these go. */
-
-struct span {
-	u64 start, end;		/* [start, end) */
-};
-
-struct busy {
-	unsigned n;
-	struct span s[LOADER_MAX_MODULES + 4];
-};
-
-static void busy_add(struct busy *b, u64 start, u64 end)
-{
-	if (end > start && b->n < ARRAY_SIZE(b->s))
-		b->s[b->n++] = (struct span){ start, end };
-}
-
 static bool overlaps(u64 a0, u64 a1, u64 b0, u64 b1)
 {
 	return a0 < b1 && b0 < a1;
-}
-
-/* The lowest start of a busy span overlapping [start, end), or ~0 if none. */
-static u64 busy_hit(const struct busy *b, u64 start, u64 end)
-{
-	u64 hit = ~0ULL;
-
-	for (unsigned i = 0; i < b->n; i++)
-		if (overlaps(start, end, b->s[i].start, b->s[i].end))
-			hit = MIN(hit, b->s[i].start);
-	return hit;
-}
-
-/* Highest align-aligned place for size bytes inside one RAM region, below
- * limit, clear of busy spans. 0 when there is none. */
-static u64 place_high(const struct guest *g, u64 size, u64 limit, u64 align, const struct busy *b)
-{
-	u64 need = MAX(size, 1);
-
-	for (unsigned i = g->nr_mem; i-- > 0;) {
-		const struct guest_region *r = &g->mem[i];
-		u64 lo = MAX(r->gpa, LOW_MEM_START), end = MIN(r->gpa + r->size, limit);
-
-		if (r->type != GUEST_MEM_RAM)
-			continue;
-		while (end > lo && end - lo >= need) {
-			u64 cand = ALIGN_DOWN(end - need, align), hit;
-
-			if (cand < lo)
-				break;
-			hit = busy_hit(b, cand, cand + need);
-			if (hit == ~0ULL)
-				return cand;
-			end = hit;
-		}
-	}
-	return 0;
-}
-
-/* Lowest page-aligned place for size bytes inside one RAM region within
- * [lo, hi), clear of busy spans. 0 when there is none. */
-static u64 place_low(const struct guest *g, u64 size, u64 lo, u64 hi, const struct busy *b)
-{
-	u64 need = MAX(size, 1);
-
-	for (unsigned i = 0; i < g->nr_mem; i++) {
-		const struct guest_region *r = &g->mem[i];
-		u64 cand = ALIGN_UP(MAX(r->gpa, lo), PAGE_SIZE), end = MIN(r->gpa + r->size, hi);
-
-		if (r->type != GUEST_MEM_RAM)
-			continue;
-		while (cand < end && end - cand >= need) {
-			u64 next = 0;
-
-			if (busy_hit(b, cand, cand + need) == ~0ULL)
-				return cand;
-			for (unsigned j = 0; j < b->n; j++)
-				if (overlaps(cand, cand + need, b->s[j].start, b->s[j].end))
-					next = MAX(next, b->s[j].end);
-			cand = ALIGN_UP(next, PAGE_SIZE);
-		}
-	}
-	return 0;
-}
-
-static void print_ram(const struct guest *g)
-{
-	for (unsigned i = 0; i < g->nr_mem; i++)
-		if (g->mem[i].type == GUEST_MEM_RAM)
-			pr_info("  guest RAM [0x%llx, 0x%llx)\n", (unsigned long long)g->mem[i].gpa,
-				(unsigned long long)(g->mem[i].gpa + g->mem[i].size));
-}
-
-static int guest_zero(struct guest *g, u64 gpa, u64 len)
-{
-	static const u8 zero[512];
-
-	while (len) {
-		u64 n = MIN(len, sizeof(zero));
-		int ret = guest_write(g, gpa, zero, n);
-
-		if (ret)
-			return ret;
-		gpa += n;
-		len -= n;
-	}
-	return 0;
 }
 
 /* ---- the image ------------------------------------------------------------------------------ */
@@ -306,7 +197,7 @@ static int place_kernel(const struct guest *g, const struct linux_image *k, u64 
 		       "with CONFIG_RELOCATABLE or give the guest that memory\n",
 		       (unsigned long long)*load, (unsigned long long)(*load + k->pm_size),
 		       (unsigned long long)*rt, (unsigned long long)(*rt + k->init_size));
-		print_ram(g);
+		loader_print_ram(g);
 		return -EINVAL;
 	}
 	/* A relocatable kernel never runs below pref_address: loaded lower it
@@ -323,7 +214,7 @@ static int place_kernel(const struct guest *g, const struct linux_image *k, u64 
 	       "none: give the guest more memory\n",
 	       (unsigned long long)(k->init_size >> 20), (unsigned long long)k->alignment,
 	       (unsigned long long)pref);
-	print_ram(g);
+	loader_print_ram(g);
 	return -EINVAL;
 }
 
@@ -350,7 +241,7 @@ int linux_load_ex(struct guest *g, const struct loader_module *mods, unsigned n,
 		  const struct linux_options *opt, struct linux_layout *layout)
 {
 	static struct linux_image k;	/* large; the loader runs once, on the BSP */
-	static struct busy busy;
+	static struct loader_busy busy;
 	static struct linux_e820_entry e820[LINUX_E820_MAX];
 	/* the module string may lie in guest RAM that the copies below overwrite */
 	static char cmdline[LINUX_CMDLINE_MAX + 1];
@@ -401,30 +292,30 @@ int linux_load_ex(struct guest *g, const struct loader_module *mods, unsigned n,
 		initrd_size = ALIGN_UP(initrd_size, 4) + mods[i].size;
 	initrd_limit = MIN((u64)k.hdr.initrd_addr_max + 1, FOUR_GIB);
 	memset(&busy, 0, sizeof(busy));
-	busy_add(&busy, load, load + k.pm_size);
-	busy_add(&busy, rt, rt_end);
+	loader_busy_add(&busy, load, load + k.pm_size);
+	loader_busy_add(&busy, rt, rt_end);
 	if (n == 2 && mods[1].gpa != LOADER_NOT_IN_GUEST && initrd_size &&
 	    IS_ALIGNED(mods[1].gpa, PAGE_SIZE) && mods[1].gpa + initrd_size <= initrd_limit &&
 	    guest_is_ram(g, mods[1].gpa, initrd_size) &&
-	    busy_hit(&busy, mods[1].gpa, mods[1].gpa + initrd_size) == ~0ULL) {
+	    loader_busy_hit(&busy, mods[1].gpa, mods[1].gpa + initrd_size) == ~0ULL) {
 		initrd = mods[1].gpa;
 		in_place = true;
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (mods[i].gpa != LOADER_NOT_IN_GUEST)
-			busy_add(&busy, mods[i].gpa, mods[i].gpa + mods[i].size);
+			loader_busy_add(&busy, mods[i].gpa, mods[i].gpa + mods[i].size);
 	if (initrd_size && !in_place) {
-		initrd = place_high(g, initrd_size, initrd_limit, PAGE_SIZE, &busy);
+		initrd = loader_place_high(g, initrd_size, initrd_limit, PAGE_SIZE, &busy);
 		if (!initrd) {
 			pr_err("initrd (%llu bytes): no room in guest RAM below 0x%llx "
 			       "(initrd_addr_max) clear of the kernel's [0x%llx, 0x%llx); give "
 			       "the guest more memory or a smaller initrd\n",
 			       (unsigned long long)initrd_size, (unsigned long long)initrd_limit,
 			       (unsigned long long)rt, (unsigned long long)rt_end);
-			print_ram(g);
+			loader_print_ram(g);
 			return -ENOMEM;
 		}
-		busy_add(&busy, initrd, initrd + initrd_size);
+		loader_busy_add(&busy, initrd, initrd + initrd_size);
 		for (u64 at = initrd, i = 1; i < n; i++) {
 			ret = guest_zero(g, at, ALIGN_UP(at, 4) - at);
 			at = ALIGN_UP(at, 4);
@@ -445,7 +336,7 @@ int linux_load_ex(struct guest *g, const struct loader_module *mods, unsigned n,
 	if (pm_gpa != LOADER_NOT_IN_GUEST && overlaps(pm_gpa, pm_gpa + k.pm_size, load,
 						      load + k.pm_size) &&
 	    !guest_ptr(g, load, k.pm_size)) {
-		u64 tmp = place_high(g, k.pm_size, ~0ULL, PAGE_SIZE, &busy);
+		u64 tmp = loader_place_high(g, k.pm_size, ~0ULL, PAGE_SIZE, &busy);
 
 		if (!tmp) {
 			pr_err("guest kernel: the bzImage lies where its kernel is loaded and "
@@ -467,19 +358,19 @@ int linux_load_ex(struct guest *g, const struct loader_module *mods, unsigned n,
 	data_size = (entry64 ? DATA_FIXED_64 : DATA_FIXED_32) + ALIGN_UP(cmdline_len + 1,
 									  PAGE_SIZE);
 	busy.n = 0;
-	busy_add(&busy, load, load + k.pm_size);
-	busy_add(&busy, rt, rt_end);
-	busy_add(&busy, initrd, initrd + initrd_size);
-	data = place_low(g, data_size, LOW_MEM_START, LOW_MEM_END, &busy);
+	loader_busy_add(&busy, load, load + k.pm_size);
+	loader_busy_add(&busy, rt, rt_end);
+	loader_busy_add(&busy, initrd, initrd + initrd_size);
+	data = loader_place_low(g, data_size, LOADER_LOW_MEM_START, LOADER_LOW_MEM_END, &busy);
 	if (!data)
-		data = place_low(g, data_size, HIGH_MEM_START, FOUR_GIB, &busy);
+		data = loader_place_low(g, data_size, LOADER_HIGH_MEM_START, FOUR_GIB, &busy);
 	if (!data) {
 		pr_err("no room for the kernel's boot data (%llu KiB) in guest RAM below 4 GiB "
 		       "clear of the kernel and initrd\n", (unsigned long long)(data_size >> 10));
-		print_ram(g);
+		loader_print_ram(g);
 		return -ENOMEM;
 	}
-	/* place_low() keeps a placement inside one region: one host pointer */
+	/* loader_place_low() keeps a placement inside one region: one host pointer */
 	u8 *d = guest_ptr(g, data, data_size);
 	struct linux_boot_params *bp = (struct linux_boot_params *)(d + DATA_BOOT_PARAMS);
 	u64 *gdt = (u64 *)(d + DATA_GDT);

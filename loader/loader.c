@@ -11,17 +11,15 @@
 #include <uhv/log.h>
 #include <uhv/string.h>
 #include <uhv/linux_boot.h>
+#include <uhv/elf.h>
+
+_Static_assert(ARRAY_SIZE(((struct loader_busy *)0)->r) >= ELF_MAX_SEGMENTS + 2 * LOADER_MAX_MODULES + 2,
+	       "loader_busy holds every segment and every module source and destination");
 
 _Static_assert(LOADER_MAX_SEGMENTS == ELF_MAX_SEGMENTS, "loader_layout holds every segment");
 
 #define FOUR_GIB	GiB(4)
-#define LOW_MEM_END	0xa0000ULL	/* conventional memory ends where the VGA window starts */
-#define LOW_MEM_START	0x1000ULL	/* keep page 0 (real-mode IVT, BDA) untouched */
 
-
-struct range {
-	u64 start, end;		/* [start, end) */
-};
 
 /* Everything the loader decided about the kernel before touching memory. */
 struct kernel_desc {
@@ -31,96 +29,6 @@ struct kernel_desc {
 	struct elf_segment segs[ELF_MAX_SEGMENTS];
 	u64 entry;
 };
-
-/* Ranges that a placement must avoid. Sized for every segment, every module
- * source and destination and the kernel's temporary copy. */
-struct busy {
-	unsigned n;
-	struct range r[ELF_MAX_SEGMENTS + 2 * LOADER_MAX_MODULES + 2];
-};
-
-static void busy_add(struct busy *b, u64 start, u64 end)
-{
-	if (end > start && b->n < ARRAY_SIZE(b->r))
-		b->r[b->n++] = (struct range){ start, end };
-}
-
-/* The first busy range overlapping [start, end), or NULL. */
-static const struct range *busy_hit(const struct busy *b, u64 start, u64 end)
-{
-	const struct range *hit = NULL;
-
-	for (unsigned i = 0; i < b->n; i++) {
-		const struct range *r = &b->r[i];
-
-		if (r->start < end && start < r->end && (!hit || r->start < hit->start))
-			hit = r;
-	}
-	return hit;
-}
-
-/* Highest page-aligned place for size bytes inside one RAM region, below
- * limit, clear of busy ranges. 0 when there is none (page 0 is never used). */
-static u64 place_top(const struct guest *g, u64 size, u64 limit, const struct busy *b)
-{
-	u64 need = MAX(size, 1);
-
-	for (unsigned i = g->nr_mem; i-- > 0;) {
-		const struct guest_region *r = &g->mem[i];
-		u64 rstart = MAX(r->gpa, LOW_MEM_START), end = MIN(r->gpa + r->size, limit);
-
-		if (r->type != GUEST_MEM_RAM)
-			continue;
-		while (end > rstart && end - rstart >= need) {
-			u64 cand = ALIGN_DOWN(end - need, PAGE_SIZE);
-			const struct range *hit;
-
-			if (cand < rstart)
-				break;
-			hit = busy_hit(b, cand, cand + need);
-			if (!hit)
-				return cand;
-			end = hit->start;
-		}
-	}
-	return 0;
-}
-
-/* Lowest page-aligned place for size bytes inside one RAM region, within
- * [lo, hi), clear of busy ranges. 0 when there is none. */
-static u64 place_bottom(const struct guest *g, u64 size, u64 lo, u64 hi, const struct busy *b)
-{
-	u64 need = MAX(size, 1);
-
-	for (unsigned i = 0; i < g->nr_mem; i++) {
-		const struct guest_region *r = &g->mem[i];
-		u64 cand = ALIGN_UP(MAX(r->gpa, lo), PAGE_SIZE), end = MIN(r->gpa + r->size, hi);
-
-		if (r->type != GUEST_MEM_RAM)
-			continue;
-		while (cand < end && end - cand >= need) {
-			const struct range *hit = busy_hit(b, cand, cand + need);
-			u64 next = 0;
-
-			if (!hit)
-				return cand;
-			/* step past every busy range this candidate touches */
-			for (unsigned j = 0; j < b->n; j++)
-				if (b->r[j].start < cand + need && cand < b->r[j].end)
-					next = MAX(next, b->r[j].end);
-			cand = ALIGN_UP(next, PAGE_SIZE);
-		}
-	}
-	return 0;
-}
-
-static void print_ram(const struct guest *g)
-{
-	for (unsigned i = 0; i < g->nr_mem; i++)
-		if (g->mem[i].type == GUEST_MEM_RAM)
-			pr_info("  guest RAM [0x%llx, 0x%llx)\n", (unsigned long long)g->mem[i].gpa,
-				(unsigned long long)(g->mem[i].gpa + g->mem[i].size));
-}
 
 /* ---- kernel format --------------------------------------------------------------------------- */
 
@@ -264,22 +172,6 @@ static int describe_kernel(const u8 *file, u64 size, struct kernel_desc *k)
 
 /* ---- memory ---------------------------------------------------------------------------------- */
 
-static int guest_zero(struct guest *g, u64 gpa, u64 len)
-{
-	static const u8 zero[512];
-
-	while (len) {
-		u64 n = MIN(len, sizeof(zero));
-		int ret = guest_write(g, gpa, zero, n);
-
-		if (ret)
-			return ret;
-		gpa += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
 {
 	return a < b + blen && b < a + alen;
@@ -348,7 +240,7 @@ int loader_load_ex(struct guest *g, const struct loader_module *mods, unsigned n
 {
 	/* too big for the stack; the loader runs once, on the BSP */
 	static struct kernel_desc k;
-	static struct busy busy;
+	static struct loader_busy busy;
 	struct mb_module_info minfo[LOADER_MAX_MODULES];
 	const u8 *file;
 	u64 size, kdest = 0, info_at, seg_end = 0;
@@ -396,7 +288,7 @@ int loader_load_ex(struct guest *g, const struct loader_module *mods, unsigned n
 			       "address inside guest RAM (usually 0x100000)\n",
 			       i, (unsigned long long)s->paddr,
 			       (unsigned long long)(s->paddr + s->memsz));
-			print_ram(g);
+			loader_print_ram(g);
 			return -EINVAL;
 		}
 		seg_end = MAX(seg_end, s->paddr + s->memsz);
@@ -405,29 +297,29 @@ int loader_load_ex(struct guest *g, const struct loader_module *mods, unsigned n
 	/* 2. module destinations: clear of segments and of every module's source */
 	memset(&busy, 0, sizeof(busy));
 	for (unsigned i = 0; i < k.nr_segs; i++)
-		busy_add(&busy, k.segs[i].paddr, k.segs[i].paddr + k.segs[i].memsz);
+		loader_busy_add(&busy, k.segs[i].paddr, k.segs[i].paddr + k.segs[i].memsz);
 	for (unsigned i = 0; i < nr_mods; i++)
 		if (mods[i].gpa != LOADER_NOT_IN_GUEST)
-			busy_add(&busy, mods[i].gpa, mods[i].gpa + mods[i].size);
+			loader_busy_add(&busy, mods[i].gpa, mods[i].gpa + mods[i].size);
 	for (unsigned i = 1; i < nr_mods; i++) {
-		u64 at = place_top(g, mods[i].size, FOUR_GIB, &busy);
+		u64 at = loader_place_high(g, mods[i].size, FOUR_GIB, PAGE_SIZE, &busy);
 
 		if (!at) {
 			pr_err("guest module %u (%llu bytes): no room in guest RAM below 4 GiB "
 			       "clear of the kernel and the other modules; give the guest more "
 			       "memory or smaller modules\n", i, (unsigned long long)mods[i].size);
-			print_ram(g);
+			loader_print_ram(g);
 			return -ENOMEM;
 		}
 		minfo[i - 1].start = (u32)at;
 		minfo[i - 1].end = (u32)(at + mods[i].size);
-		busy_add(&busy, at, ALIGN_UP(at + mods[i].size, PAGE_SIZE));
+		loader_busy_add(&busy, at, ALIGN_UP(at + mods[i].size, PAGE_SIZE));
 	}
 	if (mods[0].gpa != LOADER_NOT_IN_GUEST) {
 		for (unsigned i = 0; i < k.nr_segs && !kdest; i++) {
 			if (!overlaps(mods[0].gpa, size, k.segs[i].paddr, k.segs[i].memsz))
 				continue;
-			kdest = place_top(g, size, ~0ULL, &busy);
+			kdest = loader_place_high(g, size, ~0ULL, PAGE_SIZE, &busy);
 			if (!kdest) {
 				pr_err("guest kernel: its segments overlap the kernel file itself "
 				       "and there is no free guest RAM to move the file out of the "
@@ -481,16 +373,16 @@ int loader_load_ex(struct guest *g, const struct loader_module *mods, unsigned n
 		       : multiboot2_info_build(NULL, 0, 0, &bi);
 	busy.n = 0;
 	for (unsigned i = 0; i < k.nr_segs; i++)
-		busy_add(&busy, k.segs[i].paddr, k.segs[i].paddr + k.segs[i].memsz);
+		loader_busy_add(&busy, k.segs[i].paddr, k.segs[i].paddr + k.segs[i].memsz);
 	for (unsigned i = 0; i + 1 < nr_mods; i++)
-		busy_add(&busy, minfo[i].start, ALIGN_UP((u64)minfo[i].end, PAGE_SIZE));
-	info_at = place_bottom(g, info_size, LOW_MEM_START, LOW_MEM_END, &busy);
+		loader_busy_add(&busy, minfo[i].start, ALIGN_UP((u64)minfo[i].end, PAGE_SIZE));
+	info_at = loader_place_low(g, info_size, LOADER_LOW_MEM_START, LOADER_LOW_MEM_END, &busy);
 	if (!info_at)
-		info_at = place_bottom(g, info_size, ALIGN_UP(seg_end, PAGE_SIZE), FOUR_GIB, &busy);
+		info_at = loader_place_low(g, info_size, ALIGN_UP(seg_end, PAGE_SIZE), FOUR_GIB, &busy);
 	if (!info_at) {
 		pr_err("no room for the guest's boot information (%d bytes) in guest RAM below 4 "
 		       "GiB clear of the kernel and modules\n", info_size);
-		print_ram(g);
+		loader_print_ram(g);
 		return -ENOMEM;
 	}
 	void *info = guest_ptr(g, info_at, info_size);

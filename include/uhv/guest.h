@@ -59,6 +59,7 @@ struct guest {
 void *guest_ptr(struct guest *g, u64 gpa, u64 len);
 int guest_write(struct guest *g, u64 gpa, const void *src, u64 len);
 int guest_read(struct guest *g, u64 gpa, void *dst, u64 len);
+int guest_zero(struct guest *g, u64 gpa, u64 len);
 /* Is guest-physical [gpa, gpa+len) entirely guest RAM? */
 bool guest_is_ram(const struct guest *g, u64 gpa, u64 len);
 u64 guest_ram_total(const struct guest *g);

@@ -79,4 +79,31 @@ struct loader_layout {
 int loader_load_ex(struct guest *g, const struct loader_module *mods, unsigned nr_mods,
 		   const struct loader_firmware *fw, struct loader_layout *layout);
 
+/* ---- shared by the loaders (loader/place.c, loader/guest_mem.c) ---- */
+
+#define LOADER_LOW_MEM_START	0x1000ULL	/* page 0 (real-mode IVT, BDA) stays untouched */
+#define LOADER_LOW_MEM_END	0xa0000ULL	/* conventional memory ends at the VGA window */
+#define LOADER_HIGH_MEM_START	0x100000ULL
+
+/* Guest ranges a placement must avoid: segments, module sources and
+ * destinations, temporary copies. */
+struct loader_span {
+	u64 start, end;		/* [start, end) */
+};
+struct loader_busy {
+	unsigned n;
+	struct loader_span r[2 * LOADER_MAX_MODULES + 40];	/* >= ELF segments + 2 per module + 2 */
+};
+void loader_busy_add(struct loader_busy *b, u64 start, u64 end);
+/* The lowest start of a busy span overlapping [start, end), or ~0 if none. */
+u64 loader_busy_hit(const struct loader_busy *b, u64 start, u64 end);
+/* Highest align-aligned place for size bytes inside one guest RAM region,
+ * below limit, clear of busy spans; lowest page-aligned one within [lo, hi).
+ * 0 when there is none (page 0 is never used). */
+u64 loader_place_high(const struct guest *g, u64 size, u64 limit, u64 align,
+		      const struct loader_busy *b);
+u64 loader_place_low(const struct guest *g, u64 size, u64 lo, u64 hi, const struct loader_busy *b);
+/* One line per guest RAM region (for placement errors). */
+void loader_print_ram(const struct guest *g);
+
 #endif
