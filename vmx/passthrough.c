@@ -5,6 +5,7 @@
  * register-level policy itself is drivers/pci_virt.c. */
 #define LOG_MODULE "nic"
 #include <uhv/passthrough.h>
+#include <uhv/shadow_vmx.h>
 #include <uhv/pci_virt.h>
 #include <uhv/pci.h>
 #include <uhv/acpi.h>
@@ -190,6 +191,7 @@ static bool bar_ok(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 type
 		   u64 size)
 {
 	const char *why = type == PCI_BAR_IO ? io_bar_refusal(f, bar, base, size) :
+		!vmx.eptp ? "moving a memory BAR is not supported with mem=shadow" :
 		mem_bar_refusal(f, bar, base, size);
 
 	if (why)
@@ -454,8 +456,22 @@ static int setup_ept(void)
 	int ret;
 
 	if (!vmx.eptp) {
-		pr_warn("no EPT (shadow paging): device memory and the ECAM window are not "
-			"filtered for the guest\n");
+		/* Shadow paging maps only guest RAM and an allow-list of MMIO, so
+		 * hidden devices' BARs and ECAM are unreachable already: add the
+		 * NIC's BARs to the list. */
+		const struct pci_virt_fn *f = pt.nic ? pci_virt_find(&pt.pv, pt.nic->seg,
+						pt.nic->bus, pt.nic->dev, pt.nic->fn) : NULL;
+		for (unsigned b = 0; f && b < f->nbars; b++) {
+			u64 pb = ALIGN_DOWN(f->bar[b].base, PAGE_SIZE);
+			u64 pe = ALIGN_UP(f->bar[b].base + f->bar[b].size, PAGE_SIZE);
+			if (!is_mem_bar(f->bar[b].type) || !f->bar[b].base)
+				continue;
+			ret = shadow_vmx_allow_mmio(pb, pe - pb, "NIC BAR");
+			if (ret < 0)
+				return ret;
+			pr_info("shadow paging: NIC BAR%u [%#llx-%#llx) may be mapped by the guest\n",
+				b, (ull)pb, (ull)pe);
+		}
 		return 0;
 	}
 	for (unsigned i = 0; i < pt.pci->count; i++) {

@@ -218,6 +218,10 @@ int shadow_vmx_setup_memory(struct guest *g)
 				      "local APIC");
 	shadow_vmx_allow_mmio(0xfec00000ULL, PAGE_SIZE, "IOAPIC");
 	shadow_vmx_allow_mmio(0xfed00000ULL, PAGE_SIZE, "HPET");
+	/* As with EPT: the legacy VGA window and the option/BIOS ROMs below 1 MiB
+	 * (an OS scans them), and the firmware flash below 4 GiB */
+	shadow_vmx_allow_mmio(0xa0000ULL, 0x60000ULL, "legacy VGA window and ROMs");
+	shadow_vmx_allow_mmio(0xfffc0000ULL, 0x40000ULL, "firmware flash");
 	pr_info("guest memory: %llu MiB of RAM in %u regions, mapped on demand by shadow page "
 		"tables; MMIO the guest may map:\n", (ull)(guest_ram_total(g) >> 20), g->nr_mem);
 	for (unsigned i = 0; i < sv.nr_mmio; i++)

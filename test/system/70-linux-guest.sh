@@ -34,4 +34,18 @@ reject "EPT violation" "EPT violations"
 awk '/launching the guest/ {l=1; next} /LINUX-END/ {exit} l && /^uhv / {print; bad=1}
 	END {exit bad}' "$LOG" >/dev/null || { echo "  UNEXPECTED: uhv lines while the guest ran"; fails=$((fails + 1)); }
 expect_rc bochs pass
+
+# The same kernel and initramfs with shadow page tables (mem=shadow): 64-bit
+# 4-level guest paging on uhv's shadow tables, the NIC's BARs on the shadow
+# MMIO allow-list.
+boot linux-shadow bochs "$(iso linux-shadow 'iommu=off mem=shadow' build/linux/vmlinuz "$kcmd" \
+	build/linux/initramfs.cpio '')" 900
+expect "uhv shadow: memory virtualization: shadow page tables \(mem=shadow\)" "shadow mode chosen"
+expect "shadow paging: NIC BAR0 \[0x[0-9a-f]+-0x[0-9a-f]+\) may be mapped by the guest" "NIC BAR allowed in shadow mode"
+expect "^LINUX-USERSPACE: uptime" "Linux reached userspace (shadow)"
+expect "^LINUX-PING: PASS" "ping through the passed-through e1000 (shadow)"
+expect "uhv shadow: shadow statistics: CR3 loads [0-9]+" "shadow statistics"
+expect "uhv: run ended: PASS - guest powered off" "run ends with PASS (shadow)"
+reject "Kernel panic|BUG:|Oops" "kernel panic (shadow)"
+expect_rc bochs pass
 finish
