@@ -14,6 +14,7 @@
 #include <uhv/acpi.h>
 #include <uhv/errno.h>
 #include "log_capture.h"
+#include "files.h"
 
 #define MAX_BLOBS 32
 
@@ -30,21 +31,6 @@ struct mem {
 	unsigned maps;
 };
 
-static u8 *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	u8 *d = malloc(n ? n : 1);
-	assert_non_null(d);
-	assert_int_equal(fread(d, 1, n, f), (size_t)n);
-	fclose(f);
-	*len = n;
-	return d;
-}
 
 static void mem_load(struct mem *m, const char *platform)
 {
@@ -64,7 +50,7 @@ static void mem_load(struct mem *m, const char *platform)
 		struct blob *b = &m->b[m->n++];
 		snprintf(path, sizeof(path), "test/data/acpi/%s/%s", platform, name);
 		size_t flen;
-		b->data = read_file(path, &flen);
+		b->data = test_read_file(path, &flen);
 		assert_non_null(b->data);
 		assert_int_equal(flen, len);
 		b->pa = pa;

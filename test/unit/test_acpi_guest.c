@@ -15,6 +15,7 @@
 #include <uhv/acpi_guest.h>
 #include <uhv/errno.h>
 #include "log_capture.h"
+#include "files.h"
 
 #define MAX_BLOBS 32
 #define GUEST_GPA 0x9e000ULL	/* where uhv puts the copy in Bochs */
@@ -35,21 +36,6 @@ static struct mem mem;
 static struct acpi fw, guest;
 static u8 block[8192] __attribute__((aligned(16)));
 
-static u8 *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	u8 *d = malloc(n ? n : 1);
-	assert_non_null(d);
-	assert_int_equal(fread(d, 1, n, f), (size_t)n);
-	fclose(f);
-	*len = n;
-	return d;
-}
 
 static struct blob *mem_add(paddr_t pa, const void *data, size_t len, const char *name)
 {
@@ -77,7 +63,7 @@ static void mem_load(const char *platform)
 		if (line[0] == '#' || sscanf(line, "%llx %zu %31s", &pa, &len, name) != 3)
 			continue;
 		snprintf(path, sizeof(path), "test/data/acpi/%s/%s", platform, name);
-		u8 *d = read_file(path, &flen);
+		u8 *d = test_read_file(path, &flen);
 		assert_non_null(d);
 		assert_int_equal(flen, len);
 		mem_add(pa, d, len, name);

@@ -22,6 +22,7 @@
 #include <uhv/cpu.h>
 #include <uhv/errno.h>
 #include "log_capture.h"
+#include "files.h"
 
 /* ---- the fake guest -------------------------------------------------------------------------- */
 
@@ -784,18 +785,6 @@ static void err_empty_kernel(void **state)
 
 /* ---- the built test guests (make guests), when present --------------------------------------- */
 
-static u8 *read_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	u8 *buf;
-
-	if (!f)
-		return NULL;
-	buf = malloc(1 << 20);
-	*size = fread(buf, 1, 1 << 20, f);
-	fclose(f);
-	return buf;
-}
 
 static void built_guests(void **state)
 {
@@ -823,7 +812,7 @@ static void built_guests(void **state)
 		u8 *buf;
 
 		snprintf(path, sizeof(path), "build/guest/%s.elf", cases[i].name);
-		buf = read_file(path, &size);
+		buf = test_read_file(path, &size);
 		if (!buf)
 			continue;
 		found++;
