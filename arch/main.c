@@ -120,6 +120,24 @@ static void panic_test(u8 vector)
 	}
 }
 
+/* placement=offset: where each guest RAM region really is. */
+static void print_placement(const struct guest *g)
+{
+	unsigned moved = 0;
+
+	for (unsigned i = 0; i < g->nr_mem; i++)
+		moved += g->mem[i].gpa != g->mem[i].hpa;
+	pr_info("placement=offset: %u of %u guest regions at other host addresses "
+		"(boot information and modules left out, copied in by the loader):\n", moved,
+		g->nr_mem);
+	for (unsigned i = 0; i < g->nr_mem; i++) {
+		const struct guest_region *r = &g->mem[i];
+		pr_info("  GPA [%#014llx-%#014llx) -> HPA %#014llx %s\n", (unsigned long long)r->gpa,
+			(unsigned long long)(r->gpa + r->size), (unsigned long long)r->hpa,
+			guest_mem_type_name(r->type));
+	}
+}
+
 __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 {
 	uart_init(0x3f8, 115200);
@@ -180,16 +198,22 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	static struct loader_module mods[MB2_MAX_MODULES];
 	const struct acpi_sdt_header *dmar_table = acpi_find_table(&acpi, "DMAR", 0);
 
-	/* The guest's memory: all RAM uhv does not use, at the same addresses. */
-	if (guest_mem_from_memmap(&guest, kmem_memmap()) < 0) {
+	/* The guest's memory: all RAM uhv does not use, at the same addresses
+	 * (placement=identity) or, above 1 MiB, at other host addresses (offset). */
+	bool offset = options.placement == UHV_PLACEMENT_OFFSET;
+	if (guest_mem_from_memmap(&guest, kmem_memmap(), options.placement) < 0) {
 		pr_err("the memory map has more than %d ranges for the guest\n", GUEST_MAX_REGIONS);
 		platform_exit(false, "guest memory setup failed");
 	}
+	if (offset)
+		print_placement(&guest);
 	for (u32 i = 0; i < boot_info.nr_modules; i++) {
 		const struct mb2_module *m = &boot_info.modules[i];
+		/* identity: GRUB's copy is in guest RAM at the same address; offset: the
+		 * modules are outside guest memory and the loader copies them in */
 		mods[i] = (struct loader_module){
 			.data = phys_to_virt(m->start), .size = m->end - m->start,
-			.gpa = m->start, .string = m->string,
+			.gpa = offset ? LOADER_NOT_IN_GUEST : m->start, .string = m->string,
 		};
 	}
 	struct loader_firmware fw = {

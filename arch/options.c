@@ -17,6 +17,10 @@ static const char *const level_names[] = {
 
 static const char *const mem_names[] = { [UHV_MEM_EPT] = "ept", [UHV_MEM_SHADOW] = "shadow" };
 
+static const char *const placement_names[] = {
+	[UHV_PLACEMENT_IDENTITY] = "identity", [UHV_PLACEMENT_OFFSET] = "offset",
+};
+
 static const char *const exit_names[] = {
 	[UHV_EXIT_AUTO] = "auto", [UHV_EXIT_QEMU] = "qemu", [UHV_EXIT_BOCHS] = "bochs",
 	[UHV_EXIT_HALT] = "halt",
@@ -132,6 +136,17 @@ static int set_mem(void *ctx, const char *val, size_t len)
 	return 0;
 }
 
+static int set_placement(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+	int p = pick(val, len, placement_names, ARRAY_SIZE(placement_names));
+
+	if (p < 0)
+		return p;
+	o->placement = (enum uhv_placement)p;
+	return 0;
+}
+
 static int set_nic(void *ctx, const char *val, size_t len)
 {
 	struct uhv_options *o = ctx;
@@ -225,6 +240,8 @@ static const struct cmdline_opt option_table[] = {
 	{ "loglevel", set_loglevel, "error|warn|info|debug (default info)" },
 	{ "iommu", set_iommu, "on|off: use VT-d to confine the guest's DMA (default on)" },
 	{ "mem", set_mem, "ept|shadow: guest memory virtualization (default ept)" },
+	{ "placement", set_placement, "identity|offset: guest RAM above 1 MiB at the same host "
+	  "addresses, or at other ones (GPA != HPA; default identity)" },
 	{ "nic", set_nic, "[SSSS:]BB:DD.F in hex: the NIC to use (default: first one found)" },
 	{ "vtd-selftest", set_vtd_selftest, "flag: test VT-d translation and faults at boot" },
 	{ "exit", set_exit, "auto|qemu|bochs|halt: how a run ends (default auto)" },
@@ -246,6 +263,7 @@ void options_defaults(struct uhv_options *o)
 		.loglevel = LOG_INFO,
 		.iommu = true,
 		.mem = UHV_MEM_EPT,
+		.placement = UHV_PLACEMENT_IDENTITY,
 		.exit = UHV_EXIT_AUTO,
 		.panic_test = 0xff,
 		.gdb_baud = UART_CLOCK_BAUD,
@@ -284,9 +302,10 @@ void options_print(const struct uhv_options *o)
 			  shift == 10 ? 'K' : shift == 20 ? 'M' : 'G');
 	}
 	pr_info("console=0x%x,%u loglevel=%s iommu=%s mem=%s nic=%s%s exit=%s "
-		"uhvmem=%s\n", o->console_port, o->console_baud, options_loglevel_name(o->loglevel),
+		"uhvmem=%s%s\n", o->console_port, o->console_baud, options_loglevel_name(o->loglevel),
 		o->iommu ? "on" : "off", mem_names[o->mem], nic,
-		o->vtd_selftest ? " vtd-selftest" : "", exit_names[o->exit], mem);
+		o->vtd_selftest ? " vtd-selftest" : "", exit_names[o->exit], mem,
+		o->placement == UHV_PLACEMENT_OFFSET ? " placement=offset" : "");
 	if (o->gdb_port)
 		pr_info("gdb=0x%x,%u: GDB stub on that port\n", o->gdb_port, o->gdb_baud);
 	if (o->probe)

@@ -89,11 +89,22 @@ static void print_layout(const struct guest *g, const struct ept_hole *holes, in
 {
 	u64 ram = guest_ram_total(g);
 
-	pr_info("guest memory: %llu MiB of RAM in %u regions (identity-mapped):\n",
-		(ull)(ram >> 20), g->nr_mem);
+	bool identity = true;
+
 	for (unsigned i = 0; i < g->nr_mem; i++)
-		pr_info("  [%#014llx-%#014llx) %s\n", (ull)g->mem[i].gpa,
-			(ull)(g->mem[i].gpa + g->mem[i].size), guest_mem_type_name(g->mem[i].type));
+		identity &= g->mem[i].gpa == g->mem[i].hpa;
+	pr_info("guest memory: %llu MiB of RAM in %u regions (%s):\n",
+		(ull)(ram >> 20), g->nr_mem, identity ? "identity-mapped" : "GPA -> HPA");
+	for (unsigned i = 0; i < g->nr_mem; i++) {
+		if (g->mem[i].gpa == g->mem[i].hpa)
+			pr_info("  [%#014llx-%#014llx) %s\n", (ull)g->mem[i].gpa,
+				(ull)(g->mem[i].gpa + g->mem[i].size),
+				guest_mem_type_name(g->mem[i].type));
+		else
+			pr_info("  [%#014llx-%#014llx) %s at HPA %#llx\n", (ull)g->mem[i].gpa,
+				(ull)(g->mem[i].gpa + g->mem[i].size),
+				guest_mem_type_name(g->mem[i].type), (ull)g->mem[i].hpa);
+	}
 	for (int i = 0; i < nholes; i++)
 		pr_info("  hidden from the guest: [%#014llx-%#014llx) %s\n", (ull)holes[i].hpa,
 			(ull)(holes[i].hpa + holes[i].size),

@@ -427,6 +427,15 @@ static bool confine_dma(const struct pci_dev *d)
 			d->dev, d->fn, dom->did);
 		return true;
 	}
+	if (pt.opt->placement == UHV_PLACEMENT_OFFSET) {
+		pr_err("refusing to pass %02x:%02x.%u through: placement=offset puts guest RAM at "
+		       "other host addresses, and without DMA remapping (%s) the NIC would DMA to "
+		       "the guest-physical addresses the guest gives it, i.e. to the wrong host "
+		       "memory, uhv's included; the guest runs without a NIC. Use VT-d "
+		       "(iommu=on on a machine with a DMAR) or placement=identity\n", d->bus,
+		       d->dev, d->fn, pt.opt->iommu ? "no VT-d/DMAR" : "iommu=off");
+		return false;
+	}
 	if (pt.opt->iommu) {
 		pr_err("refusing to pass %02x:%02x.%u through: DMA remapping is not active (no "
 		       "VT-d/DMAR), so the NIC's DMA could overwrite uhv; the guest runs without a "

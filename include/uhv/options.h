@@ -12,6 +12,12 @@ enum uhv_mem_mode {
 	UHV_MEM_SHADOW,		/* mem=shadow: shadow page tables */
 };
 
+/* Where guest RAM lives in host memory (placement=). */
+enum uhv_placement {
+	UHV_PLACEMENT_IDENTITY,	/* guest-physical = host-physical */
+	UHV_PLACEMENT_OFFSET,	/* guest RAM above 1 MiB at other host addresses (same GPA layout) */
+};
+
 enum uhv_exit_mode {
 	UHV_EXIT_AUTO,		/* pick what the platform offers */
 	UHV_EXIT_QEMU,		/* isa-debug-exit port */
@@ -25,6 +31,7 @@ struct uhv_options {
 	enum log_level loglevel;	/* default LOG_INFO */
 	bool iommu;			/* default true */
 	enum uhv_mem_mode mem;		/* default UHV_MEM_EPT */
+	enum uhv_placement placement;	/* default UHV_PLACEMENT_IDENTITY */
 	bool nic_given;			/* nic= was on the command line */
 	u16 nic_seg;			/* PCI segment:bus:device.function of the NIC */
 	u8 nic_bus, nic_dev, nic_fn;

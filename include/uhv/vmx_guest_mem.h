@@ -20,10 +20,21 @@
 #include <uhv/guest.h>
 #include <uhv/memmap.h>
 #include <uhv/ept.h>
+#include <uhv/options.h>
 
 /* Fill g->mem (and nr_mem) from the memory map, merging neighbours of the
- * same guest type. Returns 0 or -ENOSPC (more than GUEST_MAX_REGIONS). */
-int guest_mem_from_memmap(struct guest *g, const struct memmap *map);
+ * same guest type. Returns 0 or -ENOSPC (more than GUEST_MAX_REGIONS).
+ *
+ * UHV_PLACEMENT_OFFSET: the same guest-physical layout, but every RAM byte
+ * above 1 MiB is backed by a different host RAM byte: the RAM above 1 MiB,
+ * taken in address order as one line of T bytes, is rotated by about T/2
+ * (2 MiB-aligned when T allows) between guest and host. Regions are split
+ * where the rotation or a host range boundary falls, so a guest RAM range may
+ * become several regions with unrelated host addresses. The boot information
+ * and the modules are left out of guest memory altogether (holes): the loader
+ * copies the modules in (LOADER_NOT_IN_GUEST), and their host bytes must
+ * survive that copy. The low MiB stays identity-mapped. */
+int guest_mem_from_memmap(struct guest *g, const struct memmap *map, enum uhv_placement placement);
 
 /* uhv's image and pool ranges from the map, followed by extra[] (e.g. the
  * VT-d register pages). Returns the number of holes or -ENOSPC. */

@@ -28,6 +28,7 @@ static void assert_defaults(const struct uhv_options *o)
 	assert_int_equal(o->loglevel, LOG_INFO);
 	assert_true(o->iommu);
 	assert_int_equal(o->mem, UHV_MEM_EPT);
+	assert_int_equal(o->placement, UHV_PLACEMENT_IDENTITY);
 	assert_false(o->nic_given);
 	assert_false(o->vtd_selftest);
 	assert_int_equal(o->exit, UHV_EXIT_AUTO);
@@ -177,6 +178,20 @@ static void test_iommu_mem_exit(void **state)
 	assert_defaults(&O);
 }
 
+static void test_placement(void **state)
+{
+	assert_int_equal(options_parse("placement=offset", &O), 0);
+	assert_int_equal(O.placement, UHV_PLACEMENT_OFFSET);
+	options_print(&O);
+	assert_true(log_capture_contains(" uhvmem=auto placement=offset\n"));
+	assert_int_equal(options_parse("placement=identity", &O), 0);
+	assert_int_equal(O.placement, UHV_PLACEMENT_IDENTITY);
+	assert_int_equal(options_parse("placement=shuffled placement", &O), 2);
+	assert_true(log_capture_contains("bad value 'shuffled' for option 'placement'"));
+	assert_true(log_capture_contains("identity|offset"));
+	assert_defaults(&O);
+}
+
 static void test_nic(void **state)
 {
 	assert_int_equal(options_parse("nic=00:03.0", &O), 0);
@@ -252,7 +267,7 @@ static void test_unknown_and_guest(void **state)
 	assert_int_equal(options_parse("/boot/uhv.elf guest=/boot/g.elf loglevel=warn", &O), 0);
 	assert_int_equal(O.loglevel, LOG_WARN);
 	assert_true(log_capture_contains("warning: unknown option 'guest=/boot/g.elf' ignored; "
-					 "known options: console loglevel iommu mem nic "
+					 "known options: console loglevel iommu mem placement nic "
 					 "vtd-selftest exit uhvmem"));
 }
 
@@ -311,6 +326,7 @@ int main(void)
 		cmocka_unit_test_setup(test_loglevel, reset),
 		cmocka_unit_test_setup(test_iommu_mem_exit, reset),
 		cmocka_unit_test_setup(test_nic, reset),
+		cmocka_unit_test_setup(test_placement, reset),
 		cmocka_unit_test_setup(test_vtd_selftest, reset),
 		cmocka_unit_test_setup(test_uhvmem, reset),
 		cmocka_unit_test_setup(test_unknown_and_guest, reset),

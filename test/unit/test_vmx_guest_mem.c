@@ -1,4 +1,4 @@
-// UNIT-SOURCES: vmx/guest_mem.c mm/memmap.c mm/ept.c mm/ptab.c mm/mtrr.c vmx/vmx_caps.c
+// UNIT-SOURCES: vmx/guest_mem.c loader/guest_mem.c mm/memmap.c mm/ept.c mm/ptab.c mm/mtrr.c vmx/vmx_caps.c
 /* The guest's memory layout and EPT from uhv's memory map: RAM (the low MiB,
  * boot information and modules included) identity-mapped, uhv's image and
  * pool and the VT-d register pages absent, MMIO holes below 4 GiB passed
@@ -85,7 +85,7 @@ static void test_regions(void **state)
 	static struct guest g;
 
 	build_map();
-	assert_int_equal(guest_mem_from_memmap(&g, &map), 0);
+	assert_int_equal(guest_mem_from_memmap(&g, &map, UHV_PLACEMENT_IDENTITY), 0);
 	/* low MiB, boot info and module merge into RAM; image and pool split it */
 	const struct { u64 gpa, end; u32 type; } want[] = {
 		{ 0, 0x9f000, GUEST_MEM_RAM },
@@ -138,7 +138,7 @@ static void test_ept(void **state)
 	struct ptab pt;
 
 	build_map();
-	assert_int_equal(guest_mem_from_memmap(&g, &map), 0);
+	assert_int_equal(guest_mem_from_memmap(&g, &map, UHV_PLACEMENT_IDENTITY), 0);
 	int nh = guest_mem_holes(&map, extra, 1, holes, ARRAY_SIZE(holes));
 	assert_int_equal(nh, 3);	/* pool, image (map order), DRHD */
 	assert_int_equal(holes[0].hpa, POOL);
@@ -210,7 +210,95 @@ static void test_too_many(void **state)
 	for (unsigned i = 0; i < ARRAY_SIZE(e); i++)
 		e[i] = (struct memmap_entry){ 0x100000 + 0x2000ULL * i, 0x1000, 1 };
 	assert_int_equal(memmap_init(&m, big, ARRAY_SIZE(big), e, ARRAY_SIZE(e)), 0);
-	assert_int_equal(guest_mem_from_memmap(&g, &m), -ENOSPC);
+	assert_int_equal(guest_mem_from_memmap(&g, &m, UHV_PLACEMENT_IDENTITY), -ENOSPC);
+}
+
+/* The memory map type of every byte of host [hpa, hpa+size), or 0 if mixed. */
+static u32 host_type(u64 hpa, u64 size)
+{
+	for (size_t i = 0; i < map.n; i++)
+		if (hpa >= map.r[i].base && hpa < map.r[i].end)
+			return hpa + size <= map.r[i].end ? map.r[i].type : 0;
+	return 0;
+}
+
+static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* placement=offset: same GPA layout less boot information and modules; every
+ * RAM byte above 1 MiB elsewhere, in RAM the guest may have, used once. */
+static void test_offset(void **state)
+{
+	static struct guest id, g;
+	u64 id_high = 0, high = 0;
+
+	build_map();
+	assert_int_equal(guest_mem_from_memmap(&id, &map, UHV_PLACEMENT_IDENTITY), 0);
+	assert_int_equal(guest_mem_from_memmap(&g, &map, UHV_PLACEMENT_OFFSET), 0);
+	assert_true(g.nr_mem > id.nr_mem);
+	for (unsigned i = 0; i < id.nr_mem; i++)
+		if (id.mem[i].type == GUEST_MEM_RAM && id.mem[i].gpa >= MiB(1))
+			id_high += id.mem[i].size;
+	for (unsigned i = 0; i < g.nr_mem; i++) {
+		const struct guest_region *r = &g.mem[i];
+
+		assert_true(r->size > 0);
+		assert_true(IS_ALIGNED(r->gpa | r->hpa | r->size, PAGE_SIZE));
+		if (i)	/* sorted, non-overlapping */
+			assert_true(g.mem[i - 1].gpa + g.mem[i - 1].size <= r->gpa);
+		/* the same guest-physical layout: inside an identity region of its type */
+		assert_true(guest_is_ram(&id, r->gpa, r->size) == (r->type == GUEST_MEM_RAM));
+		/* never the boot information or a module (the loader copies those in) */
+		assert_false(overlaps(r->gpa, r->size, MODULE, 0xe000));
+		if (r->type != GUEST_MEM_RAM) {
+			assert_int_equal(r->hpa, r->gpa);
+			continue;
+		}
+		/* host RAM the guest may have: available or the low MiB, not uhv's, not boot data */
+		u32 t = host_type(r->hpa, r->size);
+		assert_true(t == MEMMAP_AVAILABLE || t == MEMMAP_LOW);
+		assert_false(overlaps(r->hpa, r->size, IMAGE, IMAGE_LEN));
+		assert_false(overlaps(r->hpa, r->size, POOL, POOL_LEN));
+		if (r->gpa >= MiB(1)) {
+			assert_true(r->hpa >= MiB(1));
+			assert_true(r->gpa != r->hpa);
+			/* not merely a region shifted onto itself: no byte keeps its address */
+			assert_false(r->hpa < r->gpa + r->size && r->gpa < r->hpa + r->size &&
+				     r->hpa == r->gpa);
+			high += r->size;
+		} else {
+			assert_int_equal(r->hpa, r->gpa);
+		}
+		for (unsigned j = 0; j < i; j++)	/* no host memory shared */
+			if (g.mem[j].type == GUEST_MEM_RAM)
+				assert_false(overlaps(r->hpa, r->size, g.mem[j].hpa, g.mem[j].size));
+	}
+	/* all of it: the identity RAM above 1 MiB less the module (the boot
+	 * information is in the low MiB here, which stays as it is) */
+	assert_int_equal(host_type(MBI, 0x1000), MEMMAP_LOW);
+	assert_int_equal(high, id_high - 0xe000);
+	/* the GPA -> HPA translation of a byte above 4 GiB differs, and EPT regions carry it */
+	static struct ept_region er[GUEST_MAX_REGIONS + 64];
+	int n = guest_mem_ept_regions(&g, &map, false, er, ARRAY_SIZE(er));
+	assert_true(n > (int)g.nr_mem);
+	for (unsigned i = 0; i < g.nr_mem; i++)
+		assert_int_equal(er[i].hpa, g.mem[i].hpa);
+}
+
+/* Too little RAM above 1 MiB to move: the layout stays identity. */
+static void test_offset_tiny(void **state)
+{
+	static struct memmap_range r[8];
+	static const struct memmap_entry e[] = { { 0, 0x9f000, 1 }, { 0x100000, 0x1000, 1 } };
+	static struct guest g;
+	struct memmap m;
+
+	assert_int_equal(memmap_init(&m, r, ARRAY_SIZE(r), e, ARRAY_SIZE(e)), 0);
+	assert_int_equal(guest_mem_from_memmap(&g, &m, UHV_PLACEMENT_OFFSET), 0);
+	assert_int_equal(g.nr_mem, 2);
+	assert_int_equal(g.mem[1].hpa, 0x100000);
 }
 
 int main(void)
@@ -219,6 +307,8 @@ int main(void)
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test_setup_teardown(test_ept, setup, teardown),
 		cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_offset),
+		cmocka_unit_test(test_offset_tiny),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
