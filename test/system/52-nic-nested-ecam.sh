@@ -12,11 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 make -s guests >/dev/null || { echo "cannot build the test guests"; exit 1; }
 img=$(iso ecam '' build/guest/nictest.elf 'net=qemu hostile=1 ecam=0xb0000000 pings=20')
-LOG=$LOGS/nic-nested-ecam.log
-t0=$(date +%s)
-scripts/nested/run.sh "$img" "$LOG"
-RC=$?
-echo "[nic-nested-ecam] run.sh exit status $RC after $(( $(date +%s) - t0 ))s, serial log $LOG"
+boot_nested nic-nested-ecam "$img"
 expect "uhv vtd: 0000:00:01.0: DMA translated by domain [0-9]+" "NIC attached to a VT-d domain"
 expect "uhv nic: 00:01.0: DMA confined to guest RAM by VT-d" "NIC in the guest's domain"
 expect "uhv vmx: trapped MMIO 0xb0000000-0xbfffffff: PCI ECAM" "ECAM window trapped"
@@ -32,6 +28,5 @@ expect "^guest: test datapath-exits: ok" "no data-path exits"
 reject "^guest: test [a-z0-9-]+: FAIL" "failed checks"
 reject "uhv vtd: .*DMA (read|write) of .* blocked" "VT-d faults"
 expect "uhv: run ended: PASS - guest shut down, status 0" "PASS"
-if [ "$RC" = 33 ]; then echo "  ok: inner QEMU exit status 33 (pass)"
-else echo "  WRONG inner QEMU exit status $RC, expected 33"; fails=$((fails + 1)); fi
+expect_rc qemu pass
 finish

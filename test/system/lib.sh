@@ -28,6 +28,19 @@ boot() {
 	echo "[$name] $plat exit status $RC after $(( $(date +%s) - t0 ))s, serial log $LOG"
 }
 
+# boot_nested NAME ISO: uhv (the ISO) as L2 under nested KVM with QEMU q35 +
+# intel-iommu + e1000 (scripts/nested/run.sh); sets LOG and RC (the inner
+# QEMU's exit status, so expect_rc qemu pass|fail applies)
+boot_nested() {
+	local name=$1 isofile=$2
+	LOG=$LOGS/$name.log
+	rm -f "$LOG"
+	local t0=$(date +%s)
+	scripts/nested/run.sh "$isofile" "$LOG"
+	RC=$?
+	echo "[$name] nested run exit status $RC after $(( $(date +%s) - t0 ))s, serial log $LOG"
+}
+
 # expect PATTERN [DESCRIPTION]: extended regex must occur in $LOG
 expect() {
 	if grep -Eq -- "$1" "$LOG"; then
