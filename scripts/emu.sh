@@ -7,7 +7,10 @@
 #   DMAR names it through a bridge scope), bochs (corei7_skylake_x),
 #   bochs-tigerlake. Extra arguments go to QEMU; for Bochs they are extra
 #   bochsrc lines. UHV_BOCHS_COM1 replaces Bochs' serial port settings (default
-#   "mode=file, dev=LOG"; scripts/run.sh uses "mode=term, dev=<its tty>"). Exit status is the emulator's (see include/uhv/platform.h):
+#   "mode=file, dev=LOG"; scripts/run.sh uses "mode=term, dev=<its tty>").
+#   UHV_CPUS (default 1) is the number of CPUs: QEMU -smp, Bochs "cpu: count"
+#   (Debian's Bochs is built with SMP support). UHV_MEM is the RAM in MiB.
+#   Exit status is the emulator's (see include/uhv/platform.h):
 #   QEMU 33 = PASS, 35 = FAIL; Bochs 0 = PASS, 1 = FAIL; 124 = timeout.
 set -uo pipefail
 plat=$1 iso=$2 log=$3 tmo=${4:-120}
@@ -19,7 +22,7 @@ log=$(readlink -f "$log")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-qemu_common=(-M q35 -m "${UHV_MEM:-256}" -cdrom "$iso" -display none -serial "file:$log" -no-reboot
+qemu_common=(-M q35 -m "${UHV_MEM:-256}" -smp "${UHV_CPUS:-1}" -cdrom "$iso" -display none -serial "file:$log" -no-reboot
 	-device isa-debug-exit,iobase=0xf4,iosize=4 -netdev user,id=n0
 	-monitor none)
 case $plat in
@@ -38,7 +41,7 @@ bochs|bochs-tigerlake)
 	mkdir -p "$work/vnet"
 	cat > "$work/bochsrc" <<RC
 megs: ${UHV_MEM:-256}
-cpu: model=$model, ips=200000000, reset_on_triple_fault=0
+cpu: model=$model, count=${UHV_CPUS:-1}, ips=200000000, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 display_library: rfb, options="timeout=0"
