@@ -30,31 +30,10 @@ void pci_cfg_write16(u8 bus, u8 dev, u8 fn, u8 off, u16 v)
 
 u32 tsc_per_ms;
 
-#define PIT_CH2		0x42
-#define PIT_MODE	0x43
-#define PORT_B		0x61	/* bit 0 gate 2, bit 1 speaker, bit 5 OUT2 */
-#define PIT_HZ		1193182
-#define CAL_MS		50
-
-/* One-shot (mode 0) count of CAL_MS on channel 2; OUT2 goes high when it reaches 0. */
 u32 tsc_calibrate(void)
 {
-	u32 count = PIT_HZ * CAL_MS / 1000;
-
-	outb(PORT_B, (inb(PORT_B) & ~0x02) | 0x01);
-	outb(PIT_MODE, 0xb0);		/* channel 2, lobyte/hibyte, mode 0, binary */
-	outb(PIT_CH2, count & 0xff);
-	outb(PIT_CH2, count >> 8);
-	u64 t0 = rdtsc();
-	for (u32 i = 0; i < 100000000; i++) {
-		if (inb(PORT_B) & 0x20) {
-			u64 t = rdtsc() - t0;
-			tsc_per_ms = (u32)udiv64(t, CAL_MS, NULL);
-			return tsc_per_ms;
-		}
-	}
-	tsc_per_ms = 0;
-	return 0;
+	tsc_per_ms = pit_tsc_per_ms();
+	return tsc_per_ms;
 }
 
 void delay_ms(u32 ms)
@@ -270,11 +249,16 @@ int nic_init(struct nic *n)
 
 int nic_send(struct nic *n, const void *frame, unsigned len)
 {
+	memcpy(tx_buf[n->tx_next], frame, len);
+	return nic_send_from(n, (u32)(uintptr_t)tx_buf[n->tx_next], len);
+}
+
+int nic_send_from(struct nic *n, u64 addr, unsigned len)
+{
 	unsigned i = n->tx_next;
 	volatile struct e1000_tx_desc *d = &tx_ring[i];
 
-	memcpy(tx_buf[i], frame, len);
-	d->addr = (u32)(uintptr_t)tx_buf[i];
+	d->addr = addr;
 	d->length = (u16)len;
 	d->cso = 0;
 	d->cmd = E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS;
@@ -317,4 +301,29 @@ void nic_rx_done(struct nic *n)
 	rx_ring[i].status = 0;
 	n->rx_next = (i + 1) % NIC_RX_DESCS;
 	wr(n, E1000_RDT, i);
+}
+
+/* ---- hostile DMA (guest/nic/dma.c) ---------------------------------------------------------------- */
+
+void nic_rx_aim(struct nic *n, u64 addr)
+{
+	unsigned i = n->rx_next;
+
+	rx_ring[i].addr = addr ? addr : (u32)(uintptr_t)rx_buf[i];
+	asm volatile("" ::: "memory");
+}
+
+bool nic_tx_ring_at(struct nic *n, u64 base)
+{
+	u32 tctl = nic_read(n, E1000_TCTL);
+
+	wr(n, E1000_TCTL, tctl & ~E1000_TCTL_EN);
+	wr(n, E1000_TDBAL, (u32)base);
+	wr(n, E1000_TDBAH, (u32)(base >> 32));
+	wr(n, E1000_TDLEN, 8 * sizeof(struct e1000_tx_desc));
+	wr(n, E1000_TDH, 0);
+	wr(n, E1000_TDT, 0);
+	wr(n, E1000_TCTL, tctl | E1000_TCTL_EN);
+	wr(n, E1000_TDT, 1);
+	return wait_reg(n, E1000_TDH, 0xffff, 1, 100);
 }

@@ -5,6 +5,8 @@
  * 10.0.2.15 -> 10.0.2.2), or nothing: ARP for both gateways until one answers.
  * pings=N: round trips in the timed loop (default 200).
  * hostile=1: the isolation checks of guest/nic/hostile.c first (under uhv).
+ * dma-attack=1: the hostile DMA of guest/nic/dma.c after the NIC is set up (under uhv with
+ * VT-d), then the NIC is reset and everything below runs on it.
  * Under uhv the loop also checks that the data path caused no VM exit. */
 #include "nic.h"
 
@@ -272,6 +274,14 @@ static bool resolve_gateway(void)
 	return test_check("arp-reply", !r.arp_bad, "%s", r.why);
 }
 
+/* Something the network answers: an ARP request for the gateway (both while it is unknown). */
+static void provoke_arp(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(nets); i++)
+		if (!net || net == &nets[i])
+			send_arp(&nets[i], 1, NULL, nets[i].gw);
+}
+
 /* One round trip: send echo seq, wait up to ms for its reply. 1 ok, 0 timeout, -1 bad reply. */
 static int ping(u16 seq, u32 ms, char *why, size_t wsize)
 {
@@ -383,6 +393,12 @@ void guest_main(void)
 	test_check("nic-mac", (nic.mac[0] & 1) == 0 && (nic.mac[0] | nic.mac[1] | nic.mac[2] |
 		   nic.mac[3] | nic.mac[4] | nic.mac[5]) != 0, "MAC is multicast or zero");
 
+	if (cmdline_get("dma-attack", opt, sizeof(opt)) && opt[0] != '0') {
+		nic_dma_attack(&nic, provoke_arp);
+		/* rings back where they belong: reset and set up again */
+		if (!test_check("dma-nic-reset", nic_init(&nic) == 0, "see above"))
+			return;
+	}
 	if (!resolve_gateway())
 		return;
 

@@ -47,6 +47,19 @@ const u8 *nic_recv(struct nic *n, unsigned *len);
 void nic_rx_done(struct nic *n);
 u32 nic_read(struct nic *n, u32 reg);
 
+/* Hostile DMA (guest/nic/dma.c). Point the RX descriptor the NIC fills next at addr (0: back at
+ * its own buffer); the descriptor already belongs to the NIC, which reads it when a frame comes
+ * (QEMU's e1000/e1000e do not prefetch). */
+void nic_rx_aim(struct nic *n, u64 addr);
+/* nic_send() with the frame read from addr, whatever is there. */
+int nic_send_from(struct nic *n, u64 addr, unsigned len);
+/* Move the TX ring to base (8 descriptors) and hand the NIC one descriptor there. True if TDH
+ * moved on within 100 ms. The TX side needs nic_init() afterwards. */
+bool nic_tx_ring_at(struct nic *n, u64 base);
+/* dma-attack=1: DMA into uhv's memory through the NIC (under uhv with VT-d only), then the NIC
+ * is reset; provoke() sends something the network answers (an ARP request). */
+void nic_dma_attack(struct nic *n, void (*provoke)(void));
+
 /* ---- isolation checks (guest/nic/hostile.c; command line hostile=1, under uhv) ----------------- */
 void nic_hostile(const struct nic *n);
 

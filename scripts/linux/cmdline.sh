@@ -2,8 +2,10 @@
 # The Linux guest's kernel command line, one place for the native baseline
 # (native-boot.sh), the system test, make run and the benchmark:
 #   scripts/linux/cmdline.sh PLATFORM [WORD...]
-# PLATFORM bochs*, qemu* (TCG) or kvm picks uhvnet= (the init script's network setup);
-# further words are appended. platforms.md §7: these options make a stock
+# PLATFORM bochs*, qemu* (TCG), kvm (QEMU/KVM on a real host) or nested (QEMU/KVM
+# inside Bochs, docs/nested.md: slirp addresses, and the TSC is still Bochs'
+# 200 MHz instruction count) picks uhvnet= (the init script's network setup) and
+# tsc_early_khz=; further words are appended. platforms.md §7: these options make a stock
 # kernel boot in reasonable time in Bochs (tsc_early_khz must equal Bochs'
 # ips / 1000).
 set -euo pipefail
@@ -13,7 +15,7 @@ cmd="console=ttyS0,115200 quiet"
 [ "$plat" = kvm ] || cmd+=" tsc_early_khz=200000"
 cmd+=" cryptomgr.notests mitigations=off init_on_alloc=0"
 case $plat in
-qemu* | kvm) cmd+=" uhvnet=qemu" ;;
+qemu* | kvm | nested) cmd+=" uhvnet=qemu" ;;
 *) cmd+=" uhvnet=bochs" ;;
 esac
 [ $# -gt 0 ] && cmd+=" $*"

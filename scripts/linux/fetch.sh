@@ -6,8 +6,14 @@
 # Results:
 #   build/linux/vmlinuz            the kernel (bzImage) of the linux-image-*-amd64
 #                                  package that linux-image-amd64 depends on
-#   build/linux/modules/*.ko       e1000.ko and the modules it depends on, in
-#                                  load order (modules/order lists them)
+#   build/linux/modules/*.ko       the NIC drivers (e1000.ko, e1000e.ko) and the
+#                                  modules they depend on, in load order
+#                                  (modules/order lists them)
+#   build/linux/modules/needs      one line per NIC driver: "DRIVER MOD..." = what
+#                                  to insmod for it, dependencies first
+#   build/linux/modules/aliases    one line per PCI alias: "DRIVER PATTERN" (modinfo
+#                                  -F alias), so the init loads only the driver
+#                                  whose pattern matches a PCI device's modalias
 #   build/linux/busybox            busybox from busybox-static
 #   build/linux/versions           package versions, one "name version" a line
 # Packages come only from Debian's registry, through apt-get; the helper tool
@@ -86,12 +92,17 @@ moddir=$out/kernel-root/lib/modules/$kver
 cp -f "$vmlinuz" "$out/vmlinuz"
 cp -f "$out/busybox-root/bin/busybox" "$out/busybox"
 
-# e1000 and its dependencies (the package ships no modules.dep; modinfo reads
-# each module's own "depends=" field). Dependencies come first in modules/order.
-rm -rf "$out/modules"
-mkdir -p "$out/modules"
-declare -A done_mods=()
-: > "$out/modules/order"
+# The NIC drivers and their dependencies (the package ships no modules.dep;
+# modinfo reads each module's own "depends=" field). Dependencies come first
+# in modules/order and in each line of modules/needs.
+# Built in modules.new and swapped in only when something changed, so a
+# second run leaves build/linux/modules/ untouched (other tests read it).
+nic_drivers=(e1000 e1000e)
+mods=$out/modules.new
+rm -rf "$mods"
+mkdir -p "$mods"
+declare -A done_mods=() deps_of=()
+: > "$mods/order"
 add_module() { # name
 	local name=$1 f dep
 	[ -n "${done_mods[$name]:-}" ] && return 0
@@ -99,16 +110,39 @@ add_module() { # name
 	f=$(find "$moddir/kernel" \( -name "$name.ko" -o -name "$name.ko.xz" \
 		-o -name "${name//_/-}.ko" -o -name "${name//_/-}.ko.xz" \) | head -n1)
 	[ -n "$f" ] || { echo "fetch.sh: module $name not found under $moddir" >&2; exit 1; }
-	for dep in $(modinfo -F depends "$f" | tr ',' ' '); do
+	deps_of[$name]=$(modinfo -F depends "$f" | tr ',' ' ')
+	for dep in ${deps_of[$name]}; do
 		add_module "$dep"
 	done
 	case $f in
-	*.xz) xz -dc "$f" > "$out/modules/$name.ko" ;;
-	*) cp -f "$f" "$out/modules/$name.ko" ;;
+	*.xz) xz -dc "$f" > "$mods/$name.ko" ;;
+	*) cp -f "$f" "$mods/$name.ko" ;;
 	esac
-	echo "$name" >> "$out/modules/order"
+	echo "$name" >> "$mods/order"
 }
-add_module e1000
+# what one driver needs, dependencies first
+declare -A seen_need=()
+need_list() { # name
+	local dep
+	[ -n "${seen_need[$1]:-}" ] && return 0
+	seen_need[$1]=1
+	for dep in ${deps_of[$1]}; do need_list "$dep"; done
+	printf ' %s' "$1"
+}
+: > "$mods/aliases"
+: > "$mods/needs"
+for drv in "${nic_drivers[@]}"; do
+	add_module "$drv"
+	seen_need=()
+	echo "$drv$(need_list "$drv")" >> "$mods/needs"
+	modinfo -F alias "$mods/$drv.ko" | sed -n "s/^pci:/$drv pci:/p" >> "$mods/aliases"
+done
+if diff -rq "$mods" "$out/modules" >/dev/null 2>&1; then
+	rm -rf "$mods"
+else
+	rm -rf "$out/modules"
+	mv "$mods" "$out/modules"
+fi
 
 {
 	echo "$kpkg $kver_pkg"

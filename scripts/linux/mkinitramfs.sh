@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build the test initramfs for the Linux guest: busybox-static, e1000.ko (and
-# its dependencies) and an init that brings eth0 up, pings the gateway and
-# powers off.
+# Build the test initramfs for the Linux guest: busybox-static, the NIC drivers
+# e1000.ko and e1000e.ko (and their dependencies; scripts/linux/fetch.sh) and an
+# init that loads the driver matching the NIC it finds, brings eth0 up, pings
+# the gateway and powers off.
 #   scripts/linux/mkinitramfs.sh [OUT] [--gzip]
 # OUT defaults to build/linux/initramfs.cpio (build/linux/initramfs.cpio.gz
 # with --gzip). The archive is cpio "newc", written by a few lines of Python
@@ -12,8 +13,14 @@
 #
 # What init prints on the serial console (the kernel's console=ttyS0):
 #   LINUX-USERSPACE: uptime <s>      first thing init does
+#   LINUX-CPUS: <n>                  online CPUs (nproc), right after
 #   LINUX-ACPI: tables <list> pm1a_cnt=0x<port>
-#   LINUX-PING: PASS | FAIL          ping -c 3 of the gateway
+#   LINUX-NIC: <driver> for <BDF> <vendor>:<device>   per PCI device a driver
+#                                    claims (by the module's PCI aliases), or
+#   LINUX-NIC: none (no PCI device for e1000 e1000e)  when no device matches
+#                                    (e.g. uhv kept the NIC from the guest)
+#   LINUX-LINK: eth0 carrier <0|1> after <s> s   waiting for the link (<= 10 s)
+#   LINUX-PING: PASS | FAIL          ping -c 3 of the gateway (FAIL without NIC)
 #   LINUX-NPROC: <n>
 #   LINUX-END: uptime <s>
 # Kernel command-line words it understands:
@@ -38,20 +45,23 @@ for a in "$@"; do
 	esac
 done
 [ -n "$out" ] || { out=$src/initramfs.cpio; [ $gzip = 1 ] && out=$out.gz; }
-for f in busybox modules/order; do
+# fetch.sh rewrites build/linux/modules/ under this lock
+exec 8>"$src/.lock"
+flock 8
+for f in busybox modules/order modules/needs modules/aliases; do
 	[ -f "$src/$f" ] ||
 		{ echo "mkinitramfs.sh: $src/$f missing; run scripts/linux/fetch.sh" >&2; exit 1; }
 done
 
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage" ${tmp:+"$tmp"}' EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,lib/modules}
 cp "$src/busybox" "$stage/bin/busybox"
 # one symlink per applet, so init starts without a "busybox --install" at boot
 for app in $("$src/busybox" --list); do
 	[ "$app" = busybox ] || ln -s busybox "$stage/bin/$app"
 done
-cp "$src/modules/order" "$stage/lib/modules/order"
+cp "$src/modules/order" "$src/modules/needs" "$src/modules/aliases" "$stage/lib/modules/"
 while read -r m; do cp "$src/modules/$m.ko" "$stage/lib/modules/"; done < "$src/modules/order"
 
 cat > "$stage/init" <<'INIT'
@@ -59,6 +69,7 @@ cat > "$stage/init" <<'INIT'
 export PATH=/bin
 mount -t proc proc /proc
 echo "LINUX-USERSPACE: uptime $(cut -d' ' -f1 /proc/uptime)"
+echo "LINUX-CPUS: $(nproc)"
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 cmdline=$(cat /proc/cmdline)
@@ -79,12 +90,43 @@ case " $cmdline " in
 *" uhvnet=qemu "*) addr=10.0.2.15 gw=10.0.2.2 ;;
 *) addr=192.168.10.15 gw=192.168.10.1 ;;
 esac
-for m in $(cat /lib/modules/order); do
-	insmod /lib/modules/$m.ko || echo "LINUX-INFO: insmod $m failed"
+# the NIC driver(s) whose PCI aliases match a device's modalias (fetch.sh's
+# modules/aliases: "DRIVER PATTERN"), each with what it needs (modules/needs)
+drivers=
+for d in /sys/bus/pci/devices/*; do
+	[ -f "$d/modalias" ] || continue
+	alias=$(cat "$d/modalias")
+	while read -r drv pat; do
+		case $alias in
+		$pat)
+			echo "LINUX-NIC: $drv for ${d##*/} $(cat "$d/vendor"):$(cat "$d/device")"
+			case " $drivers " in *" $drv "*) ;; *) drivers="$drivers $drv" ;; esac
+			break ;;
+		esac
+	done < /lib/modules/aliases
+done
+[ -n "$drivers" ] ||
+	echo "LINUX-NIC: none (no PCI device for $(cut -d' ' -f1 /lib/modules/needs | tr '\n' ' ' | sed 's/ $//'))"
+loaded=
+for drv in $drivers; do
+	for m in $(sed -n "s/^$drv //p" /lib/modules/needs); do
+		case " $loaded " in *" $m "*) continue ;; esac
+		insmod /lib/modules/$m.ko || echo "LINUX-INFO: insmod $m failed"
+		loaded="$loaded $m"
+	done
 done
 result=FAIL
-if ip link set eth0 up && ip addr add $addr/24 dev eth0 && ip route add default via $gw; then
-	# the first echo may be lost while ARP resolves and the link settles
+if [ -z "$drivers" ]; then
+	:
+elif ip link set eth0 up && ip addr add $addr/24 dev eth0 && ip route add default via $gw; then
+	# wait for the link (e1000e autonegotiates for a few seconds; echoes
+	# sent before that are lost), at most 10 s
+	i=0
+	while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	echo "LINUX-LINK: eth0 carrier $(cat /sys/class/net/eth0/carrier 2>/dev/null) after $((i / 10)).$((i % 10)) s"
+	# the first echo may be lost while ARP resolves
 	ping -c 3 -W 2 $gw && result=PASS
 else
 	echo "LINUX-INFO: no eth0: $(ls /sys/class/net | tr '\n' ' ')"
@@ -103,7 +145,8 @@ INIT
 chmod 755 "$stage/init"
 
 mkdir -p "$(dirname "$out")"
-python3 - "$stage" "$out.tmp" <<'PY'
+tmp=$out.tmp.$$
+python3 - "$stage" "$tmp" <<'PY'
 import os, stat, sys
 root, out = sys.argv[1], sys.argv[2]
 ino = [1]
@@ -135,9 +178,9 @@ with open(out, "wb") as f:
     f.write(hdr("TRAILER!!!", 0, 0))
 PY
 if [ $gzip = 1 ]; then
-	gzip -9 -n -c "$out.tmp" > "$out"
-	rm -f "$out.tmp"
+	gzip -9 -n -c "$tmp" > "$out"
+	rm -f "$tmp"
 else
-	mv "$out.tmp" "$out"
+	mv "$tmp" "$out"
 fi
 echo "initramfs: $out ($(stat -c %s "$out") bytes)"

@@ -35,6 +35,43 @@ static void test_qemu_read_fault(void **state)
 				 "a page without read permission (not mapped)");
 }
 
+/* nictest's hostile DMA under nested KVM (test/system/54-nic-nested-hostile-dma.sh): the
+ * e1000 at 00:01.0 (source id 0x0008) writes an RX buffer and reads a TX buffer at uhv's own
+ * address. The records as QEMU 7.2's vtd_record_frcd() builds them (PV all ones for "no PASID",
+ * PP clear, T set for reads only) decode to the lines that uhv printed in that run. */
+static void test_qemu_nested_dma_attack(void **state)
+{
+	struct vtd_fault w, r;
+	char buf[256];
+
+	vtd_fault_decode(0xfc7a000, 0x80ffff0500000008ULL, &w);
+	assert_true(w.valid);
+	assert_int_equal(w.sid, 0x0008);
+	assert_int_equal(w.access, VTD_ACCESS_WRITE);
+	assert_false(w.pasid_present);
+	vtd_fault_format(&w, buf, sizeof(buf));
+	assert_string_equal(buf, "DMA write of 0xfc7a000 by 00:01.0 blocked: reason 0x05, write to "
+				 "a page without write permission (not mapped for writing)");
+
+	/* the TX ring at the next page: a read of the descriptor, offset bits dropped */
+	vtd_fault_decode(0xfc7b010, 0xc0ffff0600000008ULL, &r);
+	assert_int_equal(r.access, VTD_ACCESS_READ);
+	assert_int_equal(r.addr, 0xfc7b000);
+	vtd_fault_format(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "DMA read of 0xfc7b000 by 00:01.0 blocked: reason 0x06, read from "
+				 "a page without read permission (not mapped)");
+
+	/* a write and a read of the same page are two kinds: each is printed once */
+	struct vtd_fault_seen seen[4];
+	struct vtd_fault_log log;
+	vtd_fault_log_init(&log, seen, 4);
+	vtd_fault_decode(0xfc7a000, 0xc0ffff0600000008ULL, &r);
+	assert_int_equal(vtd_fault_log_record(&log, &w), 1);
+	assert_int_equal(vtd_fault_log_record(&log, &r), 1);
+	assert_int_equal(vtd_fault_log_record(&log, &w), 2);
+	assert_int_equal(log.total, 3);
+}
+
 static void test_fields(void **state)
 {
 	struct vtd_fault f;
@@ -173,6 +210,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_read_fault),
+		cmocka_unit_test(test_qemu_nested_dma_attack),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_reason_texts),
 		cmocka_unit_test(test_fsts),

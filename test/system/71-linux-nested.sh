@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Issue #9: the Linux guest in the nested tier. Bochs -> Linux L1 with
+# kvm_intel nested=1 -> QEMU -accel kvm -cpu host -M q35 -device intel-iommu
+# -> uhv (L2, placement=offset) -> Debian's stock kernel + the test initramfs
+# (L3), scripts/nested/run.sh. One L1 boot runs three cases:
+#  - linux: the e1000 passed through with guest RAM at other host addresses,
+#    so Linux's ping works only because VT-d translates the NIC's DMA
+#    (GPA -> HPA as in the EPT); no VT-d fault; uhv's exit statistics (exits
+#    by reason during the Linux boot under nested KVM) stay in the log;
+#  - linux-vtd-off: the same with iommu=off: uhv refuses the NIC (it would DMA
+#    to the wrong host memory), Linux finds no NIC and the ping FAILS, and the
+#    run still ends cleanly (the control run);
+#  - linux-e1000e: like linux with an e1000e (the init loads e1000e.ko).
+# Skipped (77) when the kernel cannot be fetched. Prints its wall time: about
+# 6.5 minutes, 25 G Bochs ticks (one nested Bochs at a time: it may first wait
+# for another test's lock). docs/nested.md has the measurements.
+. "$(dirname "$0")/lib.sh"
+t_start=$(date +%s)
+make -s build/uhv.elf >/dev/null || { echo "cannot build uhv"; exit 1; }
+if ! scripts/linux/fetch.sh >"$LOGS/71-linux-fetch.log" 2>&1; then
+	echo "skip: the Linux kernel could not be fetched (see $LOGS/71-linux-fetch.log)"
+	exit 77
+fi
+# an initramfs of this test's own (70-linux-guest.sh may be building the default one)
+initrd=$ISODIR/71-linux-nested-initramfs.cpio
+scripts/linux/mkinitramfs.sh "$initrd" >/dev/null || { echo "cannot build the initramfs"; exit 1; }
+kcmd=$(scripts/linux/cmdline.sh nested)
+on=$(iso on 'placement=offset' build/linux/vmlinuz "$kcmd" "$initrd" '')
+off=$(iso off 'placement=offset iommu=off' build/linux/vmlinuz "$kcmd" "$initrd" '')
+
+# L1 seconds are Bochs' virtual seconds (200 M ticks, ~3 s of wall each); a
+# Linux case needs 33-39 of them
+export NESTED_CASE_TIMEOUT=${NESTED_CASE_TIMEOUT:-120}
+export NESTED_TIMEOUT=${NESTED_TIMEOUT:-1200}
+LOG=$LOGS/linux-nested.log
+base=${LOG%.log}
+t0=$(date +%s)
+scripts/nested/run.sh --multi "$LOG" linux "$on" "" linux-vtd-off "$off" "" \
+	linux-e1000e "$on" "-netdev user,id=n0 -device e1000e,netdev=n0,romfile="
+RC=$?
+secs=$(( $(date +%s) - t0 ))
+echo "[linux-nested] run.sh exit status $RC after ${secs}s (lock wait included), serial log $LOG"
+ticks=$(sed -n 's/^\([0-9]*\)[a-z]\[.*Shutdown port: shutdown requested.*/\1/p' "$base.bochs.log" | tail -n1)
+[ -n "$ticks" ] && echo "[linux-nested] Bochs ticks at the end: $((10#$ticks))"
+
+# L1 and KVM
+expect "^NESTED-L1: kvm_intel loaded: nested=Y ept=Y" "kvm_intel loaded with nested=1 and EPT"
+expect "^NESTED-L1: all cases done" "L1 ran every case"
+reject "NESTED-L1: ERROR" "L1 errors"
+
+# uhv's VT-d fault reports (drivers/vtd.c)
+vtd_fault='uhv vtd: .*(fault #[0-9]|fault summary|fault left over|fault records overflowed)'
+# what every case shows of uhv and Linux
+common() {
+	expect "uhv vmx: VMCS revision 0x11e57ed0" "KVM's nested VMX (revision 0x11e57ed0)"
+	expect "uhv: placement=offset: [1-9][0-9]* of [0-9]+ guest regions at other host addresses" \
+		"placement printed"
+	expect "uhv vmx:   \[0x[0-9a-f]+-0x[0-9a-f]+\) RAM at HPA 0x" "guest RAM moved (GPA != HPA)"
+	expect "uhv linux: guest kernel: Linux bzImage 6\.[0-9].*64-bit entry" "bzImage loaded, 64-bit entry"
+	expect "uhv vmx: launching the guest" "launch"
+	expect "^LINUX-USERSPACE: uptime" "Linux reached userspace"
+	expect "^LINUX-CPUS: 1$" "one CPU online"
+	expect "uhv vmx: exit statistics: [0-9]+ exits" "exit statistics"
+	reject "Kernel panic|BUG:|Oops|triple fault|EPT violation: guest" "panic, triple fault or unhandled EPT violation"
+	local l1s=$(sed -n 's/^NESTED-CASE-END: .* L1-seconds=\(.*\)/\1/p' "$LOG")
+	echo "  ($LOG: ${l1s:-?} L1 seconds, $(grep -Ec "$vtd_fault" "$LOG") VT-d fault lines)"
+}
+# the exit-statistics table of a case, as uhv printed it
+stats() {
+	tr -d '\r' < "$LOG" | sed -n '/uhv vmx: exit statistics:/,/^uhv: run ended/p' | sed 's/^/    /'
+}
+
+LOG=$base.linux.log
+echo "case linux ($LOG):"
+common
+expect "uhv vtd: unit 0 @0xfed90000: DMA remapping enabled" "VT-d enabled"
+expect "uhv vtd: guest DMA domain [0-9]+: [0-9]+ MiB of guest RAM mapped" "guest DMA domain built from the placement"
+expect "uhv nic: 00:01\.0: DMA confined to guest RAM by VT-d" "NIC in the guest's VT-d domain"
+reject "refusing to pass" "NIC refused"
+expect "^LINUX-NIC: e1000 for 0000:00:01\.0 0x8086:0x100e" "Linux finds the e1000"
+expect "^LINUX-PING: PASS" "ping through the passed-through e1000 (DMA translated)"
+reject "$vtd_fault" "VT-d faults"
+expect "uhv platform: guest powered off" "power-off trapped"
+expect "uhv: run ended: PASS - guest powered off" "run ends with PASS"
+expect "^NESTED-QEMU-EXIT: 33$" "inner QEMU exit status 33 (PASS)"
+stats
+
+LOG=$base.linux-vtd-off.log
+echo "case linux-vtd-off ($LOG):"
+common
+expect "iommu=off" "iommu=off given"
+reject "DMA remapping enabled" "VT-d enabled"
+expect "refusing to pass 00:01\.0 through: placement=offset puts guest RAM at other host addresses" \
+	"uhv refuses the NIC (it would DMA to the wrong host memory)"
+reject "uhv nic: passing 00:01\.0" "NIC passed through"
+expect "^LINUX-NIC: none" "Linux finds no NIC"
+expect "^LINUX-PING: FAIL" "the ping FAILS (control run)"
+reject "^LINUX-PING: PASS" "ping passed"
+expect "uhv platform: guest powered off" "power-off trapped"
+expect "uhv: run ended: PASS - guest powered off" "run still ends cleanly"
+expect "^NESTED-QEMU-EXIT: 33$" "inner QEMU exit status 33 (no hang, no triple fault)"
+
+LOG=$base.linux-e1000e.log
+echo "case linux-e1000e ($LOG):"
+common
+expect "uhv nic: 00:01\.0: DMA confined to guest RAM by VT-d" "e1000e in the guest's VT-d domain"
+expect "^LINUX-NIC: e1000e for 0000:00:01\.0 0x8086:0x10d3" "Linux finds the e1000e"
+expect "^LINUX-PING: PASS" "ping through the passed-through e1000e (DMA translated)"
+reject "$vtd_fault" "VT-d faults"
+expect "uhv: run ended: PASS - guest powered off" "run ends with PASS"
+expect "^NESTED-QEMU-EXIT: 33$" "inner QEMU exit status 33 (PASS)"
+
+LOG=$base.log
+echo "[linux-nested] wall time of the test: $(( $(date +%s) - t_start ))s (nested run ${secs}s)"
+finish
