@@ -1,4 +1,4 @@
-/* The guest's copy of the ACPI root: RSDP, XSDT/RSDT without DMAR, a MADT with one CPU
+/* The guest's copy of the ACPI root: RSDP, XSDT/RSDT without DMAR, a MADT with its CPUs
  * (see <uhv/acpi_guest.h>). Pure: the firmware's tables are read through the struct acpi's
  * map callback, the copy is written into a caller's buffer. */
 #define LOG_MODULE "acpi"
@@ -74,80 +74,102 @@ static void set_checksum(void *table, size_t len, u8 *field)
 	*field = (u8)-acpi_checksum(table, len);
 }
 
-/* The MADT entries of one CPU: the one whose (x2)APIC ID is bsp_apic_id. Its ACPI UID decides
- * which local-APIC NMI entries stay. */
-static bool find_bsp(const struct acpi_sdt_header *madt, u32 bsp_apic_id, u32 *uid)
+/* The (x2)APIC ID of a processor entry, or false for other entries. */
+static bool cpu_entry(const u8 *p, u32 *apic_id, u32 *uid)
 {
-	const u8 *p = (const u8 *)madt + sizeof(struct acpi_madt), *end = (const u8 *)madt +
-									 madt->length;
+	const struct acpi_madt_entry *e = (const void *)p;
 
-	for (; p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1]) {
-		const struct acpi_madt_entry *e = (const void *)p;
+	if (e->type == ACPI_MADT_LAPIC && e->length >= sizeof(struct acpi_madt_lapic)) {
+		const struct acpi_madt_lapic *l = (const void *)p;
 
-		if (e->type == ACPI_MADT_LAPIC && e->length >= sizeof(struct acpi_madt_lapic)) {
-			const struct acpi_madt_lapic *l = (const void *)p;
+		*apic_id = l->apic_id;
+		*uid = l->acpi_processor_uid;
+		return true;
+	}
+	if (e->type == ACPI_MADT_X2APIC && e->length >= sizeof(struct acpi_madt_x2apic)) {
+		const struct acpi_madt_x2apic *x = (const void *)p;
 
-			if (l->apic_id == bsp_apic_id) {
-				*uid = l->acpi_processor_uid;
-				return true;
-			}
-		} else if (e->type == ACPI_MADT_X2APIC &&
-			   e->length >= sizeof(struct acpi_madt_x2apic)) {
-			const struct acpi_madt_x2apic *x = (const void *)p;
-
-			if (x->x2apic_id == bsp_apic_id) {
-				*uid = x->acpi_processor_uid;
-				return true;
-			}
-		}
+		*apic_id = x->x2apic_id;
+		*uid = x->acpi_processor_uid;
+		return true;
 	}
 	return false;
 }
 
-/* Copy madt into out, keeping only the CPU bsp_apic_id. Returns the copy's length, or -ENOENT. */
-static int copy_madt(const struct acpi_sdt_header *madt, u32 bsp_apic_id, u8 *out,
-		     unsigned *cpus_dropped)
+static bool in_set(const u32 *set, unsigned n, u32 v)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (set[i] == v)
+			return true;
+	return false;
+}
+
+/* The ACPI UIDs of the CPUs apic_ids[0..n) (they decide which local-APIC NMI entries stay).
+ * false (said why) when one of them has no MADT entry. */
+static bool find_cpus(const struct acpi_sdt_header *madt, const u32 *apic_ids, unsigned n,
+		      u32 *uids)
+{
+	const u8 *end = (const u8 *)madt + madt->length;
+
+	for (unsigned i = 0; i < n; i++) {
+		const u8 *p = (const u8 *)madt + sizeof(struct acpi_madt);
+		bool found = false;
+		u32 id, uid;
+
+		for (; !found && p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1])
+			if (cpu_entry(p, &id, &uid) && id == apic_ids[i]) {
+				uids[i] = uid;
+				found = true;
+			}
+		if (!found) {
+			pr_err("the MADT lists no CPU with APIC ID %u (%s): cannot give the guest "
+			       "a MADT; firmware bug?\n", apic_ids[i],
+			       i ? "one uhv started for the guest" : "the one uhv runs on");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Copy madt into out, keeping only the CPUs apic_ids[0..n). Returns the copy's length, or
+ * -ENOENT. */
+static int copy_madt(const struct acpi_sdt_header *madt, const u32 *apic_ids, unsigned n,
+		     u8 *out, unsigned *cpus_kept, unsigned *cpus_dropped)
 {
 	const u8 *p = (const u8 *)madt + sizeof(struct acpi_madt), *end = (const u8 *)madt +
 									 madt->length;
 	size_t len = sizeof(struct acpi_madt);
-	u32 uid = 0;
+	u32 uids[ACPI_MAX_CPUS];
 
 	if (madt->length < sizeof(struct acpi_madt))
 		return -ENOENT;
-	if (!find_bsp(madt, bsp_apic_id, &uid)) {
-		pr_err("the MADT lists no CPU with APIC ID %u (the one uhv runs on): cannot give "
-		       "the guest a MADT; firmware bug?\n", bsp_apic_id);
+	if (!find_cpus(madt, apic_ids, n, uids))
 		return -ENOENT;
-	}
 	memcpy(out, madt, len);
 	for (; p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1]) {
 		const struct acpi_madt_entry *e = (const void *)p;
 		bool keep = true;
+		u32 id, uid;
 
 		switch (e->type) {
 		case ACPI_MADT_LAPIC:
-			keep = e->length >= sizeof(struct acpi_madt_lapic) &&
-			       ((const struct acpi_madt_lapic *)p)->apic_id == bsp_apic_id;
-			*cpus_dropped += !keep;
-			break;
 		case ACPI_MADT_X2APIC:
-			keep = e->length >= sizeof(struct acpi_madt_x2apic) &&
-			       ((const struct acpi_madt_x2apic *)p)->x2apic_id == bsp_apic_id;
+			keep = cpu_entry(p, &id, &uid) && in_set(apic_ids, n, id);
+			*cpus_kept += keep;
 			*cpus_dropped += !keep;
 			break;
 		case ACPI_MADT_LAPIC_NMI: {
 			u8 u = ((const struct acpi_madt_lapic_nmi *)p)->acpi_processor_uid;
 
 			keep = e->length >= sizeof(struct acpi_madt_lapic_nmi) &&
-			       (u == 0xff || u == uid);
+			       (u == 0xff || in_set(uids, n, u));
 			break;
 		}
 		case ACPI_MADT_X2APIC_NMI: {
 			u32 u = ((const struct acpi_madt_x2apic_nmi *)p)->acpi_processor_uid;
 
 			keep = e->length >= sizeof(struct acpi_madt_x2apic_nmi) &&
-			       (u == 0xffffffff || u == uid);
+			       (u == 0xffffffff || in_set(uids, n, u));
 			break;
 		}
 		case ACPI_GUEST_MADT_WAKEUP:	/* a mailbox that starts the other CPUs */
@@ -165,8 +187,8 @@ static int copy_madt(const struct acpi_sdt_header *madt, u32 bsp_apic_id, u8 *ou
 	return (int)len;
 }
 
-int acpi_guest_build(const struct acpi *a, u32 bsp_apic_id, void *buf, size_t cap, u64 gpa,
-		     struct acpi_guest_info *out)
+int acpi_guest_build(const struct acpi *a, const u32 *apic_ids, unsigned n_ids, void *buf,
+		     size_t cap, u64 gpa, struct acpi_guest_info *out)
 {
 	const struct acpi_sdt_header *root = root_of(a), *madt;
 	u8 *b = buf;
@@ -179,6 +201,8 @@ int acpi_guest_build(const struct acpi *a, u32 bsp_apic_id, void *buf, size_t ca
 		pr_err("no ACPI root table: nothing to give the guest\n");
 		return -ENOENT;
 	}
+	if (!n_ids || n_ids > ACPI_MAX_CPUS)
+		return -EINVAL;
 	if (cap < acpi_guest_size(a))
 		return -ENOSPC;
 	memset(b, 0, acpi_guest_size(a));
@@ -191,7 +215,8 @@ int acpi_guest_build(const struct acpi *a, u32 bsp_apic_id, void *buf, size_t ca
 	rsdt_off = at;
 	at += ALIGN_UP(ACPI_SDT_HEADER_SIZE + 4 * n, 16);
 	if (madt) {
-		int len = copy_madt(madt, bsp_apic_id, b + at, &out->cpus_dropped);
+		int len = copy_madt(madt, apic_ids, n_ids, b + at, &out->cpus_kept,
+				    &out->cpus_dropped);
 
 		if (len < 0)
 			return len;

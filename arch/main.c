@@ -28,6 +28,8 @@
 #include <uhv/passthrough.h>
 #include <uhv/shadow_vmx.h>
 #include <uhv/platform_guest.h>
+#include <uhv/smp.h>
+#include <uhv/vmx_smp.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
 static struct mb2_info boot_info;
@@ -140,6 +142,7 @@ static void print_placement(const struct guest *g)
 
 __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 {
+	smp_init_boot_cpu();	/* GS -> CPU 0's struct percpu: logging and gdt_init use it */
 	uart_init(0x3f8, 115200);
 	log_raw("\nuhv microhypervisor - built " __DATE__ " " __TIME__ "\n");
 	gdt_init();
@@ -183,7 +186,9 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 
 	if (kmem_init(&boot_info, mbi_pa, load_base, options.uhvmem) < 0)
 		platform_exit(false, "memory setup failed");
-	if (options.panic_test < 32)
+	/* with probe no APs are started: fault here, as always; otherwise once they are up, so
+	 * that the report also shows the other CPUs being stopped */
+	if (options.panic_test < 32 && options.probe)
 		panic_test(options.panic_test);
 
 	discover_acpi();
@@ -192,6 +197,19 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 
 	if (options.probe)
 		platform_exit(true, "probe complete");
+
+	/* Every other CPU into uhv (vmx_ap_main), before the guest's MADT is made of those
+	 * that came up. */
+	smp_start_aps(&madt, vmx_ap_main);
+	if (options.mem == UHV_MEM_SHADOW && options.cpus != 1 && smp_cpu_count() > 1) {
+		pr_warn("mem=shadow: the guest gets one CPU (uhv's shadow page tables serve one "
+			"vCPU); the others stay parked under uhv\n");
+		smp_assign_guest_cpus(1);
+	} else {
+		smp_assign_guest_cpus(options.cpus);
+	}
+	if (options.panic_test < 32)
+		panic_test(options.panic_test);
 
 	/* The guest: memory, kernel, DMA domain, then VMX and the EPT. */
 	static struct guest guest;	/* the one guest: too large for the stack */
@@ -220,7 +238,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 		.rsdp_v1 = boot_info.rsdp_v1, .rsdp_v1_len = boot_info.rsdp_v1_len,
 		.rsdp_v2 = boot_info.rsdp_v2, .rsdp_v2_len = boot_info.rsdp_v2_len,
 	};
-	/* the guest's ACPI: DMAR hidden, one CPU in the MADT (fw then points at the copy) */
+	/* the guest's ACPI: DMAR hidden, its CPUs only in the MADT (fw then points at the copy) */
 	if (platform_guest_acpi(&guest, &acpi, mods, boot_info.nr_modules, &fw) < 0)
 		pr_warn("the guest gets the firmware's ACPI tables as they are (DMAR included)\n");
 	if (loader_load_ex(&guest, mods, boot_info.nr_modules, &fw, NULL) < 0)

@@ -233,6 +233,25 @@ static int set_uhvmem(void *ctx, const char *val, size_t len)
 	return 0;
 }
 
+/* cpus=N|all: how many CPUs the guest gets (0 = all); the upper bound is checked at run time,
+ * when uhv knows how many CPUs came up. */
+#define CPUS_MAX 65535
+
+static int set_cpus(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+	u64 n;
+
+	if (val && cmdline_val_is(val, len, "all")) {
+		o->cpus = 0;
+		return 0;
+	}
+	if (!val || cmdline_parse_u64(val, len, &n) < 0 || n > CPUS_MAX)
+		return -EINVAL;
+	o->cpus = (u32)n;
+	return 0;
+}
+
 static const struct cmdline_opt option_table[] = {
 	{ "console", set_console,
 	  "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD] serial console, BAUD divides 115200 "
@@ -253,6 +272,8 @@ static const struct cmdline_opt option_table[] = {
 	  "(default none: Ctrl-] g on the console)" },
 	{ "console-poll", set_console_poll, "MS: how often uhv looks at the console for Ctrl-] while the guest "
 	  "runs (VMX-preemption timer; default 10, 0 = only when the guest touches its UART)" },
+	{ "cpus", set_cpus, "N|all: how many CPUs the guest gets: the boot CPU and the first N-1 "
+	  "others uhv started (default all; more than there are: all)" },
 };
 
 void options_defaults(struct uhv_options *o)
@@ -291,6 +312,7 @@ void options_print(const struct uhv_options *o)
 {
 	char nic[24] = "auto";
 	char mem[24] = "auto";
+	char cpus[12] = "all";
 
 	if (o->nic_given)
 		ksnprintf(nic, sizeof(nic), "%04x:%02x:%02x.%x", o->nic_seg, o->nic_bus,
@@ -301,10 +323,12 @@ void options_print(const struct uhv_options *o)
 		ksnprintf(mem, sizeof(mem), "%llu%c", (unsigned long long)(o->uhvmem >> shift),
 			  shift == 10 ? 'K' : shift == 20 ? 'M' : 'G');
 	}
+	if (o->cpus)
+		ksnprintf(cpus, sizeof(cpus), "%u", o->cpus);
 	pr_info("console=0x%x,%u loglevel=%s iommu=%s mem=%s nic=%s%s exit=%s "
-		"uhvmem=%s%s\n", o->console_port, o->console_baud, options_loglevel_name(o->loglevel),
-		o->iommu ? "on" : "off", mem_names[o->mem], nic,
-		o->vtd_selftest ? " vtd-selftest" : "", exit_names[o->exit], mem,
+		"uhvmem=%s cpus=%s%s\n", o->console_port, o->console_baud,
+		options_loglevel_name(o->loglevel), o->iommu ? "on" : "off", mem_names[o->mem], nic,
+		o->vtd_selftest ? " vtd-selftest" : "", exit_names[o->exit], mem, cpus,
 		o->placement == UHV_PLACEMENT_OFFSET ? " placement=offset" : "");
 	if (o->gdb_port)
 		pr_info("gdb=0x%x,%u: GDB stub on that port\n", o->gdb_port, o->gdb_baud);

@@ -1,12 +1,16 @@
 /* CPU exceptions: every one is fatal to the hypervisor and is reported in
- * full (vector, error code, RIP, CR2, registers, stack trace) before the run
- * ends. Device interrupts (vector >= 32) go to registered handlers. */
+ * full (CPU, vector, error code, RIP, CR2, registers, stack trace); then every
+ * other CPU is stopped and the run ends. An NMI while a panic stops all CPUs
+ * halts the CPU it arrives on. Device interrupts (vector >= 32) go to
+ * registered handlers. The IDT is shared by all CPUs. */
 #define LOG_MODULE "uhv"
 #include <uhv/trap.h>
 #include <uhv/log.h>
 #include <uhv/cpu.h>
 #include <uhv/platform.h>
 #include <uhv/string.h>
+#include <uhv/smp.h>
+#include <uhv/vmx_smp.h>
 
 struct idt_entry {
 	u16 offset_lo;
@@ -27,11 +31,16 @@ extern const u64 isr_table[256];
 extern u8 __image_start[], __text_end[];
 extern u8 boot_stack_bottom[], boot_stack_top[];
 
+#define NO_CPU	0xffffffffu
+
 static struct idt_entry idt[256] __aligned(16);
 /* Device interrupt handlers, set up at boot before interrupts are enabled. */
 static void (*irq_handlers[256])(struct trap_frame *);
-/* Nested exceptions while reporting one: stop instead of recursing. */
-static int in_trap;
+/* Nested exceptions while reporting one: stop instead of recursing (per CPU in struct percpu;
+ * this one when GS does not point at a valid block). */
+static u32 in_trap_nogs;
+/* The CPU that reports a panic; any other CPU that faults meanwhile just stops. */
+static volatile u32 panic_cpu = NO_CPU;
 
 static const char *const exc_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -68,6 +77,11 @@ void idt_init(void)
 {
 	for (unsigned v = 0; v < 256; v++)
 		set_gate(v, isr_table[v], v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0);
+	idt_load();
+}
+
+void idt_load(void)
+{
 	struct desc_ptr idtr = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
 	asm volatile("lidt %0" : : "m"(idtr));
 }
@@ -85,12 +99,15 @@ static bool in_image_text(u64 a)
 
 void stack_trace(u64 rbp, u64 rip)
 {
+	const struct percpu *pc = smp_this_cpu_checked();
+	u64 bottom = pc ? pc->stack_bottom : (u64)(uintptr_t)boot_stack_bottom;
+	u64 top = pc ? pc->stack_top : (u64)(uintptr_t)boot_stack_top;
+
 	log_raw("  stack trace (addr2line -e build/uhv.elf ADDR):\n    %#llx\n", (unsigned long long)rip);
 	/* Frame pointers are kept (-fno-omit-frame-pointer); follow them while
-	 * they stay on the boot stack so a corrupt chain cannot fault us again. */
+	 * they stay on this CPU's stack so a corrupt chain cannot fault us again. */
 	for (int depth = 0; depth < 16 && rbp; depth++) {
-		if (rbp < (u64)(uintptr_t)boot_stack_bottom || rbp + 16 > (u64)(uintptr_t)boot_stack_top ||
-		    (rbp & 7))
+		if (rbp < bottom || rbp + 16 > top || (rbp & 7))
 			break;
 		u64 ret = ((u64 *)(uintptr_t)rbp)[1];
 		if (!in_image_text(ret))
@@ -119,14 +136,33 @@ void trap_dispatch(struct trap_frame *f)
 		pr_warn("unexpected interrupt vector %llu ignored\n", (unsigned long long)f->vector);
 		return;
 	}
-	if (in_trap++) {
-		log_raw("\nuhv: PANIC: exception %llu while reporting an exception\n",
-			(unsigned long long)f->vector);
+	struct percpu *pc = smp_this_cpu_checked();
+	u32 me = pc ? pc->cpu : 0, apic_id = pc ? pc->apic_id : 0, owner = NO_CPU;
+
+	/* the stop-all path of a panic elsewhere (smp_stop_others) */
+	if (f->vector == 2 && smp_stopping())
+		smp_stop_this_cpu();
+	/* an NMI for the guest (an IPI from another vCPU, a PMU overflow) that came
+	 * while this CPU was in uhv: passed on, not a panic */
+	if (f->vector == 2 && vmx_nmi_in_root())
+		return;
+	log_panic();
+	if ((*(pc ? &pc->in_trap : &in_trap_nogs))++) {
+		log_raw("\nuhv: PANIC: exception %llu on CPU %u while reporting an exception\n",
+			(unsigned long long)f->vector, me);
+		smp_stop_others();
 		platform_exit(false, "nested exception");
 	}
+	if (!__atomic_compare_exchange_n(&panic_cpu, &owner, me, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST) && owner != me) {
+		log_raw("uhv: CPU %u (APIC ID %u) also took exception %llu (%s) at RIP %#llx while "
+			"CPU %u reports a panic\n", me, apic_id, (unsigned long long)f->vector,
+			exception_name(f->vector), (unsigned long long)f->rip, owner);
+		smp_stop_this_cpu();
+	}
 	u64 cr2 = read_cr2();
-	log_raw("\nuhv: PANIC: CPU exception %llu (%s) in the hypervisor\n",
-		(unsigned long long)f->vector, exception_name(f->vector));
+	log_raw("\nuhv: PANIC: CPU exception %llu (%s) in the hypervisor on CPU %u (APIC ID %u)\n",
+		(unsigned long long)f->vector, exception_name(f->vector), me, apic_id);
 	log_raw("  error code %#llx  RIP %#llx  CS %#llx  RFLAGS %#llx\n",
 		(unsigned long long)f->error_code, (unsigned long long)f->rip,
 		(unsigned long long)f->cs, (unsigned long long)f->rflags);
@@ -148,5 +184,6 @@ void trap_dispatch(struct trap_frame *f)
 	log_raw("  R13 %016llx R14 %016llx R15 %016llx\n",
 		(unsigned long long)f->r13, (unsigned long long)f->r14, (unsigned long long)f->r15);
 	stack_trace(f->rbp, f->rip);
+	smp_stop_others();
 	platform_exit(false, "CPU exception in the hypervisor");
 }

@@ -107,3 +107,13 @@ guests: $(BUILD)/guest/nictest.elf
 GUEST_NAMES += mmu
 $(eval $(call guest_rule,mmu))
 guests: $(BUILD)/guest/mmu.elf
+
+# --- smptest (issue #10; guest/smp/, SMP) ---------------------------------------------------
+# The MADT the guest is given, INIT/SIPI to CPUs it was not given (must stay
+# parked), starting its own APs, fixed IPIs. Built from guest/smp/ as smptest.elf.
+SMPTEST_OBJ := $(call guest_objs,guest/smp)
+$(BUILD)/guest/smptest.elf: $(GUEST_LIB_OBJ) $(SMPTEST_OBJ) guest/lib/link.ld
+	@echo "  LD32    $@"
+	@$(LD) $(GUEST_LDFLAGS) -T guest/lib/link.ld -o $@ $(GUEST_LIB_OBJ) $(SMPTEST_OBJ)
+	@grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not multiboot2"; rm -f $@; exit 1; }
+guests: $(BUILD)/guest/smptest.elf

@@ -1,8 +1,20 @@
 /* Console logging: format into a line buffer, prefix it, write it to the
- * serial console. */
+ * serial console. Several CPUs log: a line is written whole under the console
+ * lock, so lines never interleave. On the panic path (log_panic, or while
+ * smp_stop_others stops the CPUs) nobody waits long for that lock: a CPU that
+ * died or was stopped holding it must not silence the report, so the lock is
+ * broken after PANIC_WAIT_MS; and a CPU that faults (or takes the stop NMI)
+ * while it holds the lock itself writes without it. */
 #include <uhv/log.h>
 #include <uhv/format.h>
+#include <uhv/percpu.h>
+#include <uhv/smp.h>
+#include <uhv/spinlock.h>
+#include <uhv/timer.h>
 #include <uhv/uart.h>
+
+#define NO_CPU		0xffffffffu
+#define PANIC_WAIT_MS	200	/* longer than one 512-byte line at 115200 baud (45 ms) */
 
 /* Current level; set once from loglevel= and by the monitor. */
 static enum log_level log_level = LOG_INFO;
@@ -10,7 +22,40 @@ static enum log_level log_level = LOG_INFO;
 void log_set_level(enum log_level level) { log_level = level; }
 enum log_level log_get_level(void) { return log_level; }
 
-/* Lines held while a guest owns the console (log_hold): boot CPU only. */
+/* The console: the lock, the CPU holding it, and whether a panic is being reported. */
+static struct spinlock console_lock = SPINLOCK_INIT;
+static volatile u32 console_owner = NO_CPU;
+static volatile bool panicking;
+
+void log_panic(void) { panicking = true; }
+
+/* Take the console; false when this CPU already holds it (then it must not be released). */
+static bool console_enter(void)
+{
+	u32 me = this_cpu()->cpu;	/* GS is set before the first line (smp_init_boot_cpu) */
+
+	if (console_owner == me)
+		return false;
+	if (panicking || smp_stopping()) {
+		u64 khz = tsc_khz() ? tsc_khz() : 1000000;	/* uncalibrated: say 1 GHz */
+
+		spin_lock_or_break(&console_lock, khz * PANIC_WAIT_MS);
+	} else {
+		spin_lock(&console_lock);
+	}
+	console_owner = me;
+	return true;
+}
+
+static void console_exit(bool taken)
+{
+	if (!taken)
+		return;
+	console_owner = NO_CPU;
+	spin_unlock(&console_lock);
+}
+
+/* Lines held while a guest owns the console (log_hold); under the console lock. */
 static struct {
 	bool on;
 	size_t len;
@@ -20,32 +65,48 @@ static struct {
 
 void log_hold(void) { held.on = true; }
 
-void log_release(void)
+static void release_locked(void)
 {
 	if (!held.on)
 		return;
 	held.on = false;
 	uart_write(held.buf, held.len);
-	if (held.lost)
-		log_raw("uhv: (%u more log lines were dropped while the guest ran)\n", held.lost);
+	if (held.lost) {
+		char line[96];
+		int n = ksnprintf(line, sizeof(line),
+				  "uhv: (%u more log lines were dropped while the guest ran)\n",
+				  held.lost);
+		uart_write(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	}
 	held.len = 0;
 	held.lost = 0;
 }
 
+void log_release(void)
+{
+	bool taken = console_enter();
+
+	release_locked();
+	console_exit(taken);
+}
+
 static void emit(enum log_level level, const char *line, size_t len)
 {
+	bool taken = console_enter();
+
 	if (held.on && level != LOG_ERROR) {
 		if (held.len + len > sizeof(held.buf)) {
 			held.lost++;
-			return;
+		} else {
+			for (size_t i = 0; i < len; i++)
+				held.buf[held.len + i] = line[i];
+			held.len += len;
 		}
-		for (size_t i = 0; i < len; i++)
-			held.buf[held.len + i] = line[i];
-		held.len += len;
-		return;
+	} else {
+		release_locked();
+		uart_write(line, len);
 	}
-	log_release();
-	uart_write(line, len);
+	console_exit(taken);
 }
 
 void log_vprintf(enum log_level level, const char *module, const char *fmt, va_list ap)

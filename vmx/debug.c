@@ -994,6 +994,7 @@ void vmx_handle_preemption_timer(struct vmx_vcpu *v)
 {
 	dbg.v = v;
 	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, dbg.timer_value);
+	vtd_poll_faults();	/* the guest's device faults are reported while it runs */
 	poll_running();
 }
 

@@ -2,6 +2,7 @@
  * -> memory types, DMAR -> VT-d register pages kept out, EPT tables from
  * uhv's pool (so they are uhv's memory, absent from the guest's EPT). */
 #define LOG_MODULE "vmx"
+#include <uhv/vmx_smp.h>
 #include <uhv/vmx_exit.h>
 #include <uhv/vmx_guest_mem.h>
 #include <uhv/ept.h>
@@ -159,14 +160,11 @@ int guest_setup_ept(struct guest *g, const void *dmar, size_t dmar_len)
 	return 0;
 }
 
-/* For later changes of the guest's EPT: the CPU may cache the old
- * translations for our EPTP. */
+/* For later changes of the guest's EPT: every CPU that ran the guest may
+ * cache the old translations for our EPTP (vmx/smp.c flushes them all). */
 void vmx_ept_changed(void)
 {
-	if (vmx.caps.ept_vpid & VMX_EPT_INVEPT_SINGLE_CONTEXT)
-		invept(INVEPT_SINGLE_CONTEXT, vmx.eptp);
-	else
-		invept(INVEPT_ALL_CONTEXT, 0);
+	vmx_smp_flush_ept();
 }
 
 /* Device memory given to or taken from the guest after the build (PCI passthrough). The

@@ -8,6 +8,9 @@
 #include <uhv/cpu.h>
 #include <uhv/shadow_vmx.h>
 #include <uhv/vmx_debug.h>
+#include <uhv/vmx_smp.h>
+#include <uhv/percpu.h>
+#include <uhv/smp.h>
 
 typedef unsigned long long ull;
 
@@ -18,7 +21,8 @@ static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
 	 * shadow_vmx_handle_exception */
 	[EXIT_REASON_EXCEPTION_NMI] = vmx_handle_exception,
 	[EXIT_REASON_TRIPLE_FAULT] = vmx_handle_triple_fault,
-	[EXIT_REASON_INIT_SIGNAL] = vmx_handle_init,
+	[EXIT_REASON_INIT_SIGNAL] = vmx_handle_init,		/* vmx/smp.c */
+	[EXIT_REASON_SIPI] = vmx_handle_sipi,			/* vmx/smp.c */
 	[EXIT_REASON_CPUID] = vmx_handle_cpuid,
 	[EXIT_REASON_GETSEC] = vmx_handle_vmx_insn,
 	[EXIT_REASON_HLT] = vmx_handle_hlt,
@@ -39,13 +43,6 @@ static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
 	[EXIT_REASON_MONITOR_TRAP_FLAG] = vmx_handle_mtf,		/* vmx/debug.c */
 	[EXIT_REASON_PREEMPTION_TIMER] = vmx_handle_preemption_timer,	/* vmx/debug.c */
 };
-
-/* Exit counts and handler time by reason, for the one vCPU; the last entry
- * collects reasons beyond VMX_MAX_EXIT_REASON. */
-static struct {
-	u64 count;
-	u64 tsc;
-} stats[VMX_NR_EXIT_STATS];
 
 static __noreturn void entry_failure_exit(struct vmx_vcpu *v, u32 reason);
 
@@ -69,7 +66,7 @@ static __attribute__((noinline)) void dispatch_slow(struct vmx_vcpu *v, u32 reas
 		h = exit_handlers[basic];
 	else
 		basic = VMX_MAX_EXIT_REASON + 1;
-	stats[basic].count++;
+	v->stats[basic].count++;
 	(h ? h : vmx_handle_unhandled)(v);
 }
 
@@ -85,38 +82,59 @@ void vmx_exit_dispatch(struct vmx_vcpu *v)
 		return;
 	}
 	vmx_exit_handler h = exit_handlers[reason];
-	stats[reason].count++;
+	v->stats[reason].count++;
 	(__builtin_expect(h != NULL, 1) ? h : vmx_handle_unhandled)(v);
-	stats[reason].tsc += (u32)(rdtsc_lo() - t0);
+	v->stats[reason].tsc += (u32)(rdtsc_lo() - t0);
 }
 
+/* Exits on the calling CPU (the guest asks through a hypercall on its vCPU). */
 u64 vmx_exit_count(u32 reason)
 {
+	const struct vmx_vcpu *v = vmx_this_vcpu();
 	u64 n = 0;
 
+	if (!v)
+		return 0;
 	if (reason != ~0U)
-		return reason <= VMX_MAX_EXIT_REASON ? stats[reason].count : 0;
+		return reason <= VMX_MAX_EXIT_REASON ? v->stats[reason].count : 0;
 	for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++)
-		n += stats[i].count;
+		n += v->stats[i].count;
 	return n;
 }
 
+/* The table sums every CPU; a line per CPU follows when more than one had exits. */
 void vmx_print_stats(void)
 {
-	u64 total = 0, ticks = 0;
+	u64 total = 0, ticks = 0, count[VMX_NR_EXIT_STATS] = { 0 }, tsc[VMX_NR_EXIT_STATS] = { 0 };
+	unsigned busy = 0;
 
+	for (unsigned c = 0; c < smp_cpu_slots(); c++) {
+		const struct vmx_vcpu *v = vmx_vcpu_of(c);
+		u64 n = 0;
+
+		if (!v)
+			continue;
+		for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++) {
+			count[i] += v->stats[i].count;
+			tsc[i] += v->stats[i].tsc;
+			n += v->stats[i].count;
+		}
+		busy += n != 0;
+	}
 	for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++) {
-		total += stats[i].count;
-		ticks += stats[i].tsc;
+		total += count[i];
+		ticks += tsc[i];
 	}
 	pr_info("exit statistics: %llu exits, %llu TSC ticks in handlers\n", (ull)total, (ull)ticks);
 	for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++) {
-		if (!stats[i].count)
+		if (!count[i])
 			continue;
 		pr_info("  %2u %-24s %10llu exits %12llu ticks %8llu per exit\n", i,
 			i <= VMX_MAX_EXIT_REASON ? vmx_exit_reason_name(i) : "(other)",
-			(ull)stats[i].count, (ull)stats[i].tsc, (ull)(stats[i].tsc / stats[i].count));
+			(ull)count[i], (ull)tsc[i], (ull)(tsc[i] / count[i]));
 	}
+	if (busy > 1)
+		vmx_smp_print_stats();
 	shadow_vmx_print_stats();
 }
 
@@ -134,6 +152,12 @@ void vmx_inject_exception(unsigned vector, bool has_error, u32 error)
 
 __noreturn void vmx_stop(bool pass, const char *why)
 {
+	static u32 ending;
+
+	/* one CPU ends the run; another that gets here too just stops */
+	if (__atomic_exchange_n(&ending, 1, __ATOMIC_ACQ_REL))
+		smp_stop_this_cpu();
+	vmx_smp_stop_others();	/* the guest's other vCPUs stop before the report */
 	vmx_debug_guest_gone(pass);	/* an attached GDB hears that the guest is gone */
 	vmx_print_stats();
 	platform_exit(pass, why);

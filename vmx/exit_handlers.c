@@ -3,6 +3,7 @@
  * behind them is in vmx/vmx_policy.c and docs/vmx.md; VMCALL is in
  * vmx/hypercall.c. */
 #define LOG_MODULE "vmx"
+#include <uhv/vmx_smp.h>
 #include <uhv/vmx_exit.h>
 #include <uhv/cpu.h>
 #include <uhv/io.h>
@@ -108,20 +109,6 @@ static bool wrmsr_apic_base(u32 msr, u64 val)
 	return true;
 }
 
-static bool wrmsr_x2apic_icr(u32 msr, u64 val)
-{
-	u64 apic = rdmsr(MSR_IA32_APIC_BASE);
-
-	if (!(apic & APIC_BASE_EN) || !(apic & APIC_BASE_EXTD) || !vmx_x2apic_icr_valid(val))
-		return false;
-	/* Other CPUs woken by the guest would run outside uhv's control. */
-	if (vmx_x2apic_icr_starts_cpus(val))
-		note_once(VMX_MSR_X2APIC_ICR, msr, val, "INIT/start-up IPI dropped (single-CPU guest)");
-	else
-		wrmsr(msr, val);
-	return true;
-}
-
 void vmx_handle_wrmsr(struct vmx_vcpu *v)
 {
 	u32 msr = (u32)v->gpr[GPR_RCX];
@@ -149,9 +136,6 @@ void vmx_handle_wrmsr(struct vmx_vcpu *v)
 		 * accesses take their type from EPT, so dropping is harmless. */
 		note_once(c, msr, val, "MTRR write dropped (the MTRRs are uhv's)");
 		ok = true;
-		break;
-	case VMX_MSR_X2APIC_ICR:
-		ok = wrmsr_x2apic_icr(msr, val);
 		break;
 	default:	/* FEATURE_CONTROL (locked), VMX MSRs, unknown MSRs */
 		break;
@@ -350,7 +334,9 @@ void vmx_handle_io(struct vmx_vcpu *v)
 	const struct vmx_io_trap *t = vmx_trap_io_find(port);
 	if (t) {
 		bool in = q & IO_QUAL_IN;
+		vmx_emul_lock();	/* emulated devices are shared by every vCPU */
 		int ret = t->fn(t->ctx, port, size, in, &val);
+		vmx_emul_unlock();
 		if (ret < 0) {
 			vmx_report_exit(v, t->name);
 			vmx_stop(false, "a trapped port access failed");
@@ -403,12 +389,6 @@ void vmx_handle_hlt(struct vmx_vcpu *v)
 		vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
 }
 
-void vmx_handle_init(struct vmx_vcpu *v)
-{
-	vmx_report_exit(v, "guest reset its CPU (INIT signal)");
-	vmx_stop(false, "guest reset its CPU");
-}
-
 void vmx_handle_triple_fault(struct vmx_vcpu *v)
 {
 	vmx_report_exit(v, "guest triple fault (its CPU shut down)");
@@ -434,7 +414,10 @@ void vmx_handle_ept_violation(struct vmx_vcpu *v)
 	const struct vmx_mmio_trap *t = uhv ? NULL : vmx_trap_mmio_find(gpa);
 
 	if (t) {
-		if (t->fn(t->ctx, v, gpa, q) < 0) {
+		vmx_emul_lock();
+		int ret = t->fn(t->ctx, v, gpa, q);
+		vmx_emul_unlock();
+		if (ret < 0) {
 			vmx_report_exit(v, t->name);
 			vmx_stop(false, "a trapped MMIO access failed");
 		}

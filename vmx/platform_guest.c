@@ -6,10 +6,12 @@
 #include <uhv/acpi_guest.h>
 #include <uhv/cpu.h>
 #include <uhv/errno.h>
+#include <uhv/format.h>
 #include <uhv/guest.h>
 #include <uhv/io.h>
 #include <uhv/loader.h>
 #include <uhv/log.h>
+#include <uhv/smp.h>
 #include <uhv/string.h>
 #include <uhv/timer.h>
 #include <uhv/vmx_exit.h>
@@ -29,14 +31,6 @@ typedef unsigned long long ull;
 #define KBC_PULSE_RESET		0xfe	/* pulse the CPU reset line */
 
 /* ---- the ACPI copy -------------------------------------------------------------------------- */
-
-static u32 bsp_apic_id(void)
-{
-	/* leaf 0xB gives the full x2APIC ID; leaf 1 the 8-bit xAPIC one */
-	if (cpuid(0, 0).eax >= 0xb && cpuid(0xb, 0).ebx)
-		return cpuid(0xb, 0).edx;
-	return cpuid(1, 0).ebx >> 24;
-}
 
 static bool clear_of_modules(u64 start, u64 end, const struct loader_module *mods, unsigned n)
 {
@@ -102,7 +96,8 @@ int platform_guest_acpi(struct guest *g, const struct acpi *a, const struct load
 {
 	struct acpi_guest_info info;
 	size_t size = ALIGN_UP(acpi_guest_size(a), PAGE_SIZE);
-	u32 apic_id = bsp_apic_id();
+	static u32 apic_ids[UHV_MAX_CPUS];	/* the boot CPU, then the guest's APs */
+	unsigned ncpus = smp_guest_apic_ids(apic_ids, UHV_MAX_CPUS);
 	u64 at;
 	int ret;
 
@@ -117,7 +112,7 @@ int platform_guest_acpi(struct guest *g, const struct acpi *a, const struct load
 		return -ENOMEM;
 	}
 	void *buf = guest_ptr(g, at, size);
-	ret = buf ? acpi_guest_build(a, apic_id, buf, size, at, &info) : -EFAULT;
+	ret = buf ? acpi_guest_build(a, apic_ids, ncpus, buf, size, at, &info) : -EFAULT;
 	if (ret < 0)
 		return ret;
 	ret = retype(g, at, size, GUEST_MEM_ACPI);
@@ -131,11 +126,16 @@ int platform_guest_acpi(struct guest *g, const struct acpi *a, const struct load
 	fw->rsdp_v1_len = ACPI_RSDP_V1_SIZE;
 	fw->rsdp_v2 = info.xsdt_gpa ? buf : NULL;
 	fw->rsdp_v2_len = info.xsdt_gpa ? ACPI_RSDP_V2_SIZE : 0;
+	char cpus[48];
+	if (info.cpus_kept > 1)
+		ksnprintf(cpus, sizeof(cpus), "%u CPUs, boot CPU APIC ID %u", info.cpus_kept,
+			  apic_ids[0]);
+	else
+		ksnprintf(cpus, sizeof(cpus), "APIC ID %u only", apic_ids[0]);
 	pr_info("guest ACPI: RSDP at %#llx (RSDT %#llx, XSDT %#llx, MADT %#llx) in [%#llx, %#llx): "
-		"%u tables listed, %u hidden (DMAR), MADT with APIC ID %u only (%u other CPUs "
-		"hidden)\n", (ull)info.rsdp_gpa, (ull)info.rsdt_gpa, (ull)info.xsdt_gpa,
-		(ull)info.madt_gpa, (ull)at, (ull)(at + size), info.entries, info.dropped, apic_id,
-		info.cpus_dropped);
+		"%u tables listed, %u hidden (DMAR), MADT with %s (%u other CPUs hidden)\n",
+		(ull)info.rsdp_gpa, (ull)info.rsdt_gpa, (ull)info.xsdt_gpa, (ull)info.madt_gpa,
+		(ull)at, (ull)(at + size), info.entries, info.dropped, cpus, info.cpus_dropped);
 	return 0;
 }
 

@@ -1,12 +1,466 @@
-/* Application processors under VMX: placeholder until the VMX side lands
- * (the AP reports and halts in uhv). */
+/* Every CPU under VMX (docs/smp.md, "VMX side"). arch/smp.c starts the
+ * application processors; each enters vmx_ap_main() and waits in uhv until
+ * the boot CPU has VMX and the guest's EPT ready, then does VMXON on its own
+ * region, fills its own VMCS with the INIT state and VMLAUNCHes into the
+ * wait-for-SIPI activity state. From then on the CPU is either in VMX root
+ * operation (uhv; INIT is blocked there, SIPI ignored) or in VMX non-root
+ * operation, where INIT is always a VM exit and SIPI is one in wait-for-SIPI
+ * (SDM Vol. 3C 25.2 "other causes of VM exits", 26.6.? activity states):
+ * there is no way for the guest to make the CPU run code outside VMX.
+ *
+ *   given CPU (one of the guest's cpus=N): guest INIT -> INIT state, back to
+ *     wait-for-SIPI; guest SIPI -> real mode at vector * 4 KiB, running;
+ *   parked CPU: INIT and SIPI are counted and ignored; its EPT maps nothing.
+ *
+ * uhv's own INIT IPIs (EPT shootdown, stopping all CPUs) are told apart from
+ * the guest's by a per-CPU flag set before the IPI is sent. */
 #define LOG_MODULE "smp"
 #include <uhv/vmx_smp.h>
+#include <uhv/vmx_exit.h>
+#include <uhv/cpu.h>
+#include <uhv/vmx_run.h>
+#include <uhv/percpu.h>
+#include <uhv/smp.h>
+#include <uhv/lapic.h>
+#include <uhv/kmem.h>
 #include <uhv/log.h>
+#include <uhv/errno.h>
+#include <uhv/string.h>
+#include <uhv/timer.h>
+#include <uhv/options.h>
+#include <uhv/ept.h>
+#include <uhv/shadow_vmx.h>
+#include <uhv/platform.h>
+
+typedef unsigned long long ull;
+
+#define AP_EXIT_STACK	(16 * 1024)
+#define AP_START_US	2000000		/* all APs into VMX non-root */
+#define FLUSH_US	100000		/* every vCPU has done its INVEPT */
+
+/* A plain test-and-test-and-set lock; the waits are short and rare. */
+static bool try_lock(volatile u32 *l)
+{
+	return !*l && !__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE);
+}
+
+static void unlock(volatile u32 *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+/* Written by the boot CPU before aps_go, read by the APs after it. */
+static struct {
+	volatile u32 go;		/* the boot CPU's VMX and the guest's EPT are ready */
+	bool given[UHV_MAX_CPUS];	/* CPU index -> a CPU of the guest */
+	u64 parked_eptp;		/* an EPT that maps nothing */
+	struct guest *guest;
+	volatile u32 lock;		/* AP VMCS setup and pool allocations, one AP at a time */
+} boot;
+
+static volatile u32 emul_lock_word;
+
+struct vmx_vcpu *vmx_vcpu_of(unsigned cpu)
+{
+	struct percpu *pc = cpu_get(cpu);
+
+	return pc ? pc->vmx : NULL;
+}
+
+struct vmx_vcpu *vmx_this_vcpu(void)
+{
+	return this_cpu()->vmx;
+}
+
+void vmx_smp_boot_vcpu(struct vmx_vcpu *v)
+{
+	struct percpu *pc = this_cpu();
+
+	v->cpu = pc->cpu;
+	v->apic_id = pc->apic_id;
+	v->given = true;
+	v->vmxon_pa = vmx.vmxon_pa;
+	v->vmcs_pa = vmx.vmcs_pa;
+	pc->vmx = v;
+	pc->state = CPU_VMX;
+}
+
+/* ---- INVEPT on every CPU ---- */
+
+static void invept_here(void)
+{
+	if (vmx.caps.ept_vpid & VMX_EPT_INVEPT_SINGLE_CONTEXT)
+		invept(INVEPT_SINGLE_CONTEXT, vmx.eptp);
+	else
+		invept(INVEPT_ALL_CONTEXT, 0);
+}
+
+/* A request from another CPU, served wherever this CPU notices it first:
+ * at its INIT exit, or while it spins on a lock in uhv. */
+static void serve_requests(struct vmx_vcpu *v)
+{
+	if (smp_stopping())
+		smp_stop_this_cpu();
+	if (v && v->flush_pending) {
+		invept_here();
+		__atomic_store_n(&v->flush_pending, 0, __ATOMIC_RELEASE);
+	}
+}
+
+/* Make CPU v exit soon: an INIT IPI, unless one of ours is still on its way
+ * (INITs do not queue: a second one would be lost in the first). */
+static void kick(struct vmx_vcpu *v)
+{
+	if (!__atomic_exchange_n(&v->init_sent, 1, __ATOMIC_ACQ_REL))
+		lapic_send_init(v->apic_id);
+}
+
+static bool all_flushed(void *ctx)
+{
+	struct vmx_vcpu *self = ctx;
+
+	serve_requests(self);
+	for (unsigned c = 0; c < smp_cpu_slots(); c++) {
+		struct vmx_vcpu *v = vmx_vcpu_of(c);
+		if (v && v != self && v->flush_pending && !v->waiting_sipi)
+			return false;
+	}
+	return true;
+}
+
+int vmx_smp_flush_ept(void)
+{
+	struct vmx_vcpu *self = vmx_this_vcpu();
+	unsigned sent = 0;
+
+	invept_here();
+	/* Parked CPUs never used the guest's EPT: nothing of it is cached there. */
+	for (unsigned c = 0; c < smp_cpu_slots(); c++) {
+		struct vmx_vcpu *v = vmx_vcpu_of(c);
+		if (!v || v == self || !v->given || !v->launched)
+			continue;
+		__atomic_store_n(&v->flush_pending, 1, __ATOMIC_SEQ_CST);
+		/* A CPU in wait-for-SIPI holds INIT off (SDM 25.2) and runs nothing:
+		 * it flushes when a SIPI starts it. The store above and its store to
+		 * waiting_sipi before it reads flush_pending (both SEQ_CST) make sure
+		 * one of the two sides sees the other. */
+		if (__atomic_load_n(&v->waiting_sipi, __ATOMIC_SEQ_CST))
+			continue;
+		kick(v);
+		sent++;
+	}
+	if (sent && wait_until(all_flushed, self, FLUSH_US) < 0) {
+		for (unsigned c = 0; c < smp_cpu_slots(); c++) {
+			struct vmx_vcpu *v = vmx_vcpu_of(c);
+			if (v && v != self && v->flush_pending && !v->waiting_sipi)
+				pr_err("CPU %u (APIC ID %u) did not flush the guest's EPT within %u ms: "
+				       "it may still use an old translation (is its local APIC "
+				       "disabled by the guest?)\n", c, v->apic_id, FLUSH_US / 1000);
+		}
+		return -ETIMEDOUT;
+	}
+	return (int)sent;
+}
+
+/* ---- device emulation lock ---- */
+
+void vmx_emul_lock(void)
+{
+	struct vmx_vcpu *self = vmx_this_vcpu();
+
+	while (!try_lock(&emul_lock_word)) {
+		serve_requests(self);
+		cpu_relax();
+	}
+}
+
+void vmx_emul_unlock(void)
+{
+	unlock(&emul_lock_word);
+}
+
+/* ---- INIT and SIPI exits ---- */
+
+static const char *role(const struct vmx_vcpu *v)
+{
+	return v->given ? "a CPU of the guest" : "parked";
+}
+
+/* INIT and SIPI exits may save blocking by SMI (Bochs does), which VM entry
+ * refuses outside SMM (SDM 27.3.1.5); uhv never runs a guest in SMM. */
+static void clear_smi_blocking(void)
+{
+	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+
+	if (intr & GUEST_INTR_STATE_SMI)
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~(u64)GUEST_INTR_STATE_SMI);
+}
+
+/* Where the guest was on this CPU when the run ended (one line, for the log). */
+static __noreturn void stop_here(struct vmx_vcpu *v)
+{
+	log_raw("uhv smp: CPU %u was at guest CS:RIP %#llx:%#llx (CS base %#llx), activity state "
+		"%llu\n", v->cpu, (ull)vmread(VMCS_GUEST_CS_SELECTOR), (ull)vmread(VMCS_GUEST_RIP),
+		(ull)vmread(VMCS_GUEST_CS_BASE), (ull)vmread(VMCS_GUEST_ACTIVITY_STATE));
+	smp_stop_this_cpu();
+}
+
+void vmx_handle_init(struct vmx_vcpu *v)
+{
+	if (smp_stopping())
+		stop_here(v);
+	clear_smi_blocking();
+	if (__atomic_exchange_n(&v->init_sent, 0, __ATOMIC_ACQ_REL)) {
+		serve_requests(v);	/* uhv's own INIT: the guest's state is untouched */
+		return;
+	}
+	/* An INIT the guest sent while this CPU waited for its SIPI was held off
+	 * (SDM 25.2) and arrives right after the SIPI started it, before its first
+	 * instruction. Natively it would have hit the waiting CPU, with no effect
+	 * on the start: so has it here. */
+	if (v->sipi_base && vmread(VMCS_GUEST_RIP) == 0 &&
+	    vmread(VMCS_GUEST_CS_BASE) == v->sipi_base) {
+		v->sipi_base = 0;
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);	/* as the SIPI left it */
+		return;
+	}
+	v->sipi_base = 0;
+	v->guest_inits++;
+	if (v->cpu == 0) {
+		/* the boot CPU would restart the firmware: the guest reset the machine */
+		vmx_report_exit(v, "guest reset its boot CPU (INIT signal)");
+		vmx_stop(false, "guest reset its CPU");
+	}
+	if (!v->given) {
+		if (v->guest_inits == 1)
+			pr_warn("guest sent INIT to parked CPU %u (APIC ID %u): ignored, the CPU stays "
+				"in wait-for-SIPI under uhv\n", v->cpu, v->apic_id);
+		vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_WAIT_SIPI);
+		__atomic_store_n(&v->waiting_sipi, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+	vmx_vcpu_init_state(v);	/* as hardware: reset, then wait for a SIPI */
+	__atomic_store_n(&v->waiting_sipi, 1, __ATOMIC_SEQ_CST);
+	invept_here();		/* nothing stale from its previous life */
+}
+
+void vmx_handle_sipi(struct vmx_vcpu *v)
+{
+	u8 vector = (u8)vmread(VMCS_EXIT_QUALIFICATION);
+
+	if (smp_stopping())	/* smp_stop_others reaches wait-for-SIPI CPUs this way */
+		stop_here(v);
+	clear_smi_blocking();
+	v->guest_sipis++;
+	if (!v->given) {
+		if (v->guest_sipis == 1)
+			pr_warn("guest sent SIPI (vector %#x) to parked CPU %u (APIC ID %u): ignored, "
+				"nothing runs there\n", vector, v->cpu, v->apic_id);
+		vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_WAIT_SIPI);
+		return;
+	}
+	pr_info("CPU %u (APIC ID %u): the guest started it at %#x (SIPI vector %#x)\n", v->cpu,
+		v->apic_id, (unsigned)vector << 12, vector);
+	__atomic_store_n(&v->waiting_sipi, 0, __ATOMIC_SEQ_CST);
+	serve_requests(v);	/* an EPT flush that came while it waited */
+	vmx_vcpu_sipi(vector);
+	v->sipi_base = (u64)vector << 12;
+}
+
+/* ---- bring-up ---- */
+
+static __noreturn void ap_fail(struct percpu *pc, const char *what, int err)
+{
+	pr_err("CPU %u (APIC ID %u): %s (%s); it stays halted in uhv\n", pc->cpu, pc->apic_id,
+	       what, errno_name(err));
+	pc->state = CPU_FAILED;
+	unlock(&boot.lock);
+	for (;;)
+		asm volatile("cli; hlt");
+}
 
 __noreturn void vmx_ap_main(struct percpu *pc)
 {
-	(void)pc;
-	for (;;)
-		asm volatile("cli; hlt");
+	while (!boot.go) {
+		if (smp_stopping())
+			smp_stop_this_cpu();
+		cpu_relax();
+	}
+	while (!try_lock(&boot.lock))
+		cpu_relax();
+
+	paddr_t pa = kmem_alloc_pages((AP_EXIT_STACK + sizeof(struct vmx_vcpu) + PAGE_SIZE - 1) /
+				      PAGE_SIZE, PAGE_SIZE);
+	if (!pa)
+		ap_fail(pc, "no pool memory for its exit stack", -ENOMEM);
+	struct vmx_vcpu *v = (struct vmx_vcpu *)((u8 *)phys_to_virt(pa) + AP_EXIT_STACK);
+	memset(v, 0, sizeof(*v));
+	v->guest = boot.guest;
+	v->cpu = pc->cpu;
+	v->apic_id = pc->apic_id;
+	v->given = boot.given[pc->cpu];
+	v->waiting_sipi = 1;
+
+	int ret = vmx_cpu_init(&v->vmxon_pa, &v->vmcs_pa);
+	if (ret < 0)
+		ap_fail(pc, "VMX could not be enabled", ret);
+	pc->vmx = v;
+	pc->state = CPU_VMX;	/* from here INIT is blocked or a VM exit */
+	ret = vmx_setup_ap_vmcs(v, v->given ? vmx.eptp : boot.parked_eptp);
+	if (ret < 0)
+		ap_fail(pc, "its VMCS could not be filled", ret);
+	invept(INVEPT_ALL_CONTEXT, 0);
+	if (vmx.vpid)
+		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
+	v->launched = true;
+	unlock(&boot.lock);
+	vmx_launch(v);	/* into wait-for-SIPI; returns only through vmx_entry_failed */
+}
+
+static bool aps_settled(void *ctx)
+{
+	for (unsigned c = 1; c < smp_cpu_slots(); c++) {
+		struct percpu *pc = cpu_get(c);
+		if (!pc || pc->state == CPU_ABSENT || pc->state == CPU_FAILED)
+			continue;
+		struct vmx_vcpu *v = pc->vmx;
+		if (!v || !v->launched)
+			return false;
+	}
+	return true;
+}
+
+int vmx_smp_release_aps(struct vmx_vcpu *boot_vcpu, const struct uhv_options *o)
+{
+	unsigned up = 1, failed = 0, given = 1;
+
+	boot.given[0] = true;
+
+	for (unsigned c = 1; c < smp_cpu_slots(); c++) {
+		struct percpu *pc = cpu_get(c);
+		if (!pc || pc->state == CPU_ABSENT)
+			continue;
+		if (pc->state == CPU_FAILED)
+			failed++;
+		else
+			up++;
+	}
+	if (failed) {
+		pr_err("%u CPU(s) listed in the MADT did not start under uhv (see above): a guest "
+		       "could start them outside VMX; not running it. Disable those CPUs in the "
+		       "firmware setup, or report the machine\n", failed);
+		return -EIO;
+	}
+	if (up == 1)
+		return 0;
+	if (!vmx.caps.activity_wait_sipi) {
+		pr_err("this CPU has no wait-for-SIPI activity state for VMX guests (IA32_VMX_MISC "
+		       "bit 8): uhv cannot hold the other %u CPU(s) under VMX; boot with one CPU\n",
+		       up - 1);
+		return -EOPNOTSUPP;
+	}
+	if (!vmx_ctl_allowed(&vmx.caps, VMX_CTL_PROC2,
+			     SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST) ||
+	    !(vmx.caps.ept_vpid & VMX_EPT_INVEPT_ALL_CONTEXT)) {
+		pr_err("parking the other %u CPU(s) needs EPT and unrestricted guest, which this "
+		       "CPU lacks; boot with one CPU\n", up - 1);
+		return -EOPNOTSUPP;
+	}
+	paddr_t root = kmem_alloc_page();
+	if (!root || ept_make_eptp(&vmx.caps, root, false, &boot.parked_eptp) < 0) {
+		pr_err("no empty EPT for the parked CPUs\n");
+		return -ENOMEM;
+	}
+	memset(phys_to_virt(root), 0, PAGE_SIZE);
+
+	/* arch/smp.c chose them (smp_assign_guest_cpus) and the guest's MADT lists them */
+	for (unsigned c = 1; c < smp_cpu_slots(); c++) {
+		struct percpu *pc = cpu_get(c);
+		boot.given[c] = pc && pc->guest;
+		given += boot.given[c];
+	}
+	if (given > 1 && shadow_vmx_enabled()) {
+		pr_err("mem=shadow serves one vCPU, but the guest was given %u CPUs\n", given);
+		return -EINVAL;
+	}
+	boot.guest = boot_vcpu->guest;
+	__atomic_store_n(&boot.go, 1, __ATOMIC_RELEASE);
+	if (wait_until(aps_settled, NULL, AP_START_US) < 0)
+		pr_err("not every AP reported in VMX non-root within %u ms\n", AP_START_US / 1000);
+	unsigned bad = 0;
+	for (unsigned c = 1; c < smp_cpu_slots(); c++) {
+		struct percpu *pc = cpu_get(c);
+		if (!pc || pc->state == CPU_ABSENT)
+			continue;
+		struct vmx_vcpu *v = pc->vmx;
+		bool ok = v && v->launched && pc->state == CPU_VMX;
+		bad += !ok;
+		pr_info("CPU %u (APIC ID %u): %s\n", c, pc->apic_id,
+			!ok ? "NOT under VMX" :
+			boot.given[c] ? "in VMX non-root, wait-for-SIPI: a CPU of the guest" :
+					"in VMX non-root, wait-for-SIPI: parked (hidden from the guest)");
+	}
+	if (bad) {
+		pr_err("%u AP(s) are not under VMX: not running the guest\n", bad);
+		return -EIO;
+	}
+	pr_info("the guest gets %u of %u CPUs (cpus=%u); %u parked\n", given, up, o->cpus,
+		up - given);
+	return 0;
+}
+
+void vmx_smp_stop_others(void)
+{
+	if (smp_cpu_count() > 1)
+		smp_stop_others();
+}
+
+void vmx_smp_print_stats(void)
+{
+	for (unsigned c = 0; c < smp_cpu_slots(); c++) {
+		const struct vmx_vcpu *v = vmx_vcpu_of(c);
+		u64 n = 0;
+
+		if (!v)
+			continue;
+		for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++)
+			n += v->stats[i].count;
+		pr_info("  CPU %u (APIC ID %u, %s): %llu exits, guest INIT %llu, SIPI %llu, NMIs "
+			"that came while in uhv %llu passed on, %llu merged:", c, v->apic_id, role(v),
+			(ull)n, (ull)v->guest_inits, (ull)v->guest_sipis, (ull)v->nmis_injected,
+			(ull)v->nmis_dropped);
+		for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++)
+			if (v->stats[i].count)
+				log_raw(" %s %llu", i <= VMX_MAX_EXIT_REASON ?
+					vmx_exit_reason_name(i) : "(other)", (ull)v->stats[i].count);
+		log_raw("\n");
+	}
+}
+
+/* An NMI that arrived while this CPU ran uhv's code (the host IDT, arch/trap.c): the guest owns
+ * NMIs, so it is injected on the next VM entry, if the VMCS allows that now (no event already
+ * being injected, no blocking by NMI or MOV SS: SDM Vol. 3C 27.2.1.5); otherwise it is counted
+ * and dropped, which a guest sees as two NMIs merged into one. */
+bool vmx_nmi_in_root(void)
+{
+	struct percpu *pc = smp_this_cpu_checked();
+	struct vmx_vcpu *v = pc ? pc->vmx : NULL;
+
+	if (!v || !v->launched || pc->state != CPU_VMX || !v->given)
+		return false;
+	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+	u64 info = vmread(VMCS_VM_ENTRY_INTERRUPTION_INFO);
+	u64 act = vmread(VMCS_GUEST_ACTIVITY_STATE);
+
+	if ((info & INTR_INFO_VALID) || (intr & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_MOV_SS)) ||
+	    act == GUEST_ACTIVITY_WAIT_SIPI) {
+		v->nmis_dropped++;
+		return true;
+	}
+	vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO,
+		2 | (INTR_TYPE_NMI << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID);
+	if (act == GUEST_ACTIVITY_HLT)
+		vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	v->nmis_injected++;
+	return true;
 }

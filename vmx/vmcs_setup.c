@@ -11,6 +11,7 @@
 #include <uhv/string.h>
 #include <uhv/shadow_vmx.h>
 #include <uhv/options.h>
+#include <uhv/vmx_smp.h>
 
 typedef unsigned long long ull;
 
@@ -20,7 +21,8 @@ typedef unsigned long long ull;
 
 /* The exit path's stack with the vCPU right above it: the VMCS host RSP
  * points at the vCPU, whose register block vmx/entry.asm fills, and the
- * handlers' frames grow down from there. One guest CPU, so one of each. */
+ * handlers' frames grow down from there. This one is the boot CPU's; the
+ * APs' come from the pool (vmx/smp.c). */
 static struct {
 	u8 stack[EXIT_STACK_SIZE];
 	struct vmx_vcpu vcpu;
@@ -58,6 +60,24 @@ static void wr_seg(unsigned i, const struct seg *s)
 	wr(VMCS_GUEST_ES_BASE + 2 * i, s->base);
 	wr(VMCS_GUEST_ES_LIMIT + 2 * i, s->limit);
 	wr(VMCS_GUEST_ES_ACCESS_RIGHTS + 2 * i, s->ar);
+}
+
+/* CS, the data segments (all alike), LDTR, TR and the descriptor tables. */
+static void wr_segs(const struct seg *code, const struct seg *data, const struct seg *ldtr,
+		    const struct seg *tr, u64 gdt_base, u64 gdt_limit, u64 idt_limit)
+{
+	wr_seg(SEG_CS, code);
+	wr_seg(SEG_ES, data);
+	wr_seg(SEG_SS, data);
+	wr_seg(SEG_DS, data);
+	wr_seg(SEG_FS, data);
+	wr_seg(SEG_GS, data);
+	wr_seg(SEG_LDTR, ldtr);
+	wr_seg(SEG_TR, tr);
+	wr(VMCS_GUEST_GDTR_BASE, gdt_base);
+	wr(VMCS_GUEST_GDTR_LIMIT, gdt_limit);
+	wr(VMCS_GUEST_IDTR_BASE, 0);
+	wr(VMCS_GUEST_IDTR_LIMIT, idt_limit);
 }
 
 /* Access rights (25.4.1): type | S | DPL | P | AVL | L | D/B | G */
@@ -195,18 +215,7 @@ static int setup_guest(const struct guest_boot_state *b, u32 *entry)
 		       (ull)cr4);
 		return -EINVAL;
 	}
-	wr_seg(SEG_CS, &code);
-	wr_seg(SEG_ES, &data);
-	wr_seg(SEG_SS, &data);
-	wr_seg(SEG_DS, &data);
-	wr_seg(SEG_FS, &data);
-	wr_seg(SEG_GS, &data);
-	wr_seg(SEG_LDTR, &ldtr);
-	wr_seg(SEG_TR, &tr);
-	wr(VMCS_GUEST_GDTR_BASE, gdt_base);
-	wr(VMCS_GUEST_GDTR_LIMIT, gdt_limit);
-	wr(VMCS_GUEST_IDTR_BASE, 0);
-	wr(VMCS_GUEST_IDTR_LIMIT, idt_limit);
+	wr_segs(&code, &data, &ldtr, &tr, gdt_base, gdt_limit, idt_limit);
 
 	/* The guest sees what it asked for; the CPU runs with the bits VMX
 	 * operation needs (NE, VMXE) added. */
@@ -256,6 +265,86 @@ static void flush_tlbs(void)
 		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
 }
 
+/* ---- application processors (vmx/smp.c) ---- */
+
+#define CR0_INIT	0x60000010ULL	/* CD | NW | ET: the value INIT leaves (SDM Vol. 3A Table 9-1) */
+
+/* The state INIT leaves a CPU in (SDM Vol. 3A 9.1.1, Table 9-1), in the
+ * wait-for-SIPI activity state: what a vCPU looks like before the guest
+ * starts it and after the guest resets it. Caller: the CPU whose VMCS is
+ * current. */
+void vmx_vcpu_init_state(struct vmx_vcpu *v)
+{
+	struct seg code = { .sel = 0xf000, .base = 0xffff0000, .limit = 0xffff, .ar = AR_CODE16 };
+	struct seg data = { .sel = 0, .base = 0, .limit = 0xffff, .ar = AR_DATA16 };
+	struct seg ldtr = { .sel = 0, .ar = VMX_AR_UNUSABLE };
+	struct seg tr = { .sel = 0, .base = 0, .limit = 0xffff, .ar = AR_TSS_BUSY };
+
+	memset(v->gpr, 0, sizeof(v->gpr));
+	v->gpr[GPR_RDX] = cpuid(1, 0).eax;	/* processor signature */
+	wr_segs(&code, &data, &ldtr, &tr, 0, 0xffff, 0xffff);
+	wr(VMCS_CR0_READ_SHADOW, CR0_INIT);
+	wr(VMCS_CR4_READ_SHADOW, 0);
+	wr(VMCS_GUEST_CR0, vmx_cr0_real(&vmx.cr, CR0_INIT));
+	wr(VMCS_GUEST_CR4, vmx_cr4_real(&vmx.cr, 0));
+	wr(VMCS_GUEST_CR3, 0);
+	wr(VMCS_GUEST_DR7, DR7_RESET);
+	wr(VMCS_GUEST_IA32_DEBUGCTL, 0);
+	wr(VMCS_GUEST_RSP, 0);
+	wr(VMCS_GUEST_RIP, 0xfff0);
+	wr(VMCS_GUEST_RFLAGS, 2);
+	wr(VMCS_GUEST_IA32_SYSENTER_CS, 0);
+	wr(VMCS_GUEST_IA32_SYSENTER_ESP, 0);
+	wr(VMCS_GUEST_IA32_SYSENTER_EIP, 0);
+	wr(VMCS_GUEST_IA32_EFER, 0);
+	wr(VMCS_GUEST_IA32_PAT, GUEST_PAT_RESET);
+	wr(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
+	wr(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
+	wr(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
+	wr(VMCS_VMCS_LINK_POINTER, ~0ULL);
+	for (unsigned i = 0; i < 4; i++)
+		wr(VMCS_GUEST_PDPTE0 + 2 * i, 0);
+	wr(VMCS_VM_ENTRY_CONTROLS, vmx.entry & ~(u32)VM_ENTRY_IA32E_MODE);
+	wr(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_WAIT_SIPI);
+}
+
+/* A start-up IPI: real mode at vector * 4 KiB (CS = vector << 8, IP = 0). */
+void vmx_vcpu_sipi(u8 vector)
+{
+	struct seg code = { .sel = (u16)vector << 8, .base = (u64)vector << 12, .limit = 0xffff,
+			    .ar = AR_CODE16 };
+
+	wr_seg(SEG_CS, &code);
+	wr(VMCS_GUEST_RIP, 0);
+	/* the SIPI exit may save blocking by NMI/SMI (Bochs does); a running CPU has none */
+	wr(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
+	wr(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
+	wr(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+}
+
+/* An AP's VMCS (current on the calling AP): the boot CPU's controls without
+ * the console-poll timer (the boot CPU alone polls), this CPU's host state,
+ * the INIT state. Parked CPUs (v->given false) get eptp = an EPT that maps
+ * nothing, with EPT and unrestricted guest on whatever mem= says, so even a
+ * bug that let one run could not touch memory. Callers serialize (one static
+ * error count). */
+int vmx_setup_ap_vmcs(struct vmx_vcpu *v, u64 eptp)
+{
+	u32 proc2 = vmx.proc2;
+
+	setup_errors = 0;
+	setup_controls(vmx.entry & ~(u32)VM_ENTRY_IA32E_MODE);
+	wr(VMCS_PIN_BASED_VM_EXEC_CONTROLS, vmx.pin & ~(u32)PIN_BASED_VMX_PREEMPTION_TIMER);
+	wr(VMCS_PRIMARY_VM_EXIT_CONTROLS, vmx.exit & ~(u32)VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+	if (!v->given)
+		proc2 |= SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	wr(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS, proc2);
+	wr(VMCS_EPT_POINTER, eptp);
+	setup_host(v);
+	vmx_vcpu_init_state(v);
+	return setup_errors ? -EIO : 0;
+}
+
 int vmx_run_guest(struct guest *g, const struct uhv_options *o)
 {
 	struct vmx_vcpu *v = &exit_area.vcpu;
@@ -268,6 +357,7 @@ int vmx_run_guest(struct guest *g, const struct uhv_options *o)
 	}
 	memset(v, 0, sizeof(*v));
 	v->guest = g;
+	vmx_smp_boot_vcpu(v);	/* vCPU 0 on this CPU: index, APIC ID, stats */
 	v->gpr[GPR_RAX] = b->rax;
 	v->gpr[GPR_RBX] = b->rbx;
 	v->gpr[GPR_RCX] = b->rcx;
@@ -301,6 +391,9 @@ int vmx_run_guest(struct guest *g, const struct uhv_options *o)
 		pr_info("panic-test: setting a reserved pin-based control before VMLAUNCH\n");
 		vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROLS, vmx.pin | BIT(31));	/* reserved: must be 0 */
 	}
+	/* every other CPU into VMX non-root (wait-for-SIPI) before the guest runs */
+	if ((ret = vmx_smp_release_aps(v, o)) < 0)
+		return ret;
 	if (g->console_quiet)
 		log_hold();	/* until the run ends: the guest's lines stay whole */
 	vmx_launch(v);

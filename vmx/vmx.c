@@ -9,11 +9,14 @@
 #include <uhv/errno.h>
 #include <uhv/options.h>
 #include <uhv/shadow_vmx.h>
+#include <uhv/string.h>
+#include <uhv/vmx_smp.h>
 
 typedef unsigned long long ull;
 
-/* One set of VMX facts for the one CPU uhv runs on; written by vmx_init()
- * and guest_setup_ept(), read by every exit handler. */
+/* One set of VMX facts, the same for every CPU; written by vmx_init() and
+ * guest_setup_ept() on the boot CPU, read by every exit handler. Per-CPU
+ * state lives in struct vmx_vcpu. */
 struct vmx_global vmx;
 
 static u64 rdmsr_cb(void *ctx, u32 msr)
@@ -183,7 +186,10 @@ static paddr_t alloc_vmx_page(void)
 	return pa;
 }
 
-static int enter_vmx_root(void)
+/* CR0/CR4 for VMX operation, VMXON with this CPU's region, this CPU's VMCS
+ * made current. Every CPU runs it once (the boot CPU from vmx_init, the
+ * others from vmx/smp.c). */
+static int cpu_enter_vmx_root(paddr_t *vmxon_pa, paddr_t *vmcs_pa)
 {
 	/* Caches on: the boot path may leave CD|NW set (Bochs does), and a VM
 	 * exit keeps CD/NW as they are: Linux's MTRR update (set CD, clear CD)
@@ -197,41 +203,74 @@ static int enter_vmx_root(void)
 	write_cr0(cr0);
 	write_cr4(cr4);
 
-	vmx.vmxon_pa = alloc_vmx_page();
-	vmx.vmcs_pa = alloc_vmx_page();
-	vmx.msr_bitmap_pa = kmem_alloc_page();
-	vmx.io_bitmap_a_pa = kmem_alloc_page();
-	vmx.io_bitmap_b_pa = kmem_alloc_page();
-	if (!vmx.vmxon_pa || !vmx.vmcs_pa || !vmx.msr_bitmap_pa || !vmx.io_bitmap_a_pa ||
-	    !vmx.io_bitmap_b_pa) {
-		pr_err("out of pool memory for the VMXON region, VMCS and bitmaps\n");
+	*vmxon_pa = alloc_vmx_page();
+	*vmcs_pa = alloc_vmx_page();
+	if (!*vmxon_pa || !*vmcs_pa) {
+		pr_err("out of pool memory for the VMXON region and VMCS\n");
 		return -ENOMEM;
 	}
-	int r = vmxon(vmx.vmxon_pa);
+	int r = vmxon(*vmxon_pa);
 	if (r != VMX_OK) {
 		pr_err("VMXON failed (%s) with CR0 %#llx CR4 %#llx, VMXON region %#llx revision %#x\n",
 		       r == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid", (ull)read_cr0(),
-		       (ull)read_cr4(), (ull)vmx.vmxon_pa, vmx.caps.revision_id);
+		       (ull)read_cr4(), (ull)*vmxon_pa, vmx.caps.revision_id);
 		return -EIO;
 	}
-	r = vmclear(vmx.vmcs_pa);
+	r = vmclear(*vmcs_pa);
 	if (r == VMX_OK)
-		r = vmptrld(vmx.vmcs_pa);
+		r = vmptrld(*vmcs_pa);
 	if (r != VMX_OK) {
 		u64 err = 0;
 		if (r == VMX_FAIL_VALID)
 			vmread_checked(VMCS_VM_INSTRUCTION_ERROR, &err);
 		pr_err("VMCLEAR/VMPTRLD of the VMCS at %#llx failed: %s (error %llu: %s)\n",
-		       (ull)vmx.vmcs_pa, r == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid",
+		       (ull)*vmcs_pa, r == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid",
 		       (ull)err, vmx_instr_error_text((u32)err));
 		return -EIO;
 	}
+	return 0;
+}
+
+static int enter_vmx_root(void)
+{
+	vmx.msr_bitmap_pa = kmem_alloc_page();
+	vmx.io_bitmap_a_pa = kmem_alloc_page();
+	vmx.io_bitmap_b_pa = kmem_alloc_page();
+	if (!vmx.msr_bitmap_pa || !vmx.io_bitmap_a_pa || !vmx.io_bitmap_b_pa) {
+		pr_err("out of pool memory for the MSR and I/O bitmaps\n");
+		return -ENOMEM;
+	}
+	int ret = cpu_enter_vmx_root(&vmx.vmxon_pa, &vmx.vmcs_pa);
+	if (ret < 0)
+		return ret;
 	vmx.msr_bitmap = phys_to_virt(vmx.msr_bitmap_pa);
 	vmx_msr_policy_build(vmx.msr_bitmap);
 	vmx_io_policy_build(phys_to_virt(vmx.io_bitmap_a_pa), phys_to_virt(vmx.io_bitmap_b_pa));
 	pr_info("VMX root operation: CR0 %#llx CR4 %#llx, VMXON region %#llx, VMCS %#llx\n",
-		(ull)cr0, (ull)cr4, (ull)vmx.vmxon_pa, (ull)vmx.vmcs_pa);
+		(ull)read_cr0(), (ull)read_cr4(), (ull)vmx.vmxon_pa, (ull)vmx.vmcs_pa);
 	return 0;
+}
+
+/* An application processor: the boot CPU's checks were done by vmx_init();
+ * IA32_FEATURE_CONTROL is per CPU, the capability MSRs are the same on every
+ * CPU of a machine (checked: a CPU that differs is refused). */
+int vmx_cpu_init(paddr_t *vmxon_pa, paddr_t *vmcs_pa)
+{
+	struct vmx_caps_raw raw;
+
+	if (!vmx.ready)
+		return -EINVAL;
+	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_VMX))
+		return -ENODEV;
+	vmx_caps_read(&raw, rdmsr_cb, NULL);
+	if (memcmp(&raw, &vmx.caps_raw, sizeof(raw))) {
+		pr_err("this CPU's VMX capability MSRs differ from the boot CPU's\n");
+		return -EOPNOTSUPP;
+	}
+	int ret = check_feature_control();
+	if (ret < 0)
+		return ret;
+	return cpu_enter_vmx_root(vmxon_pa, vmcs_pa);
 }
 
 int vmx_init(const struct uhv_options *o)
@@ -248,6 +287,7 @@ int vmx_init(const struct uhv_options *o)
 	if (ret < 0)
 		return ret;
 	vmx_caps_read(&raw, rdmsr_cb, NULL);
+	vmx.caps_raw = raw;
 	ret = vmx_caps_decode(&raw, &vmx.caps);
 	if (ret < 0)
 		return ret;

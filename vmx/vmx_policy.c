@@ -30,8 +30,6 @@ enum vmx_msr_class vmx_msr_classify(u32 msr)
 		return VMX_MSR_APIC_BASE;
 	if (is_mtrr(msr))
 		return VMX_MSR_MTRR;
-	if (msr == MSR_X2APIC_ICR)
-		return VMX_MSR_X2APIC_ICR;
 	return VMX_MSR_PASS;
 }
 
@@ -219,21 +217,6 @@ bool vmx_apic_base_write_ok(u64 old, u64 new, unsigned phys_bits)
 	if (old_off && new_en && new_extd)
 		return false;	/* disabled -> x2APIC must go through xAPIC */
 	return true;
-}
-
-#define ICR_RESERVED	(BIT(12) | BIT(13) | BIT(16) | BIT(17) | (0xfffULL << 20))
-#define ICR_MODE(v)	(((v) >> 8) & 7)
-#define ICR_MODE_INIT	5
-#define ICR_MODE_SIPI	6
-
-bool vmx_x2apic_icr_valid(u64 v)
-{
-	return !(v & ICR_RESERVED);
-}
-
-bool vmx_x2apic_icr_starts_cpus(u64 v)
-{
-	return ICR_MODE(v) == ICR_MODE_INIT || ICR_MODE(v) == ICR_MODE_SIPI;
 }
 
 #define XCR0_X87	BIT(0)

@@ -160,6 +160,10 @@ static inline int hc(u32 fn, u32 a1, u32 a2)
 #define HOOK_EPT_SKIP		2	/* ECX = length: skip instructions that violate EPT */
 #define HOOK_EPT_COUNT		3	/* -> EAX = EPT violations seen so far */
 
+/* TSC ticks per millisecond measured against PIT channel 2 (guest/lib/pit.c); 0 when
+ * the PIT never counted down. */
+u32 pit_tsc_per_ms(void);
+
 /* The uhv test port: always intercepted, reads 0x75687600 | access width. */
 #define UHV_TEST_PORT		0x510
 

@@ -3,9 +3,10 @@
  *
  *  - DMAR (and AMD's IVRS) are dropped from the RSDT/XSDT: uhv owns the IOMMU, and a guest that
  *    finds it would program it behind uhv's back;
- *  - the MADT is replaced by a copy that lists only the CPU the guest runs on (uhv runs a
- *    single-CPU guest: others would get INIT/SIPI from it), with the local-APIC NMI entries of
- *    the CPUs left out dropped too, and no multiprocessor-wakeup mailbox;
+ *  - the MADT is replaced by a copy that lists only the CPUs given to the guest (cpus=: the
+ *    boot CPU and APs uhv started; a CPU the guest does not know of is one it will not try to
+ *    start), with the local-APIC NMI entries of the CPUs left out dropped too, and no
+ *    multiprocessor-wakeup mailbox;
  *  - every other table (FADT, DSDT, FACS, SSDTs, HPET, MCFG, ...) stays where the firmware put
  *    it: the copies point at the originals, which the guest reaches through its memory map.
  *
@@ -27,17 +28,21 @@ struct acpi_guest_info {
 	size_t size;		/* bytes of the block used */
 	unsigned entries;	/* root table entries kept */
 	unsigned dropped;	/* root table entries dropped (DMAR, IVRS) */
+	unsigned cpus_kept;	/* MADT CPU entries of the guest's CPUs */
 	unsigned cpus_dropped;	/* MADT CPU entries of other CPUs */
 };
 
 /* Bytes the block needs for a (an upper bound; 0 when a has no root table). */
 size_t acpi_guest_size(const struct acpi *a);
 
-/* Build the block into buf (cap bytes, 16-byte aligned) for guest-physical address gpa. bsp_apic_id
- * is the (x2)APIC ID of the CPU the guest runs on. Returns 0, -ENOENT (no root table, or no MADT
- * entry for that CPU: message printed), -ENOSPC (cap too small). */
-int acpi_guest_build(const struct acpi *a, u32 bsp_apic_id, void *buf, size_t cap, u64 gpa,
-		     struct acpi_guest_info *out);
+/* Build the block into buf (cap bytes, 16-byte aligned) for guest-physical address gpa.
+ * apic_ids[0..n_ids) are the (x2)APIC IDs of the guest's CPUs, the one it boots on first: their
+ * LAPIC/x2APIC entries stay (in the firmware's order), with the NMI entries for all CPUs or for
+ * one of them; every other CPU's entries go. Returns 0, -ENOENT (no root table, or no MADT entry
+ * for one of the CPUs: message printed), -EINVAL (n_ids 0 or above ACPI_MAX_CPUS), -ENOSPC (cap
+ * too small). */
+int acpi_guest_build(const struct acpi *a, const u32 *apic_ids, unsigned n_ids, void *buf,
+		     size_t cap, u64 gpa, struct acpi_guest_info *out);
 
 /* SLP_TYP values of the S5 (soft-off) state from the DSDT's \_S5 package (AML:
  * NameOp "_S5_" PackageOp PkgLength NumElements, then byte/zero/one constants): *typ_a for

@@ -14,6 +14,17 @@
 #define UHV_HC_EXIT_COUNT	3	/* EBX = exit reason, or ~0 for all -> EAX = exits of that reason (low 32 bits) */
 #define UHV_HC_TEST_HOOK	4	/* EBX = hook number: test-only actions, see vmx/hypercall.c */
 
+/* Test hooks (EBX of UHV_HC_TEST_HOOK; vmx/hypercall.c has the details). */
+#define UHV_HOOK_UHV_ADDR	1	/* -> EAX 0, EBX:ECX = a host-physical address in uhv's image */
+#define UHV_HOOK_EPT_SKIP	2	/* ECX = instruction length: resume after EPT violations (0 = off) */
+#define UHV_HOOK_EPT_COUNT	3	/* -> EAX = EPT violations so far */
+#define UHV_HOOK_DMA_TARGET	4	/* -> EAX = size (8 KiB), EBX:ECX = host-physical address of a
+					 *    patterned area in uhv's image, EDX = its checksum now */
+#define UHV_HOOK_VTD_FAULTS	5	/* -> EAX = VT-d faults uhv's periodic poll has recorded since
+					 *    boot, -ENODEV without DMA remapping */
+#define UHV_HOOK_EPT_FLUSH	6	/* -> EAX = other CPUs that did INVEPT on request when uhv
+					 *    flushed the guest's EPT everywhere, or -ETIMEDOUT */
+
 #define UHV_HC_ABI_VERSION	0x00010000	/* 1.0 */
 #define UHV_HC_SIGNATURE	0x00766875	/* "uhv\0" little endian */
 

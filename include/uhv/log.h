@@ -36,6 +36,10 @@ enum log_level log_get_level(void);
  * releases them). The buffer is 8 KiB; lines beyond it are counted. */
 void log_hold(void);
 void log_release(void);
+/* A panic is being reported (arch/trap.c): from now on no CPU waits long for the console lock
+ * (lines from several CPUs are otherwise never interleaved; a CPU that holds the lock and faults
+ * or is stopped writes without it). */
+void log_panic(void);
 
 #define pr_err(...)   log_printf(LOG_ERROR, LOG_MODULE, __VA_ARGS__)
 #define pr_warn(...)  log_printf(LOG_WARN, LOG_MODULE, __VA_ARGS__)

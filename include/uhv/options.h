@@ -43,6 +43,7 @@ struct uhv_options {
 	u16 gdb_port;			/* gdb=: GDB stub's 16550 port; 0 = none (default) */
 	u32 gdb_baud;			/* gdb=PORT,BAUD; default 115200 */
 	u32 console_poll_ms;		/* console-poll=: escape/GDB poll period, 0 = off; default 10 */
+	u32 cpus;			/* cpus=: CPUs the guest gets; 0 = all uhv controls (default) */
 #define UHV_PANIC_VMENTRY_GUEST	0xf0	/* panic-test=vmentry-guest: invalid guest state */
 #define UHV_PANIC_VMENTRY_CTL	0xf1	/* panic-test=vmentry-ctl: invalid VM-execution control */
 };

@@ -11,6 +11,21 @@
 #define IST_DF	1	/* double fault gets its own stack */
 #define IST_NMI	2
 #define IST_MC	3
+#define IST_STACK_SIZE	8192	/* each of a CPU's three IST stacks */
+
+#define GDT_ENTRIES	7	/* null, code, data, TSS (two slots), two spare */
+
+struct tss64 {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+} __packed;
+
+struct percpu;
 
 /* Saved by arch/isr.asm; order matches the pushes there. */
 struct trap_frame {
@@ -20,13 +35,18 @@ struct trap_frame {
 	u64 rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
 };
 
+/* The boot CPU's GDT and TSS (in its struct percpu; IST stacks in the image), loaded. */
 void gdt_init(void);
+/* An application processor's, from pc->ist_bottom; sets pc->gdt_base and pc->tss_base. */
+void gdt_init_ap(struct percpu *pc);
+/* Build the shared IDT and load it (boot CPU); idt_load() loads it on an AP. */
 void idt_init(void);
+void idt_load(void);
 /* Install a handler for an IDT vector >= 32 (device interrupts). */
 void idt_set_handler(unsigned vector, void (*handler)(struct trap_frame *));
 const char *exception_name(unsigned vector);
 
-/* The current TSS and GDT, for the VMCS host-state area. */
+/* The current CPU's TSS and GDT (this_cpu()), and the shared IDT, for the VMCS host-state area. */
 u64 gdt_base(void);
 u64 tss_base(void);
 u64 idt_base(void);

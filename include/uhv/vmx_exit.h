@@ -16,6 +16,7 @@
 struct vmx_global {
 	bool ready;			/* VMX root operation, VMCS current */
 	struct vmx_caps caps;
+	struct vmx_caps_raw caps_raw;	/* as read on the boot CPU; every AP must match */
 	struct vmx_cr_cfg cr;
 	u32 pin, proc, proc2, exit, entry;	/* control values (entry without IA-32e mode) */
 	paddr_t vmxon_pa, vmcs_pa;
@@ -43,7 +44,6 @@ void vmx_handle_vmcall(struct vmx_vcpu *v);
 void vmx_handle_vmx_insn(struct vmx_vcpu *v);	/* VMX instructions, GETSEC: #UD */
 void vmx_handle_invd(struct vmx_vcpu *v);
 void vmx_handle_hlt(struct vmx_vcpu *v);
-void vmx_handle_init(struct vmx_vcpu *v);
 void vmx_handle_triple_fault(struct vmx_vcpu *v);
 void vmx_handle_ept_violation(struct vmx_vcpu *v);
 void vmx_handle_ept_misconfig(struct vmx_vcpu *v);

@@ -27,7 +27,6 @@ enum vmx_msr_class {
 	VMX_MSR_EFER,		/* writes checked and put into the VMCS guest EFER */
 	VMX_MSR_APIC_BASE,	/* writes checked: the APIC page must not move onto uhv */
 	VMX_MSR_MTRR,		/* writes dropped: the MTRRs are the host's */
-	VMX_MSR_X2APIC_ICR,	/* writes checked: no INIT/SIPI to other CPUs */
 	VMX_MSR_UNKNOWN,	/* outside the bitmap ranges: #GP */
 };
 
@@ -94,11 +93,6 @@ bool vmx_efer_write_ok(u64 old, u64 new, bool nx, bool cr0_pg, u64 *out);
  * (SDM Vol. 3A 11.12.5). The caller still checks that the new base is not
  * uhv's memory. phys_bits = MAXPHYADDR. */
 bool vmx_apic_base_write_ok(u64 old, u64 new, unsigned phys_bits);
-/* WRMSR x2APIC ICR: reserved bits clear (else #GP). */
-bool vmx_x2apic_icr_valid(u64 v);
-/* Does the ICR value send INIT or start-up IPIs (which would start other
- * CPUs outside uhv's control)? */
-bool vmx_x2apic_icr_starts_cpus(u64 v);
 /* XSETBV XCR0: returns true when v is a valid XCR0 for a CPU supporting the
  * components in supported (CPUID.(EAX=0DH,ECX=0):EDX:EAX). */
 bool vmx_xcr0_valid(u64 v, u64 supported);

@@ -36,7 +36,7 @@ void vmx_print_stats(void);
 /* Exits of one basic exit reason so far, or of all reasons for ~0U. */
 u64 vmx_exit_count(u32 reason);
 
-/* ---- the virtual CPU (one: uhv runs a single-CPU guest) ---- */
+/* ---- the virtual CPUs (one per CPU uhv runs on; see <uhv/vmx_smp.h>) ---- */
 
 /* The guest's general registers in the SDM's numbering (Table 28-3, also
  * used by the CR-access exit qualification): RSP lives in the VMCS, its slot
@@ -47,6 +47,13 @@ enum vmx_gpr {
 	VMX_NR_GPRS
 };
 
+/* Basic exit reasons 0..VMX_MAX_EXIT_REASON have their own counter; larger
+ * ones share the last. */
+#define VMX_MAX_EXIT_REASON	EXIT_REASON_WRMSRLIST
+#define VMX_NR_EXIT_STATS	(VMX_MAX_EXIT_REASON + 2)
+
+/* One per CPU uhv runs on (vmx/smp.c): a vCPU of the guest, or a parked CPU
+ * that only ever sits in wait-for-SIPI. */
 struct vmx_vcpu {
 	/* Offset 0, saved and restored by vmx/entry.asm: the VMCS host RSP
 	 * points here, the exit-path stack lies just below. */
@@ -54,11 +61,22 @@ struct vmx_vcpu {
 	struct guest *guest;
 	u64 ept_violations;		/* all EPT violations seen */
 	u32 ept_skip_len;		/* test hook 2: skip this many bytes on an EPT violation */
+	u32 cpu;			/* uhv's CPU index (0: the boot CPU) */
+	u32 apic_id;
+	bool given;			/* a CPU of the guest; otherwise parked under uhv */
+	volatile bool launched;		/* VMLAUNCH issued on this CPU */
+	volatile u32 init_sent;		/* uhv sent an INIT IPI whose exit has not come yet */
+	volatile u32 flush_pending;	/* another CPU changed the EPT: INVEPT here */
+	volatile u32 waiting_sipi;	/* in wait-for-SIPI: INIT is blocked there (SDM 25.2) */
+	u64 sipi_base;			/* CS base of the last SIPI start, until its first INIT */
+	u64 guest_inits, guest_sipis;	/* INIT/SIPI from the guest (to a given or parked CPU) */
+	u64 nmis_injected, nmis_dropped;	/* guest NMIs that arrived while in uhv */
+	paddr_t vmxon_pa, vmcs_pa;
+	/* exit counts and handler time by reason, on this CPU */
+	struct {
+		u64 count;
+		u64 tsc;
+	} stats[VMX_NR_EXIT_STATS];
 };
-
-/* Basic exit reasons 0..VMX_MAX_EXIT_REASON have their own counter; larger
- * ones share the last. */
-#define VMX_MAX_EXIT_REASON	EXIT_REASON_WRMSRLIST
-#define VMX_NR_EXIT_STATS	(VMX_MAX_EXIT_REASON + 2)
 
 #endif

@@ -1,5 +1,5 @@
 // UNIT-SOURCES: arch/acpi_guest.c arch/acpi.c
-/* The guest's ACPI root copy (DMAR dropped, MADT with one CPU) built from the tables captured
+/* The guest's ACPI root copy (DMAR dropped, MADT with the guest's CPUs) built from the tables captured
  * from QEMU q35 (SeaBIOS and OVMF, with intel-iommu) and Bochs, and from a synthetic MADT with
  * several CPUs; the copy is parsed back with acpi_init as the guest would. Also the FADT's PM1
  * control ports and the DSDT's \_S5 values. */
@@ -107,8 +107,8 @@ static void fix_checksum(u8 *p, size_t len, u8 *field)
 	*field = (u8)-acpi_checksum(p, len);
 }
 
-/* Build the copy of the platform's tables for CPU bsp and parse it back as the guest does. */
-static struct acpi_guest_info build(const char *rsdp, u32 bsp)
+/* Build the copy of the platform's tables for CPUs ids[0..n); parse it back as the guest does. */
+static struct acpi_guest_info build_n(const char *rsdp, const u32 *ids, unsigned n)
 {
 	struct acpi_guest_info info;
 	struct blob *r = mem_blob(rsdp);
@@ -118,8 +118,8 @@ static struct acpi_guest_info build(const char *rsdp, u32 bsp)
 	size_t need = acpi_guest_size(&fw);
 	assert_true(need > 0 && need <= sizeof(block));
 	memset(block, 0xa5, sizeof(block));
-	assert_int_equal(acpi_guest_build(&fw, bsp, block, need - 1, GUEST_GPA, &info), -ENOSPC);
-	assert_int_equal(acpi_guest_build(&fw, bsp, block, need, GUEST_GPA, &info), 0);
+	assert_int_equal(acpi_guest_build(&fw, ids, n, block, need - 1, GUEST_GPA, &info), -ENOSPC);
+	assert_int_equal(acpi_guest_build(&fw, ids, n, block, need, GUEST_GPA, &info), 0);
 	assert_true(info.size <= need);
 	assert_int_equal(info.rsdp_gpa, GUEST_GPA);
 	assert_true(info.rsdp_gpa % 16 == 0);
@@ -136,6 +136,12 @@ static struct acpi_guest_info build(const char *rsdp, u32 bsp)
 	assert_false(log_capture_contains("ERROR"));
 	assert_int_equal(guest.xsdt, fw.xsdt);
 	return info;
+}
+
+/* The same for one CPU, bsp. */
+static struct acpi_guest_info build(const char *rsdp, u32 bsp)
+{
+	return build_n(rsdp, &bsp, 1);
 }
 
 /* Every firmware table but DMAR and the MADT is there at its own address. */
@@ -342,9 +348,53 @@ static void test_madt_one_cpu(void **state)
 
 	/* no entry for the CPU uhv runs on: refused with a message */
 	struct acpi_guest_info bad;
+	u32 five = 5;
 	log_capture_reset();
-	assert_int_equal(acpi_guest_build(&fw, 5, block, sizeof(block), GUEST_GPA, &bad), -ENOENT);
-	assert_true(log_capture_contains("no CPU with APIC ID 5"));
+	assert_int_equal(acpi_guest_build(&fw, &five, 1, block, sizeof(block), GUEST_GPA, &bad),
+			 -ENOENT);
+	assert_true(log_capture_contains("no CPU with APIC ID 5 (the one uhv runs on)"));
+	assert_int_equal(acpi_guest_build(&fw, &five, 0, block, sizeof(block), GUEST_GPA, &bad),
+			 -EINVAL);
+	mem_free();
+}
+
+/* cpus=N: the guest's CPUs stay (firmware order), with their NMI entries; the others go */
+static void test_madt_some_cpus(void **state)
+{
+	struct acpi_madt_info m;
+
+	make_4cpu_machine();
+	assert_true(acpi_init(&fw, mem_blob("rsdp")->data, ACPI_RSDP_V1_SIZE, mem_map, NULL) > 0);
+
+	/* boot CPU APIC ID 2 (UID 1) and the AP with APIC ID 0 (UID 0) */
+	u32 two[] = { 2, 0 };
+	struct acpi_guest_info info = build_n("rsdp", two, 2);
+	assert_int_equal(info.cpus_kept, 2);
+	assert_int_equal(info.cpus_dropped, 2);
+	assert_int_equal(acpi_madt_parse(acpi_find_table(&guest, "APIC", 0), &m), 2);
+	assert_int_equal(m.cpus[0].apic_id, 0);	/* the firmware's order */
+	assert_int_equal(m.cpus[1].apic_id, 2);
+	assert_int_equal(m.nnmis, 2);		/* all-CPU LAPIC NMI + UID 1's */
+	const struct acpi_sdt_header *g = acpi_find_table(&guest, "APIC", 0);
+	assert_int_equal(g->length, madt4_len - 8 - 16 - 12 - 16);
+
+	/* every CPU, the x2APIC one (ID 300, UID 3) included: only the wakeup mailbox goes */
+	u32 all[] = { 0, 2, 4, 300 };
+	info = build_n("rsdp", all, 4);
+	assert_int_equal(info.cpus_kept, 4);
+	assert_int_equal(info.cpus_dropped, 0);
+	assert_int_equal(acpi_madt_parse(acpi_find_table(&guest, "APIC", 0), &m), 4);
+	assert_int_equal(m.nnmis, 3);
+	g = acpi_find_table(&guest, "APIC", 0);
+	assert_int_equal(g->length, madt4_len - 16);
+
+	/* an AP the MADT does not list: refused, said which */
+	u32 stray[] = { 0, 6 };
+	struct acpi_guest_info bad;
+	log_capture_reset();
+	assert_int_equal(acpi_guest_build(&fw, stray, 2, block, sizeof(block), GUEST_GPA, &bad),
+			 -ENOENT);
+	assert_true(log_capture_contains("no CPU with APIC ID 6 (one uhv started for the guest)"));
 	mem_free();
 }
 
@@ -387,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_bochs),
 		cmocka_unit_test(test_q35_fadt_pm1),
 		cmocka_unit_test(test_madt_one_cpu),
+		cmocka_unit_test(test_madt_some_cpus),
 		cmocka_unit_test(test_s5),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,6 +35,7 @@ static void assert_defaults(const struct uhv_options *o)
 	assert_int_equal(o->uhvmem, 0);
 	assert_false(o->probe);
 	assert_int_equal(o->panic_test, 0xff);
+	assert_int_equal(o->cpus, 0);
 }
 
 static void test_defaults(void **state)
@@ -72,7 +73,7 @@ static void test_all_options(void **state)
 	options_print(&O);
 	assert_string_equal(log_capture_text(),
 			    "uhv options: console=0x2f8,9600 loglevel=debug iommu=off mem=shadow "
-			    "nic=0001:02:1f.7 vtd-selftest exit=bochs uhvmem=64M\n");
+			    "nic=0001:02:1f.7 vtd-selftest exit=bochs uhvmem=64M cpus=all\n");
 }
 
 static void test_print_defaults(void **state)
@@ -81,7 +82,7 @@ static void test_print_defaults(void **state)
 	options_print(&O);
 	assert_string_equal(log_capture_text(),
 			    "uhv options: console=0x3f8,115200 loglevel=info iommu=on mem=ept "
-			    "nic=auto exit=auto uhvmem=auto\n");
+			    "nic=auto exit=auto uhvmem=auto cpus=all\n");
 }
 
 static void test_gdb(void **state)
@@ -183,7 +184,7 @@ static void test_placement(void **state)
 	assert_int_equal(options_parse("placement=offset", &O), 0);
 	assert_int_equal(O.placement, UHV_PLACEMENT_OFFSET);
 	options_print(&O);
-	assert_true(log_capture_contains(" uhvmem=auto placement=offset\n"));
+	assert_true(log_capture_contains(" uhvmem=auto cpus=all placement=offset\n"));
 	assert_int_equal(options_parse("placement=identity", &O), 0);
 	assert_int_equal(O.placement, UHV_PLACEMENT_IDENTITY);
 	assert_int_equal(options_parse("placement=shuffled placement", &O), 2);
@@ -242,10 +243,10 @@ static void test_uhvmem(void **state)
 	assert_int_equal(options_parse("uhvmem=512K", &O), 0);
 	assert_int_equal(O.uhvmem, 512ULL << 10);
 	options_print(&O);
-	assert_true(log_capture_contains("uhvmem=512K\n"));
+	assert_true(log_capture_contains("uhvmem=512K cpus=all\n"));
 	assert_int_equal(options_parse("uhvmem=2048M", &O), 0);
 	options_print(&O);
-	assert_true(log_capture_contains("uhvmem=2G\n"));
+	assert_true(log_capture_contains("uhvmem=2G cpus=all\n"));
 	assert_int_equal(options_parse("uhvmem=0", &O), 0);
 	assert_int_equal(O.uhvmem, 0);
 
@@ -308,6 +309,31 @@ static void test_console_poll(void **state)
 	assert_int_equal(options_parse("console-poll=20000", &O), 1);
 }
 
+static void test_cpus(void **state)
+{
+	assert_int_equal(options_parse("cpus=1", &O), 0);
+	assert_int_equal(O.cpus, 1);
+	options_print(&O);
+	assert_true(log_capture_contains(" cpus=1\n"));
+	assert_int_equal(options_parse("cpus=4", &O), 0);
+	assert_int_equal(O.cpus, 4);
+	assert_int_equal(options_parse("cpus=1000", &O), 0);	/* more than there are: run time */
+	assert_int_equal(O.cpus, 1000);
+	assert_int_equal(options_parse("cpus=all", &O), 0);
+	assert_int_equal(O.cpus, 0);
+	assert_int_equal(options_parse("cpus=0", &O), 0);
+	assert_int_equal(O.cpus, 0);
+
+	static const char *const bad[] = { "cpus", "cpus=", "cpus=two", "cpus=-1",
+					   "cpus=99999999" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		log_capture_reset();
+		assert_int_equal(options_parse(bad[i], &O), 1);
+		assert_int_equal(O.cpus, 0);
+		assert_true(log_capture_contains("option 'cpus'"));
+	}
+}
+
 static void test_help(void **state)
 {
 	options_help();
@@ -335,6 +361,7 @@ int main(void)
 		cmocka_unit_test_setup(test_console_poll, reset),
 		cmocka_unit_test_setup(test_help, reset),
 		cmocka_unit_test_setup(test_gdb, reset),
+		cmocka_unit_test_setup(test_cpus, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,154 @@
+/* The local APIC for uhv's own use: its ID and the INIT, SIPI and NMI IPIs that start and stop
+ * CPUs (see <uhv/lapic.h>). The guest owns the APIC, so the mode is read from IA32_APIC_BASE at
+ * every call and nothing the guest programmed is left changed. */
+#define LOG_MODULE "lapic"
+#include <uhv/lapic.h>
+#include <uhv/cpu.h>
+#include <uhv/errno.h>
+#include <uhv/kmem.h>
+#include <uhv/log.h>
+#include <uhv/mmio.h>
+#include <uhv/spinlock.h>
+#include <uhv/timer.h>
+
+#define ICR_IDLE_TIMEOUT_US	10000	/* a send takes well under a microsecond */
+
+/* xAPIC pages mapped so far: the base is per CPU and the guest may move it. Entries are only
+ * added (under the lock), so lookups need no lock, which keeps the panic path lock-free. */
+#define XAPIC_MAPS	4
+static struct spinlock xapic_lock = SPINLOCK_INIT;
+static struct {
+	volatile paddr_t pa;
+	volatile u8 *volatile va;
+} xapic_maps[XAPIC_MAPS];
+
+static volatile u8 *xapic_regs(void)
+{
+	paddr_t pa = rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ADDR;
+	volatile u8 *va = NULL;
+
+	for (unsigned i = 0; i < XAPIC_MAPS; i++)
+		if (xapic_maps[i].va && xapic_maps[i].pa == pa)
+			return xapic_maps[i].va;
+	spin_lock(&xapic_lock);
+	for (unsigned i = 0; i < XAPIC_MAPS && !va; i++) {
+		if (xapic_maps[i].va && xapic_maps[i].pa != pa)
+			continue;
+		if (!xapic_maps[i].va) {
+			xapic_maps[i].pa = pa;
+			xapic_maps[i].va = mmio_map(pa, PAGE_SIZE);
+		}
+		va = xapic_maps[i].va;
+	}
+	if (!va)	/* the guest keeps moving it: map without remembering */
+		va = mmio_map(pa, PAGE_SIZE);
+	spin_unlock(&xapic_lock);
+	return va;
+}
+
+enum lapic_mode lapic_mode(void)
+{
+	u64 base = rdmsr(MSR_IA32_APIC_BASE);
+
+	if (!(base & APIC_BASE_EN))
+		return LAPIC_DISABLED;
+	return base & APIC_BASE_EXTD ? LAPIC_X2APIC : LAPIC_XAPIC;
+}
+
+static u32 rd(volatile u8 *regs, u32 off)
+{
+	return mmio_read32(regs + off);
+}
+
+static void wr(volatile u8 *regs, u32 off, u32 v)
+{
+	mmio_write32(regs + off, v);
+}
+
+int lapic_init(void)
+{
+	if (lapic_mode() != LAPIC_XAPIC)
+		return 0;
+	return xapic_regs() ? 0 : -ENOMEM;
+}
+
+static u32 cpuid_apic_id(void)
+{
+	if (cpuid(0, 0).eax >= 0xb && cpuid(0xb, 0).ebx)
+		return cpuid(0xb, 0).edx;
+	return cpuid(1, 0).ebx >> 24;
+}
+
+u32 lapic_id(void)
+{
+	switch (lapic_mode()) {
+	case LAPIC_X2APIC:
+		return (u32)rdmsr(LAPIC_X2APIC_MSR(LAPIC_ID));
+	case LAPIC_XAPIC: {
+		volatile u8 *regs = xapic_regs();
+
+		if (regs)
+			return rd(regs, LAPIC_ID) >> 24;
+		break;
+	}
+	default:
+		break;
+	}
+	return cpuid_apic_id();
+}
+
+static bool icr_idle(void *ctx)
+{
+	return !(rd(ctx, LAPIC_ICR_LO) & ICR_DELIVERY_PENDING);
+}
+
+static int send(u32 apic_id, u32 icr_lo, const char *what)
+{
+	switch (lapic_mode()) {
+	case LAPIC_DISABLED:
+		return -ENODEV;
+	case LAPIC_X2APIC:
+		/* one MSR write, no delivery status to wait for (SDM Vol. 3A 11.12.9); the
+		 * write is not serializing, so earlier stores (the trampoline's data) are
+		 * fenced first */
+		mfence();
+		wrmsr(LAPIC_X2APIC_ICR, ((u64)apic_id << 32) | icr_lo);
+		return 0;
+	case LAPIC_XAPIC:
+		break;
+	}
+	if (apic_id > 0xff)
+		return -EINVAL;
+	volatile u8 *regs = xapic_regs();
+	if (!regs)
+		return -ENOMEM;
+	if (wait_until(icr_idle, (void *)regs, ICR_IDLE_TIMEOUT_US) < 0) {
+		pr_err("%s IPI to APIC ID %u not sent: an earlier IPI is still pending (ICR "
+		       "%#x:%#x)\n", what, apic_id, rd(regs, LAPIC_ICR_HI), rd(regs, LAPIC_ICR_LO));
+		return -ETIMEDOUT;
+	}
+	u32 hi = rd(regs, LAPIC_ICR_HI);
+	wr(regs, LAPIC_ICR_HI, apic_id << 24);
+	wr(regs, LAPIC_ICR_LO, icr_lo);	/* this write sends */
+	int ret = wait_until(icr_idle, (void *)regs, ICR_IDLE_TIMEOUT_US);
+	wr(regs, LAPIC_ICR_HI, hi);
+	if (ret < 0)
+		pr_err("%s IPI to APIC ID %u: delivery still pending after %u us (ICR low %#x)\n",
+		       what, apic_id, ICR_IDLE_TIMEOUT_US, rd(regs, LAPIC_ICR_LO));
+	return ret;
+}
+
+int lapic_send_init(u32 apic_id)
+{
+	return send(apic_id, ICR_DM_INIT | ICR_LEVEL_ASSERT, "INIT");
+}
+
+int lapic_send_sipi(u32 apic_id, u8 vector)
+{
+	return send(apic_id, ICR_DM_STARTUP | ICR_LEVEL_ASSERT | ICR_VECTOR(vector), "SIPI");
+}
+
+int lapic_send_nmi(u32 apic_id)
+{
+	return send(apic_id, ICR_DM_NMI | ICR_LEVEL_ASSERT, "NMI");
+}

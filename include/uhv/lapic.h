@@ -1,0 +1,51 @@
+/* The local APIC for uhv's own use (arch/lapic.c): its ID and the IPIs that start and stop CPUs.
+ *
+ * The guest owns the APIC of every CPU it runs on and may switch it between xAPIC (MMIO) and
+ * x2APIC (MSRs 0x800+) at any time, so every call looks at IA32_APIC_BASE to see which mode is
+ * active now. An xAPIC ICR send waits for the delivery status to go idle before and after
+ * (bounded) and puts ICR high back as it was: the guest may be half-way through its own IPI
+ * (ICR high written, ICR low not yet) when a VM exit brings uhv here. */
+#ifndef UHV_LAPIC_H
+#define UHV_LAPIC_H
+
+#include <uhv/types.h>
+
+/* xAPIC register offsets (SDM Vol. 3A 11.4.1, table 11-1); x2APIC MSR = 0x800 + offset / 16 */
+#define LAPIC_ID	0x020	/* local APIC ID (xAPIC: bits 31:24) */
+#define LAPIC_VERSION	0x030	/* version */
+#define LAPIC_ICR_LO	0x300	/* interrupt command, low half */
+#define LAPIC_ICR_HI	0x310	/* interrupt command, high half (xAPIC: destination 31:24) */
+
+#define LAPIC_X2APIC_MSR(off)	(0x800 + ((off) >> 4))
+#define LAPIC_X2APIC_ICR	0x830	/* the whole 64-bit ICR, destination in 63:32 */
+
+/* IA32_APIC_BASE */
+#define APIC_BASE_BSP	BIT(8)
+#define APIC_BASE_EXTD	BIT(10)	/* x2APIC mode */
+#define APIC_BASE_EN	BIT(11)	/* APIC globally enabled */
+#define APIC_BASE_ADDR	0x000ffffffffff000ULL
+
+/* ICR low */
+#define ICR_VECTOR(v)		((u32)(v) & 0xff)
+#define ICR_DM_NMI		(4u << 8)	/* delivery mode */
+#define ICR_DM_INIT		(5u << 8)
+#define ICR_DM_STARTUP		(6u << 8)
+#define ICR_DELIVERY_PENDING	(1u << 12)	/* xAPIC only: send pending */
+#define ICR_LEVEL_ASSERT	(1u << 14)
+
+enum lapic_mode { LAPIC_DISABLED, LAPIC_XAPIC, LAPIC_X2APIC };
+
+/* The mode IA32_APIC_BASE says is active now. */
+enum lapic_mode lapic_mode(void);
+/* Map the xAPIC page now (boot CPU, before other CPUs run) so that later sends, on any CPU and
+ * on the panic path, need no page-table change. Returns 0 or -ENOMEM. */
+int lapic_init(void);
+/* This CPU's (x2)APIC ID; from CPUID when the APIC is disabled. */
+u32 lapic_id(void);
+/* IPIs to one CPU by (x2)APIC ID. 0, -ENODEV (APIC disabled), -EINVAL (ID above 255 in xAPIC
+ * mode), -ETIMEDOUT (delivery status stayed busy; said so), -ENOMEM (no mapping). */
+int lapic_send_init(u32 apic_id);
+int lapic_send_sipi(u32 apic_id, u8 vector);
+int lapic_send_nmi(u32 apic_id);
+
+#endif
