@@ -62,13 +62,25 @@ if [ "$mode" != unit ]; then
 		[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
 		tests+=("$t")
 	done
-	# Two at a time: the machines have two cores and the emulators are single-threaded.
+	# Two lanes, one per core (the emulators are single-threaded): the nested tier (one nested
+	# Bochs at a time anyway, scripts/nested/run.sh) one after another, everything else one
+	# after another beside it; UHV_TEST_JOBS=N gives the second lane N jobs.
 	results=$(mktemp)
-	printf '%s\n' "${tests[@]}" | xargs -P "${UHV_TEST_JOBS:-2}" -I{} bash -c '
-		t={}; name=$(basename "$t" .sh); start=$(date +%s)
+	run_one='t={}; name=$(basename "$t" .sh); start=$(date +%s)
 		bash "$t" >"'"$logs"'/$name.out" 2>&1; rc=$?
 		if [ $rc -eq 0 ]; then r=ok; elif [ $rc -eq 77 ]; then r=skip; else r=FAIL; fi
-		echo "$r $name $(( $(date +%s) - start ))"' >"$results"
+		echo "$r $name $(( $(date +%s) - start ))"'
+	nested=() others=()
+	for t in "${tests[@]}"; do
+		if [[ $(basename "$t") == *nested* ]]; then nested+=("$t"); else others+=("$t"); fi
+	done
+	[ ${#nested[@]} -gt 0 ] && printf '%s\n' "${nested[@]}" |
+		xargs -P 1 -I{} bash -c "$run_one" >>"$results.nested" &
+	[ ${#others[@]} -gt 0 ] && printf '%s\n' "${others[@]}" |
+		xargs -P "${UHV_TEST_JOBS:-1}" -I{} bash -c "$run_one" >>"$results.others"
+	wait
+	cat "$results.nested" "$results.others" >"$results" 2>/dev/null
+	rm -f "$results.nested" "$results.others"
 	while read -r r name secs; do
 		if [ "$r" = ok ]; then
 			passed=$((passed + 1)); echo "ok    system $name (${secs}s)"

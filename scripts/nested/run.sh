@@ -24,7 +24,8 @@
 # .bochs.log = Bochs' own log.
 # Environment: NESTED_TIMEOUT (Bochs wall-clock limit, s, default 600),
 # NESTED_CASE_TIMEOUT (per QEMU run, L1 seconds, default 300), NESTED_MEM (L2
-# RAM in MiB, default 256), NESTED_MEGS (Bochs RAM, default 1024),
+# RAM in MiB, default 256), NESTED_MEGS (Bochs RAM, default 1024), NESTED_CPUS (Bochs CPUs, i.e.
+# L1 CPUs, default 1),
 # NESTED_KEEP=1 keeps the work directory (L1 ISO, bochsrc), NESTED_L1_BOOT=bzimage
 # boots the stock bzImage instead of the PVH loader (see build-l1.sh).
 # Only one nested Bochs runs at a time (a lock in build/nested/).
@@ -131,7 +132,7 @@ rm -rf "$work/iso" "$work/cases"
 mkdir -p "$work/vnet"
 cat > "$work/bochsrc" <<RC
 megs: ${NESTED_MEGS:-1024}
-cpu: model=corei7_skylake_x, ips=200000000, reset_on_triple_fault=0
+cpu: model=corei7_skylake_x, count=${NESTED_CPUS:-1}, ips=200000000, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 display_library: rfb, options="timeout=0"
