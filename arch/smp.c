@@ -30,6 +30,7 @@ typedef unsigned long long ull;
  * before the AP of a slot starts; afterwards each CPU writes only its own state. */
 static struct percpu cpus[UHV_MAX_CPUS];
 static unsigned nslots = 1;
+static unsigned outside;	/* enabled MADT CPUs beyond UHV_MAX_CPUS: never started by uhv */
 /* Set once by the first smp_stop_others(). */
 static volatile bool stopping;
 /* What every AP copies from the boot CPU, and where it goes then; set by smp_start_aps. */
@@ -119,6 +120,7 @@ unsigned smp_cpu_count(void)
 }
 
 unsigned smp_cpu_slots(void) { return nslots; }
+unsigned smp_cpus_outside(void) { return outside; }
 
 struct percpu *smp_this_cpu_checked(void)
 {
@@ -295,6 +297,7 @@ static unsigned claim_slots(const struct acpi_madt_info *madt, u32 bsp_id)
 	}
 	if (disabled)
 		pr_info("%u CPU(s) the MADT lists as disabled are left alone\n", disabled);
+	outside = skipped;
 	if (skipped)
 		pr_err("%u CPU(s) NOT started: uhv handles at most %u CPUs; they stay where the "
 		       "firmware parked them, outside uhv's control\n", skipped, UHV_MAX_CPUS);

@@ -345,8 +345,9 @@ int vmx_smp_release_aps(struct vmx_vcpu *boot_vcpu, const struct uhv_options *o)
 		else
 			up++;
 	}
+	failed += smp_cpus_outside();
 	if (failed) {
-		pr_err("%u CPU(s) listed in the MADT did not start under uhv (see above): a guest "
+		pr_err("%u CPU(s) listed in the MADT are not under uhv (see above): a guest "
 		       "could start them outside VMX; not running it. Disable those CPUs in the "
 		       "firmware setup, or report the machine\n", failed);
 		return -EIO;

@@ -59,5 +59,7 @@ struct percpu *cpu_get(unsigned cpu);
 unsigned smp_cpu_count(void);
 /* Indices in use (including CPUs that failed to start). */
 unsigned smp_cpu_slots(void);
+/* Enabled MADT CPUs uhv never started (more than UHV_MAX_CPUS): outside its control. */
+unsigned smp_cpus_outside(void);
 
 #endif
