@@ -39,21 +39,21 @@ static const struct acpi_sdt_header *map_table(const struct acpi *a, paddr_t pa,
 	char sig[5];
 
 	if (!h) {
-		pr_err("%s at %#llx cannot be mapped; ignoring it\n", what, (unsigned long long)pa);
+		pr_err("%s at %#llx cannot be mapped; ignoring it\n", what, pa);
 		return NULL;
 	}
 	fw_str(sig, h->signature, 4);
 	if (h->length < ACPI_SDT_HEADER_SIZE || h->length > ACPI_TABLE_MAX_LEN) {
 		pr_err("table '%s' (%s) at %#llx has an absurd length %u; ignoring it "
 		       "(firmware bug: check for a firmware update)\n",
-		       sig, what, (unsigned long long)pa, h->length);
+		       sig, what, pa, h->length);
 		return NULL;
 	}
 	u32 len = h->length;
 	h = a->map(a->ctx, pa, len);
 	if (!h)
 		pr_err("table '%s' (%s) at %#llx, %u bytes, cannot be mapped (truncated?); "
-		       "ignoring it\n", sig, what, (unsigned long long)pa, len);
+		       "ignoring it\n", sig, what, pa, len);
 	return h;
 }
 
@@ -67,7 +67,7 @@ static bool checksum_ok(const struct acpi_sdt_header *h, paddr_t pa)
 	fw_str(sig, h->signature, 4);
 	pr_warn("table %s at %#llx has a bad checksum (sum %#04x); using it anyway "
 		"(firmware bug: check for a firmware update)\n",
-		sig, (unsigned long long)pa, sum);
+		sig, pa, sum);
 	return false;
 }
 
@@ -84,7 +84,7 @@ static void add_table(struct acpi *a, paddr_t pa, const char *what)
 		char sig[5];
 		fw_str(sig, h->signature, 4);
 		pr_warn("more than %d ACPI tables: ignoring %s at %#llx (raise ACPI_MAX_TABLES)\n",
-			ACPI_MAX_TABLES, sig, (unsigned long long)pa);
+			ACPI_MAX_TABLES, sig, pa);
 		a->dropped++;
 		return;
 	}
@@ -153,7 +153,7 @@ static int walk_root(struct acpi *a, paddr_t pa, bool xsdt)
 	if (!sig_eq(h->signature, name)) {
 		char sig[5];
 		fw_str(sig, h->signature, 4);
-		pr_err("%s at %#llx has signature '%s'\n", name, (unsigned long long)pa, sig);
+		pr_err("%s at %#llx has signature '%s'\n", name, pa, sig);
 		return -EINVAL;
 	}
 	size_t esize = xsdt ? 8 : 4;
@@ -244,7 +244,7 @@ const struct acpi_sdt_header *acpi_find_table(const struct acpi *a, const char s
 void acpi_print_tables(const struct acpi *a)
 {
 	pr_info("RSDP rev %u OEM '%s', %s at %#llx, %u tables\n", a->rsdp_revision, a->oem_id,
-		a->xsdt ? "XSDT" : "RSDT", (unsigned long long)a->root_pa, a->count);
+		a->xsdt ? "XSDT" : "RSDT", a->root_pa, a->count);
 	for (unsigned i = 0; i < a->count; i++) {
 		const struct acpi_table *t = &a->tables[i];
 		char sig[5], oem[7], oem_table[9];
@@ -252,7 +252,7 @@ void acpi_print_tables(const struct acpi *a)
 		fw_str(oem, t->hdr->oem_id, 6);
 		fw_str(oem_table, t->hdr->oem_table_id, 8);
 		pr_info("  %s %#010llx len %6u rev %u OEM '%s' '%s' checksum %s\n", sig,
-			(unsigned long long)t->pa, t->hdr->length, t->hdr->revision, oem, oem_table,
+			t->pa, t->hdr->length, t->hdr->revision, oem, oem_table,
 			t->checksum_ok ? "ok" : "BAD");
 	}
 	if (a->dropped)
@@ -451,12 +451,12 @@ void acpi_madt_print(const struct acpi_madt_info *m)
 		const struct acpi_ioapic *io = &m->ioapics[i];
 		if (io->gsi_count)
 			n += ksnprintf(buf + n, sizeof(buf) - n, ", IOAPIC id %u @ %#llx GSI %u-%u",
-				       io->id, (unsigned long long)io->address, io->gsi_base,
+				       io->id, io->address, io->gsi_base,
 				       io->gsi_base + io->gsi_count - 1);
 		else
 			n += ksnprintf(buf + n, sizeof(buf) - n,
 				       ", IOAPIC id %u @ %#llx GSI base %u", io->id,
-				       (unsigned long long)io->address, io->gsi_base);
+				       io->address, io->gsi_base);
 	}
 	if (n < (int)sizeof(buf))
 		n += ksnprintf(buf + n, sizeof(buf) - n, ", %u %s", m->nisos,
@@ -514,7 +514,7 @@ int acpi_mcfg_parse(const struct acpi_sdt_header *h, struct acpi_mcfg_info *m)
 	for (size_t i = 0; i < body / sizeof(*e); i++) {
 		if (e[i].end_bus < e[i].start_bus || e[i].base == 0) {
 			pr_warn("MCFG: entry %zu (base %#llx bus %u-%u) is invalid; skipping it\n",
-				i, (unsigned long long)e[i].base, e[i].start_bus, e[i].end_bus);
+				i, e[i].base, e[i].start_bus, e[i].end_bus);
 			continue;
 		}
 		if (m->count == ACPI_MAX_ECAM) {
@@ -540,7 +540,7 @@ void acpi_mcfg_print(const struct acpi_mcfg_info *m)
 	}
 	for (unsigned i = 0; i < m->count; i++)
 		pr_info("MCFG: ECAM %#llx seg %u bus %u-%u\n",
-			(unsigned long long)m->ecam[i].base, m->ecam[i].segment,
+			m->ecam[i].base, m->ecam[i].segment,
 			m->ecam[i].bus_start, m->ecam[i].bus_end);
 }
 

@@ -58,7 +58,7 @@ static void discover_acpi(void)
 			rsdp = acpi_map(NULL, pa, 36);
 			rsdp_len = 36;
 			pr_info("acpi: boot loader gave no RSDP; found one at %#llx\n",
-				(unsigned long long)pa);
+				pa);
 		}
 	}
 	if (!rsdp || acpi_init(&acpi, rsdp, rsdp_len, acpi_map, NULL) < 0) {
@@ -134,8 +134,8 @@ static void print_placement(const struct guest *g)
 		g->nr_mem);
 	for (unsigned i = 0; i < g->nr_mem; i++) {
 		const struct guest_region *r = &g->mem[i];
-		pr_info("  GPA [%#014llx-%#014llx) -> HPA %#014llx %s\n", (unsigned long long)r->gpa,
-			(unsigned long long)(r->gpa + r->size), (unsigned long long)r->hpa,
+		pr_info("  GPA [%#014llx-%#014llx) -> HPA %#014llx %s\n", r->gpa,
+			(r->gpa + r->size), r->hpa,
 			guest_mem_type_name(r->type));
 	}
 }
@@ -149,7 +149,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	idt_init();
 	platform_set(platform_detect());
 	pr_info("loaded at %#llx, multiboot2 info at %#llx, platform %s\n",
-		(unsigned long long)load_base, (unsigned long long)mbi_pa,
+		load_base, mbi_pa,
 		platform_name(platform_get()));
 	if (magic != MB2_BOOTLOADER_MAGIC) {
 		pr_err("not started by a multiboot2 loader (EAX=%#x, expected %#x); "

@@ -138,29 +138,29 @@ static int cmd_regs(struct monitor *m, int argc, char **argv)
 		return 0;
 	}
 	monitor_printf(m, "rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n",
-		       (unsigned long long)r.rax, (unsigned long long)r.rbx,
-		       (unsigned long long)r.rcx, (unsigned long long)r.rdx);
+		       r.rax, r.rbx,
+		       r.rcx, r.rdx);
 	monitor_printf(m, "rsi=%016llx rdi=%016llx rbp=%016llx rsp=%016llx\n",
-		       (unsigned long long)r.rsi, (unsigned long long)r.rdi,
-		       (unsigned long long)r.rbp, (unsigned long long)r.rsp);
+		       r.rsi, r.rdi,
+		       r.rbp, r.rsp);
 	monitor_printf(m, "r8 =%016llx r9 =%016llx r10=%016llx r11=%016llx\n",
-		       (unsigned long long)r.r8, (unsigned long long)r.r9,
-		       (unsigned long long)r.r10, (unsigned long long)r.r11);
+		       r.r8, r.r9,
+		       r.r10, r.r11);
 	monitor_printf(m, "r12=%016llx r13=%016llx r14=%016llx r15=%016llx\n",
-		       (unsigned long long)r.r12, (unsigned long long)r.r13,
-		       (unsigned long long)r.r14, (unsigned long long)r.r15);
+		       r.r12, r.r13,
+		       r.r14, r.r15);
 	monitor_printf(m, "rip=%016llx rflags=%016llx\n",
-		       (unsigned long long)r.rip, (unsigned long long)r.rflags);
+		       r.rip, r.rflags);
 	monitor_printf(m, "cs=%04x ss=%04x ds=%04x es=%04x fs=%04x gs=%04x tr=%04x ldtr=%04x\n",
 		       r.cs, r.ss, r.ds, r.es, r.fs, r.gs, r.tr, r.ldtr);
 	monitor_printf(m, "fs_base=%016llx gs_base=%016llx\n",
-		       (unsigned long long)r.fs_base, (unsigned long long)r.gs_base);
+		       r.fs_base, r.gs_base);
 	monitor_printf(m, "cr0=%016llx cr2=%016llx cr3=%016llx\n",
-		       (unsigned long long)r.cr0, (unsigned long long)r.cr2,
-		       (unsigned long long)r.cr3);
+		       r.cr0, r.cr2,
+		       r.cr3);
 	monitor_printf(m, "cr4=%016llx efer=%016llx dr7=%016llx\n",
-		       (unsigned long long)r.cr4, (unsigned long long)r.efer,
-		       (unsigned long long)r.dr7);
+		       r.cr4, r.efer,
+		       r.dr7);
 	return 0;
 }
 
@@ -179,7 +179,7 @@ static void dump_line(struct monitor *m, u64 addr, const u8 *b, size_t n)
 		}
 	}
 	asc[16] = 0;
-	monitor_printf(m, "%016llx: %s|%s|\n", (unsigned long long)addr, hex, asc);
+	monitor_printf(m, "%016llx: %s|%s|\n", addr, hex, asc);
 }
 
 /* mem / vmem: hex dump through one of the read callbacks */
@@ -199,7 +199,7 @@ static int dump(struct monitor *m, int argc, char **argv, bool virt)
 	}
 	if (addr + len - 1 < addr) {
 		monitor_printf(m, "uhv: %s 0x%llx + LEN wraps around the address space\n", space,
-			       (unsigned long long)addr);
+			       addr);
 		return 0;
 	}
 	while (done < len) {
@@ -212,7 +212,7 @@ static int dump(struct monitor *m, int argc, char **argv, bool virt)
 		done += n;
 		if (n < want) {
 			monitor_printf(m, "uhv: %s 0x%llx cannot be read (%s)\n", space,
-				       (unsigned long long)(addr + done),
+				       (addr + done),
 				       errno_name(got < 0 ? got : -EFAULT));
 			break;
 		}
@@ -242,7 +242,7 @@ static int cmd_ept(struct monitor *m, int argc, char **argv)
 	err = m->be->ept_walk(m->be->ctx, m, gpa);
 	if (err)
 		monitor_printf(m, "uhv: no EPT walk for GPA 0x%llx: %s\n",
-			       (unsigned long long)gpa, errno_name(err));
+			       gpa, errno_name(err));
 	return 0;
 }
 
@@ -613,7 +613,7 @@ void monitor_enter(struct monitor *m, const char *why)
 	memset(&r, 0, sizeof(r));
 	if (m->be->get_regs(m->be->ctx, &r) == 0)
 		monitor_printf(m, "\nuhv: guest stopped (%s) at rip=%016llx; 'help' lists commands\n",
-			       why, (unsigned long long)r.rip);
+			       why, r.rip);
 	else
 		monitor_printf(m, "\nuhv: guest stopped (%s); 'help' lists commands\n", why);
 	prompt(m);

@@ -320,7 +320,7 @@ void options_print(const struct uhv_options *o)
 	if (o->uhvmem) {
 		/* in the largest unit that is exact, as it would be written */
 		unsigned shift = o->uhvmem % MiB(1) ? 10 : o->uhvmem % GiB(1) ? 20 : 30;
-		ksnprintf(mem, sizeof(mem), "%llu%c", (unsigned long long)(o->uhvmem >> shift),
+		ksnprintf(mem, sizeof(mem), "%llu%c", (o->uhvmem >> shift),
 			  shift == 10 ? 'K' : shift == 20 ? 'M' : 'G');
 	}
 	if (o->cpus)

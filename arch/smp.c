@@ -17,8 +17,6 @@
 #include <uhv/timer.h>
 #include <uhv/trap.h>
 
-typedef unsigned long long ull;
-
 #define INIT_DELAY_US		10000	/* INIT to SIPI (SDM Vol. 3A 9.4.4.1) */
 #define SIPI_RETRY_US		10000	/* first SIPI to second if the AP is not up yet */
 #define AP_START_TIMEOUT_US	1000000	/* second SIPI to the AP in C (generous: emulators) */
@@ -362,7 +360,7 @@ int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu
 	d->efer = boot.efer & (EFER_LME | EFER_NXE);
 	d->cr0 = boot.cr0;
 	pr_info("starting %u application processor(s) through a trampoline at %#llx (SIPI vector "
-		"%#llx), %s\n", nslots - 1, (ull)tramp, (ull)(tramp >> 12),
+		"%#llx), %s\n", nslots - 1, tramp, (tramp >> 12),
 		lapic_mode() == LAPIC_X2APIC ? "x2APIC" : "xAPIC");
 
 	for (unsigned i = 1; i < nslots; i++) {

@@ -47,7 +47,7 @@ int timer_init(void)
 		tsc_per_khz = 1;
 	tsc_start = rdtsc();
 	pr_info("TSC %llu.%03llu MHz (calibrated against the PIT over %d ms)\n",
-		(unsigned long long)(tsc_per_khz / 1000), (unsigned long long)(tsc_per_khz % 1000),
+		(tsc_per_khz / 1000), (tsc_per_khz % 1000),
 		CALIB_MS);
 	return 0;
 }

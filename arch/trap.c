@@ -103,7 +103,7 @@ void stack_trace(u64 rbp, u64 rip)
 	u64 bottom = pc ? pc->stack_bottom : (u64)(uintptr_t)boot_stack_bottom;
 	u64 top = pc ? pc->stack_top : (u64)(uintptr_t)boot_stack_top;
 
-	log_raw("  stack trace (addr2line -e build/uhv.elf ADDR):\n    %#llx\n", (unsigned long long)rip);
+	log_raw("  stack trace (addr2line -e build/uhv.elf ADDR):\n    %#llx\n", rip);
 	/* Frame pointers are kept (-fno-omit-frame-pointer); follow them while
 	 * they stay on this CPU's stack so a corrupt chain cannot fault us again. */
 	for (int depth = 0; depth < 16 && rbp; depth++) {
@@ -112,7 +112,7 @@ void stack_trace(u64 rbp, u64 rip)
 		u64 ret = ((u64 *)(uintptr_t)rbp)[1];
 		if (!in_image_text(ret))
 			break;
-		log_raw("    %#llx\n", (unsigned long long)ret);
+		log_raw("    %#llx\n", ret);
 		rbp = ((u64 *)(uintptr_t)rbp)[0];
 	}
 }
@@ -133,7 +133,7 @@ void trap_dispatch(struct trap_frame *f)
 			irq_handlers[f->vector](f);
 			return;
 		}
-		pr_warn("unexpected interrupt vector %llu ignored\n", (unsigned long long)f->vector);
+		pr_warn("unexpected interrupt vector %llu ignored\n", f->vector);
 		return;
 	}
 	struct percpu *pc = smp_this_cpu_checked();
@@ -149,40 +149,40 @@ void trap_dispatch(struct trap_frame *f)
 	log_panic();
 	if ((*(pc ? &pc->in_trap : &in_trap_nogs))++) {
 		log_raw("\nuhv: PANIC: exception %llu on CPU %u while reporting an exception\n",
-			(unsigned long long)f->vector, me);
+			f->vector, me);
 		smp_stop_others();
 		platform_exit(false, "nested exception");
 	}
 	if (!__atomic_compare_exchange_n(&panic_cpu, &owner, me, false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST) && owner != me) {
 		log_raw("uhv: CPU %u (APIC ID %u) also took exception %llu (%s) at RIP %#llx while "
-			"CPU %u reports a panic\n", me, apic_id, (unsigned long long)f->vector,
-			exception_name(f->vector), (unsigned long long)f->rip, owner);
+			"CPU %u reports a panic\n", me, apic_id, f->vector,
+			exception_name(f->vector), f->rip, owner);
 		smp_stop_this_cpu();
 	}
 	u64 cr2 = read_cr2();
 	log_raw("\nuhv: PANIC: CPU exception %llu (%s) in the hypervisor on CPU %u (APIC ID %u)\n",
-		(unsigned long long)f->vector, exception_name(f->vector), me, apic_id);
+		f->vector, exception_name(f->vector), me, apic_id);
 	log_raw("  error code %#llx  RIP %#llx  CS %#llx  RFLAGS %#llx\n",
-		(unsigned long long)f->error_code, (unsigned long long)f->rip,
-		(unsigned long long)f->cs, (unsigned long long)f->rflags);
+		f->error_code, f->rip,
+		f->cs, f->rflags);
 	log_raw("  RSP %#llx  SS %#llx  CR0 %#llx  CR2 %#llx  CR3 %#llx  CR4 %#llx\n",
-		(unsigned long long)f->rsp, (unsigned long long)f->ss,
-		(unsigned long long)read_cr0(), (unsigned long long)cr2,
-		(unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+		f->rsp, f->ss,
+		read_cr0(), cr2,
+		read_cr3(), read_cr4());
 	if (f->vector == 14)
 		pf_decode(f->error_code);
 	log_raw("  RAX %016llx RBX %016llx RCX %016llx RDX %016llx\n",
-		(unsigned long long)f->rax, (unsigned long long)f->rbx,
-		(unsigned long long)f->rcx, (unsigned long long)f->rdx);
+		f->rax, f->rbx,
+		f->rcx, f->rdx);
 	log_raw("  RSI %016llx RDI %016llx RBP %016llx R8  %016llx\n",
-		(unsigned long long)f->rsi, (unsigned long long)f->rdi,
-		(unsigned long long)f->rbp, (unsigned long long)f->r8);
+		f->rsi, f->rdi,
+		f->rbp, f->r8);
 	log_raw("  R9  %016llx R10 %016llx R11 %016llx R12 %016llx\n",
-		(unsigned long long)f->r9, (unsigned long long)f->r10,
-		(unsigned long long)f->r11, (unsigned long long)f->r12);
+		f->r9, f->r10,
+		f->r11, f->r12);
 	log_raw("  R13 %016llx R14 %016llx R15 %016llx\n",
-		(unsigned long long)f->r13, (unsigned long long)f->r14, (unsigned long long)f->r15);
+		f->r13, f->r14, f->r15);
 	stack_trace(f->rbp, f->rip);
 	smp_stop_others();
 	platform_exit(false, "CPU exception in the hypervisor");

@@ -336,7 +336,7 @@ int mb2_parse(const void *mbi, size_t avail, struct mb2_info *out)
 		if (type == MB2_TAG_END) {
 			if (off + size < total)
 				pr_debug("%llu bytes after the end tag ignored\n",
-					 (unsigned long long)(total - off - size));
+					 (total - off - size));
 			return 0;
 		}
 		int ret = parse_tag((u32)off, type, tag, size, out);
@@ -435,8 +435,8 @@ int mb2_mem_ranges(const struct mb2_info *mi, struct mb2_mem_range *out, size_t 
 			mb2_bios_mmap_get(mi, i, &r);
 			if (r.base + r.len < r.base) {
 				pr_warn("memory map entry %u (0x%llx + 0x%llx) wraps around; "
-					"ignored\n", i, (unsigned long long)r.base,
-					(unsigned long long)r.len);
+					"ignored\n", i, r.base,
+					r.len);
 				continue;
 			}
 			ret = push_range(out, cap, &n, &r);
@@ -451,7 +451,7 @@ int mb2_mem_ranges(const struct mb2_info *mi, struct mb2_mem_range *out, size_t 
 			if (mb2_efi_mmap_get(mi, i, &r, &type)) {
 				pr_warn("EFI memory descriptor %u (type %u, base 0x%llx) is larger "
 					"than the address space; ignored\n", i, type,
-					(unsigned long long)r.base);
+					r.base);
 				continue;
 			}
 			ret = push_range(out, cap, &n, &r);
@@ -520,12 +520,12 @@ void mb2_print(const struct mb2_info *mi)
 		line[0] = 0;
 		if (mb2_has(mi, MB2_TAG_EFI64))
 			app(line, sizeof(line), &n, " system table 0x%llx,",
-			    (unsigned long long)mi->efi64_systab);
+			    mi->efi64_systab);
 		if (mb2_has(mi, MB2_TAG_EFI32))
 			app(line, sizeof(line), &n, " 32-bit system table 0x%x,", mi->efi32_systab);
 		if (mb2_has(mi, MB2_TAG_EFI64_IH))
 			app(line, sizeof(line), &n, " image handle 0x%llx,",
-			    (unsigned long long)mi->efi64_image_handle);
+			    mi->efi64_image_handle);
 		if (mb2_has(mi, MB2_TAG_EFI32_IH))
 			app(line, sizeof(line), &n, " 32-bit image handle 0x%x,",
 			    mi->efi32_image_handle);

@@ -114,7 +114,7 @@ static int check_structure(const u8 *p, u16 type, size_t len, size_t table_off)
 		if (base == 0 || !IS_ALIGNED(base, PAGE_SIZE)) {
 			pr_err("DRHD at table offset %zu: register base %#llx is not a page "
 			       "address; the DMAR table is corrupt (boot with iommu=off)\n",
-			       table_off, (unsigned long long)base);
+			       table_off, base);
 			return -EINVAL;
 		}
 		break;
@@ -123,14 +123,14 @@ static int check_structure(const u8 *p, u16 type, size_t len, size_t table_off)
 		paddr_t base = get64(p + 8), limit = get64(p + 16);
 		if (limit < base) {
 			pr_err("RMRR at table offset %zu: limit %#llx is below base %#llx; the DMAR "
-			       "table is corrupt\n", table_off, (unsigned long long)limit,
-			       (unsigned long long)base);
+			       "table is corrupt\n", table_off, limit,
+			       base);
 			return -EINVAL;
 		}
 		if (!IS_ALIGNED(base, PAGE_SIZE) || !IS_ALIGNED(limit + 1, PAGE_SIZE))
 			pr_warn("RMRR at table offset %zu: [%#llx, %#llx] is not page aligned "
 				"(firmware bug); it will be widened to whole pages\n", table_off,
-				(unsigned long long)base, (unsigned long long)limit);
+				base, limit);
 		break;
 	}
 	default:
@@ -398,7 +398,7 @@ static void print_scopes(const u8 *scopes, size_t len)
 static int print_drhd(void *ctx, const struct dmar_drhd *d)
 {
 	pr_info("  unit %u: registers %#llx segment %u%s\n", d->index,
-		(unsigned long long)d->base, d->segment,
+		d->base, d->segment,
 		d->flags & DMAR_DRHD_INCLUDE_PCI_ALL ? " INCLUDE_PCI_ALL" : "");
 	print_scopes(d->scopes, d->scopes_len);
 	return 0;
@@ -407,7 +407,7 @@ static int print_drhd(void *ctx, const struct dmar_drhd *d)
 static int print_rmrr(void *ctx, const struct dmar_rmrr *r)
 {
 	pr_info("  reserved region %u: [%#llx, %#llx] segment %u, for:\n", r->index,
-		(unsigned long long)r->base, (unsigned long long)r->limit, r->segment);
+		r->base, r->limit, r->segment);
 	print_scopes(r->scopes, r->scopes_len);
 	return 0;
 }

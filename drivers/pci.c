@@ -406,12 +406,12 @@ const char *pci_class_name(u8 class, u8 subclass)
 static int format_size(char *buf, size_t size, u64 v)
 {
 	if (v && v % GiB(1) == 0)
-		return ksnprintf(buf, size, "%lluG", (unsigned long long)(v >> 30));
+		return ksnprintf(buf, size, "%lluG", (v >> 30));
 	if (v && v % MiB(1) == 0)
-		return ksnprintf(buf, size, "%lluM", (unsigned long long)(v >> 20));
+		return ksnprintf(buf, size, "%lluM", (v >> 20));
 	if (v && v % KiB(1) == 0)
-		return ksnprintf(buf, size, "%lluK", (unsigned long long)(v >> 10));
-	return ksnprintf(buf, size, "%llu", (unsigned long long)v);
+		return ksnprintf(buf, size, "%lluK", (v >> 10));
+	return ksnprintf(buf, size, "%llu", v);
 }
 
 int pci_format_dev(const struct pci_dev *d, char *buf, size_t size)
@@ -429,7 +429,7 @@ int pci_format_dev(const struct pci_dev *d, char *buf, size_t size)
 		if (b->type == PCI_BAR_NONE)
 			continue;
 		PUT(" BAR%d %s%s %#llx/", i, bar_types[b->type], b->prefetch ? " pref" : "",
-		    (unsigned long long)b->base);
+		    b->base);
 		if (n < size)
 			n += format_size(buf + n, size - n, b->size);
 	}

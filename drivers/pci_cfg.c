@@ -81,7 +81,7 @@ int pci_cfg_ecam(struct pci_cfg_ops *ops, struct pci_ecam *e, paddr_t base, u16 
 	void *va = mmio_map(pa, len);
 
 	if (!va) {
-		pr_err("cannot map ECAM window %#llx (%zu MiB)\n", (unsigned long long)pa,
+		pr_err("cannot map ECAM window %#llx (%zu MiB)\n", pa,
 		       len >> 20);
 		return -ENOMEM;
 	}
@@ -105,7 +105,7 @@ int pci_cfg_setup(struct pci_cfg_ops *ops, struct pci_ecam *e, const struct acpi
 			continue;
 		if (pci_cfg_ecam(ops, e, w->base, w->segment, w->bus_start, w->bus_end) == 0) {
 			pr_info("config access: ECAM %#llx bus %u-%u\n",
-				(unsigned long long)w->base, w->bus_start, w->bus_end);
+				w->base, w->bus_start, w->bus_end);
 			return 0;
 		}
 		pr_warn("falling back to config access through ports 0xcf8/0xcfc\n");

@@ -403,9 +403,9 @@ static void bar_commit(struct pci_virt *pv, struct pci_virt_fn *f, unsigned i)
 		pv->stats.bar_refused++;
 		pr_warn("%02x:%02x.%u: guest moved BAR%u (%s, size %#llx) from %#llx to %#llx, "
 			"which it may not use; the BAR stays at %#llx\n", f->bus, f->dev, f->fn, i,
-			bar_type_name(b->type), (unsigned long long)b->size,
-			(unsigned long long)b->base, (unsigned long long)cand,
-			(unsigned long long)b->base);
+			bar_type_name(b->type), b->size,
+			b->base, cand,
+			b->base);
 		b->shadow = b->base;
 		return;
 	}
@@ -423,8 +423,8 @@ static void bar_commit(struct pci_virt *pv, struct pci_virt_fn *f, unsigned i)
 	b->base = cand;
 	pv->stats.bar_moves++;
 	pr_info("%02x:%02x.%u: guest moved BAR%u (%s, size %#llx) from %#llx to %#llx\n", f->bus,
-		f->dev, f->fn, i, bar_type_name(b->type), (unsigned long long)b->size,
-		(unsigned long long)old, (unsigned long long)cand);
+		f->dev, f->fn, i, bar_type_name(b->type), b->size,
+		old, cand);
 	if (ops->bar_moved)
 		ops->bar_moved(ops->ctx, f, i, b->type, old, cand, b->size);
 }

@@ -89,10 +89,10 @@ static void dump_regs(const struct vtd_unit *u, const char *what)
 {
 	pr_err("%s: %s: GSTS %#x FSTS %#x CCMD %#llx IOTLB %#llx IQH %#llx IQT %#llx ICS %#x "
 	       "IQERCD %#llx\n", u->name, what, rd32(u, VTD_GSTS), rd32(u, VTD_FSTS),
-	       (unsigned long long)rd64(u, VTD_CCMD),
-	       (unsigned long long)rd64(u, vtd_ecap_iro(u->ecap) + VTD_IOTLB),
-	       (unsigned long long)rd64(u, VTD_IQH), (unsigned long long)rd64(u, VTD_IQT),
-	       rd32(u, VTD_ICS), (unsigned long long)rd64(u, VTD_IQERCD));
+	       rd64(u, VTD_CCMD),
+	       rd64(u, vtd_ecap_iro(u->ecap) + VTD_IOTLB),
+	       rd64(u, VTD_IQH), rd64(u, VTD_IQT),
+	       rd32(u, VTD_ICS), rd64(u, VTD_IQERCD));
 }
 
 struct reg_wait {
@@ -292,7 +292,7 @@ static int add_unit(void *ctx, const struct dmar_drhd *d)
 	u->base = d->base;
 	u->segment = d->segment;
 	ksnprintf(u->name, sizeof(u->name), "unit %u @%#llx", d->index,
-		  (unsigned long long)d->base);
+		  d->base);
 	return 0;
 }
 
@@ -399,10 +399,10 @@ static void clear_faults(struct vtd_unit *u, bool report_leftovers)
 			pr_warn("%s: fault left over from before uhv: %s\n", u->name, buf);
 		else if (n == 1)
 			pr_err("%s: fault #%llu: %s (printed once; repeats are counted)\n", u->name,
-			       (unsigned long long)vtd.flog.total, buf);
+			       vtd.flog.total, buf);
 		else
 			pr_debug("%s: fault #%llu: repeat %llu of: %s\n", u->name,
-				 (unsigned long long)vtd.flog.total, (unsigned long long)n, buf);
+				 vtd.flog.total, n, buf);
 		/* F is RW1C in the upper dword. Until it is clear, hardware may
 		 * drop further faults (QEMU drops all from the same source). */
 		wr32(u, off + VTD_FRCD_HI + 4, (u32)(BIT(63) >> 32));
@@ -434,12 +434,12 @@ void vtd_fault_summary(void)
 	for (size_t i = 0; i < vtd.flog.used; i++) {
 		const struct vtd_fault_seen *s = &vtd.flog.seen[i];
 		pr_info("fault summary: %s of %#llx by %02x:%02x.%x reason %#04x seen %llu "
-			"time(s)\n", vtd_access_name(s->access), (unsigned long long)s->addr, s->sid >> 8,
-			(s->sid >> 3) & 0x1f, s->sid & 7, s->reason, (unsigned long long)s->count);
+			"time(s)\n", vtd_access_name(s->access), s->addr, s->sid >> 8,
+			(s->sid >> 3) & 0x1f, s->sid & 7, s->reason, s->count);
 	}
 	if (vtd.flog.untracked)
 		pr_info("fault summary: %llu more of kinds not tracked\n",
-			(unsigned long long)vtd.flog.untracked);
+			vtd.flog.untracked);
 }
 
 u64 vtd_fault_kind_count(u16 sid, u8 reason, enum vtd_access access, u64 addr)
@@ -498,7 +498,7 @@ int vtd_domain_map(struct vtd_domain *dom, u64 iova, paddr_t hpa, u64 size, u64 
 		return -EINVAL;
 	if (!(dom->flags & VTD_DOMAIN_MAY_MAP_HYPERVISOR) && kmem_is_hypervisor(hpa, size)) {
 		pr_err("domain %u: refusing to map [%#llx, %#llx): it is uhv's own memory\n", dom->did,
-		       (unsigned long long)hpa, (unsigned long long)(hpa + size));
+		       hpa, (hpa + size));
 		return -EPERM;
 	}
 	int err = ptab_map(&dom->pt, iova, hpa, size, rw);
@@ -526,8 +526,8 @@ static int rmrr_map_for(void *ctx, const struct dmar_rmrr *r)
 	paddr_t pa;
 	if (ptab_lookup(&c->dom->pt, lo, &pa, NULL, NULL) == 0 && pa != lo)
 		pr_warn("domain %u: reserved region [%#llx, %#llx] of %02x:%02x.%x overrides the "
-			"domain's mapping there\n", c->dom->did, (unsigned long long)r->base,
-			(unsigned long long)r->limit, c->bus, c->devfn >> 3, c->devfn & 7);
+			"domain's mapping there\n", c->dom->did, r->base,
+			r->limit, c->bus, c->devfn >> 3, c->devfn & 7);
 	int err = ptab_map(&c->dom->pt, lo, lo, hi - lo, VTD_SL_R | VTD_SL_W);
 	if (err)
 		c->err = err;

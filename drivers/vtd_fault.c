@@ -92,7 +92,7 @@ int vtd_fault_format(const struct vtd_fault *f, char *buf, size_t len)
 		ksnprintf(pasid, sizeof(pasid), " pasid %#x", f->pasid);
 	return ksnprintf(buf, len,
 			 "DMA %s of %#llx by %02x:%02x.%x%s%s%s blocked: reason %#04x, %s",
-			 vtd_access_name(f->access), (unsigned long long)f->addr, f->sid >> 8,
+			 vtd_access_name(f->access), f->addr, f->sid >> 8,
 			 (f->sid >> 3) & 0x1f, f->sid & 7, pasid, f->exe ? " (execute)" : "",
 			 f->priv ? " (privileged)" : "", f->reason, vtd_fault_reason_text(f->reason));
 }

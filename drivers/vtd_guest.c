@@ -35,7 +35,7 @@ int vtd_guest_domain_setup(const struct guest *g)
 		ret = vtd_domain_map(&guest_domain, r->gpa, r->hpa, r->size, VTD_SL_R | VTD_SL_W);
 		if (ret < 0) {
 			pr_err("guest DMA domain: mapping [%#llx-%#llx) failed (%s)\n",
-			       (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size),
+			       r->gpa, (r->gpa + r->size),
 			       errno_name(ret));
 			return ret;
 		}
@@ -43,7 +43,7 @@ int vtd_guest_domain_setup(const struct guest *g)
 	}
 	guest_domain_ready = true;
 	pr_info("guest DMA domain %u: %llu MiB of guest RAM mapped (GPA -> HPA, as in the EPT), "
-		"%zu table pages\n", guest_domain.did, (unsigned long long)(mapped >> 20),
+		"%zu table pages\n", guest_domain.did, (mapped >> 20),
 		ptab_table_count(&guest_domain.pt));
 	return 0;
 }

@@ -154,7 +154,7 @@ static int send(struct nic *n, u64 iova, bool must_complete)
 	if (wait_until(tx_done, (void *)d, NIC_TIMEOUT_US) == 0 || !must_complete)
 		return 0;
 	pr_err("FAIL: TX descriptor (IOVA %#llx) not written back within %u ms\n",
-	       (unsigned long long)(IOVA_TX_RING + ((n->tx_tail + NDESC - 1) % NDESC) * 16),
+	       (IOVA_TX_RING + ((n->tx_tail + NDESC - 1) % NDESC) * 16),
 	       NIC_TIMEOUT_US / 1000);
 	nic_regs(n, "TX");
 	return -ETIMEDOUT;
@@ -258,17 +258,17 @@ static int expect_fault(struct nic *n, u64 before, u64 addr, enum vtd_access acc
 		pr_err("FAIL: %s: expected %s of %#llx by %02x:%02x.%x reason %#04x (seen %llu "
 		       "time(s), want %llu), %llu new fault(s); latest new kind: %s of %#llx by "
 		       "%02x:%02x.%x reason %#04x\n", what, vtd_access_name(acc),
-		       (unsigned long long)page, n->sid >> 8, (n->sid >> 3) & 0x1f, n->sid & 7,
-		       reason, (unsigned long long)got, (unsigned long long)count,
-		       (unsigned long long)total, vtd_access_name(f.access),
-		       (unsigned long long)f.addr, f.sid >> 8, (f.sid >> 3) & 0x1f, f.sid & 7,
+		       page, n->sid >> 8, (n->sid >> 3) & 0x1f, n->sid & 7,
+		       reason, got, count,
+		       total, vtd_access_name(f.access),
+		       f.addr, f.sid >> 8, (f.sid >> 3) & 0x1f, f.sid & 7,
 		       f.reason);
 		return -EIO;
 	}
 	pr_info("ok: %s: fault recorded: %s of %#llx by %02x:%02x.%x, reason %#04x (%s), "
-		"%llu time(s)\n", what, vtd_access_name(acc), (unsigned long long)page,
+		"%llu time(s)\n", what, vtd_access_name(acc), page,
 		n->sid >> 8, (n->sid >> 3) & 0x1f, n->sid & 7, reason,
-		vtd_fault_reason_text(reason), (unsigned long long)count);
+		vtd_fault_reason_text(reason), count);
 	return 0;
 }
 
@@ -306,8 +306,8 @@ static int dma_through_domain(struct nic *n, paddr_t rx_buf)
 	if (!(rd->status & E1000_RXD_STAT_EOP) || rd->length < 42 || !is_arp_reply(n, n->rxbuf)) {
 		pr_err("FAIL: host frame %#llx behind RX IOVA %#llx does not hold the ARP reply "
 		       "(descriptor status %#x length %u; bytes %02x %02x %02x %02x .. "
-		       "type %02x%02x op %02x)\n", (unsigned long long)rx_buf,
-		       (unsigned long long)IOVA_RX_BUF, rd->status, rd->length, n->rxbuf[0],
+		       "type %02x%02x op %02x)\n", rx_buf,
+		       IOVA_RX_BUF, rd->status, rd->length, n->rxbuf[0],
 		       n->rxbuf[1], n->rxbuf[2], n->rxbuf[3], n->rxbuf[12], n->rxbuf[13],
 		       n->rxbuf[21]);
 		return -EIO;
@@ -316,9 +316,9 @@ static int dma_through_domain(struct nic *n, paddr_t rx_buf)
 	pr_info("ok: DMA through the test domain: NIC read its TX ring and an ARP request at "
 		"IOVAs %#llx/%#llx, wrote the %u-byte reply from %02x:%02x:%02x:%02x:%02x:%02x "
 		"to host frame %#llx behind IOVA %#llx (%llu ms), no fault\n",
-		(unsigned long long)IOVA_TX_RING, (unsigned long long)IOVA_TX_BUF, rd->length,
-		gw[0], gw[1], gw[2], gw[3], gw[4], gw[5], (unsigned long long)rx_buf,
-		(unsigned long long)IOVA_RX_BUF, (unsigned long long)((time_us() - t0) / 1000));
+		IOVA_TX_RING, IOVA_TX_BUF, rd->length,
+		gw[0], gw[1], gw[2], gw[3], gw[4], gw[5], rx_buf,
+		IOVA_RX_BUF, ((time_us() - t0) / 1000));
 	return 0;
 }
 
@@ -346,7 +346,7 @@ static int stale_translation(struct nic *n, struct vtd_domain *dom, paddr_t tx_b
 	u64 before = vtd_fault_count();
 	int err = vtd_domain_unmap(dom, IOVA_TX_BUF, PAGE_SIZE);
 	if (err) {
-		pr_err("FAIL: cannot unmap IOVA %#llx (%s)\n", (unsigned long long)IOVA_TX_BUF,
+		pr_err("FAIL: cannot unmap IOVA %#llx (%s)\n", IOVA_TX_BUF,
 		       errno_name(err));
 		return err;
 	}
@@ -358,7 +358,7 @@ static int stale_translation(struct nic *n, struct vtd_domain *dom, paddr_t tx_b
 		return err;
 	err = vtd_domain_map(dom, IOVA_TX_BUF, tx_buf, PAGE_SIZE, VTD_SL_R);
 	if (err)
-		pr_err("FAIL: cannot map IOVA %#llx again (%s)\n", (unsigned long long)IOVA_TX_BUF,
+		pr_err("FAIL: cannot map IOVA %#llx again (%s)\n", IOVA_TX_BUF,
 		       errno_name(err));
 	return err;
 }
@@ -372,14 +372,14 @@ static int uhv_memory(struct nic *n)
 
 	if (!kmem_is_hypervisor(pa, PAGE_SIZE)) {
 		pr_err("FAIL: test page %#llx is not counted as uhv memory\n",
-		       (unsigned long long)pa);
+		       pa);
 		return -EIO;
 	}
 	for (unsigned i = 0; i < PAGE_SIZE; i++)
 		uhv_page[i] = (u8)(0xa5 ^ i ^ (i >> 8));
 	u64 sum0 = page_sum(uhv_page);
 	pr_info("uhv image page %#llx (checksum %#llx) used as IOVA: read, then write\n",
-		(unsigned long long)pa, (unsigned long long)sum0);
+		pa, sum0);
 
 	u64 before = vtd_fault_count();
 	int err = send(n, pa, false);
@@ -406,12 +406,12 @@ static int uhv_memory(struct nic *n)
 		while (i < PAGE_SIZE && uhv_page[i] == (u8)(0xa5 ^ i ^ (i >> 8)))
 			i++;
 		pr_err("FAIL: uhv page %#llx changed: checksum %#llx -> %#llx, first change at "
-		       "offset %u\n", (unsigned long long)pa, (unsigned long long)sum0,
-		       (unsigned long long)sum1, i);
+		       "offset %u\n", pa, sum0,
+		       sum1, i);
 		return -EIO;
 	}
 	pr_info("%s: uhv memory at %#llx unchanged (checksum %#llx before and after)\n",
-		err ? "note" : "ok", (unsigned long long)pa, (unsigned long long)sum1);
+		err ? "note" : "ok", pa, sum1);
 	return err;
 }
 
@@ -468,11 +468,11 @@ int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg)
 		"%#llx -> %#llx, RX ring %#llx -> %#llx, TX buffer %#llx -> %#llx, RX buffer %#llx "
 		"-> %#llx; %#llx unmapped\n", dom.did, n.dev->bus, n.dev->dev, n.dev->fn,
 		n.dev->vendor, n.dev->device,
-		(unsigned long long)IOVA_TX_RING, (unsigned long long)tx_ring,
-		(unsigned long long)IOVA_RX_RING, (unsigned long long)rx_ring,
-		(unsigned long long)IOVA_TX_BUF, (unsigned long long)tx_buf,
-		(unsigned long long)IOVA_RX_BUF, (unsigned long long)rx_buf,
-		(unsigned long long)IOVA_UNMAPPED);
+		IOVA_TX_RING, tx_ring,
+		IOVA_RX_RING, rx_ring,
+		IOVA_TX_BUF, tx_buf,
+		IOVA_RX_BUF, rx_buf,
+		IOVA_UNMAPPED);
 
 	pci_write_command(cfg, n.dev,
 			  (u16)(n.dev->command | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
@@ -496,6 +496,6 @@ int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg)
 	if (err)
 		pr_err("FAIL (%s)\n", errno_name(err));
 	else
-		pr_info("PASS (%llu ms)\n", (unsigned long long)((time_us() - t0) / 1000));
+		pr_info("PASS (%llu ms)\n", ((time_us() - t0) / 1000));
 	return err;
 }

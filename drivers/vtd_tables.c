@@ -15,7 +15,7 @@ void vtd_print_caps(const char *name, u32 ver, u64 cap, u64 ecap)
 	unsigned sagaw = vtd_cap_sagaw(cap), sllps = vtd_cap_sllps(cap);
 
 	pr_info("%s: VT-d %u.%u CAP %#llx ECAP %#llx\n", name, VTD_VER_MAJOR(ver),
-		VTD_VER_MINOR(ver), (unsigned long long)cap, (unsigned long long)ecap);
+		VTD_VER_MINOR(ver), cap, ecap);
 	pr_info("%s: address widths%s%s%s (SAGAW %#x), MGAW %u, large pages%s%s%s, %u domain ids\n",
 		name, sagaw & BIT(1) ? " 39-bit" : "", sagaw & BIT(2) ? " 48-bit" : "",
 		sagaw & BIT(3) ? " 57-bit" : "", sagaw, vtd_cap_mgaw(cap),

@@ -516,7 +516,7 @@ static void set_stop_reply(struct gdb_stub *s, const struct gdb_stop *why)
 			const char *w = h->type == GDB_WP_WRITE ? "watch" :
 					h->type == GDB_WP_READ ? "rwatch" : "awatch";
 			ksnprintf(r, n, "T05thread:%x;%s:%llx;", GDB_THREAD_ID, w,
-				  (unsigned long long)h->addr);
+				  h->addr);
 			return;
 		}
 		for (unsigned i = 0; i < GDB_HW_SLOTS; i++)

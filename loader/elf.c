@@ -59,20 +59,20 @@ static int check_segment(const struct elf_segment *s, u64 size)
 	if (s->filesz > s->memsz) {
 		pr_err(WHAT ": program header %u: p_filesz 0x%llx is larger than p_memsz 0x%llx; "
 		       "the file is corrupt, rebuild the kernel\n",
-		       s->index, (unsigned long long)s->filesz, (unsigned long long)s->memsz);
+		       s->index, s->filesz, s->memsz);
 		return -EINVAL;
 	}
 	if (!in_file(s->offset, s->filesz, size)) {
 		pr_err(WHAT ": program header %u: segment file bytes [0x%llx, 0x%llx) run past the "
 		       "end of the file (%llu bytes); the file is truncated or corrupt\n",
-		       s->index, (unsigned long long)s->offset,
-		       (unsigned long long)(s->offset + s->filesz), (unsigned long long)size);
+		       s->index, s->offset,
+		       (s->offset + s->filesz), size);
 		return -EINVAL;
 	}
 	if (s->paddr + s->memsz < s->paddr) {
 		pr_err(WHAT ": program header %u: segment at 0x%llx size 0x%llx wraps around the "
-		       "address space\n", s->index, (unsigned long long)s->paddr,
-		       (unsigned long long)s->memsz);
+		       "address space\n", s->index, s->paddr,
+		       s->memsz);
 		return -EINVAL;
 	}
 	return 0;
@@ -92,7 +92,7 @@ int elf_parse(const void *file, u64 size, struct elf_image *out)
 	}
 	if (size < EI_NIDENT) {
 		pr_err(WHAT ": file of %llu bytes is too short for an ELF header\n",
-		       (unsigned long long)size);
+		       size);
 		return -EINVAL;
 	}
 	if (b[EI_CLASS] != ELFCLASS32 && b[EI_CLASS] != ELFCLASS64) {
@@ -160,9 +160,9 @@ int elf_parse(const void *file, u64 size, struct elf_image *out)
 	if (phoff > size || (u64)phnum * phentsize > size - phoff) {
 		pr_err(WHAT ": program headers [0x%llx, 0x%llx) run past the end of the file "
 		       "(%llu bytes); the file is truncated or corrupt\n",
-		       (unsigned long long)phoff,
-		       (unsigned long long)(phoff + (u64)phnum * phentsize),
-		       (unsigned long long)size);
+		       phoff,
+		       (phoff + (u64)phnum * phentsize),
+		       size);
 		return -EINVAL;
 	}
 
@@ -188,10 +188,10 @@ int elf_parse(const void *file, u64 size, struct elf_image *out)
 				pr_err(WHAT ": segments of program headers %u [0x%llx, 0x%llx) "
 				       "and %u [0x%llx, 0x%llx) overlap in physical memory; "
 				       "fix the linker script\n",
-				       o->index, (unsigned long long)o->paddr,
-				       (unsigned long long)(o->paddr + o->memsz), i,
-				       (unsigned long long)s.paddr,
-				       (unsigned long long)(s.paddr + s.memsz));
+				       o->index, o->paddr,
+				       (o->paddr + o->memsz), i,
+				       s.paddr,
+				       (s.paddr + s.memsz));
 				return -EINVAL;
 			}
 		}
@@ -205,7 +205,7 @@ int elf_parse(const void *file, u64 size, struct elf_image *out)
 
 short_header:
 	pr_err(WHAT ": file of %llu bytes is too short for its ELF-%u header\n",
-	       (unsigned long long)size, out->bits);
+	       size, out->bits);
 	return -EINVAL;
 }
 

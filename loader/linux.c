@@ -131,8 +131,8 @@ int linux_parse_image(const void *img, size_t len, struct linux_image *out)
 	if (out->pm_size > len - out->pm_offset) {
 		pr_err("guest kernel: bzImage header says %llu bytes of protected-mode code at "
 		       "offset 0x%llx, the file has %llu: the file is truncated\n",
-		       (unsigned long long)out->pm_size, (unsigned long long)out->pm_offset,
-		       (unsigned long long)(len - out->pm_offset));
+		       out->pm_size, out->pm_offset,
+		       (len - out->pm_offset));
 		return -EINVAL;
 	}
 	out->init_size = MAX((u64)h->init_size, out->pm_size);
@@ -140,7 +140,7 @@ int linux_parse_image(const void *img, size_t len, struct linux_image *out)
 	out->alignment = h->kernel_alignment;
 	if (out->relocatable && (!is_pow2(out->alignment) || out->alignment < PAGE_SIZE)) {
 		pr_err("guest kernel: bzImage kernel_alignment 0x%llx is not a power of two >= "
-		       "4 KiB: the image is malformed\n", (unsigned long long)out->alignment);
+		       "4 KiB: the image is malformed\n", out->alignment);
 		return -EINVAL;
 	}
 	out->kernel64 = h->xloadflags & LINUX_XLF_KERNEL_64;
@@ -195,8 +195,8 @@ static int place_kernel(const struct guest *g, const struct linux_image *k, u64 
 		       "0x%llx) (loaded at 1 MiB) and [0x%llx, 0x%llx) (init_size from its "
 		       "runtime address); that memory is not all guest RAM: build the kernel "
 		       "with CONFIG_RELOCATABLE or give the guest that memory\n",
-		       (unsigned long long)*load, (unsigned long long)(*load + k->pm_size),
-		       (unsigned long long)*rt, (unsigned long long)(*rt + k->init_size));
+		       *load, (*load + k->pm_size),
+		       *rt, (*rt + k->init_size));
 		loader_print_ram(g);
 		return -EINVAL;
 	}
@@ -212,8 +212,8 @@ static int place_kernel(const struct guest *g, const struct linux_image *k, u64 
 	pr_err("guest kernel: Linux needs %llu MiB of contiguous guest RAM (init_size) at a "
 	       "0x%llx-aligned address from 0x%llx (its pref_address) below 4 GiB; there is "
 	       "none: give the guest more memory\n",
-	       (unsigned long long)(k->init_size >> 20), (unsigned long long)k->alignment,
-	       (unsigned long long)pref);
+	       (k->init_size >> 20), k->alignment,
+	       pref);
 	loader_print_ram(g);
 	return -EINVAL;
 }
@@ -269,7 +269,7 @@ int linux_load_ex(struct guest *g, const struct loader_module *mods, unsigned n,
 	cmdline_len = mods[0].string ? strlen(mods[0].string) : 0;
 	if (cmdline_len > MIN(k.hdr.cmdline_size, LINUX_CMDLINE_MAX)) {
 		pr_warn("kernel command line is %llu bytes, this kernel takes %u: cut\n",
-			(unsigned long long)cmdline_len,
+			cmdline_len,
 			MIN(k.hdr.cmdline_size, LINUX_CMDLINE_MAX));
 		cmdline_len = MIN(k.hdr.cmdline_size, LINUX_CMDLINE_MAX);
 	}
@@ -310,8 +310,8 @@ int linux_load_ex(struct guest *g, const struct loader_module *mods, unsigned n,
 			pr_err("initrd (%llu bytes): no room in guest RAM below 0x%llx "
 			       "(initrd_addr_max) clear of the kernel's [0x%llx, 0x%llx); give "
 			       "the guest more memory or a smaller initrd\n",
-			       (unsigned long long)initrd_size, (unsigned long long)initrd_limit,
-			       (unsigned long long)rt, (unsigned long long)rt_end);
+			       initrd_size, initrd_limit,
+			       rt, rt_end);
 			loader_print_ram(g);
 			return -ENOMEM;
 		}
@@ -366,7 +366,7 @@ int linux_load_ex(struct guest *g, const struct loader_module *mods, unsigned n,
 		data = loader_place_low(g, data_size, LOADER_HIGH_MEM_START, FOUR_GIB, &busy);
 	if (!data) {
 		pr_err("no room for the kernel's boot data (%llu KiB) in guest RAM below 4 GiB "
-		       "clear of the kernel and initrd\n", (unsigned long long)(data_size >> 10));
+		       "clear of the kernel and initrd\n", (data_size >> 10));
 		loader_print_ram(g);
 		return -ENOMEM;
 	}
@@ -433,16 +433,16 @@ int linux_load_ex(struct guest *g, const struct loader_module *mods, unsigned n,
 	pr_info("guest kernel: Linux bzImage %s, boot protocol %u.%02u, loaded at 0x%llx "
 		"(%llu KiB, init_size %llu KiB), %s entry 0x%llx\n",
 		k.version_string[0] ? k.version_string : "(no version string)", k.version >> 8,
-		k.version & 0xff, (unsigned long long)load, (unsigned long long)(k.pm_size >> 10),
-		(unsigned long long)(k.init_size >> 10), entry64 ? "64-bit" : "32-bit",
-		(unsigned long long)g->boot.rip);
+		k.version & 0xff, load, (k.pm_size >> 10),
+		(k.init_size >> 10), entry64 ? "64-bit" : "32-bit",
+		g->boot.rip);
 	if (initrd_size)
 		pr_info("  initrd [0x%llx, 0x%llx)%s from %u module%s\n",
-			(unsigned long long)initrd, (unsigned long long)(initrd + initrd_size),
+			initrd, (initrd + initrd_size),
 			in_place ? " (in place)" : "", n - 1, n == 2 ? "" : "s");
 	pr_info("  boot_params 0x%llx, command line 0x%llx (%llu bytes), %d e820 entries\n",
-		(unsigned long long)(data + DATA_BOOT_PARAMS), (unsigned long long)cmdline_gpa,
-		(unsigned long long)cmdline_len, nr_e820);
+		(data + DATA_BOOT_PARAMS), cmdline_gpa,
+		cmdline_len, nr_e820);
 
 	if (layout) {
 		*layout = (struct linux_layout){

@@ -35,10 +35,10 @@ struct kernel_desc {
 static int entry_error(const struct kernel_desc *k, u64 entry, const char *source)
 {
 	pr_err("guest kernel: entry point 0x%llx (%s) is outside the loaded segments:\n",
-	       (unsigned long long)entry, source);
+	       entry, source);
 	for (unsigned i = 0; i < k->nr_segs; i++)
-		pr_err("  segment %u [0x%llx, 0x%llx)\n", i, (unsigned long long)k->segs[i].paddr,
-		       (unsigned long long)(k->segs[i].paddr + k->segs[i].memsz));
+		pr_err("  segment %u [0x%llx, 0x%llx)\n", i, k->segs[i].paddr,
+		       (k->segs[i].paddr + k->segs[i].memsz));
 	pr_err("guest kernel: the kernel has no usable entry; check its multiboot header and "
 	       "linker script\n");
 	return -EINVAL;
@@ -75,7 +75,7 @@ not32:
 	pr_err("guest kernel: 64-bit ELF entry 0x%llx: a multiboot guest starts in 32-bit mode, so "
 	       "the entry must be a 32-bit address within a loaded segment (give the kernel a "
 	       "32-bit entry, e.g. with a multiboot2 entry address tag)\n",
-	       (unsigned long long)img->entry);
+	       img->entry);
 	return -EINVAL;
 }
 
@@ -94,7 +94,7 @@ static int describe_kernel(const u8 *file, u64 size, struct kernel_desc *k)
 			pr_err("guest kernel: not an ELF executable and no multiboot2 or multiboot "
 			       "header (file of %llu bytes); the first module must be the guest "
 			       "kernel: a multiboot2/multiboot kernel or an ELF executable\n",
-			       (unsigned long long)size);
+			       size);
 			return -ENOEXEC;
 		}
 	} else if (ret) {
@@ -162,8 +162,8 @@ static int describe_kernel(const u8 *file, u64 size, struct kernel_desc *k)
 		if (s->paddr + s->memsz > FOUR_GIB) {
 			pr_err("guest kernel: segment %u [0x%llx, 0x%llx) is above 4 GiB, out of "
 			       "reach of a kernel that starts in 32-bit mode without paging\n",
-			       i, (unsigned long long)s->paddr,
-			       (unsigned long long)(s->paddr + s->memsz));
+			       i, s->paddr,
+			       (s->paddr + s->memsz));
 			return -EINVAL;
 		}
 	}
@@ -286,8 +286,8 @@ int loader_load_ex(struct guest *g, const struct loader_module *mods, unsigned n
 			pr_err("guest kernel: segment %u [0x%llx, 0x%llx) is not in guest RAM: "
 			       "this memory is reserved by uhv or firmware; link the kernel at an "
 			       "address inside guest RAM (usually 0x100000)\n",
-			       i, (unsigned long long)s->paddr,
-			       (unsigned long long)(s->paddr + s->memsz));
+			       i, s->paddr,
+			       (s->paddr + s->memsz));
 			loader_print_ram(g);
 			return -EINVAL;
 		}
@@ -307,7 +307,7 @@ int loader_load_ex(struct guest *g, const struct loader_module *mods, unsigned n
 		if (!at) {
 			pr_err("guest module %u (%llu bytes): no room in guest RAM below 4 GiB "
 			       "clear of the kernel and the other modules; give the guest more "
-			       "memory or smaller modules\n", i, (unsigned long long)mods[i].size);
+			       "memory or smaller modules\n", i, mods[i].size);
 			loader_print_ram(g);
 			return -ENOMEM;
 		}
@@ -336,7 +336,7 @@ int loader_load_ex(struct guest *g, const struct loader_module *mods, unsigned n
 			return ret;
 		file = guest_ptr(g, kdest, size);
 		pr_debug("guest kernel file moved to 0x%llx, out of its segments' way\n",
-			 (unsigned long long)kdest);
+			 kdest);
 	}
 	for (unsigned i = 1; i < nr_mods; i++) {
 		ret = guest_write(g, minfo[i - 1].start, mods[i].data, mods[i].size);
@@ -405,13 +405,13 @@ int loader_load_ex(struct guest *g, const struct loader_module *mods, unsigned n
 
 	pr_info("guest kernel: %s, %u segment%s, entry 0x%llx, %u module%s, boot information at "
 		"0x%llx (%d bytes)\n", k.kind, k.nr_segs, k.nr_segs == 1 ? "" : "s",
-		(unsigned long long)k.entry, nr_mods - 1, nr_mods == 2 ? "" : "s",
-		(unsigned long long)info_at, info_size);
+		k.entry, nr_mods - 1, nr_mods == 2 ? "" : "s",
+		info_at, info_size);
 	for (unsigned i = 0; i < k.nr_segs; i++)
 		pr_debug("  segment %u [0x%llx, 0x%llx) file 0x%llx bytes\n", i,
-			 (unsigned long long)k.segs[i].paddr,
-			 (unsigned long long)(k.segs[i].paddr + k.segs[i].memsz),
-			 (unsigned long long)k.segs[i].filesz);
+			 k.segs[i].paddr,
+			 (k.segs[i].paddr + k.segs[i].memsz),
+			 k.segs[i].filesz);
 	for (unsigned i = 0; i + 1 < nr_mods; i++)
 		pr_debug("  module %u [0x%x, 0x%x) '%s'\n", i + 1, minfo[i].start, minfo[i].end,
 			 minfo[i].string ? minfo[i].string : "");

@@ -45,7 +45,7 @@ static int mb2_header_tags(const u8 *file, const struct mb_header *h, u32 hlen,
 
 		if (end - off < sizeof(struct mb2_header_tag)) {
 			pr_err("guest kernel: multiboot2 header tag at file offset 0x%llx is cut "
-			       "off by header_length %u\n", (unsigned long long)off, hlen);
+			       "off by header_length %u\n", off, hlen);
 			return -EINVAL;
 		}
 		type = rd16(file + off);
@@ -55,7 +55,7 @@ static int mb2_header_tags(const u8 *file, const struct mb_header *h, u32 hlen,
 		if (tsize < sizeof(struct mb2_header_tag) || tsize > end - off) {
 			pr_err("guest kernel: multiboot2 header tag type %u at file offset 0x%llx "
 			       "has size %u, outside the header (header_length %u)\n", type,
-			       (unsigned long long)off, tsize, hlen);
+			       off, tsize, hlen);
 			return -EINVAL;
 		}
 		const u8 *p = file + off + 8;
@@ -134,7 +134,7 @@ static int mb2_header_tags(const u8 *file, const struct mb_header *h, u32 hlen,
 
 short_tag:
 	pr_err("guest kernel: multiboot2 header tag type %u at file offset 0x%llx is too short (%u "
-	       "bytes)\n", rd16(file + off), (unsigned long long)off, rd32(file + off + 4));
+	       "bytes)\n", rd16(file + off), off, rd32(file + off + 4));
 	return -EINVAL;
 }
 
@@ -151,7 +151,7 @@ int multiboot2_header_find(const void *file, u64 size, struct mb_header *out)
 		memcpy(&h, b + off, sizeof(h));
 		if ((u32)(h.magic + h.architecture + h.header_length + h.checksum) != 0) {
 			pr_debug("guest kernel: multiboot2 magic at file offset 0x%llx with a bad "
-				 "checksum, skipped\n", (unsigned long long)off);
+				 "checksum, skipped\n", off);
 			continue;
 		}
 		memset(out, 0, sizeof(*out));
@@ -166,7 +166,7 @@ int multiboot2_header_find(const void *file, u64 size, struct mb_header *out)
 		    h.header_length > size - off) {
 			pr_err("guest kernel: multiboot2 header at file offset 0x%llx has "
 			       "header_length %u, which does not fit the file (%llu bytes)\n",
-			       (unsigned long long)off, h.header_length, (unsigned long long)size);
+			       off, h.header_length, size);
 			return -EINVAL;
 		}
 		return mb2_header_tags(b, out, h.header_length, out);
@@ -188,7 +188,7 @@ int multiboot1_header_find(const void *file, u64 size, struct mb_header *out)
 		sum = rd32(b + off + 8);
 		if ((u32)(magic + flags + sum) != 0) {
 			pr_debug("guest kernel: multiboot magic at file offset 0x%llx with a bad "
-				 "checksum, skipped\n", (unsigned long long)off);
+				 "checksum, skipped\n", off);
 			continue;
 		}
 		memset(out, 0, sizeof(*out));
@@ -208,7 +208,7 @@ int multiboot1_header_find(const void *file, u64 size, struct mb_header *out)
 			if (size - off < 32) {
 				pr_err("guest kernel: multiboot header at file offset 0x%llx has "
 				       "the a.out kludge flag (bit 16) but its address fields are "
-				       "past the end of the file\n", (unsigned long long)off);
+				       "past the end of the file\n", off);
 				return -EINVAL;
 			}
 			out->has_addr = true;
@@ -235,7 +235,7 @@ int multiboot_raw_segment(const struct mb_header *h, u64 file_size, struct elf_s
 		if (h->header_addr < h->offset) {
 			pr_err("guest kernel: %s: header_addr 0x%x is below the header's file "
 			       "offset 0x%llx, so the file start would be below 0\n",
-			       what, h->header_addr, (unsigned long long)h->offset);
+			       what, h->header_addr, h->offset);
 			return -EINVAL;
 		}
 		file_off = 0;
@@ -245,7 +245,7 @@ int multiboot_raw_segment(const struct mb_header *h, u64 file_size, struct elf_s
 			pr_err("guest kernel: %s: load_addr 0x%x and header_addr 0x%x do not match "
 			       "the header's file offset 0x%llx (need load_addr <= header_addr and "
 			       "header_addr - load_addr <= offset)\n", what, h->load_addr,
-			       h->header_addr, (unsigned long long)h->offset);
+			       h->header_addr, h->offset);
 			return -EINVAL;
 		}
 		file_off = h->offset - (h->header_addr - h->load_addr);
@@ -257,9 +257,9 @@ int multiboot_raw_segment(const struct mb_header *h, u64 file_size, struct elf_s
 		if (h->load_end_addr < load || h->load_end_addr - load > file_size - file_off) {
 			pr_err("guest kernel: %s: load_end_addr 0x%x is below load_addr 0x%llx or "
 			       "past the end of the file (%llu bytes from file offset 0x%llx)\n",
-			       what, h->load_end_addr, (unsigned long long)load,
-			       (unsigned long long)(file_size - file_off),
-			       (unsigned long long)file_off);
+			       what, h->load_end_addr, load,
+			       (file_size - file_off),
+			       file_off);
 			return -EINVAL;
 		}
 		seg->filesz = h->load_end_addr - load;
@@ -270,14 +270,14 @@ int multiboot_raw_segment(const struct mb_header *h, u64 file_size, struct elf_s
 		if (h->bss_end_addr < load + seg->filesz) {
 			pr_err("guest kernel: %s: bss_end_addr 0x%x is below the end of the loaded "
 			       "data 0x%llx\n", what, h->bss_end_addr,
-			       (unsigned long long)(load + seg->filesz));
+			       (load + seg->filesz));
 			return -EINVAL;
 		}
 		seg->memsz = h->bss_end_addr - load;
 	}
 	if (seg->memsz == 0) {
 		pr_err("guest kernel: %s: nothing to load (empty range at 0x%llx)\n", what,
-		       (unsigned long long)load);
+		       load);
 		return -EINVAL;
 	}
 	seg->paddr = seg->vaddr = load;

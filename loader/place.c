@@ -77,6 +77,6 @@ void loader_print_ram(const struct guest *g)
 {
 	for (unsigned i = 0; i < g->nr_mem; i++)
 		if (g->mem[i].type == GUEST_MEM_RAM)
-			pr_info("  guest RAM [0x%llx, 0x%llx)\n", (unsigned long long)g->mem[i].gpa,
-				(unsigned long long)(g->mem[i].gpa + g->mem[i].size));
+			pr_info("  guest RAM [0x%llx, 0x%llx)\n", g->mem[i].gpa,
+				(g->mem[i].gpa + g->mem[i].size));
 }

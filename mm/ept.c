@@ -5,8 +5,6 @@
 #include <uhv/errno.h>
 #include <uhv/log.h>
 
-typedef unsigned long long ull;
-
 static u64 level_size(unsigned level)
 {
 	return PAGE_SIZE << (9 * level);
@@ -71,7 +69,7 @@ int ept_make_eptp(const struct vmx_caps *caps, paddr_t root, bool want_ad, u64 *
 	u64 mt;
 
 	if (!IS_ALIGNED(root, PAGE_SIZE) || (root & ~EPTP_ADDR_MASK)) {
-		pr_err("EPT root %#llx is not a 4 KiB aligned physical address\n", (ull)root);
+		pr_err("EPT root %#llx is not a 4 KiB aligned physical address\n", root);
 		return -EINVAL;
 	}
 	if (!(cap & VMX_EPT_PAGE_WALK_4)) {
@@ -122,8 +120,8 @@ static int check_region(const struct ept_build_cfg *cfg, const struct ept_region
 	}
 	if (!why)
 		return 0;
-	pr_err("EPT region gpa %#llx hpa %#llx size %#llx perms %#x type %#x %s\n", (ull)r->gpa,
-	       (ull)r->hpa, (ull)r->size, r->perms, r->memtype, why);
+	pr_err("EPT region gpa %#llx hpa %#llx size %#llx perms %#x type %#x %s\n", r->gpa,
+	       r->hpa, r->size, r->perms, r->memtype, why);
 	return err;
 }
 
@@ -217,7 +215,7 @@ int ept_build(struct ptab *pt, const struct ptab_mem *mem, const struct ept_buil
 		err = ept_map_region(pt, cfg, &regions[i]);
 		if (err) {
 			pr_err("mapping EPT region %zu (gpa %#llx size %#llx) failed: %s\n", i,
-			       (ull)regions[i].gpa, (ull)regions[i].size, errno_name(err));
+			       regions[i].gpa, regions[i].size, errno_name(err));
 			return err;
 		}
 	}

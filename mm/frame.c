@@ -83,7 +83,7 @@ int frame_add_range(struct frame_allocator *fa, paddr_t base, u64 size)
 
 		if (base < r->end && r->base < end) {
 			pr_err("range %#llx-%#llx overlaps memory already given to the allocator\n",
-			       (unsigned long long)base, (unsigned long long)end);
+			       base, end);
 			return -EEXIST;
 		}
 		adjacent |= r->end == base || r->base == end;
@@ -191,27 +191,27 @@ int frame_free(struct frame_allocator *fa, paddr_t pa, u64 size)
 	int err;
 
 	if (!size || !IS_ALIGNED(pa, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE) || end < pa) {
-		pr_err("free of %#llx size %#llx: not whole pages\n", (unsigned long long)pa,
-		       (unsigned long long)size);
+		pr_err("free of %#llx size %#llx: not whole pages\n", pa,
+		       size);
 		return -EINVAL;
 	}
 	for (i = 0; i < fa->nregion; i++)
 		ours |= fa->region[i].base <= pa && end <= fa->region[i].end;
 	if (!ours) {
 		pr_err("free of %#llx-%#llx: not memory of this allocator\n",
-		       (unsigned long long)pa, (unsigned long long)end);
+		       pa, end);
 		return -EINVAL;
 	}
 	i = find(fa, pa);
 	if (i < fa->nfree && fa->free[i].base < end) {
 		pr_err("double free: %#llx-%#llx is (partly) free already\n",
-		       (unsigned long long)pa, (unsigned long long)end);
+		       pa, end);
 		return -EINVAL;
 	}
 	err = free_insert(fa, pa, end);
 	if (err)
 		pr_err("free list full (%zu runs): %#llx-%#llx stays allocated\n", fa->cap,
-		       (unsigned long long)pa, (unsigned long long)end);
+		       pa, end);
 	return err;
 }
 
@@ -232,7 +232,7 @@ void frame_print(const struct frame_allocator *fa)
 
 	frame_stats(fa, &st);
 	pr_info("%llu KiB managed in %zu regions, %llu KiB free in %zu runs (largest %llu KiB)\n",
-		(unsigned long long)(st.total >> 10), st.regions,
-		(unsigned long long)(st.free >> 10), st.free_ranges,
-		(unsigned long long)(st.largest_free >> 10));
+		(st.total >> 10), st.regions,
+		(st.free >> 10), st.free_ranges,
+		(st.largest_free >> 10));
 }

@@ -71,7 +71,7 @@ paddr_t kmem_alloc_pages(size_t npages, size_t align)
 void kmem_free(paddr_t pa, size_t size)
 {
 	if (frame_free(&pool, pa, size) < 0)
-		pr_warn("kmem_free(%#llx, %#zx): not an allocated block\n", (unsigned long long)pa, size);
+		pr_warn("kmem_free(%#llx, %#zx): not an allocated block\n", pa, size);
 }
 
 paddr_t virt_to_phys(const void *va)
@@ -134,7 +134,7 @@ static int build_memmap(const struct mb2_info *mi, u64 mbi_pa)
 		if (m->start < image_pa + image_size() && m->end > image_pa) {
 			pr_err("module %u [%#x-%#x) overlaps uhv's image [%#llx-%#llx); "
 			       "the boot loader placed it wrongly\n", i, m->start, m->end,
-			       (unsigned long long)image_pa, (unsigned long long)(image_pa + image_size()));
+			       image_pa, (image_pa + image_size()));
 			return -EINVAL;
 		}
 		memmap_reserve(&memmap, ALIGN_DOWN((u64)m->start, PAGE_SIZE),
@@ -154,7 +154,7 @@ static int carve_pool(u64 want)
 	int ret = memmap_carve(&memmap, size, MiB(2), true, GiB(4), MEMMAP_HV_POOL, &base);
 	if (ret < 0) {
 		pr_err("cannot find %llu MiB of contiguous RAM below 4 GiB for uhv's pool%s\n",
-		       (unsigned long long)(size >> 20), want ? " (uhvmem= is too large)" : "");
+		       (size >> 20), want ? " (uhvmem= is too large)" : "");
 		return ret;
 	}
 	frame_init(&pool, pool_storage, ARRAY_SIZE(pool_storage));
@@ -198,7 +198,7 @@ static int map_direct(void)
 static void wx_report(void *ctx, u64 va, u64 size, u64 attrs)
 {
 	pr_err("W^X violation: %#llx (+%#llx) is writable and executable\n",
-	       (unsigned long long)va, (unsigned long long)size);
+	       va, size);
 }
 
 int kmem_init(const struct mb2_info *mi, u64 mbi_pa, u64 load_base, u64 pool_size)

@@ -320,10 +320,10 @@ static const char *size_str(char *buf, size_t len, u64 bytes)
 	u64 whole = bytes >> (10 * u), rem = bytes & ((1ULL << (10 * u)) - 1);
 
 	if (rem)
-		ksnprintf(buf, len, "%llu.%llu %s", (unsigned long long)whole,
-			  (unsigned long long)((rem * 10) >> (10 * u)), unit[u]);
+		ksnprintf(buf, len, "%llu.%llu %s", whole,
+			  ((rem * 10) >> (10 * u)), unit[u]);
 	else
-		ksnprintf(buf, len, "%llu %s", (unsigned long long)whole, unit[u]);
+		ksnprintf(buf, len, "%llu %s", whole, unit[u]);
 	return buf;
 }
 
@@ -340,15 +340,15 @@ void memmap_print(const struct memmap *map)
 	for (size_t i = 0; i < map->n; i++) {
 		const struct memmap_range *r = &map->r[i];
 
-		log_raw("  %#018llx  %#018llx  %10s  %s\n", (unsigned long long)r->base,
-			(unsigned long long)r->end, size_str(sz, sizeof(sz), r->end - r->base),
+		log_raw("  %#018llx  %#018llx  %10s  %s\n", r->base,
+			r->end, size_str(sz, sizeof(sz), r->end - r->base),
 			memmap_type_name(r->type));
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(owners); i++)
 		uhv += memmap_total(map, owners[i]);
 	n = ksnprintf(line, sizeof(line), "usable %llu MiB, reserved for uhv %llu KiB (",
-		      (unsigned long long)(memmap_total(map, MEMMAP_AVAILABLE) >> 20),
-		      (unsigned long long)(uhv >> 10));
+		      (memmap_total(map, MEMMAP_AVAILABLE) >> 20),
+		      (uhv >> 10));
 	for (size_t i = 0, first = 1; i < ARRAY_SIZE(owners); i++) {
 		u64 t = memmap_total(map, owners[i]);
 

@@ -5,8 +5,6 @@
 #include <uhv/errno.h>
 #include <uhv/log.h>
 
-typedef unsigned long long ull;
-
 #define NO_BOUNDARY (~0ULL)
 
 static const u32 fixed_msrs[MTRR_NUM_FIXED] = {
@@ -80,7 +78,7 @@ int mtrr_decode(const struct mtrr_raw *raw, unsigned phys_bits, struct mtrr_stat
 		v->end = v->mask == ~(gran - 1) ? v->base + gran : 0;
 		if (!v->end)
 			pr_warn("variable range %u has a non-contiguous mask %#llx\n", i,
-				(ull)raw->var[i].mask);
+				raw->var[i].mask);
 	}
 	return 0;
 }
@@ -209,7 +207,7 @@ void mtrr_print(const struct mtrr_state *st)
 		while (pa < MTRR_FIXED_END) {
 			u8 t;
 			paddr_t e = mtrr_uniform_end(st, pa, MTRR_FIXED_END, &t);
-			pr_info("  fixed %#07llx-%#07llx %s\n", (ull)pa, (ull)e - 1,
+			pr_info("  fixed %#07llx-%#07llx %s\n", pa, e - 1,
 				mtrr_type_name(t));
 			pa = e;
 		}
@@ -217,10 +215,10 @@ void mtrr_print(const struct mtrr_state *st)
 	for (unsigned i = 0; i < st->nvar; i++) {
 		const struct mtrr_var *v = &st->var[i];
 		if (v->end)
-			pr_info("  var %#llx-%#llx %s\n", (ull)v->base, (ull)v->end - 1,
+			pr_info("  var %#llx-%#llx %s\n", v->base, v->end - 1,
 				mtrr_type_name(v->type));
 		else
-			pr_info("  var base %#llx mask %#llx %s\n", (ull)v->base, (ull)v->mask,
+			pr_info("  var base %#llx mask %#llx %s\n", v->base, v->mask,
 				mtrr_type_name(v->type));
 	}
 }

@@ -67,7 +67,7 @@ static paddr_t alloc_table(const struct ptab *pt)
 
 	if (t && !IS_ALIGNED(t, PAGE_SIZE)) {
 		pr_err("table allocator returned unaligned page %#llx; treating as out of memory\n",
-		       (unsigned long long)t);
+		       t);
 		return 0;
 	}
 	return t;

@@ -209,7 +209,7 @@ static int root_create(struct shadow *sh, struct shadow_root *r, enum gwalk_pagi
 	if (pae && r->pt.root >= PAE_ROOT_LIMIT) {
 		pr_err("PAE shadow root %#llx is above 4 GiB (PAE CR3 has 32 bits); "
 		       "give the shadow MMU table pages below 4 GiB\n",
-		       (unsigned long long)r->pt.root);
+		       r->pt.root);
 		sh->ops->mem->free_table(sh->ops->mem->ctx, r->pt.root);
 		return -ENOMEM;
 	}

@@ -31,8 +31,6 @@
 #include <uhv/errno.h>
 #include <uhv/string.h>
 
-typedef unsigned long long ull;
-
 #define VEC_DB		1
 #define VEC_BP		3
 #define RFLAGS_TF	BIT(8)
@@ -261,7 +259,7 @@ static void arm_step(enum step_owner who)
 
 	dbg.stepping = who;
 	dbg.step_rip = vmread(VMCS_GUEST_RIP);
-	pr_debug("step from rip %#llx by %s\n", (ull)dbg.step_rip, dbg.mtf ? "MTF" : "TF");
+	pr_debug("step from rip %#llx by %s\n", dbg.step_rip, dbg.mtf ? "MTF" : "TF");
 	if (dbg.mtf) {
 		vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS,
 			vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS) | CPU_BASED_MONITOR_TRAP_FLAG);
@@ -647,13 +645,13 @@ static void mon_info(void *ctx, struct monitor *m)
 	monitor_printf(m, "guest: %s, %s, paging %s, CPL %llu\n",
 		       dbg.guest->kind ? dbg.guest->kind : "?", mode,
 		       paging_name(gwalk_paging(cr0, cr4, efer)),
-		       (ull)((vmread(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3));
+		       ((vmread(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3));
 	monitor_printf(m, "guest: rip %#llx, %llu VM exits, %llu MiB RAM\n",
-		       (ull)vmread(VMCS_GUEST_RIP), (ull)vmx_exit_count(~0U),
-		       (ull)(guest_ram_total(dbg.guest) >> 20));
+		       vmread(VMCS_GUEST_RIP), vmx_exit_count(~0U),
+		       (guest_ram_total(dbg.guest) >> 20));
 	monitor_printf(m, "single step: %s; console: %llu bytes to the guest, %llu dropped\n",
 		       dbg.mtf ? "monitor trap flag" : "RFLAGS.TF with #DB intercepted",
-		       (ull)dbg.vu.received, (ull)dbg.vu.dropped);
+		       dbg.vu.received, dbg.vu.dropped);
 }
 
 static void mon_exits(void *ctx, struct monitor *m)
@@ -661,9 +659,9 @@ static void mon_exits(void *ctx, struct monitor *m)
 	for (u32 i = 0; i <= VMX_MAX_EXIT_REASON; i++) {
 		u64 n = vmx_exit_count(i);
 		if (n)
-			monitor_printf(m, "  %2u %-28s %12llu\n", i, vmx_exit_reason_name(i), (ull)n);
+			monitor_printf(m, "  %2u %-28s %12llu\n", i, vmx_exit_reason_name(i), n);
 	}
-	monitor_printf(m, "  total %llu\n", (ull)vmx_exit_count(~0U));
+	monitor_printf(m, "  total %llu\n", vmx_exit_count(~0U));
 }
 
 static void mon_iommu(void *ctx, struct monitor *m)
@@ -674,7 +672,7 @@ static void mon_iommu(void *ctx, struct monitor *m)
 	}
 	vtd_poll_faults();
 	monitor_printf(m, "VT-d: active, the guest's DMA is confined; %llu fault(s) recorded\n",
-		       (ull)vtd_fault_count());
+		       vtd_fault_count());
 	if (vtd_fault_count())
 		vtd_fault_summary();
 }
@@ -700,20 +698,20 @@ static int mon_ept(void *ctx, struct monitor *m, u64 gpa)
 	for (unsigned l = EPT_LEVELS; l >= 1; l--) {
 		unsigned idx = (gpa >> (12 + 9 * (l - 1))) & 511;
 		u64 e = t[idx];
-		monitor_printf(m, "  %-5s[%3u] = %016llx\n", lvl[l], idx, (ull)e);
+		monitor_printf(m, "  %-5s[%3u] = %016llx\n", lvl[l], idx, e);
 		if (!(e & EPT_RWX)) {
 			monitor_printf(m, "GPA %#llx: not mapped (no access for the guest)\n",
-				       (ull)gpa);
+				       gpa);
 			return 0;
 		}
 		if (l == 1 || (e & EPT_LARGE)) {
 			u64 size = 1ULL << (12 + 9 * (l - 1));
 			u64 hpa = (e & 0x000ffffffffff000ULL & ~(size - 1)) | (gpa & (size - 1));
 			monitor_printf(m, "GPA %#llx -> HPA %#llx, %s%s%s, memory type %llu, "
-				       "%llu KiB page\n", (ull)gpa, (ull)hpa,
+				       "%llu KiB page\n", gpa, hpa,
 				       e & EPT_READ ? "R" : "-", e & EPT_WRITE ? "W" : "-",
 				       e & EPT_EXEC ? "X" : "-",
-				       (ull)((e & EPT_MT_MASK) >> EPT_MT_SHIFT), (ull)(size >> 10));
+				       ((e & EPT_MT_MASK) >> EPT_MT_SHIFT), (size >> 10));
 			return 0;
 		}
 		t = phys_to_virt(e & 0x000ffffffffff000ULL);
@@ -928,7 +926,7 @@ static void step_done(void)
 void vmx_handle_mtf(struct vmx_vcpu *v)
 {
 	dbg.v = v;
-	pr_debug("MTF exit at rip %#llx\n", (ull)vmread(VMCS_GUEST_RIP));
+	pr_debug("MTF exit at rip %#llx\n", vmread(VMCS_GUEST_RIP));
 	vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS,
 		vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS) & ~(u64)CPU_BASED_MONITOR_TRAP_FLAG);
 	step_done();

@@ -13,8 +13,6 @@
 #include <uhv/log.h>
 #include <uhv/errno.h>
 
-typedef unsigned long long ull;
-
 #define MAX_DRHD	16
 #define MAX_HOLES	(MAX_DRHD + 16)
 #define MAX_EPT_REGIONS	(GUEST_MAX_REGIONS + 64)
@@ -95,20 +93,20 @@ static void print_layout(const struct guest *g, const struct ept_hole *holes, in
 	for (unsigned i = 0; i < g->nr_mem; i++)
 		identity &= g->mem[i].gpa == g->mem[i].hpa;
 	pr_info("guest memory: %llu MiB of RAM in %u regions (%s):\n",
-		(ull)(ram >> 20), g->nr_mem, identity ? "identity-mapped" : "GPA -> HPA");
+		(ram >> 20), g->nr_mem, identity ? "identity-mapped" : "GPA -> HPA");
 	for (unsigned i = 0; i < g->nr_mem; i++) {
 		if (g->mem[i].gpa == g->mem[i].hpa)
-			pr_info("  [%#014llx-%#014llx) %s\n", (ull)g->mem[i].gpa,
-				(ull)(g->mem[i].gpa + g->mem[i].size),
+			pr_info("  [%#014llx-%#014llx) %s\n", g->mem[i].gpa,
+				(g->mem[i].gpa + g->mem[i].size),
 				guest_mem_type_name(g->mem[i].type));
 		else
-			pr_info("  [%#014llx-%#014llx) %s at HPA %#llx\n", (ull)g->mem[i].gpa,
-				(ull)(g->mem[i].gpa + g->mem[i].size),
-				guest_mem_type_name(g->mem[i].type), (ull)g->mem[i].hpa);
+			pr_info("  [%#014llx-%#014llx) %s at HPA %#llx\n", g->mem[i].gpa,
+				(g->mem[i].gpa + g->mem[i].size),
+				guest_mem_type_name(g->mem[i].type), g->mem[i].hpa);
 	}
 	for (int i = 0; i < nholes; i++)
-		pr_info("  hidden from the guest: [%#014llx-%#014llx) %s\n", (ull)holes[i].hpa,
-			(ull)(holes[i].hpa + holes[i].size),
+		pr_info("  hidden from the guest: [%#014llx-%#014llx) %s\n", holes[i].hpa,
+			(holes[i].hpa + holes[i].size),
 			kmem_is_hypervisor(holes[i].hpa, holes[i].size) ? "uhv" :
 			"VT-d registers");
 }

@@ -12,8 +12,6 @@
 #include <uhv/percpu.h>
 #include <uhv/smp.h>
 
-typedef unsigned long long ull;
-
 /* One handler per basic exit reason; reasons without one end the run with
  * a full report (vmx_handle_unhandled). */
 static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
@@ -125,13 +123,13 @@ void vmx_print_stats(void)
 		total += count[i];
 		ticks += tsc[i];
 	}
-	pr_info("exit statistics: %llu exits, %llu TSC ticks in handlers\n", (ull)total, (ull)ticks);
+	pr_info("exit statistics: %llu exits, %llu TSC ticks in handlers\n", total, ticks);
 	for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++) {
 		if (!count[i])
 			continue;
 		pr_info("  %2u %-24s %10llu exits %12llu ticks %8llu per exit\n", i,
 			i <= VMX_MAX_EXIT_REASON ? vmx_exit_reason_name(i) : "(other)",
-			(ull)count[i], (ull)tsc[i], (ull)(tsc[i] / count[i]));
+			count[i], tsc[i], (tsc[i] / count[i]));
 	}
 	if (busy > 1)
 		vmx_smp_print_stats();
@@ -193,34 +191,34 @@ void vmx_report_exit(struct vmx_vcpu *v, const char *what)
 	const u64 *r = v->gpr;
 
 	pr_err("%s: exit reason %u (%s), qualification %#llx, instruction length %llu\n", what,
-	       basic, vmx_exit_reason_name(basic), (ull)rd(VMCS_EXIT_QUALIFICATION),
-	       (ull)rd(VMCS_VM_EXIT_INSTRUCTION_LEN));
+	       basic, vmx_exit_reason_name(basic), rd(VMCS_EXIT_QUALIFICATION),
+	       rd(VMCS_VM_EXIT_INSTRUCTION_LEN));
 	pr_err("  guest RIP %#llx RSP %#llx RFLAGS %#llx CS %#llx (base %#llx, access rights %#llx)\n",
-	       (ull)rd(VMCS_GUEST_RIP), (ull)rd(VMCS_GUEST_RSP), (ull)rd(VMCS_GUEST_RFLAGS),
-	       (ull)rd(VMCS_GUEST_CS_SELECTOR), (ull)rd(VMCS_GUEST_CS_BASE),
-	       (ull)rd(VMCS_GUEST_CS_ACCESS_RIGHTS));
+	       rd(VMCS_GUEST_RIP), rd(VMCS_GUEST_RSP), rd(VMCS_GUEST_RFLAGS),
+	       rd(VMCS_GUEST_CS_SELECTOR), rd(VMCS_GUEST_CS_BASE),
+	       rd(VMCS_GUEST_CS_ACCESS_RIGHTS));
 	pr_err("  CR0 %#llx (guest sees %#llx) CR3 %#llx CR4 %#llx (guest sees %#llx) EFER %#llx\n",
-	       (ull)rd(VMCS_GUEST_CR0), (ull)rd(VMCS_CR0_READ_SHADOW), (ull)rd(VMCS_GUEST_CR3),
-	       (ull)rd(VMCS_GUEST_CR4), (ull)rd(VMCS_CR4_READ_SHADOW),
-	       (ull)rd(VMCS_GUEST_IA32_EFER));
-	pr_err("  RAX %016llx RBX %016llx RCX %016llx RDX %016llx\n", (ull)r[GPR_RAX],
-	       (ull)r[GPR_RBX], (ull)r[GPR_RCX], (ull)r[GPR_RDX]);
-	pr_err("  RSI %016llx RDI %016llx RBP %016llx R8  %016llx\n", (ull)r[GPR_RSI],
-	       (ull)r[GPR_RDI], (ull)r[GPR_RBP], (ull)r[GPR_R8]);
-	pr_err("  R9  %016llx R10 %016llx R11 %016llx R12 %016llx\n", (ull)r[GPR_R9],
-	       (ull)r[GPR_R10], (ull)r[GPR_R11], (ull)r[GPR_R12]);
-	pr_err("  R13 %016llx R14 %016llx R15 %016llx\n", (ull)r[GPR_R13], (ull)r[GPR_R14],
-	       (ull)r[GPR_R15]);
+	       rd(VMCS_GUEST_CR0), rd(VMCS_CR0_READ_SHADOW), rd(VMCS_GUEST_CR3),
+	       rd(VMCS_GUEST_CR4), rd(VMCS_CR4_READ_SHADOW),
+	       rd(VMCS_GUEST_IA32_EFER));
+	pr_err("  RAX %016llx RBX %016llx RCX %016llx RDX %016llx\n", r[GPR_RAX],
+	       r[GPR_RBX], r[GPR_RCX], r[GPR_RDX]);
+	pr_err("  RSI %016llx RDI %016llx RBP %016llx R8  %016llx\n", r[GPR_RSI],
+	       r[GPR_RDI], r[GPR_RBP], r[GPR_R8]);
+	pr_err("  R9  %016llx R10 %016llx R11 %016llx R12 %016llx\n", r[GPR_R9],
+	       r[GPR_R10], r[GPR_R11], r[GPR_R12]);
+	pr_err("  R13 %016llx R14 %016llx R15 %016llx\n", r[GPR_R13], r[GPR_R14],
+	       r[GPR_R15]);
 	if (basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EPT_MISCONFIG)
 		pr_err("  guest-physical address %#llx, guest-linear address %#llx\n",
-		       (ull)rd(VMCS_GUEST_PHYSICAL_ADDR), (ull)rd(VMCS_GUEST_LINEAR_ADDR));
+		       rd(VMCS_GUEST_PHYSICAL_ADDR), rd(VMCS_GUEST_LINEAR_ADDR));
 	print_event("exit interruption", (u32)rd(VMCS_VM_EXIT_INTERRUPTION_INFO),
 		    (u32)rd(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE));
 	print_event("IDT vectoring (event being delivered)", (u32)rd(VMCS_IDT_VECTORING_INFO),
 		    (u32)rd(VMCS_IDT_VECTORING_ERROR_CODE));
 	pr_err("  interruptibility %#llx, activity state %llu, %llu exits so far\n",
-	       (ull)rd(VMCS_GUEST_INTERRUPTIBILITY_STATE), (ull)rd(VMCS_GUEST_ACTIVITY_STATE),
-	       (ull)vmx_exit_count(~0U));
+	       rd(VMCS_GUEST_INTERRUPTIBILITY_STATE), rd(VMCS_GUEST_ACTIVITY_STATE),
+	       vmx_exit_count(~0U));
 }
 
 static void dump_seg(const char *name, unsigned i)
@@ -228,8 +226,8 @@ static void dump_seg(const char *name, unsigned i)
 	u64 ar = rd(VMCS_GUEST_ES_ACCESS_RIGHTS + 2 * i);
 
 	pr_err("  %-4s selector %#06llx base %#018llx limit %#010llx access rights %#07llx%s\n", name,
-	       (ull)rd(VMCS_GUEST_ES_SELECTOR + 2 * i), (ull)rd(VMCS_GUEST_ES_BASE + 2 * i),
-	       (ull)rd(VMCS_GUEST_ES_LIMIT + 2 * i), (ull)ar,
+	       rd(VMCS_GUEST_ES_SELECTOR + 2 * i), rd(VMCS_GUEST_ES_BASE + 2 * i),
+	       rd(VMCS_GUEST_ES_LIMIT + 2 * i), ar,
 	       ar & VMX_AR_UNUSABLE ? " (unusable)" : "");
 }
 
@@ -240,37 +238,37 @@ void vmx_dump_guest_state(void)
 	bool ug = rd(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS) & SECONDARY_EXEC_UNRESTRICTED_GUEST;
 
 	pr_err("guest state (SDM 27.3.1 checks these):\n");
-	pr_err("  CR0 %#llx CR3 %#llx CR4 %#llx DR7 %#llx\n", (ull)cr0, (ull)rd(VMCS_GUEST_CR3),
-	       (ull)cr4, (ull)rd(VMCS_GUEST_DR7));
+	pr_err("  CR0 %#llx CR3 %#llx CR4 %#llx DR7 %#llx\n", cr0, rd(VMCS_GUEST_CR3),
+	       cr4, rd(VMCS_GUEST_DR7));
 	if (vmx_cr0_fixed(&vmx.caps, cr0, ug) != cr0)
 		pr_err("  CR0 does not respect IA32_VMX_CR0_FIXED0/1 (%#llx/%#llx)%s\n",
-		       (ull)vmx.caps.cr0_fixed0, (ull)vmx.caps.cr0_fixed1,
+		       vmx.caps.cr0_fixed0, vmx.caps.cr0_fixed1,
 		       ug ? " (PE/PG exempt: unrestricted guest)" : "");
 	if (vmx_cr4_fixed(&vmx.caps, cr4) != cr4)
 		pr_err("  CR4 does not respect IA32_VMX_CR4_FIXED0/1 (%#llx/%#llx)\n",
-		       (ull)vmx.caps.cr4_fixed0, (ull)vmx.caps.cr4_fixed1);
-	pr_err("  RIP %#llx RSP %#llx RFLAGS %#llx\n", (ull)rd(VMCS_GUEST_RIP),
-	       (ull)rd(VMCS_GUEST_RSP), (ull)rd(VMCS_GUEST_RFLAGS));
+		       vmx.caps.cr4_fixed0, vmx.caps.cr4_fixed1);
+	pr_err("  RIP %#llx RSP %#llx RFLAGS %#llx\n", rd(VMCS_GUEST_RIP),
+	       rd(VMCS_GUEST_RSP), rd(VMCS_GUEST_RFLAGS));
 	pr_err("  IA32_EFER %#llx IA32_PAT %#llx IA32_DEBUGCTL %#llx SYSENTER_CS %#llx\n",
-	       (ull)rd(VMCS_GUEST_IA32_EFER), (ull)rd(VMCS_GUEST_IA32_PAT),
-	       (ull)rd(VMCS_GUEST_IA32_DEBUGCTL), (ull)rd(VMCS_GUEST_IA32_SYSENTER_CS));
+	       rd(VMCS_GUEST_IA32_EFER), rd(VMCS_GUEST_IA32_PAT),
+	       rd(VMCS_GUEST_IA32_DEBUGCTL), rd(VMCS_GUEST_IA32_SYSENTER_CS));
 	for (unsigned i = 0; i < ARRAY_SIZE(segs); i++)
 		dump_seg(segs[i], i);
 	pr_err("  GDTR base %#llx limit %#llx, IDTR base %#llx limit %#llx\n",
-	       (ull)rd(VMCS_GUEST_GDTR_BASE), (ull)rd(VMCS_GUEST_GDTR_LIMIT),
-	       (ull)rd(VMCS_GUEST_IDTR_BASE), (ull)rd(VMCS_GUEST_IDTR_LIMIT));
+	       rd(VMCS_GUEST_GDTR_BASE), rd(VMCS_GUEST_GDTR_LIMIT),
+	       rd(VMCS_GUEST_IDTR_BASE), rd(VMCS_GUEST_IDTR_LIMIT));
 	pr_err("  interruptibility %#llx activity %llu pending debug %#llx VMCS link %#llx\n",
-	       (ull)rd(VMCS_GUEST_INTERRUPTIBILITY_STATE), (ull)rd(VMCS_GUEST_ACTIVITY_STATE),
-	       (ull)rd(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS), (ull)rd(VMCS_VMCS_LINK_POINTER));
-	pr_err("  PDPTEs %#llx %#llx %#llx %#llx\n", (ull)rd(VMCS_GUEST_PDPTE0),
-	       (ull)rd(VMCS_GUEST_PDPTE1), (ull)rd(VMCS_GUEST_PDPTE2), (ull)rd(VMCS_GUEST_PDPTE3));
+	       rd(VMCS_GUEST_INTERRUPTIBILITY_STATE), rd(VMCS_GUEST_ACTIVITY_STATE),
+	       rd(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS), rd(VMCS_VMCS_LINK_POINTER));
+	pr_err("  PDPTEs %#llx %#llx %#llx %#llx\n", rd(VMCS_GUEST_PDPTE0),
+	       rd(VMCS_GUEST_PDPTE1), rd(VMCS_GUEST_PDPTE2), rd(VMCS_GUEST_PDPTE3));
 	pr_err("  controls: pin %#llx primary %#llx secondary %#llx exit %#llx entry %#llx, "
 	       "entry interruption info %#llx, EPTP %#llx\n",
-	       (ull)rd(VMCS_PIN_BASED_VM_EXEC_CONTROLS),
-	       (ull)rd(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS),
-	       (ull)rd(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS),
-	       (ull)rd(VMCS_PRIMARY_VM_EXIT_CONTROLS), (ull)rd(VMCS_VM_ENTRY_CONTROLS),
-	       (ull)rd(VMCS_VM_ENTRY_INTERRUPTION_INFO), (ull)rd(VMCS_EPT_POINTER));
+	       rd(VMCS_PIN_BASED_VM_EXEC_CONTROLS),
+	       rd(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS),
+	       rd(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS),
+	       rd(VMCS_PRIMARY_VM_EXIT_CONTROLS), rd(VMCS_VM_ENTRY_CONTROLS),
+	       rd(VMCS_VM_ENTRY_INTERRUPTION_INFO), rd(VMCS_EPT_POINTER));
 }
 
 static void check_controls(void)
@@ -287,17 +285,17 @@ static void check_controls(void)
 static void dump_host_state(void)
 {
 	pr_err("host state: CR0 %#llx CR3 %#llx CR4 %#llx RSP %#llx RIP %#llx EFER %#llx PAT %#llx\n",
-	       (ull)rd(VMCS_HOST_CR0), (ull)rd(VMCS_HOST_CR3), (ull)rd(VMCS_HOST_CR4),
-	       (ull)rd(VMCS_HOST_RSP), (ull)rd(VMCS_HOST_RIP), (ull)rd(VMCS_HOST_IA32_EFER),
-	       (ull)rd(VMCS_HOST_IA32_PAT));
+	       rd(VMCS_HOST_CR0), rd(VMCS_HOST_CR3), rd(VMCS_HOST_CR4),
+	       rd(VMCS_HOST_RSP), rd(VMCS_HOST_RIP), rd(VMCS_HOST_IA32_EFER),
+	       rd(VMCS_HOST_IA32_PAT));
 	pr_err("  CS %#llx SS %#llx DS %#llx ES %#llx FS %#llx GS %#llx TR %#llx\n",
-	       (ull)rd(VMCS_HOST_CS_SELECTOR), (ull)rd(VMCS_HOST_SS_SELECTOR),
-	       (ull)rd(VMCS_HOST_DS_SELECTOR), (ull)rd(VMCS_HOST_ES_SELECTOR),
-	       (ull)rd(VMCS_HOST_FS_SELECTOR), (ull)rd(VMCS_HOST_GS_SELECTOR),
-	       (ull)rd(VMCS_HOST_TR_SELECTOR));
+	       rd(VMCS_HOST_CS_SELECTOR), rd(VMCS_HOST_SS_SELECTOR),
+	       rd(VMCS_HOST_DS_SELECTOR), rd(VMCS_HOST_ES_SELECTOR),
+	       rd(VMCS_HOST_FS_SELECTOR), rd(VMCS_HOST_GS_SELECTOR),
+	       rd(VMCS_HOST_TR_SELECTOR));
 	pr_err("  FS base %#llx GS base %#llx TR base %#llx GDTR base %#llx IDTR base %#llx\n",
-	       (ull)rd(VMCS_HOST_FS_BASE), (ull)rd(VMCS_HOST_GS_BASE), (ull)rd(VMCS_HOST_TR_BASE),
-	       (ull)rd(VMCS_HOST_GDTR_BASE), (ull)rd(VMCS_HOST_IDTR_BASE));
+	       rd(VMCS_HOST_FS_BASE), rd(VMCS_HOST_GS_BASE), rd(VMCS_HOST_TR_BASE),
+	       rd(VMCS_HOST_GDTR_BASE), rd(VMCS_HOST_IDTR_BASE));
 }
 
 __noreturn void vmx_entry_failed(struct vmx_vcpu *v, u64 rflags, u64 resume)
@@ -331,11 +329,11 @@ static __noreturn void entry_failure_exit(struct vmx_vcpu *v, u32 reason)
 	u64 q = rd(VMCS_EXIT_QUALIFICATION);
 
 	pr_err("VM entry failed while loading guest state: exit reason %u (%s), qualification %llu",
-	       basic, vmx_exit_reason_name(basic), (ull)q);
+	       basic, vmx_exit_reason_name(basic), q);
 	if (basic == EXIT_REASON_INVALID_GUEST_STATE && q < ARRAY_SIZE(quals))
 		log_raw(" (%s)", quals[q]);
 	if (basic == EXIT_REASON_MSR_LOADING)
-		log_raw(" (MSR-load entry %llu)", (ull)q);
+		log_raw(" (MSR-load entry %llu)", q);
 	log_raw("\n");
 	vmx_dump_guest_state();
 	(void)v;

@@ -12,8 +12,6 @@
 #include <uhv/vmx_trap.h>
 #include <uhv/shadow_vmx.h>
 
-typedef unsigned long long ull;
-
 /* ---- CPUID: the hot path, kept short ---- */
 
 /* The leaves uhv changes: out of line, so the common case stays short. */
@@ -62,7 +60,7 @@ static void note_once(enum vmx_msr_class c, u32 msr, u64 val, const char *what)
 	if (noted & (1U << c))
 		return;
 	noted |= 1U << c;
-	pr_warn("guest WRMSR %#x <- %#llx: %s (said once)\n", msr, (ull)val, what);
+	pr_warn("guest WRMSR %#x <- %#llx: %s (said once)\n", msr, val, what);
 }
 
 void vmx_handle_rdmsr(struct vmx_vcpu *v)
@@ -102,7 +100,7 @@ static bool wrmsr_apic_base(u32 msr, u64 val)
 	/* The APIC page shadows whatever RAM is at its address, for uhv too. */
 	if ((val & APIC_BASE_EN) && kmem_is_hypervisor(base, PAGE_SIZE)) {
 		pr_warn("guest tried to move the local APIC onto uhv's memory (%#llx): #GP\n",
-			(ull)base);
+			base);
 		return false;
 	}
 	wrmsr(msr, val);
@@ -426,12 +424,12 @@ void vmx_handle_ept_violation(struct vmx_vcpu *v)
 	v->ept_violations++;
 	if (q & EPT_VIOL_GLA_VALID)
 		pr_warn("EPT violation: guest %s of guest-physical %#llx (linear %#llx) at RIP %#llx: "
-			"%s\n", access_name(q), (ull)gpa, (ull)vmread(VMCS_GUEST_LINEAR_ADDR),
-			(ull)vmread(VMCS_GUEST_RIP),
+			"%s\n", access_name(q), gpa, vmread(VMCS_GUEST_LINEAR_ADDR),
+			vmread(VMCS_GUEST_RIP),
 			uhv ? "uhv's own memory" : "not mapped for the guest");
 	else
 		pr_warn("EPT violation: guest %s of guest-physical %#llx (no linear address) at RIP "
-			"%#llx: %s\n", access_name(q), (ull)gpa, (ull)vmread(VMCS_GUEST_RIP),
+			"%#llx: %s\n", access_name(q), gpa, vmread(VMCS_GUEST_RIP),
 			uhv ? "uhv's own memory" : "not mapped for the guest");
 
 	/* Test hook 2: resume after the instruction, whose length the guest

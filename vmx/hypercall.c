@@ -69,7 +69,7 @@ static bool dma_target_intact(void)
 	if (sum == dma_target_sum0)
 		return true;
 	pr_err("the DMA target in uhv's image at %#llx changed (checksum %#x, was %#x): a device "
-	       "wrote uhv's memory\n", (unsigned long long)virt_to_phys(dma_target), sum,
+	       "wrote uhv's memory\n", virt_to_phys(dma_target), sum,
 	       dma_target_sum0);
 	return false;
 }
@@ -125,19 +125,19 @@ static __noreturn void shutdown(struct vmx_vcpu *v, u32 status)
 	if (console_at_line_start == false)
 		uart_write("\n", 1);
 	pr_info("guest requested shutdown with status %u after %llu exits\n", status,
-		(unsigned long long)vmx_exit_count(~0U));
+		vmx_exit_count(~0U));
 	if (hook_target != TARGET_MARK)
 		pr_err("the test hook's target in uhv's image was changed to %#llx: "
-		       "the guest wrote uhv's memory\n", (unsigned long long)hook_target);
+		       "the guest wrote uhv's memory\n", hook_target);
 	bool intact = dma_target_intact();
 	if (v->ept_violations)
 		pr_info("%llu EPT violation(s) during the run\n",
-			(unsigned long long)v->ept_violations);
+			v->ept_violations);
 	if (vtd_active()) {
 		vtd_poll_faults();	/* what happened since the last poll */
 		if (vtd_fault_count()) {
 			pr_info("%llu VT-d fault(s) during the run\n",
-				(unsigned long long)vtd_fault_count());
+				vtd_fault_count());
 			vtd_fault_summary();
 		}
 	}
@@ -168,8 +168,8 @@ static s64 test_hook(struct vmx_vcpu *v, u32 hook, u32 arg)
 			dma_target_sum0 = dma_target_sum();
 			dma_target_filled = true;
 			pr_info("test hook: DMA target for the guest: [%#llx-%#llx) in uhv's image, "
-				"checksum %#x\n", (unsigned long long)virt_to_phys(dma_target),
-				(unsigned long long)(virt_to_phys(dma_target) + DMA_TARGET_SIZE),
+				"checksum %#x\n", virt_to_phys(dma_target),
+				(virt_to_phys(dma_target) + DMA_TARGET_SIZE),
 				dma_target_sum0);
 		}
 		paddr_t pa = virt_to_phys(dma_target);

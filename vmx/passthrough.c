@@ -26,8 +26,6 @@
 #include <uhv/errno.h>
 #include <uhv/format.h>
 
-typedef unsigned long long ull;
-
 #define CLASS_NETWORK		0x02
 #define SUBCLASS_ETHERNET	0x00
 #define SUBCLASS_ISA_BRIDGE	0x01
@@ -196,7 +194,7 @@ static bool bar_ok(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 type
 
 	if (why)
 		pr_warn("%02x:%02x.%u BAR%u -> %#llx (size %#llx) refused: %s\n", f->bus, f->dev,
-			f->fn, bar, (ull)base, (ull)size, why);
+			f->fn, bar, base, size, why);
 	return !why;
 }
 
@@ -219,7 +217,7 @@ static void bar_moved(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 t
 	vmx_ept_changed();
 	if (e1 < 0 || e2 < 0)
 		pr_err("moving the EPT mapping of BAR%u from %#llx to %#llx failed (%s)\n", bar,
-		       (ull)old, (ull)new, errno_name(e1 < 0 ? e1 : e2));
+		       old, new, errno_name(e1 < 0 ? e1 : e2));
 }
 
 static const struct pci_virt_ops pv_ops = { .bar_ok = bar_ok, .bar_moved = bar_moved };
@@ -325,8 +323,8 @@ static void report_insn(const char *why, const u8 *code, int n, u64 gpa)
 	hex[0] = 0;
 	for (int i = 0; i < n && i < MMIO_INSN_MAX; i++)
 		o += ksnprintf(hex + o, sizeof(hex) - o, "%02x ", code[i]);
-	pr_err("ECAM access at %#llx from RIP %#llx: %s (instruction bytes: %s)\n", (ull)gpa,
-	       (ull)vmread(VMCS_GUEST_RIP), why, n > 0 ? hex : "unreadable");
+	pr_err("ECAM access at %#llx from RIP %#llx: %s (instruction bytes: %s)\n", gpa,
+	       vmread(VMCS_GUEST_RIP), why, n > 0 ? hex : "unreadable");
 }
 
 static int ecam_access(void *ctx, struct vmx_vcpu *v, u64 gpa, u64 q)
@@ -479,7 +477,7 @@ static int setup_ept(void)
 			if (ret < 0)
 				return ret;
 			pr_info("shadow paging: NIC BAR%u [%#llx-%#llx) may be mapped by the guest\n",
-				b, (ull)pb, (ull)pe);
+				b, pb, pe);
 		}
 		return 0;
 	}
@@ -491,7 +489,7 @@ static int setup_ept(void)
 				continue;
 			if (guest_is_ram(pt.g, ALIGN_DOWN(bar->base, PAGE_SIZE), PAGE_SIZE)) {
 				pr_warn("%02x:%02x.%u BAR%u at %#llx lies in guest RAM: left "
-					"alone\n", d->bus, d->dev, d->fn, b, (ull)bar->base);
+					"alone\n", d->bus, d->dev, d->fn, b, bar->base);
 				continue;
 			}
 			ret = map_mem_bar(bar->base, bar->size, false);
@@ -516,7 +514,7 @@ static int setup_ept(void)
 			if (ret < 0)
 				return ret;
 			pr_info("EPT: NIC BAR%u [%#llx-%#llx) mapped uncached\n", b,
-				(ull)f->bar[b].base, (ull)(f->bar[b].base + f->bar[b].size));
+				f->bar[b].base, (f->bar[b].base + f->bar[b].size));
 		}
 	}
 	vmx_ept_changed();
@@ -540,7 +538,7 @@ static void trap_hidden_io(void)
 			if (pt.nhio == ARRAY_SIZE(pt.hio)) {
 				pr_warn("%02x:%02x.%u BAR%u ports %#llx: no trap slot left, the "
 					"guest can reach them\n", d->bus, d->dev, d->fn, b,
-					(ull)bar->base);
+					bar->base);
 				continue;
 			}
 			struct hidden_io *h = &pt.hio[pt.nhio];
@@ -607,8 +605,8 @@ int nic_passthrough_setup(struct guest *g, const struct pci *pci, const struct p
 		err = vmx_trap_mmio(w->first, w->last, ecam_access, w,
 				    "PCI ECAM (virtual config space)");
 		if (err < 0) {
-			pr_err("cannot trap the ECAM window %#llx-%#llx (%s)\n", (ull)w->first,
-			       (ull)w->last, errno_name(err));
+			pr_err("cannot trap the ECAM window %#llx-%#llx (%s)\n", w->first,
+			       w->last, errno_name(err));
 			return err;
 		}
 		pt.necam++;

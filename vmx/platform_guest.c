@@ -17,8 +17,6 @@
 #include <uhv/vmx_exit.h>
 #include <uhv/vmx_trap.h>
 
-typedef unsigned long long ull;
-
 #define LOW_MEM_START	0x1000ULL	/* page 0 holds the real-mode IVT */
 #define LOW_MEM_END	0xa0000ULL	/* conventional memory ends at the VGA window */
 
@@ -134,8 +132,8 @@ int platform_guest_acpi(struct guest *g, const struct acpi *a, const struct load
 		ksnprintf(cpus, sizeof(cpus), "APIC ID %u only", apic_ids[0]);
 	pr_info("guest ACPI: RSDP at %#llx (RSDT %#llx, XSDT %#llx, MADT %#llx) in [%#llx, %#llx): "
 		"%u tables listed, %u hidden (DMAR), MADT with %s (%u other CPUs hidden)\n",
-		(ull)info.rsdp_gpa, (ull)info.rsdt_gpa, (ull)info.xsdt_gpa, (ull)info.madt_gpa,
-		(ull)at, (ull)(at + size), info.entries, info.dropped, cpus, info.cpus_dropped);
+		info.rsdp_gpa, info.rsdt_gpa, info.xsdt_gpa, info.madt_gpa,
+		at, (at + size), info.entries, info.dropped, cpus, info.cpus_dropped);
 	return 0;
 }
 
@@ -174,7 +172,7 @@ static __noreturn void end_run(bool pass, const char *why)
 	u64 tsc = rdtsc();	/* Bochs: its tick count (bench/linux-boot.sh) */
 
 	log_release();
-	pr_info("%s (TSC %llu)\n", why, (ull)tsc);
+	pr_info("%s (TSC %llu)\n", why, tsc);
 	vmx_stop(pass, why);
 }
 

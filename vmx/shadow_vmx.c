@@ -15,8 +15,6 @@
 #include <uhv/log.h>
 #include <uhv/errno.h>
 
-typedef unsigned long long ull;
-
 #define VEC_DF		8
 #define VEC_PF		14
 #define RFLAGS_AC	BIT(18)
@@ -188,8 +186,8 @@ int shadow_vmx_allow_mmio(u64 gpa, u64 size, const char *name)
 	if (sv.nr_mmio == MAX_ALLOWED_MMIO)
 		return -ENOSPC;
 	if (kmem_is_hypervisor(gpa, size)) {
-		pr_err("MMIO range [%#llx-%#llx) for %s is uhv's memory: not allowed\n", (ull)gpa,
-		       (ull)(gpa + size), name);
+		pr_err("MMIO range [%#llx-%#llx) for %s is uhv's memory: not allowed\n", gpa,
+		       (gpa + size), name);
 		return -EPERM;
 	}
 	sv.mmio[sv.nr_mmio++] = (struct mmio_allow){ gpa, size, name };
@@ -223,10 +221,10 @@ int shadow_vmx_setup_memory(struct guest *g)
 	shadow_vmx_allow_mmio(0xa0000ULL, 0x60000ULL, "legacy VGA window and ROMs");
 	shadow_vmx_allow_mmio(0xfffc0000ULL, 0x40000ULL, "firmware flash");
 	pr_info("guest memory: %llu MiB of RAM in %u regions, mapped on demand by shadow page "
-		"tables; MMIO the guest may map:\n", (ull)(guest_ram_total(g) >> 20), g->nr_mem);
+		"tables; MMIO the guest may map:\n", (guest_ram_total(g) >> 20), g->nr_mem);
 	for (unsigned i = 0; i < sv.nr_mmio; i++)
-		pr_info("  [%#014llx-%#014llx) %s\n", (ull)sv.mmio[i].gpa,
-			(ull)(sv.mmio[i].gpa + sv.mmio[i].size), sv.mmio[i].name);
+		pr_info("  [%#014llx-%#014llx) %s\n", sv.mmio[i].gpa,
+			(sv.mmio[i].gpa + sv.mmio[i].size), sv.mmio[i].name);
 	return 0;
 }
 
@@ -273,10 +271,10 @@ static __noreturn void shadow_failed(struct vmx_vcpu *v, int err, u64 gpa)
 {
 	if (err == -EIO)
 		pr_err("a guest paging-structure entry at guest-physical %#llx is not in guest RAM "
-		       "(uhv does not emulate page walks into MMIO)\n", (ull)gpa);
+		       "(uhv does not emulate page walks into MMIO)\n", gpa);
 	else
 		pr_err("shadow MMU: %s (%llu table pages in use)\n", errno_name(err),
-		       (ull)sv.table_pages);
+		       sv.table_pages);
 	stop(v, "shadow paging failed", "shadow paging failed");
 }
 
@@ -337,8 +335,8 @@ int shadow_vmx_setup_vmcs(struct guest *g, u32 *entry)
 	vmwrite(VMCS_VM_ENTRY_CONTROLS, *entry);
 	pr_info("shadow paging: guest CR0 %#llx CR3 %#llx CR4 %#llx EFER %#llx; real CR0 %#llx "
 		"CR4 %#llx EFER %#llx, shadow root %#llx, %u cached roots, #PF/CR3/INVLPG exit\n",
-		(ull)m.cr0, (ull)m.cr3, (ull)m.cr4, (ull)m.efer, (ull)real_cr0(m.cr0),
-		(ull)real_cr4(m.cr4, m.cr0), (ull)real_efer(m.efer), (ull)root, SHADOW_MAX_ROOTS);
+		m.cr0, m.cr3, m.cr4, m.efer, real_cr0(m.cr0),
+		real_cr4(m.cr4, m.cr0), real_efer(m.efer), root, SHADOW_MAX_ROOTS);
 	return 0;
 }
 
@@ -571,7 +569,7 @@ static void fill_mmio(struct vmx_vcpu *v, u64 la, u32 pfec, u64 gpa, u32 idt)
 	}
 	v->ept_violations++;
 	pr_warn("guest %s of guest-physical %#llx (linear %#llx) at RIP %#llx: %s\n", acc,
-		(ull)gpa, (ull)la, (ull)vmread(VMCS_GUEST_RIP),
+		gpa, la, vmread(VMCS_GUEST_RIP),
 		uhv ? "uhv's own memory" : "not mapped for the guest");
 	/* test hook 2, as for EPT violations: resume after the instruction */
 	if (v->ept_skip_len && !(idt & INTR_INFO_VALID)) {
@@ -642,12 +640,12 @@ void shadow_vmx_print_stats(void)
 		return;
 	pr_info("shadow statistics: CR3 loads %llu, CR3 reads %llu, CR0/CR4/EFER writes %llu, "
 		"INVLPG %llu, #PF exits %llu (hidden %llu, true %llu, outside memory %llu, "
-		"events re-injected %llu)\n", (ull)sv.cr3_loads, (ull)sv.cr3_reads,
-		(ull)sv.mode_writes, (ull)sv.invlpg_exits, (ull)sv.pf_exits, (ull)sv.pf_hidden,
-		(ull)sv.pf_true, (ull)sv.pf_mmio, (ull)sv.reinjected);
+		"events re-injected %llu)\n", sv.cr3_loads, sv.cr3_reads,
+		sv.mode_writes, sv.invlpg_exits, sv.pf_exits, sv.pf_hidden,
+		sv.pf_true, sv.pf_mmio, sv.reinjected);
 	pr_info("shadow root cache: %llu hits, %llu misses, %llu evictions, hit rate %llu%%; "
 		"fills %llu, injects %llu (reflected %llu), flushes %llu, %u roots, %llu table "
-		"pages\n", (ull)s->hits, (ull)s->misses, (ull)s->evictions,
-		(ull)(lookups ? s->hits * 100 / lookups : 0), (ull)s->fills, (ull)s->injects,
-		(ull)s->reflects, (ull)s->flushes, shadow_roots_used(&sv.sh), (ull)sv.table_pages);
+		"pages\n", s->hits, s->misses, s->evictions,
+		(lookups ? s->hits * 100 / lookups : 0), s->fills, s->injects,
+		s->reflects, s->flushes, shadow_roots_used(&sv.sh), sv.table_pages);
 }

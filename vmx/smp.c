@@ -32,8 +32,6 @@
 #include <uhv/shadow_vmx.h>
 #include <uhv/platform.h>
 
-typedef unsigned long long ull;
-
 #define AP_EXIT_STACK	(16 * 1024)
 #define AP_START_US	2000000		/* all APs into VMX non-root */
 #define FLUSH_US	100000		/* every vCPU has done its INVEPT */
@@ -200,8 +198,8 @@ static void clear_smi_blocking(void)
 static __noreturn void stop_here(struct vmx_vcpu *v)
 {
 	log_raw("uhv smp: CPU %u was at guest CS:RIP %#llx:%#llx (CS base %#llx), activity state "
-		"%llu\n", v->cpu, (ull)vmread(VMCS_GUEST_CS_SELECTOR), (ull)vmread(VMCS_GUEST_RIP),
-		(ull)vmread(VMCS_GUEST_CS_BASE), (ull)vmread(VMCS_GUEST_ACTIVITY_STATE));
+		"%llu\n", v->cpu, vmread(VMCS_GUEST_CS_SELECTOR), vmread(VMCS_GUEST_RIP),
+		vmread(VMCS_GUEST_CS_BASE), vmread(VMCS_GUEST_ACTIVITY_STATE));
 	smp_stop_this_cpu();
 }
 
@@ -428,12 +426,12 @@ void vmx_smp_print_stats(void)
 			n += v->stats[i].count;
 		pr_info("  CPU %u (APIC ID %u, %s): %llu exits, guest INIT %llu, SIPI %llu, NMIs "
 			"that came while in uhv %llu passed on, %llu merged:", c, v->apic_id, role(v),
-			(ull)n, (ull)v->guest_inits, (ull)v->guest_sipis, (ull)v->nmis_injected,
-			(ull)v->nmis_dropped);
+			n, v->guest_inits, v->guest_sipis, v->nmis_injected,
+			v->nmis_dropped);
 		for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++)
 			if (v->stats[i].count)
 				log_raw(" %s %llu", i <= VMX_MAX_EXIT_REASON ?
-					vmx_exit_reason_name(i) : "(other)", (ull)v->stats[i].count);
+					vmx_exit_reason_name(i) : "(other)", v->stats[i].count);
 		log_raw("\n");
 	}
 }

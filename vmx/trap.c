@@ -39,7 +39,7 @@ int vmx_trap_mmio(u64 first, u64 last, vmx_mmio_fn fn, void *ctx, const char *na
 	for (unsigned i = 0; i < nr_mmio; i++)
 		if (first <= mmio_traps[i].last && last >= mmio_traps[i].first) {
 			pr_err("MMIO %#llx-%#llx for %s: already claimed by %s\n",
-			       (unsigned long long)first, (unsigned long long)last, name,
+			       first, last, name,
 			       mmio_traps[i].name);
 			return -EBUSY;
 		}
@@ -71,6 +71,6 @@ void vmx_trap_print(void)
 		pr_info("trapped ports %#06x-%#06x: %s\n", io_traps[i].first, io_traps[i].last,
 			io_traps[i].name);
 	for (unsigned i = 0; i < nr_mmio; i++)
-		pr_info("trapped MMIO %#llx-%#llx: %s\n", (unsigned long long)mmio_traps[i].first,
-			(unsigned long long)mmio_traps[i].last, mmio_traps[i].name);
+		pr_info("trapped MMIO %#llx-%#llx: %s\n", mmio_traps[i].first,
+			mmio_traps[i].last, mmio_traps[i].name);
 }

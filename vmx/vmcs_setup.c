@@ -13,8 +13,6 @@
 #include <uhv/options.h>
 #include <uhv/vmx_smp.h>
 
-typedef unsigned long long ull;
-
 #define EXIT_STACK_SIZE	(16 * 1024)
 #define GUEST_PAT_RESET	0x0007040600070406ULL	/* IA32_PAT power-up value */
 #define DR7_RESET	0x400ULL
@@ -38,7 +36,7 @@ static void wr(u64 field, u64 val)
 {
 	if (vmwrite_checked(field, val) != VMX_OK) {
 		if (!setup_errors)
-			pr_err("VMWRITE of field %#llx (value %#llx) failed\n", (ull)field, (ull)val);
+			pr_err("VMWRITE of field %#llx (value %#llx) failed\n", field, val);
 		setup_errors++;
 	}
 }
@@ -211,8 +209,8 @@ static int setup_guest(const struct guest_boot_state *b, u32 *entry)
 	}
 	if (!vmx_cr0_write_ok(cr0) ||
 	    !vmx_cr4_write_ok(&vmx.cr, 0, cr4, b->mode == GUEST_MODE_LONG64, b->cr3)) {
-		pr_err("the loader's CR0 %#llx / CR4 %#llx are not valid for the guest\n", (ull)cr0,
-		       (ull)cr4);
+		pr_err("the loader's CR0 %#llx / CR4 %#llx are not valid for the guest\n", cr0,
+		       cr4);
 		return -EINVAL;
 	}
 	wr_segs(&code, &data, &ldtr, &tr, gdt_base, gdt_limit, idt_limit);
@@ -241,9 +239,9 @@ static int setup_guest(const struct guest_boot_state *b, u32 *entry)
 	for (unsigned i = 0; i < 4; i++)
 		wr(VMCS_GUEST_PDPTE0 + 2 * i, 0);
 	pr_info("guest boot CPU: %s, RIP %#llx RSP %#llx RFLAGS %#llx, CR0 %#llx (real %#llx) "
-		"CR4 %#llx (real %#llx) EFER %#llx\n", mode_name(b->mode), (ull)b->rip, (ull)b->rsp,
-		(ull)(b->rflags | 2), (ull)cr0, (ull)vmx_cr0_real(&vmx.cr, cr0), (ull)cr4,
-		(ull)vmx_cr4_real(&vmx.cr, cr4), (ull)efer);
+		"CR4 %#llx (real %#llx) EFER %#llx\n", mode_name(b->mode), b->rip, b->rsp,
+		(b->rflags | 2), cr0, vmx_cr0_real(&vmx.cr, cr0), cr4,
+		vmx_cr4_real(&vmx.cr, cr4), efer);
 	return 0;
 }
 
@@ -381,7 +379,7 @@ int vmx_run_guest(struct guest *g, const struct uhv_options *o)
 	if (!shadow_vmx_enabled())	/* shadow mode: no EPTP, no VPID */
 		flush_tlbs();
 	pr_info("launching the guest (%s): EPTP %#llx, VPID %u\n", g->kind ? g->kind : "?",
-		(ull)vmx.eptp, vmx.vpid);
+		vmx.eptp, vmx.vpid);
 	/* panic-test=vmentry-*: break the VMCS on purpose so tests see what a
 	 * failed VM entry reports */
 	if (o->panic_test == UHV_PANIC_VMENTRY_GUEST) {

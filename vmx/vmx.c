@@ -12,8 +12,6 @@
 #include <uhv/string.h>
 #include <uhv/vmx_smp.h>
 
-typedef unsigned long long ull;
-
 /* One set of VMX facts, the same for every CPU; written by vmx_init() and
  * guest_setup_ept() on the boot CPU, read by every exit handler. Per-CPU
  * state lives in struct vmx_vcpu. */
@@ -55,7 +53,7 @@ static int check_feature_control(void)
 			pr_err("VMX is locked off by the firmware: IA32_FEATURE_CONTROL (%#x) = %#llx "
 			       "is locked (bit 0) with \"enable VMX outside SMX\" (bit 2) clear; "
 			       "enable Intel Virtualization Technology (VT-x) in the firmware setup\n",
-			       MSR_IA32_FEATURE_CONTROL, (ull)fc);
+			       MSR_IA32_FEATURE_CONTROL, fc);
 			return -ENODEV;
 		}
 		return 0;
@@ -63,7 +61,7 @@ static int check_feature_control(void)
 	wrmsr(MSR_IA32_FEATURE_CONTROL,
 	      fc | FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
 	pr_info("IA32_FEATURE_CONTROL was unlocked (%#llx): enabled VMX outside SMX and locked it\n",
-		(ull)fc);
+		fc);
 	return 0;
 }
 
@@ -179,7 +177,7 @@ static paddr_t alloc_vmx_page(void)
 		return 0;
 	if (vmx.caps.addr32_only && pa >= GiB(4)) {
 		pr_err("VMX structures must lie below 4 GiB (IA32_VMX_BASIC bit 48), "
-		       "but the pool gave %#llx\n", (ull)pa);
+		       "but the pool gave %#llx\n", pa);
 		return 0;
 	}
 	*(u32 *)phys_to_virt(pa) = vmx.caps.revision_id;
@@ -212,8 +210,8 @@ static int cpu_enter_vmx_root(paddr_t *vmxon_pa, paddr_t *vmcs_pa)
 	int r = vmxon(*vmxon_pa);
 	if (r != VMX_OK) {
 		pr_err("VMXON failed (%s) with CR0 %#llx CR4 %#llx, VMXON region %#llx revision %#x\n",
-		       r == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid", (ull)read_cr0(),
-		       (ull)read_cr4(), (ull)*vmxon_pa, vmx.caps.revision_id);
+		       r == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid", read_cr0(),
+		       read_cr4(), *vmxon_pa, vmx.caps.revision_id);
 		return -EIO;
 	}
 	r = vmclear(*vmcs_pa);
@@ -224,8 +222,8 @@ static int cpu_enter_vmx_root(paddr_t *vmxon_pa, paddr_t *vmcs_pa)
 		if (r == VMX_FAIL_VALID)
 			vmread_checked(VMCS_VM_INSTRUCTION_ERROR, &err);
 		pr_err("VMCLEAR/VMPTRLD of the VMCS at %#llx failed: %s (error %llu: %s)\n",
-		       (ull)*vmcs_pa, r == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid",
-		       (ull)err, vmx_instr_error_text((u32)err));
+		       *vmcs_pa, r == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid",
+		       err, vmx_instr_error_text((u32)err));
 		return -EIO;
 	}
 	return 0;
@@ -247,7 +245,7 @@ static int enter_vmx_root(void)
 	vmx_msr_policy_build(vmx.msr_bitmap);
 	vmx_io_policy_build(phys_to_virt(vmx.io_bitmap_a_pa), phys_to_virt(vmx.io_bitmap_b_pa));
 	pr_info("VMX root operation: CR0 %#llx CR4 %#llx, VMXON region %#llx, VMCS %#llx\n",
-		(ull)read_cr0(), (ull)read_cr4(), (ull)vmx.vmxon_pa, (ull)vmx.vmcs_pa);
+		read_cr0(), read_cr4(), vmx.vmxon_pa, vmx.vmcs_pa);
 	return 0;
 }
 

@@ -6,8 +6,6 @@
 #include <uhv/errno.h>
 #include <uhv/log.h>
 
-typedef unsigned long long ull;
-
 void vmx_caps_read(struct vmx_caps_raw *raw, u64 (*rdmsr_fn)(void *ctx, u32 msr), void *ctx)
 {
 	*raw = (struct vmx_caps_raw){ 0 };
@@ -111,13 +109,13 @@ int vmx_caps_decode(const struct vmx_caps_raw *raw, struct vmx_caps *caps)
 	if (!caps->revision_id || !caps->vmcs_size || caps->vmcs_size > PAGE_SIZE) {
 		pr_err("IA32_VMX_BASIC %#llx: revision %#x, VMCS size %u bytes is not usable; "
 		       "were the VMX MSRs read on a CPU with VMX?\n",
-		       (ull)raw->basic, caps->revision_id, caps->vmcs_size);
+		       raw->basic, caps->revision_id, caps->vmcs_size);
 		return -EINVAL;
 	}
 	if ((caps->cr0_fixed0 & ~caps->cr0_fixed1) || (caps->cr4_fixed0 & ~caps->cr4_fixed1)) {
 		pr_err("CR0 fixed %#llx/%#llx or CR4 fixed %#llx/%#llx contradict each other\n",
-		       (ull)caps->cr0_fixed0, (ull)caps->cr0_fixed1, (ull)caps->cr4_fixed0,
-		       (ull)caps->cr4_fixed1);
+		       caps->cr0_fixed0, caps->cr0_fixed1, caps->cr4_fixed0,
+		       caps->cr4_fixed1);
 		return -EINVAL;
 	}
 	for (int i = 0; i < VMX_CTL_COUNT; i++) {
@@ -506,8 +504,8 @@ void vmx_caps_print(const struct vmx_caps *caps)
 		caps->store_lma ? " stores LMA" : "",
 		caps->vmwrite_any_field ? ", VMWRITE any field" : "",
 		caps->inject_zero_len ? ", zero-length injection" : "");
-	pr_info("CR0 fixed0/1 %#llx/%#llx, CR4 fixed0/1 %#llx/%#llx\n", (ull)caps->cr0_fixed0,
-		(ull)caps->cr0_fixed1, (ull)caps->cr4_fixed0, (ull)caps->cr4_fixed1);
+	pr_info("CR0 fixed0/1 %#llx/%#llx, CR4 fixed0/1 %#llx/%#llx\n", caps->cr0_fixed0,
+		caps->cr0_fixed1, caps->cr4_fixed0, caps->cr4_fixed1);
 
 	u64 e = caps->ept_vpid;
 	if (!e) {
@@ -529,7 +527,7 @@ void vmx_caps_print(const struct vmx_caps *caps)
 		e & VMX_VPID_INVVPID_SINGLE_CONTEXT ? " single" : "",
 		e & VMX_VPID_INVVPID_ALL_CONTEXT ? " all" : "",
 		e & VMX_VPID_INVVPID_SINGLE_CONTEXT_RETAIN_GLOBALS ? " single-keep-globals" : "",
-		(ull)caps->vmfunc);
+		caps->vmfunc);
 }
 
 void vmx_ctl_print(const char *title, enum vmx_ctl ctl, u32 value)

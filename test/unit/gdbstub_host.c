@@ -86,8 +86,8 @@ static int h_set_debugregs(void *ctx, const u64 addr[GDB_HW_SLOTS], u64 dr7)
 {
 	memcpy(G.dr, addr, sizeof(G.dr));
 	G.dr7 = dr7;
-	fprintf(stderr, "gdbstub_host: dr7=%#llx dr0=%#llx\n", (unsigned long long)dr7,
-		(unsigned long long)addr[0]);
+	fprintf(stderr, "gdbstub_host: dr7=%#llx dr0=%#llx\n", dr7,
+		addr[0]);
 	return 0;
 }
 
@@ -244,7 +244,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "gdbstub_host: %s; rip=%#llx bad checksums %u\n",
 		G.detached ? "GDB detached" : "connection closed",
-		(unsigned long long)G.regs.rip, stub.bad_checksums);
+		G.regs.rip, stub.bad_checksums);
 	close(G.fd);
 	return G.detached ? 0 : 1;
 }

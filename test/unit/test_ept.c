@@ -201,9 +201,9 @@ static void check_all(paddr_t root, const struct ept_build_cfg *cfg, const struc
 		    got.memtype != want.memtype || got.ipat != want.ipat)
 			fail_msg("gpa %#llx: got present %d hpa %#llx perms %u type %u ipat %d, "
 				 "want %d %#llx %u %u %d",
-				 (unsigned long long)gpa, got.present, (unsigned long long)got.hpa,
+				 gpa, got.present, got.hpa,
 				 got.perms, got.memtype, got.ipat, want.present,
-				 (unsigned long long)want.hpa, want.perms, want.memtype, want.ipat);
+				 want.hpa, want.perms, want.memtype, want.ipat);
 	}
 }
 
@@ -362,7 +362,7 @@ static void test_guest_layout(void **state)
 		assert_true(w.present);
 		if (w.level != leaves[i].level)
 			fail_msg("gpa %#llx: leaf level %u, want %u",
-				 (unsigned long long)leaves[i].gpa, w.level, leaves[i].level);
+				 leaves[i].gpa, w.level, leaves[i].level);
 	}
 	/* ptab agrees with the raw walk */
 	paddr_t pa;

@@ -106,7 +106,7 @@ static void expect_pf(const struct gwalk_mode *m, u64 la, unsigned access, u32 e
 	assert_int_equal(gwalk(&ops, m, la, access, &r), -EFAULT);
 	if (r.error_code != ec)
 		fail_msg("la %#llx access %#x: error code %#x, expected %#x",
-			 (unsigned long long)la, access, r.error_code, ec);
+			 la, access, r.error_code, ec);
 	assert_int_equal(nwrites, w);
 }
 
@@ -117,8 +117,8 @@ static void expect_ok(const struct gwalk_mode *m, u64 la, unsigned access, u64 g
 
 	if (err)
 		fail_msg("la %#llx access %#x: %d (error code %#x), expected gpa %#llx",
-			 (unsigned long long)la, access, err, r.error_code,
-			 (unsigned long long)gpa);
+			 la, access, err, r.error_code,
+			 gpa);
 	assert_int_equal(r.gpa, gpa);
 }
 

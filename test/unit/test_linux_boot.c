@@ -180,7 +180,7 @@ static void check_kernel_bytes(u64 load)
 	for (size_t i = 0; i < PM_SIZE; i++) {
 		if (mem[load + i] != pm_byte(i)) {
 			fprintf(stderr, "kernel byte 0x%zx at 0x%llx: 0x%02x, want 0x%02x\n", i,
-				(unsigned long long)(load + i), mem[load + i], pm_byte(i));
+				(load + i), mem[load + i], pm_byte(i));
 			fail();
 		}
 	}
@@ -191,7 +191,7 @@ static void check_initrd_bytes(u64 at)
 	for (size_t i = 0; i < INITRD_SIZE; i++)
 		if (mem[at + i] != initrd_byte(i)) {
 			fprintf(stderr, "initrd byte 0x%zx at 0x%llx: 0x%02x\n", i,
-				(unsigned long long)(at + i), mem[at + i]);
+				(at + i), mem[at + i]);
 			fail();
 		}
 }

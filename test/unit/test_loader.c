@@ -244,7 +244,7 @@ static void check_std_segments(void)
 
 			if (mem[sp->paddr + i] != want) {
 				fprintf(stderr, "segment %u byte 0x%llx: 0x%02x, want 0x%02x\n", s,
-					(unsigned long long)i, mem[sp->paddr + i], want);
+					i, mem[sp->paddr + i], want);
 				fail();
 			}
 		}

@@ -289,7 +289,7 @@ static void expect_filled(struct shadow *sh, u64 la, u32 pfec, unsigned cpl)
 	int r = fill(sh, la, pfec, cpl, &f);
 
 	if (r != SHADOW_FILLED)
-		fail_msg("fill la %#llx pfec %#x: %d (error code %#x)", (unsigned long long)la,
+		fail_msg("fill la %#llx pfec %#x: %d (error code %#x)", la,
 			 pfec, r, f.error_code);
 }
 
@@ -300,7 +300,7 @@ static void expect_leaf(struct shadow *sh, u64 la, paddr_t hpa, u64 perm, unsign
 	unsigned lvl;
 
 	if (shadow_lookup(sh, la, &got, &attrs, &lvl))
-		fail_msg("la %#llx: no shadow leaf", (unsigned long long)la);
+		fail_msg("la %#llx: no shadow leaf", la);
 	assert_int_equal(got, hpa);
 	assert_int_equal(attrs & (RW | US | NX), perm);
 	assert_int_equal(lvl, level);
@@ -965,7 +965,7 @@ static int check_leaf(void *ctx, u64 va, paddr_t pa, u64 size, u64 attrs, unsign
 {
 	if (!host_range_ok(pa, size))
 		fail_msg("shadow leaf va %#llx -> hpa %#llx size %#llx outside guest RAM / MMIO",
-			 (unsigned long long)va, (unsigned long long)pa, (unsigned long long)size);
+			 va, pa, size);
 	(*(size_t *)ctx)++;
 	return 0;
 }
@@ -1094,7 +1094,7 @@ static void fuzz_mode(struct gwalk_mode m, u64 seed)
 		printf("fuzz: filled %u injected %u mmio %u eio %u, %zu leaves, "
 		       "hits %llu misses %llu\n",
 		       counts[0], counts[1], counts[2], counts[3], leaves,
-		       (unsigned long long)sh.stats.hits, (unsigned long long)sh.stats.misses);
+		       sh.stats.hits, sh.stats.misses);
 	assert_true(counts[0] > 50 && counts[1] > 50 && counts[2] > 0);
 	shadow_destroy(&sh);
 	assert_int_equal(arena->in_use, 0);
