@@ -50,7 +50,7 @@ enum step_owner { STEP_NONE, STEP_MONITOR, STEP_GDB };
  * written only from exit handlers (uhv runs with interrupts off). */
 static struct {
 	bool ready;
-	struct vmx_vcpu *v;		/* the vCPU of the exit being handled */
+	struct vcpu *v;		/* the vCPU of the exit being handled */
 	struct guest *guest;
 	const struct pci *pci;
 	u16 con_port;
@@ -923,7 +923,7 @@ static void step_done(void)
 	}
 }
 
-void vmx_handle_mtf(struct vmx_vcpu *v)
+void vmx_handle_mtf(struct vcpu *v)
 {
 	dbg.v = v;
 	pr_debug("MTF exit at rip %#llx\n", vmread(VMCS_GUEST_RIP));
@@ -948,7 +948,7 @@ static void reinject(u32 info, unsigned vec)
 	vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, entry);
 }
 
-void vmx_handle_exception(struct vmx_vcpu *v)
+void vmx_handle_exception(struct vcpu *v)
 {
 	u32 info = (u32)vmread(VMCS_VM_EXIT_INTERRUPTION_INFO);
 	unsigned vec = info & INTR_INFO_VECTOR_MASK;
@@ -988,7 +988,7 @@ void vmx_handle_exception(struct vmx_vcpu *v)
 	reinject(info, vec);
 }
 
-void vmx_handle_preemption_timer(struct vmx_vcpu *v)
+void vmx_handle_preemption_timer(struct vcpu *v)
 {
 	dbg.v = v;
 	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, dbg.timer_value);

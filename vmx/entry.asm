@@ -1,4 +1,4 @@
-; The VM entry/exit path. The VMCS host RSP points at struct vmx_vcpu, whose
+; The VM entry/exit path. The VMCS host RSP points at struct vcpu, whose
 ; first 128 bytes hold the guest's general registers in the SDM's order
 ; (RAX, RCX, RDX, RBX, RSP (unused: the VMCS has it), RBP, RSI, RDI, R8-R15);
 ; the exit path's stack lies directly below it. Nothing else is saved here:
@@ -32,7 +32,7 @@ extern vmx_entry_failed
 	mov r15, [rsp + GPR(15)]
 %endmacro
 
-; void vmx_launch(struct vmx_vcpu *v): never returns. The first entry; every
+; void vmx_launch(struct vcpu *v): never returns. The first entry; every
 ; later one is the VMRESUME below.
 global vmx_launch
 vmx_launch:

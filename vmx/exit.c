@@ -42,7 +42,7 @@ static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
 	[EXIT_REASON_PREEMPTION_TIMER] = vmx_handle_preemption_timer,	/* vmx/debug.c */
 };
 
-static __noreturn void entry_failure_exit(struct vmx_vcpu *v, u32 reason);
+static __noreturn void entry_failure_exit(struct vcpu *v, u32 reason);
 
 static inline u32 rdtsc_lo(void)
 {
@@ -53,7 +53,7 @@ static inline u32 rdtsc_lo(void)
 }
 
 /* Entry failures, reasons beyond the table, exit-reason flag bits. */
-static __attribute__((noinline)) void dispatch_slow(struct vmx_vcpu *v, u32 reason)
+static __attribute__((noinline)) void dispatch_slow(struct vcpu *v, u32 reason)
 {
 	u32 basic = EXIT_REASON_BASIC(reason);
 	vmx_exit_handler h = NULL;
@@ -70,7 +70,7 @@ static __attribute__((noinline)) void dispatch_slow(struct vmx_vcpu *v, u32 reas
 
 /* The hot path: one VMREAD, one table lookup, one call. Handler time is
  * counted in 32-bit TSC deltas (a handler never takes 2^32 ticks). */
-void vmx_exit_dispatch(struct vmx_vcpu *v)
+void vmx_exit_dispatch(struct vcpu *v)
 {
 	u32 t0 = rdtsc_lo();
 	u32 reason = (u32)vmread(VMCS_EXIT_REASON);
@@ -88,7 +88,7 @@ void vmx_exit_dispatch(struct vmx_vcpu *v)
 /* Exits on the calling CPU (the guest asks through a hypercall on its vCPU). */
 u64 vmx_exit_count(u32 reason)
 {
-	const struct vmx_vcpu *v = vmx_this_vcpu();
+	const struct vcpu *v = vmx_this_vcpu();
 	u64 n = 0;
 
 	if (!v)
@@ -107,7 +107,7 @@ void vmx_print_stats(void)
 	unsigned busy = 0;
 
 	for (unsigned c = 0; c < smp_cpu_slots(); c++) {
-		const struct vmx_vcpu *v = vmx_vcpu_of(c);
+		const struct vcpu *v = vmx_vcpu_of(c);
 		u64 n = 0;
 
 		if (!v)
@@ -184,7 +184,7 @@ static void print_event(const char *what, u32 info, u32 error)
 	log_raw("\n");
 }
 
-void vmx_report_exit(struct vmx_vcpu *v, const char *what)
+void vmx_report_exit(struct vcpu *v, const char *what)
 {
 	u32 reason = (u32)rd(VMCS_EXIT_REASON);
 	u32 basic = EXIT_REASON_BASIC(reason);
@@ -298,7 +298,7 @@ static void dump_host_state(void)
 	       rd(VMCS_HOST_GDTR_BASE), rd(VMCS_HOST_IDTR_BASE));
 }
 
-__noreturn void vmx_entry_failed(struct vmx_vcpu *v, u64 rflags, u64 resume)
+__noreturn void vmx_entry_failed(struct vcpu *v, u64 rflags, u64 resume)
 {
 	const char *insn = resume ? "VMRESUME" : "VMLAUNCH";
 
@@ -316,7 +316,7 @@ __noreturn void vmx_entry_failed(struct vmx_vcpu *v, u64 rflags, u64 resume)
 	vmx_stop(false, "VM entry failed");
 }
 
-static __noreturn void entry_failure_exit(struct vmx_vcpu *v, u32 reason)
+static __noreturn void entry_failure_exit(struct vcpu *v, u32 reason)
 {
 	static const char *const quals[] = {
 		[ENTRY_FAIL_QUAL_DEFAULT] = "a guest-state check",

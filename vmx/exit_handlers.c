@@ -15,7 +15,7 @@
 /* ---- CPUID: the hot path, kept short ---- */
 
 /* The leaves uhv changes: out of line, so the common case stays short. */
-static __attribute__((noinline)) void cpuid_adjust(struct vmx_vcpu *v, u32 leaf, u32 sub)
+static __attribute__((noinline)) void cpuid_adjust(struct vcpu *v, u32 leaf, u32 sub)
 {
 	u32 r[4] = { (u32)v->gpr[GPR_RAX], (u32)v->gpr[GPR_RBX], (u32)v->gpr[GPR_RCX],
 		     (u32)v->gpr[GPR_RDX] };
@@ -29,7 +29,7 @@ static __attribute__((noinline)) void cpuid_adjust(struct vmx_vcpu *v, u32 leaf,
 	v->gpr[GPR_RDX] = r[3];
 }
 
-void vmx_handle_cpuid(struct vmx_vcpu *v)
+void vmx_handle_cpuid(struct vcpu *v)
 {
 	u32 leaf = (u32)v->gpr[GPR_RAX], sub = (u32)v->gpr[GPR_RCX];
 	u32 a, b, c, d;
@@ -63,7 +63,7 @@ static void note_once(enum vmx_msr_class c, u32 msr, u64 val, const char *what)
 	pr_warn("guest WRMSR %#x <- %#llx: %s (said once)\n", msr, val, what);
 }
 
-void vmx_handle_rdmsr(struct vmx_vcpu *v)
+void vmx_handle_rdmsr(struct vcpu *v)
 {
 	u32 msr = (u32)v->gpr[GPR_RCX];
 	u64 val;
@@ -107,7 +107,7 @@ static bool wrmsr_apic_base(u32 msr, u64 val)
 	return true;
 }
 
-void vmx_handle_wrmsr(struct vmx_vcpu *v)
+void vmx_handle_wrmsr(struct vcpu *v)
 {
 	u32 msr = (u32)v->gpr[GPR_RCX];
 	u64 val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
@@ -150,7 +150,7 @@ void vmx_handle_wrmsr(struct vmx_vcpu *v)
 /* PAE paging outside long mode: VM entry takes the PDPTEs from the VMCS
  * (SDM 27.3.2.4 with EPT), so a CR0/CR4 write uhv performs for the guest must
  * load them from guest memory, as the CPU would. false: #GP. */
-static bool load_pdptes(struct vmx_vcpu *v)
+static bool load_pdptes(struct vcpu *v)
 {
 	u64 cr3 = vmread(VMCS_GUEST_CR3) & 0xffffffe0ULL;
 	const u64 *p = guest_ptr(v->guest, cr3, 32);
@@ -184,7 +184,7 @@ static void flush_guest_tlb(void)
 		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
 }
 
-static bool guest_write_cr0(struct vmx_vcpu *v, u64 val)
+static bool guest_write_cr0(struct vcpu *v, u64 val)
 {
 	u64 old = vmread(VMCS_CR0_READ_SHADOW);
 	u64 cr4 = vmread(VMCS_CR4_READ_SHADOW);
@@ -214,7 +214,7 @@ static bool guest_write_cr0(struct vmx_vcpu *v, u64 val)
 	return true;
 }
 
-static bool guest_write_cr4(struct vmx_vcpu *v, u64 val)
+static bool guest_write_cr4(struct vcpu *v, u64 val)
 {
 	u64 old = vmread(VMCS_CR4_READ_SHADOW);
 	u64 cr0 = vmread(VMCS_CR0_READ_SHADOW);
@@ -231,7 +231,7 @@ static bool guest_write_cr4(struct vmx_vcpu *v, u64 val)
 	return true;
 }
 
-void vmx_handle_cr_access(struct vmx_vcpu *v)
+void vmx_handle_cr_access(struct vcpu *v)
 {
 	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
 	unsigned cr = CR_QUAL_CR_NUM(q);
@@ -279,7 +279,7 @@ void vmx_handle_cr_access(struct vmx_vcpu *v)
 
 /* ---- XSETBV ---- */
 
-void vmx_handle_xsetbv(struct vmx_vcpu *v)
+void vmx_handle_xsetbv(struct vcpu *v)
 {
 	u64 val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
 
@@ -300,7 +300,7 @@ void vmx_handle_xsetbv(struct vmx_vcpu *v)
 
 /* ---- port I/O ---- */
 
-static void set_rax_sized(struct vmx_vcpu *v, unsigned size, u32 val)
+static void set_rax_sized(struct vcpu *v, unsigned size, u32 val)
 {
 	u64 *rax = &v->gpr[GPR_RAX];
 
@@ -312,7 +312,7 @@ static void set_rax_sized(struct vmx_vcpu *v, unsigned size, u32 val)
 		*rax = val;	/* 32-bit operations zero the upper half */
 }
 
-void vmx_handle_io(struct vmx_vcpu *v)
+void vmx_handle_io(struct vcpu *v)
 {
 	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
 	u16 port = IO_QUAL_PORT(q);
@@ -360,21 +360,21 @@ void vmx_handle_io(struct vmx_vcpu *v)
 
 /* ---- instructions the guest may not use, or not natively ---- */
 
-void vmx_handle_vmx_insn(struct vmx_vcpu *v)
+void vmx_handle_vmx_insn(struct vcpu *v)
 {
 	/* The guest has no VMX (CPUID says so): VMX instructions, INVEPT,
 	 * INVVPID, VMFUNC and GETSEC are invalid opcodes for it. */
 	vmx_inject_exception(VEC_UD, false, 0);
 }
 
-void vmx_handle_invd(struct vmx_vcpu *v)
+void vmx_handle_invd(struct vcpu *v)
 {
 	/* INVD would throw away uhv's dirty cache lines too: write them back. */
 	wbinvd();
 	vmx_skip_instruction();
 }
 
-void vmx_handle_hlt(struct vmx_vcpu *v)
+void vmx_handle_hlt(struct vcpu *v)
 {
 	/* Only reached when HLT exiting is on (it is off by default: the guest
 	 * owns interrupts and halts natively). */
@@ -387,7 +387,7 @@ void vmx_handle_hlt(struct vmx_vcpu *v)
 		vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
 }
 
-void vmx_handle_triple_fault(struct vmx_vcpu *v)
+void vmx_handle_triple_fault(struct vcpu *v)
 {
 	vmx_report_exit(v, "guest triple fault (its CPU shut down)");
 	vmx_stop(false, "guest triple fault");
@@ -404,7 +404,7 @@ static const char *access_name(u64 q)
 	return "read";
 }
 
-void vmx_handle_ept_violation(struct vmx_vcpu *v)
+void vmx_handle_ept_violation(struct vcpu *v)
 {
 	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
 	u64 gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR);
@@ -443,13 +443,13 @@ void vmx_handle_ept_violation(struct vmx_vcpu *v)
 	vmx_stop(false, uhv ? "guest accessed uhv's memory" : "guest accessed unmapped memory");
 }
 
-void vmx_handle_ept_misconfig(struct vmx_vcpu *v)
+void vmx_handle_ept_misconfig(struct vcpu *v)
 {
 	vmx_report_exit(v, "EPT misconfiguration (a bug in uhv's EPT tables)");
 	vmx_stop(false, "EPT misconfiguration");
 }
 
-void vmx_handle_unhandled(struct vmx_vcpu *v)
+void vmx_handle_unhandled(struct vcpu *v)
 {
 	vmx_report_exit(v, "unhandled VM exit");
 	vmx_stop(false, "unhandled VM exit");

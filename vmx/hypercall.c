@@ -102,7 +102,7 @@ static void console_out(const char *buf, size_t len)
 	}
 }
 
-static s64 console_write(struct vmx_vcpu *v, u64 gpa, u64 len)
+static s64 console_write(struct vcpu *v, u64 gpa, u64 len)
 {
 	static char buf[CONSOLE_MAX];	/* one vCPU: not re-entered */
 
@@ -120,7 +120,7 @@ static s64 console_write(struct vmx_vcpu *v, u64 gpa, u64 len)
 	return (s64)len;
 }
 
-static __noreturn void shutdown(struct vmx_vcpu *v, u32 status)
+static __noreturn void shutdown(struct vcpu *v, u32 status)
 {
 	if (console_at_line_start == false)
 		uart_write("\n", 1);
@@ -145,7 +145,7 @@ static __noreturn void shutdown(struct vmx_vcpu *v, u32 status)
 		 status == 0 ? "guest shut down, status 0" : "guest shut down with a failure status");
 }
 
-static s64 test_hook(struct vmx_vcpu *v, u32 hook, u32 arg)
+static s64 test_hook(struct vcpu *v, u32 hook, u32 arg)
 {
 	switch (hook) {
 	case HOOK_UHV_ADDR: {
@@ -193,7 +193,7 @@ static s64 test_hook(struct vmx_vcpu *v, u32 hook, u32 arg)
 	}
 }
 
-void vmx_handle_vmcall(struct vmx_vcpu *v)
+void vmx_handle_vmcall(struct vcpu *v)
 {
 	u32 fn = (u32)v->gpr[GPR_RAX];
 	u32 a1 = (u32)v->gpr[GPR_RBX], a2 = (u32)v->gpr[GPR_RCX];

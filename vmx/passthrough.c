@@ -271,7 +271,7 @@ static enum mmio_cpu_mode guest_code_mode(void)
 
 /* Up to MMIO_INSN_MAX bytes at CS:RIP through the guest's own page tables; returns how many
  * could be read (the decoder says whether they are enough) or a negative errno. */
-static int fetch_insn(struct vmx_vcpu *v, enum mmio_cpu_mode mode, u8 *buf)
+static int fetch_insn(struct vcpu *v, enum mmio_cpu_mode mode, u8 *buf)
 {
 	struct gwalk_ops ops = { .read_gpa = read_gpa, .ctx = v->guest };
 	struct gwalk_mode m = {
@@ -302,12 +302,12 @@ static int fetch_insn(struct vmx_vcpu *v, enum mmio_cpu_mode mode, u8 *buf)
 	return n;
 }
 
-static u64 gpr_get(struct vmx_vcpu *v, unsigned r)
+static u64 gpr_get(struct vcpu *v, unsigned r)
 {
 	return r == GPR_RSP ? vmread(VMCS_GUEST_RSP) : v->gpr[r];
 }
 
-static void gpr_set(struct vmx_vcpu *v, unsigned r, u64 val)
+static void gpr_set(struct vcpu *v, unsigned r, u64 val)
 {
 	if (r == GPR_RSP)
 		vmwrite(VMCS_GUEST_RSP, val);
@@ -327,7 +327,7 @@ static void report_insn(const char *why, const u8 *code, int n, u64 gpa)
 	       vmread(VMCS_GUEST_RIP), why, n > 0 ? hex : "unreadable");
 }
 
-static int ecam_access(void *ctx, struct vmx_vcpu *v, u64 gpa, u64 q)
+static int ecam_access(void *ctx, struct vcpu *v, u64 gpa, u64 q)
 {
 	const struct ecam_win *w = ctx;
 	enum mmio_cpu_mode mode = guest_code_mode();

@@ -260,14 +260,14 @@ static unsigned guest_cpl(void)
 	return (vmread(VMCS_GUEST_SS_ACCESS_RIGHTS) >> VMX_AR_DPL_SHIFT) & 3;
 }
 
-static __noreturn void stop(struct vmx_vcpu *v, const char *what, const char *why)
+static __noreturn void stop(struct vcpu *v, const char *what, const char *why)
 {
 	vmx_report_exit(v, what);
 	vmx_stop(false, why);
 }
 
 /* A shadow call failed (out of table memory, or guest tables outside RAM). */
-static __noreturn void shadow_failed(struct vmx_vcpu *v, int err, u64 gpa)
+static __noreturn void shadow_failed(struct vcpu *v, int err, u64 gpa)
 {
 	if (err == -EIO)
 		pr_err("a guest paging-structure entry at guest-physical %#llx is not in guest RAM "
@@ -348,7 +348,7 @@ static bool pae_paging(const struct gwalk_mode *m)
 }
 
 /* Make mode the guest's state: shadow, read shadows, real registers. */
-static void apply_mode(struct vmx_vcpu *v, const struct gwalk_mode *m)
+static void apply_mode(struct vcpu *v, const struct gwalk_mode *m)
 {
 	paddr_t root;
 	int err = shadow_set_mode(&sv.sh, m, &root);
@@ -364,7 +364,7 @@ static void apply_mode(struct vmx_vcpu *v, const struct gwalk_mode *m)
 }
 
 /* PDPTE registers for PAE paging (SDM 4.4.1); false: #GP. */
-static bool load_pdptes(struct vmx_vcpu *v, struct gwalk_mode *m)
+static bool load_pdptes(struct vcpu *v, struct gwalk_mode *m)
 {
 	int err = gwalk_load_pdptes(&sv.sh.gops, m->cr3, m->maxphyaddr, m->pdpte);
 
@@ -373,7 +373,7 @@ static bool load_pdptes(struct vmx_vcpu *v, struct gwalk_mode *m)
 	return err == 0;
 }
 
-static bool guest_cr0_write(struct vmx_vcpu *v, u64 val)
+static bool guest_cr0_write(struct vcpu *v, u64 val)
 {
 	struct gwalk_mode m = sv.sh.mode;
 	u64 old = m.cr0;
@@ -405,7 +405,7 @@ static bool guest_cr0_write(struct vmx_vcpu *v, u64 val)
 	return true;
 }
 
-static bool guest_cr4_write(struct vmx_vcpu *v, u64 val)
+static bool guest_cr4_write(struct vcpu *v, u64 val)
 {
 	struct gwalk_mode m = sv.sh.mode;
 	u64 old = m.cr4;
@@ -421,7 +421,7 @@ static bool guest_cr4_write(struct vmx_vcpu *v, u64 val)
 	return true;
 }
 
-static bool guest_cr3_write(struct vmx_vcpu *v, u64 val)
+static bool guest_cr3_write(struct vcpu *v, u64 val)
 {
 	struct gwalk_mode m = sv.sh.mode;
 	bool lma = m.efer & EFER_LMA;
@@ -450,7 +450,7 @@ static bool guest_cr3_write(struct vmx_vcpu *v, u64 val)
 	return true;
 }
 
-void shadow_vmx_cr_access(struct vmx_vcpu *v)
+void shadow_vmx_cr_access(struct vcpu *v)
 {
 	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
 	unsigned cr = CR_QUAL_CR_NUM(q), gpr = CR_QUAL_GPR(q);
@@ -522,7 +522,7 @@ bool shadow_vmx_write_efer(u64 val)
 
 /* ---- INVLPG ---- */
 
-void shadow_vmx_handle_invlpg(struct vmx_vcpu *v)
+void shadow_vmx_handle_invlpg(struct vcpu *v)
 {
 	if (!sv.on)
 		stop(v, "INVLPG exit without shadow paging", "unhandled VM exit");
@@ -551,7 +551,7 @@ static void reinject(u32 idt)
  * allowed MMIO: a claimed range is emulated; anything else (uhv's memory,
  * unmapped space) is what an EPT violation is in EPT mode, with the same test
  * hooks (count, skip). */
-static void fill_mmio(struct vmx_vcpu *v, u64 la, u32 pfec, u64 gpa, u32 idt)
+static void fill_mmio(struct vcpu *v, u64 la, u32 pfec, u64 gpa, u32 idt)
 {
 	bool uhv = kmem_is_hypervisor(gpa & ~0xfffULL, PAGE_SIZE);
 	const struct vmx_mmio_trap *t = uhv ? NULL : vmx_trap_mmio_find(gpa);
@@ -580,7 +580,7 @@ static void fill_mmio(struct vmx_vcpu *v, u64 la, u32 pfec, u64 gpa, u32 idt)
 	     uhv ? "guest accessed uhv's memory" : "guest accessed unmapped memory");
 }
 
-void shadow_vmx_handle_exception(struct vmx_vcpu *v)
+void shadow_vmx_handle_exception(struct vcpu *v)
 {
 	u32 info = (u32)vmread(VMCS_VM_EXIT_INTERRUPTION_INFO);
 	u32 idt = (u32)vmread(VMCS_IDT_VECTORING_INFO);

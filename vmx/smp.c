@@ -58,19 +58,19 @@ static struct {
 
 static volatile u32 emul_lock_word;
 
-struct vmx_vcpu *vmx_vcpu_of(unsigned cpu)
+struct vcpu *vmx_vcpu_of(unsigned cpu)
 {
 	struct percpu *pc = cpu_get(cpu);
 
 	return pc ? pc->vmx : NULL;
 }
 
-struct vmx_vcpu *vmx_this_vcpu(void)
+struct vcpu *vmx_this_vcpu(void)
 {
 	return this_cpu()->vmx;
 }
 
-void vmx_smp_boot_vcpu(struct vmx_vcpu *v)
+void vmx_smp_boot_vcpu(struct vcpu *v)
 {
 	struct percpu *pc = this_cpu();
 
@@ -95,7 +95,7 @@ static void invept_here(void)
 
 /* A request from another CPU, served wherever this CPU notices it first:
  * at its INIT exit, or while it spins on a lock in uhv. */
-static void serve_requests(struct vmx_vcpu *v)
+static void serve_requests(struct vcpu *v)
 {
 	if (smp_stopping())
 		smp_stop_this_cpu();
@@ -107,7 +107,7 @@ static void serve_requests(struct vmx_vcpu *v)
 
 /* Make CPU v exit soon: an INIT IPI, unless one of ours is still on its way
  * (INITs do not queue: a second one would be lost in the first). */
-static void kick(struct vmx_vcpu *v)
+static void kick(struct vcpu *v)
 {
 	if (!__atomic_exchange_n(&v->init_sent, 1, __ATOMIC_ACQ_REL))
 		lapic_send_init(v->apic_id);
@@ -115,11 +115,11 @@ static void kick(struct vmx_vcpu *v)
 
 static bool all_flushed(void *ctx)
 {
-	struct vmx_vcpu *self = ctx;
+	struct vcpu *self = ctx;
 
 	serve_requests(self);
 	for (unsigned c = 0; c < smp_cpu_slots(); c++) {
-		struct vmx_vcpu *v = vmx_vcpu_of(c);
+		struct vcpu *v = vmx_vcpu_of(c);
 		if (v && v != self && v->flush_pending && !v->waiting_sipi)
 			return false;
 	}
@@ -128,13 +128,13 @@ static bool all_flushed(void *ctx)
 
 int vmx_smp_flush_ept(void)
 {
-	struct vmx_vcpu *self = vmx_this_vcpu();
+	struct vcpu *self = vmx_this_vcpu();
 	unsigned sent = 0;
 
 	invept_here();
 	/* Parked CPUs never used the guest's EPT: nothing of it is cached there. */
 	for (unsigned c = 0; c < smp_cpu_slots(); c++) {
-		struct vmx_vcpu *v = vmx_vcpu_of(c);
+		struct vcpu *v = vmx_vcpu_of(c);
 		if (!v || v == self || !v->given || !v->launched)
 			continue;
 		__atomic_store_n(&v->flush_pending, 1, __ATOMIC_SEQ_CST);
@@ -149,7 +149,7 @@ int vmx_smp_flush_ept(void)
 	}
 	if (sent && wait_until(all_flushed, self, FLUSH_US) < 0) {
 		for (unsigned c = 0; c < smp_cpu_slots(); c++) {
-			struct vmx_vcpu *v = vmx_vcpu_of(c);
+			struct vcpu *v = vmx_vcpu_of(c);
 			if (v && v != self && v->flush_pending && !v->waiting_sipi)
 				pr_err("CPU %u (APIC ID %u) did not flush the guest's EPT within %u ms: "
 				       "it may still use an old translation (is its local APIC "
@@ -164,7 +164,7 @@ int vmx_smp_flush_ept(void)
 
 void vmx_emul_lock(void)
 {
-	struct vmx_vcpu *self = vmx_this_vcpu();
+	struct vcpu *self = vmx_this_vcpu();
 
 	while (!try_lock(&emul_lock_word)) {
 		serve_requests(self);
@@ -179,7 +179,7 @@ void vmx_emul_unlock(void)
 
 /* ---- INIT and SIPI exits ---- */
 
-static const char *role(const struct vmx_vcpu *v)
+static const char *role(const struct vcpu *v)
 {
 	return v->given ? "a CPU of the guest" : "parked";
 }
@@ -195,7 +195,7 @@ static void clear_smi_blocking(void)
 }
 
 /* Where the guest was on this CPU when the run ended (one line, for the log). */
-static __noreturn void stop_here(struct vmx_vcpu *v)
+static __noreturn void stop_here(struct vcpu *v)
 {
 	log_raw("uhv smp: CPU %u was at guest CS:RIP %#llx:%#llx (CS base %#llx), activity state "
 		"%llu\n", v->cpu, vmread(VMCS_GUEST_CS_SELECTOR), vmread(VMCS_GUEST_RIP),
@@ -203,7 +203,7 @@ static __noreturn void stop_here(struct vmx_vcpu *v)
 	smp_stop_this_cpu();
 }
 
-void vmx_handle_init(struct vmx_vcpu *v)
+void vmx_handle_init(struct vcpu *v)
 {
 	if (smp_stopping())
 		stop_here(v);
@@ -242,7 +242,7 @@ void vmx_handle_init(struct vmx_vcpu *v)
 	invept_here();		/* nothing stale from its previous life */
 }
 
-void vmx_handle_sipi(struct vmx_vcpu *v)
+void vmx_handle_sipi(struct vcpu *v)
 {
 	u8 vector = (u8)vmread(VMCS_EXIT_QUALIFICATION);
 
@@ -287,11 +287,11 @@ __noreturn void vmx_ap_main(struct percpu *pc)
 	while (!try_lock(&boot.lock))
 		cpu_relax();
 
-	paddr_t pa = kmem_alloc_pages((AP_EXIT_STACK + sizeof(struct vmx_vcpu) + PAGE_SIZE - 1) /
+	paddr_t pa = kmem_alloc_pages((AP_EXIT_STACK + sizeof(struct vcpu) + PAGE_SIZE - 1) /
 				      PAGE_SIZE, PAGE_SIZE);
 	if (!pa)
 		ap_fail(pc, "no pool memory for its exit stack", -ENOMEM);
-	struct vmx_vcpu *v = (struct vmx_vcpu *)((u8 *)phys_to_virt(pa) + AP_EXIT_STACK);
+	struct vcpu *v = (struct vcpu *)((u8 *)phys_to_virt(pa) + AP_EXIT_STACK);
 	memset(v, 0, sizeof(*v));
 	v->guest = boot.guest;
 	v->cpu = pc->cpu;
@@ -321,14 +321,14 @@ static bool aps_settled(void *ctx)
 		struct percpu *pc = cpu_get(c);
 		if (!pc || pc->state == CPU_ABSENT || pc->state == CPU_FAILED)
 			continue;
-		struct vmx_vcpu *v = pc->vmx;
+		struct vcpu *v = pc->vmx;
 		if (!v || !v->launched)
 			return false;
 	}
 	return true;
 }
 
-int vmx_smp_release_aps(struct vmx_vcpu *boot_vcpu, const struct uhv_options *o)
+int vmx_smp_release_aps(struct vcpu *boot_vcpu, const struct uhv_options *o)
 {
 	unsigned up = 1, failed = 0, given = 1;
 
@@ -391,7 +391,7 @@ int vmx_smp_release_aps(struct vmx_vcpu *boot_vcpu, const struct uhv_options *o)
 		struct percpu *pc = cpu_get(c);
 		if (!pc || pc->state == CPU_ABSENT)
 			continue;
-		struct vmx_vcpu *v = pc->vmx;
+		struct vcpu *v = pc->vmx;
 		bool ok = v && v->launched && pc->state == CPU_VMX;
 		bad += !ok;
 		pr_info("CPU %u (APIC ID %u): %s\n", c, pc->apic_id,
@@ -417,7 +417,7 @@ void vmx_smp_stop_others(void)
 void vmx_smp_print_stats(void)
 {
 	for (unsigned c = 0; c < smp_cpu_slots(); c++) {
-		const struct vmx_vcpu *v = vmx_vcpu_of(c);
+		const struct vcpu *v = vmx_vcpu_of(c);
 		u64 n = 0;
 
 		if (!v)
@@ -443,7 +443,7 @@ void vmx_smp_print_stats(void)
 bool vmx_nmi_in_root(void)
 {
 	struct percpu *pc = smp_this_cpu_checked();
-	struct vmx_vcpu *v = pc ? pc->vmx : NULL;
+	struct vcpu *v = pc ? pc->vmx : NULL;
 
 	if (!v || !v->launched || pc->state != CPU_VMX || !v->given)
 		return false;

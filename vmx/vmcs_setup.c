@@ -23,10 +23,10 @@
  * APs' come from the pool (vmx/smp.c). */
 static struct {
 	u8 stack[EXIT_STACK_SIZE];
-	struct vmx_vcpu vcpu;
+	struct vcpu vcpu;
 } exit_area __aligned(16);
 
-_Static_assert(offsetof(struct vmx_vcpu, gpr) == 0, "vmx/entry.asm expects the registers first");
+_Static_assert(offsetof(struct vcpu, gpr) == 0, "vmx/entry.asm expects the registers first");
 _Static_assert(sizeof(exit_area.stack) % 16 == 0, "the vCPU must be 16-byte aligned");
 
 /* Failed VMWRITEs while filling the VMCS (setup runs once, on one CPU). */
@@ -100,7 +100,7 @@ static u16 read_sel(int which)
 	return v;
 }
 
-static void setup_host(struct vmx_vcpu *v)
+static void setup_host(struct vcpu *v)
 {
 	wr(VMCS_HOST_CR0, read_cr0());
 	wr(VMCS_HOST_CR3, read_cr3());
@@ -271,7 +271,7 @@ static void flush_tlbs(void)
  * wait-for-SIPI activity state: what a vCPU looks like before the guest
  * starts it and after the guest resets it. Caller: the CPU whose VMCS is
  * current. */
-void vmx_vcpu_init_state(struct vmx_vcpu *v)
+void vmx_vcpu_init_state(struct vcpu *v)
 {
 	struct seg code = { .sel = 0xf000, .base = 0xffff0000, .limit = 0xffff, .ar = AR_CODE16 };
 	struct seg data = { .sel = 0, .base = 0, .limit = 0xffff, .ar = AR_DATA16 };
@@ -326,7 +326,7 @@ void vmx_vcpu_sipi(u8 vector)
  * nothing, with EPT and unrestricted guest on whatever mem= says, so even a
  * bug that let one run could not touch memory. Callers serialize (one static
  * error count). */
-int vmx_setup_ap_vmcs(struct vmx_vcpu *v, u64 eptp)
+int vmx_setup_ap_vmcs(struct vcpu *v, u64 eptp)
 {
 	u32 proc2 = vmx.proc2;
 
@@ -345,7 +345,7 @@ int vmx_setup_ap_vmcs(struct vmx_vcpu *v, u64 eptp)
 
 int vmx_run_guest(struct guest *g, const struct uhv_options *o)
 {
-	struct vmx_vcpu *v = &exit_area.vcpu;
+	struct vcpu *v = &exit_area.vcpu;
 	const struct guest_boot_state *b = &g->boot;
 	u32 entry = vmx.entry;
 

@@ -14,7 +14,7 @@
 
 /* One set of VMX facts, the same for every CPU; written by vmx_init() and
  * guest_setup_ept() on the boot CPU, read by every exit handler. Per-CPU
- * state lives in struct vmx_vcpu. */
+ * state lives in struct vcpu. */
 struct vmx_global vmx;
 
 static u64 rdmsr_cb(void *ctx, u32 msr)

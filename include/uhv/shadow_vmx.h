@@ -10,7 +10,7 @@
 struct uhv_options;
 struct vmx_caps;
 struct vmx_ctl_want;
-struct vmx_vcpu;
+struct vcpu;
 struct guest;
 
 /* The guest runs on shadow page tables (decided by shadow_vmx_choose()). */
@@ -38,9 +38,9 @@ int shadow_vmx_setup_vmcs(struct guest *g, u32 *entry);
 
 /* Exit handlers (the table in vmx/exit.c; control-register accesses come
  * from vmx_handle_cr_access() when shadow paging is on). */
-void shadow_vmx_handle_exception(struct vmx_vcpu *v);
-void shadow_vmx_handle_invlpg(struct vmx_vcpu *v);
-void shadow_vmx_cr_access(struct vmx_vcpu *v);
+void shadow_vmx_handle_exception(struct vcpu *v);
+void shadow_vmx_handle_invlpg(struct vcpu *v);
+void shadow_vmx_cr_access(struct vcpu *v);
 
 /* IA32_EFER as the guest sees it / a guest WRMSR to it (false: #GP). */
 u64 shadow_vmx_guest_efer(void);

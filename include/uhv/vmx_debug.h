@@ -15,16 +15,16 @@
 struct uhv_options;
 struct guest;
 struct pci;
-struct vmx_vcpu;
+struct vcpu;
 
 
 /* 0, or -errno after saying why (the guest then runs without the monitor). */
 int vmx_debug_init(const struct uhv_options *o, struct guest *g, const struct pci *pci);
 
 /* Exit handlers (vmx/exit.c's table). */
-void vmx_handle_exception(struct vmx_vcpu *v);		/* #BP, #DB when intercepted */
-void vmx_handle_mtf(struct vmx_vcpu *v);		/* monitor trap flag: a step */
-void vmx_handle_preemption_timer(struct vmx_vcpu *v);	/* console / GDB polling */
+void vmx_handle_exception(struct vcpu *v);		/* #BP, #DB when intercepted */
+void vmx_handle_mtf(struct vcpu *v);		/* monitor trap flag: a step */
+void vmx_handle_preemption_timer(struct vcpu *v);	/* console / GDB polling */
 
 /* The run is ending (vmx_stop): tell an attached GDB the guest is gone. */
 void vmx_debug_guest_gone(bool pass);

@@ -32,30 +32,30 @@ struct vmx_global {
 extern struct vmx_global vmx;
 
 /* Exit handlers, one per basic exit reason (vmx/exit.c has the table). */
-typedef void (*vmx_exit_handler)(struct vmx_vcpu *v);
+typedef void (*vmx_exit_handler)(struct vcpu *v);
 
-void vmx_handle_cpuid(struct vmx_vcpu *v);
-void vmx_handle_rdmsr(struct vmx_vcpu *v);
-void vmx_handle_wrmsr(struct vmx_vcpu *v);
-void vmx_handle_cr_access(struct vmx_vcpu *v);
-void vmx_handle_xsetbv(struct vmx_vcpu *v);
-void vmx_handle_io(struct vmx_vcpu *v);
-void vmx_handle_vmcall(struct vmx_vcpu *v);
-void vmx_handle_vmx_insn(struct vmx_vcpu *v);	/* VMX instructions, GETSEC: #UD */
-void vmx_handle_invd(struct vmx_vcpu *v);
-void vmx_handle_hlt(struct vmx_vcpu *v);
-void vmx_handle_triple_fault(struct vmx_vcpu *v);
-void vmx_handle_ept_violation(struct vmx_vcpu *v);
-void vmx_handle_ept_misconfig(struct vmx_vcpu *v);
-void vmx_handle_unhandled(struct vmx_vcpu *v);
+void vmx_handle_cpuid(struct vcpu *v);
+void vmx_handle_rdmsr(struct vcpu *v);
+void vmx_handle_wrmsr(struct vcpu *v);
+void vmx_handle_cr_access(struct vcpu *v);
+void vmx_handle_xsetbv(struct vcpu *v);
+void vmx_handle_io(struct vcpu *v);
+void vmx_handle_vmcall(struct vcpu *v);
+void vmx_handle_vmx_insn(struct vcpu *v);	/* VMX instructions, GETSEC: #UD */
+void vmx_handle_invd(struct vcpu *v);
+void vmx_handle_hlt(struct vcpu *v);
+void vmx_handle_triple_fault(struct vcpu *v);
+void vmx_handle_ept_violation(struct vcpu *v);
+void vmx_handle_ept_misconfig(struct vcpu *v);
+void vmx_handle_unhandled(struct vcpu *v);
 
 /* Called by vmx/entry.asm. */
-void vmx_exit_dispatch(struct vmx_vcpu *v);
+void vmx_exit_dispatch(struct vcpu *v);
 /* rflags after the failed instruction; resume: 0 VMLAUNCH, 1 VMRESUME */
-__noreturn void vmx_entry_failed(struct vmx_vcpu *v, u64 rflags, u64 resume);
+__noreturn void vmx_entry_failed(struct vcpu *v, u64 rflags, u64 resume);
 /* vmx/entry.asm: load the guest registers from v and VMLAUNCH; returns only
  * through vmx_entry_failed(). */
-__noreturn void vmx_launch(struct vmx_vcpu *v);
+__noreturn void vmx_launch(struct vcpu *v);
 extern char vmx_exit_entry[];	/* VMCS host RIP */
 
 /* Advance the guest RIP past the exiting instruction (VM-exit instruction
@@ -79,7 +79,7 @@ void vmx_inject_exception(unsigned vector, bool has_error, u32 error);
 #define VEC_GP	13
 
 /* The report for a fatal exit: reason, qualification, guest RIP/CRs/GPRs. */
-void vmx_report_exit(struct vmx_vcpu *v, const char *what);
+void vmx_report_exit(struct vcpu *v, const char *what);
 /* Every guest-state field the VM-entry checks (SDM 27.3.1) look at. */
 void vmx_dump_guest_state(void);
 /* Print the exit statistics and end the run. */

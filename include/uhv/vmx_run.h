@@ -54,7 +54,7 @@ enum vmx_gpr {
 
 /* One per CPU uhv runs on (vmx/smp.c): a vCPU of the guest, or a parked CPU
  * that only ever sits in wait-for-SIPI. */
-struct vmx_vcpu {
+struct vcpu {
 	/* Offset 0, saved and restored by vmx/entry.asm: the VMCS host RSP
 	 * points here, the exit-path stack lies just below. */
 	u64 gpr[VMX_NR_GPRS];

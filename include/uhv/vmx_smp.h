@@ -10,7 +10,7 @@
 #include <uhv/types.h>
 
 struct percpu;
-struct vmx_vcpu;
+struct vcpu;
 struct uhv_options;
 
 /* The application processor's life under uhv, called by arch/smp.c on the
@@ -18,17 +18,17 @@ struct uhv_options;
 __noreturn void vmx_ap_main(struct percpu *pc);
 
 /* vmx_run_guest() on the boot CPU: v becomes vCPU 0 (index, APIC ID). */
-void vmx_smp_boot_vcpu(struct vmx_vcpu *v);
+void vmx_smp_boot_vcpu(struct vcpu *v);
 
 /* vmx_run_guest(), after the boot CPU's VMCS is complete: decide which CPUs
  * the guest gets (cpus=), let every AP enter VMX non-root in wait-for-SIPI
  * and wait until each has. Returns 0, or a negative errno when an AP is not
  * under VMX (a guest could then start it outside uhv): the guest must not run. */
-int vmx_smp_release_aps(struct vmx_vcpu *boot, const struct uhv_options *o);
+int vmx_smp_release_aps(struct vcpu *boot, const struct uhv_options *o);
 
 /* This CPU's vCPU, or CPU n's (NULL when none). */
-struct vmx_vcpu *vmx_this_vcpu(void);
-struct vmx_vcpu *vmx_vcpu_of(unsigned cpu);
+struct vcpu *vmx_this_vcpu(void);
+struct vcpu *vmx_vcpu_of(unsigned cpu);
 
 /* After a change to the guest's EPT: INVEPT here and on every other vCPU
  * (an INIT IPI makes each exit; the caller waits until all have flushed).
@@ -45,13 +45,13 @@ void vmx_emul_unlock(void);
 int vmx_cpu_init(u64 *vmxon_pa, u64 *vmcs_pa);
 /* The INIT state in wait-for-SIPI, a SIPI's real-mode start, an AP's VMCS
  * (vmx/vmcs_setup.c; the CPU's own VMCS must be current). */
-void vmx_vcpu_init_state(struct vmx_vcpu *v);
+void vmx_vcpu_init_state(struct vcpu *v);
 void vmx_vcpu_sipi(u8 vector);
-int vmx_setup_ap_vmcs(struct vmx_vcpu *v, u64 eptp);
+int vmx_setup_ap_vmcs(struct vcpu *v, u64 eptp);
 
 /* Exit handlers: INIT signal (3) and start-up IPI (4). */
-void vmx_handle_init(struct vmx_vcpu *v);
-void vmx_handle_sipi(struct vmx_vcpu *v);
+void vmx_handle_init(struct vcpu *v);
+void vmx_handle_sipi(struct vcpu *v);
 
 /* The host NMI handler (arch/trap.c) on a CPU running a vCPU: the NMI is the
  * guest's; injected at the next VM entry (or counted and dropped). True when

@@ -12,7 +12,7 @@
 
 #include <uhv/types.h>
 
-struct vmx_vcpu;
+struct vcpu;
 
 /* A port access: in = guest reads (fill *val), else *val holds what the guest
  * writes. size is 1, 2 or 4. Return 0 when handled (uhv then skips the
@@ -23,7 +23,7 @@ typedef int (*vmx_io_fn)(void *ctx, u16 port, unsigned size, bool in, u32 *val);
  * qualification and must emulate the access (decode the instruction at the
  * guest RIP, advance RIP) itself. Return 0 when handled, or a negative errno
  * to stop the guest with a report. */
-typedef int (*vmx_mmio_fn)(void *ctx, struct vmx_vcpu *v, u64 gpa, u64 qualification);
+typedef int (*vmx_mmio_fn)(void *ctx, struct vcpu *v, u64 gpa, u64 qualification);
 
 #define VMX_TRAP_MAX_IO		16
 #define VMX_TRAP_MAX_MMIO	8
