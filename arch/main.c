@@ -19,17 +19,9 @@
 #include <uhv/memmap.h>
 #include <uhv/string.h>
 #include <uhv/errno.h>
-#include <uhv/guest.h>
-#include <uhv/loader.h>
-#include <uhv/vmx_run.h>
-#include <uhv/vmx_guest_mem.h>
-#include <uhv/vmx_trap.h>
-#include <uhv/vmx_debug.h>
-#include <uhv/passthrough.h>
-#include <uhv/shadow_vmx.h>
-#include <uhv/platform_guest.h>
 #include <uhv/smp.h>
 #include <uhv/vmx_smp.h>
+#include <uhv/vm.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
 static struct mb2_info boot_info;
@@ -122,24 +114,6 @@ static void panic_test(u8 vector)
 	}
 }
 
-/* placement=offset: where each guest RAM region really is. */
-static void print_placement(const struct guest *g)
-{
-	unsigned moved = 0;
-
-	for (unsigned i = 0; i < g->nr_mem; i++)
-		moved += g->mem[i].gpa != g->mem[i].hpa;
-	pr_info("placement=offset: %u of %u guest regions at other host addresses "
-		"(boot information and modules left out, copied in by the loader):\n", moved,
-		g->nr_mem);
-	for (unsigned i = 0; i < g->nr_mem; i++) {
-		const struct guest_region *r = &g->mem[i];
-		pr_info("  GPA [%#014llx-%#014llx) -> HPA %#014llx %s\n", r->gpa,
-			(r->gpa + r->size), r->hpa,
-			guest_mem_type_name(r->type));
-	}
-}
-
 __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 {
 	smp_init_boot_cpu();	/* GS -> CPU 0's struct percpu: logging and gdt_init use it */
@@ -211,58 +185,9 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	if (options.panic_test < 32)
 		panic_test(options.panic_test);
 
-	/* The guest: memory, kernel, DMA domain, then VMX and the EPT. */
-	static struct guest guest;	/* the one guest: too large for the stack */
-	static struct loader_module mods[MB2_MAX_MODULES];
-	const struct acpi_sdt_header *dmar_table = acpi_find_table(&acpi, "DMAR", 0);
-
-	/* The guest's memory: all RAM uhv does not use, at the same addresses
-	 * (placement=identity) or, above 1 MiB, at other host addresses (offset). */
-	bool offset = options.placement == UHV_PLACEMENT_OFFSET;
-	if (guest_mem_from_memmap(&guest, kmem_memmap(), options.placement) < 0) {
-		pr_err("the memory map has more than %d ranges for the guest\n", GUEST_MAX_REGIONS);
-		platform_exit(false, "guest memory setup failed");
-	}
-	if (offset)
-		print_placement(&guest);
-	for (u32 i = 0; i < boot_info.nr_modules; i++) {
-		const struct mb2_module *m = &boot_info.modules[i];
-		/* identity: GRUB's copy is in guest RAM at the same address; offset: the
-		 * modules are outside guest memory and the loader copies them in */
-		mods[i] = (struct loader_module){
-			.data = phys_to_virt(m->start), .size = m->end - m->start,
-			.gpa = offset ? LOADER_NOT_IN_GUEST : m->start, .string = m->string,
-		};
-	}
-	struct loader_firmware fw = {
-		.rsdp_v1 = boot_info.rsdp_v1, .rsdp_v1_len = boot_info.rsdp_v1_len,
-		.rsdp_v2 = boot_info.rsdp_v2, .rsdp_v2_len = boot_info.rsdp_v2_len,
+	struct boot_facts facts = {
+		.boot = &boot_info, .opt = &options, .acpi = &acpi, .mcfg = &mcfg, .pci = &pci,
+		.pci_cfg = &pci_cfg,
 	};
-	/* the guest's ACPI: DMAR hidden, its CPUs only in the MADT (fw then points at the copy) */
-	if (platform_guest_acpi(&guest, &acpi, mods, boot_info.nr_modules, &fw) < 0)
-		pr_warn("the guest gets the firmware's ACPI tables as they are (DMAR included)\n");
-	if (loader_load_ex(&guest, mods, boot_info.nr_modules, &fw, NULL) < 0)
-		platform_exit(false, "loading the guest failed");
-	if (vtd_active() && vtd_guest_domain_setup(&guest) < 0)
-		platform_exit(false, "the guest's DMA domain could not be built");
-	/* VMX last: a bad guest is reported first, on any machine */
-	if (vmx_init(&options) < 0)
-		platform_exit(false, "no usable VMX");
-	if (shadow_vmx_enabled()) {	/* mem=shadow, or no EPT: shadow page tables */
-		if (shadow_vmx_setup_memory(&guest) < 0)
-			platform_exit(false, "shadow paging setup failed");
-	} else if (guest_setup_ept(&guest, dmar_table, dmar_table ? dmar_table->length : 0) < 0) {
-		platform_exit(false, "building the guest's EPT failed");
-	}
-	/* Subsystems that emulate or filter something for the guest claim their
-	 * ports and MMIO ranges here (<uhv/vmx_trap.h>). */
-	if (nic_passthrough_setup(&guest, &pci, &pci_cfg, &options, &mcfg) < 0)
-		platform_exit(false, "NIC passthrough setup failed");
-	if (platform_guest_setup(&guest, &acpi) < 0)	/* power-off, reset; after 0xcf9's owner */
-		platform_exit(false, "trapping the guest's power-off and reset ports failed");
-	if (vmx_debug_init(&options, &guest, &pci) < 0)	/* console escape, monitor, GDB stub */
-		pr_warn("running the guest without the monitor and the GDB stub\n");
-	vmx_trap_print();
-	vmx_run_guest(&guest, &options);
-	platform_exit(false, "the guest could not be started");
+	vm_run(vm_build(&facts));
 }

@@ -6,23 +6,19 @@
 #define LOG_MODULE "vtd"
 #include <uhv/vtd.h>
 #include <uhv/guest.h>
+#include <uhv/vm.h>
 #include <uhv/log.h>
 #include <uhv/errno.h>
 
-/* The one guest's domain; created once before the guest runs. */
-static struct vtd_domain guest_domain;
-static bool guest_domain_ready;
-
-struct vtd_domain *vtd_guest_domain(void)
+/* The vm's domain (vm->dma); created once before the guest runs. */
+int vtd_guest_domain_setup(struct vm *vm)
 {
-	return guest_domain_ready ? &guest_domain : NULL;
-}
+	const struct guest *g = &vm->guest;
+	struct vtd_domain *guest_domain = &vm->dma;
 
-int vtd_guest_domain_setup(const struct guest *g)
-{
 	if (!vtd_active())
 		return -ENODEV;
-	int ret = vtd_domain_create(&guest_domain, 0);
+	int ret = vtd_domain_create(guest_domain, 0);
 	if (ret < 0) {
 		pr_err("cannot create the guest's DMA domain (%s)\n", errno_name(ret));
 		return ret;
@@ -32,7 +28,7 @@ int vtd_guest_domain_setup(const struct guest *g)
 		const struct guest_region *r = &g->mem[i];
 		if (r->type != GUEST_MEM_RAM)
 			continue;
-		ret = vtd_domain_map(&guest_domain, r->gpa, r->hpa, r->size, VTD_SL_R | VTD_SL_W);
+		ret = vtd_domain_map(guest_domain, r->gpa, r->hpa, r->size, VTD_SL_R | VTD_SL_W);
 		if (ret < 0) {
 			pr_err("guest DMA domain: mapping [%#llx-%#llx) failed (%s)\n",
 			       r->gpa, (r->gpa + r->size),
@@ -41,9 +37,9 @@ int vtd_guest_domain_setup(const struct guest *g)
 		}
 		mapped += r->size;
 	}
-	guest_domain_ready = true;
+	vm->dma_ready = true;
 	pr_info("guest DMA domain %u: %llu MiB of guest RAM mapped (GPA -> HPA, as in the EPT), "
-		"%zu table pages\n", guest_domain.did, (mapped >> 20),
-		ptab_table_count(&guest_domain.pt));
+		"%zu table pages\n", guest_domain->did, (mapped >> 20),
+		ptab_table_count(&guest_domain->pt));
 	return 0;
 }

@@ -8,6 +8,7 @@
  * then arms a single step if one was asked for and returns to VM entry. */
 #define LOG_MODULE "debug"
 #include <uhv/vmx_debug.h>
+#include <uhv/vm.h>
 #include <uhv/vmx_exit.h>
 #include <uhv/vmx_trap.h>
 #include <uhv/shadow_vmx.h>
@@ -44,54 +45,25 @@
  * real UART (with its receive interrupt on) before uhv drains it anyway */
 #define RX_IRQ_GRACE	20
 
-enum step_owner { STEP_NONE, STEP_MONITOR, STEP_GDB };
-
-/* One guest CPU, one console, one stub: the debugging state is a singleton,
- * written only from exit handlers (uhv runs with interrupts off). */
-static struct {
-	bool ready;
-	struct vcpu *v;		/* the vCPU of the exit being handled */
-	struct guest *guest;
-	const struct pci *pci;
-	u16 con_port;
-	struct vuart vu;
-	u16 gdb_port;			/* gdb=, 0 if none */
-	bool gdb_on_console;		/* the console is handed to the stub */
-	bool stub_attached;
-	struct monitor mon;
-	struct gdb_stub stub;
-	bool timer;			/* preemption timer polling on */
-	u32 timer_value;
-	bool mtf;			/* monitor trap flag available */
-	unsigned rx_wait;		/* timer ticks a received byte waited for the guest */
-	/* run control */
-	bool want_interrupt;		/* GDB asked for a stop (Ctrl-C, '?') */
-	bool want_step;
-	enum step_owner step_req;	/* asked for by the monitor / stub */
-	enum step_owner stepping;	/* armed, waiting for its exit */
-	bool step_tf;			/* armed with RFLAGS.TF (no MTF) */
-	bool tf_was_set;		/* the guest's own TF before a TF step */
-	u64 step_rip;
-	bool want_reset;
-	/* hardware breakpoints */
-	bool hw_active;
-	bool guest_dr_saved;
-	u64 guest_dr[4], guest_dr7;
-	u64 gdb_dr[4], gdb_dr7;
-	u64 exits_stopped;		/* stops, for "info" */
-	u8 fx[512] __aligned(16);	/* FXSAVE image for GDB's x87/SSE registers */
-} dbg;
+/* The debugger state of the vm this CPU runs: every debugger path but setup runs in a vCPU's
+ * exit handler. */
+static struct vm_debug *dbg_of_cpu(void)
+{
+	return &vm_current()->dbg;
+}
 
 /* ---- serial ports -------------------------------------------------------------------------- */
 
 static u8 con_in(void *ctx, unsigned reg)
 {
-	return inb((u16)(dbg.con_port + reg));
+	struct vm_debug *dbg = dbg_of_cpu();
+	return inb((u16)(dbg->con_port + reg));
 }
 
 static void con_out(void *ctx, unsigned reg, u8 val)
 {
-	outb((u16)(dbg.con_port + reg), val);
+	struct vm_debug *dbg = dbg_of_cpu();
+	outb((u16)(dbg->con_port + reg), val);
 }
 
 static const struct vuart_ops con_ops = { .in = con_in, .out = con_out };
@@ -149,16 +121,18 @@ static u64 guest_cr4(void)
 /* RFLAGS as the guest should see it: without a TF uhv set for a step */
 static u64 guest_rflags(void)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	u64 f = vmread(VMCS_GUEST_RFLAGS);
 
-	if (dbg.step_tf && !dbg.tf_was_set)
+	if (dbg->step_tf && !dbg->tf_was_set)
 		f &= ~(u64)RFLAGS_TF;
 	return f;
 }
 
 static int read_gpa(void *ctx, u64 gpa, void *buf, size_t len)
 {
-	const void *p = guest_ptr(dbg.guest, gpa, len);
+	struct vm_debug *dbg = dbg_of_cpu();
+	const void *p = guest_ptr(dbg->guest, gpa, len);
 
 	if (!p)
 		return -EFAULT;
@@ -184,11 +158,12 @@ static void walk_mode(struct gwalk_mode *m)
 /* Guest-physical RAM only (never MMIO: a read could have side effects). */
 static int gpa_rw(u64 gpa, void *buf, size_t len, bool write)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	size_t done = 0;
 
 	while (done < len) {
 		size_t n = MIN(len - done, (size_t)(PAGE_SIZE - ((gpa + done) & (PAGE_SIZE - 1))));
-		u8 *p = guest_ptr(dbg.guest, gpa + done, n);
+		u8 *p = guest_ptr(dbg->guest, gpa + done, n);
 		if (!p)
 			break;
 		if (write)
@@ -226,17 +201,19 @@ static int gva_rw(u64 gva, void *buf, size_t len, bool write)
 
 static u64 *gpr_slot(unsigned sdm)
 {
-	return &dbg.v->gpr[sdm];
+	struct vm_debug *dbg = dbg_of_cpu();
+	return &dbg->v->gpr[sdm];
 }
 
 /* ---- stepping and intercepts ------------------------------------------------------------------ */
 
 static bool stub_has_sw_breakpoints(void)
 {
-	if (!dbg.stub_attached)
+	struct vm_debug *dbg = dbg_of_cpu();
+	if (!dbg->stub_attached)
 		return false;
 	for (unsigned i = 0; i < GDB_SW_BP_MAX; i++)
-		if (dbg.stub.sw[i].used)
+		if (dbg->stub.sw[i].used)
 			return true;
 	return false;
 }
@@ -244,30 +221,32 @@ static bool stub_has_sw_breakpoints(void)
 /* Only #BP and #DB are ours in the exception bitmap (mem=shadow owns #PF). */
 static void update_intercepts(void)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	u32 bitmap = (u32)vmread(VMCS_EXCEPTION_BITMAP) & ~(u32)(BIT(VEC_BP) | BIT(VEC_DB));
 
 	if (stub_has_sw_breakpoints())
 		bitmap |= BIT(VEC_BP);
-	if (dbg.hw_active || dbg.step_tf)
+	if (dbg->hw_active || dbg->step_tf)
 		bitmap |= BIT(VEC_DB);
 	vmwrite(VMCS_EXCEPTION_BITMAP, bitmap);
 }
 
 static void arm_step(enum step_owner who)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	u64 rflags = vmread(VMCS_GUEST_RFLAGS);
 
-	dbg.stepping = who;
-	dbg.step_rip = vmread(VMCS_GUEST_RIP);
-	pr_debug("step from rip %#llx by %s\n", dbg.step_rip, dbg.mtf ? "MTF" : "TF");
-	if (dbg.mtf) {
+	dbg->stepping = who;
+	dbg->step_rip = vmread(VMCS_GUEST_RIP);
+	pr_debug("step from rip %#llx by %s\n", dbg->step_rip, dbg->mtf ? "MTF" : "TF");
+	if (dbg->mtf) {
 		vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS,
 			vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS) | CPU_BASED_MONITOR_TRAP_FLAG);
 		return;
 	}
 	/* RFLAGS.TF: a single-step #DB after the instruction, intercepted */
-	dbg.step_tf = true;
-	dbg.tf_was_set = rflags & RFLAGS_TF;
+	dbg->step_tf = true;
+	dbg->tf_was_set = rflags & RFLAGS_TF;
 	vmwrite(VMCS_GUEST_RFLAGS, rflags | RFLAGS_TF);
 }
 
@@ -275,16 +254,17 @@ static void arm_step(enum step_owner who)
  * what a stepped PUSHF stored. */
 static void finish_tf_step(void)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	u8 insn[16];
 	int n;
 	unsigned i = 0;
 	bool lm = vmread(VMCS_GUEST_IA32_EFER) & EFER_LMA;
 
-	dbg.step_tf = false;
-	if (dbg.tf_was_set)
+	dbg->step_tf = false;
+	if (dbg->tf_was_set)
 		return;
 	vmwrite(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) & ~(u64)RFLAGS_TF);
-	n = gva_rw(vmread(VMCS_GUEST_CS_BASE) + dbg.step_rip, insn, sizeof(insn), false);
+	n = gva_rw(vmread(VMCS_GUEST_CS_BASE) + dbg->step_rip, insn, sizeof(insn), false);
 	if (n <= 0)
 		return;
 	/* legacy prefixes, then REX in 64-bit mode */
@@ -310,13 +290,14 @@ static void finish_tf_step(void)
 /* An execute breakpoint at the resume address would fire again at once. */
 static void set_rf_if_needed(void)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	u64 rip = vmread(VMCS_GUEST_RIP);
 
-	if (!dbg.hw_active)
+	if (!dbg->hw_active)
 		return;
 	for (unsigned i = 0; i < 4; i++) {
-		bool exec = ((dbg.gdb_dr7 >> (16 + 4 * i)) & 3) == 0;
-		if ((dbg.gdb_dr7 & (3ULL << (2 * i))) && exec && dbg.gdb_dr[i] == rip)
+		bool exec = ((dbg->gdb_dr7 >> (16 + 4 * i)) & 3) == 0;
+		if ((dbg->gdb_dr7 & (3ULL << (2 * i))) && exec && dbg->gdb_dr[i] == rip)
 			vmwrite(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
 	}
 }
@@ -332,8 +313,9 @@ static void handle_console_action(enum console_action a);
 
 static bool held(void)
 {
-	return monitor_active(&dbg.mon) ||
-	       (dbg.stub_attached && gdb_get_state(&dbg.stub) == GDB_STATE_STOPPED);
+	struct vm_debug *dbg = dbg_of_cpu();
+	return monitor_active(&dbg->mon) ||
+	       (dbg->stub_attached && gdb_get_state(&dbg->stub) == GDB_STATE_STOPPED);
 }
 
 /* Bytes from GDB. Once one came, keep listening until the line has been
@@ -344,54 +326,56 @@ static bool held(void)
 #define GDB_BURST_US	3000000
 static void poll_gdb_port(void)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	u64 start, last;
 	int c;
 
-	if (!dbg.gdb_port || (c = port_getc(dbg.gdb_port)) < 0)
+	if (!dbg->gdb_port || (c = port_getc(dbg->gdb_port)) < 0)
 		return;
 	start = last = time_us();
 	for (;;) {
 		if (c >= 0) {
-			gdb_rx_byte(&dbg.stub, (u8)c);
+			gdb_rx_byte(&dbg->stub, (u8)c);
 			last = time_us();
 		} else if (time_us() - last > GDB_QUIET_US || time_us() - start > GDB_BURST_US ||
-			   dbg.want_interrupt || dbg.want_step || gdb_get_state(&dbg.stub) ==
+			   dbg->want_interrupt || dbg->want_step || gdb_get_state(&dbg->stub) ==
 			   GDB_STATE_STOPPED) {
 			return;
 		} else {
 			cpu_relax();
 		}
-		c = port_getc(dbg.gdb_port);
+		c = port_getc(dbg->gdb_port);
 	}
 }
 
 /* The guest is stopped: serve the monitor and the stub until both let it run. */
 static void stop_loop(void)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	int c;
 
-	dbg.exits_stopped++;
-	while (held() && !dbg.want_reset) {
-		if (monitor_active(&dbg.mon)) {
+	dbg->exits_stopped++;
+	while (held() && !dbg->want_reset) {
+		if (monitor_active(&dbg->mon)) {
 			if ((c = uart_getc()) >= 0)
-				monitor_feed(&dbg.mon, (u8)c);
-		} else if (dbg.gdb_on_console) {
+				monitor_feed(&dbg->mon, (u8)c);
+		} else if (dbg->gdb_on_console) {
 			if ((c = uart_getc()) >= 0)
-				gdb_rx_byte(&dbg.stub, (u8)c);
+				gdb_rx_byte(&dbg->stub, (u8)c);
 		} else {
 			/* the stub on its own port holds the guest: the escape
 			 * keys still work on the console */
-			handle_console_action(vuart_poll(&dbg.vu));
+			handle_console_action(vuart_poll(&dbg->vu));
 		}
 		poll_gdb_port();
-		if (dbg.want_interrupt) {
+		if (dbg->want_interrupt) {
 			struct gdb_stop st = { .reason = GDB_STOP_INTERRUPT };
-			dbg.want_interrupt = false;
-			gdb_notify_stop(&dbg.stub, &st);
+			dbg->want_interrupt = false;
+			gdb_notify_stop(&dbg->stub, &st);
 		}
 		cpu_relax();
 	}
-	if (dbg.want_reset) {
+	if (dbg->want_reset) {
 		uart_flush();
 		outb(0xcf9, 0x02);
 		outb(0xcf9, 0x06);	/* PCI reset control: hard reset */
@@ -401,9 +385,9 @@ static void stop_loop(void)
 		pr_err("the machine did not reset (tried ports 0xcf9, 0x92, 0x64)\n");
 		vmx_stop(false, "monitor reset failed");
 	}
-	if (dbg.step_req != STEP_NONE) {
-		arm_step(dbg.step_req);
-		dbg.step_req = STEP_NONE;
+	if (dbg->step_req != STEP_NONE) {
+		arm_step(dbg->step_req);
+		dbg->step_req = STEP_NONE;
 	}
 	set_rf_if_needed();
 	update_intercepts();
@@ -411,13 +395,15 @@ static void stop_loop(void)
 
 static void stop_monitor(const char *why)
 {
-	monitor_enter(&dbg.mon, why);
+	struct vm_debug *dbg = dbg_of_cpu();
+	monitor_enter(&dbg->mon, why);
 	stop_loop();
 }
 
 static void stop_gdb(const struct gdb_stop *why)
 {
-	gdb_notify_stop(&dbg.stub, why);
+	struct vm_debug *dbg = dbg_of_cpu();
+	gdb_notify_stop(&dbg->stub, why);
 	stop_loop();
 }
 
@@ -425,13 +411,14 @@ static void stop_gdb(const struct gdb_stop *why)
 
 static void gdb_put(void *ctx, const void *buf, size_t len)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	const u8 *b = buf;
 
 	for (size_t i = 0; i < len; i++) {
-		if (dbg.gdb_on_console)
+		if (dbg->gdb_on_console)
 			uart_putc((char)b[i]);	/* raw: no \n translation */
 		else
-			port_putc(dbg.gdb_port, b[i]);
+			port_putc(dbg->gdb_port, b[i]);
 	}
 }
 
@@ -449,6 +436,7 @@ static u64 read_cr8(void)
 
 static int gdb_read_regs(void *ctx, struct gdb_regs *r)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	memset(r, 0, sizeof(*r));
 	for (unsigned i = 0; i < 16; i++)
 		r->gpr[i] = gdb_gpr_map[i] == GPR_RSP ? vmread(VMCS_GUEST_RSP) :
@@ -466,20 +454,20 @@ static int gdb_read_regs(void *ctx, struct gdb_regs *r)
 		u64 cr0 = read_cr0();
 		if (cr0 & (CR0_TS | BIT(2)))	/* TS, EM would fault */
 			write_cr0(cr0 & ~(u64)(CR0_TS | BIT(2)));
-		asm volatile("fxsave64 %0" : "=m"(dbg.fx));
+		asm volatile("fxsave64 %0" : "=m"(dbg->fx));
 		if (cr0 & (CR0_TS | BIT(2)))
 			write_cr0(cr0);
-		r->x87[0] = *(u16 *)&dbg.fx[0];		/* FCW */
-		r->x87[1] = *(u16 *)&dbg.fx[2];		/* FSW */
-		r->x87[2] = dbg.fx[4];			/* abridged FTW */
-		r->x87[7] = *(u16 *)&dbg.fx[6];		/* FOP */
-		r->x87[4] = *(u32 *)&dbg.fx[8];		/* FIP */
-		r->x87[6] = *(u32 *)&dbg.fx[16];	/* FDP */
+		r->x87[0] = *(u16 *)&dbg->fx[0];		/* FCW */
+		r->x87[1] = *(u16 *)&dbg->fx[2];		/* FSW */
+		r->x87[2] = dbg->fx[4];			/* abridged FTW */
+		r->x87[7] = *(u16 *)&dbg->fx[6];		/* FOP */
+		r->x87[4] = *(u32 *)&dbg->fx[8];		/* FIP */
+		r->x87[6] = *(u32 *)&dbg->fx[16];	/* FDP */
 		for (unsigned i = 0; i < 8; i++)
-			memcpy(r->st[i], &dbg.fx[32 + 16 * i], 10);
+			memcpy(r->st[i], &dbg->fx[32 + 16 * i], 10);
 		for (unsigned i = 0; i < 16; i++)
-			memcpy(r->xmm[i], &dbg.fx[160 + 16 * i], 16);
-		r->mxcsr = *(u32 *)&dbg.fx[24];
+			memcpy(r->xmm[i], &dbg->fx[160 + 16 * i], 16);
+		r->mxcsr = *(u32 *)&dbg->fx[24];
 	}
 	r->fs_base = vmread(VMCS_GUEST_FS_BASE);
 	r->gs_base = vmread(VMCS_GUEST_GS_BASE);
@@ -549,54 +537,58 @@ static void load_drs(const u64 a[4])
  * and put back when GDB's last hardware breakpoint goes. */
 static int gdb_set_debugregs(void *ctx, const u64 addr[GDB_HW_SLOTS], u64 dr7)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	bool on = dr7 & DR7_ENABLES;
 
-	if (on && !dbg.guest_dr_saved) {
-		dbg.guest_dr[0] = read_dr0();
-		dbg.guest_dr[1] = read_dr1();
-		dbg.guest_dr[2] = read_dr2();
-		dbg.guest_dr[3] = read_dr3();
-		dbg.guest_dr7 = vmread(VMCS_GUEST_DR7);
-		dbg.guest_dr_saved = true;
+	if (on && !dbg->guest_dr_saved) {
+		dbg->guest_dr[0] = read_dr0();
+		dbg->guest_dr[1] = read_dr1();
+		dbg->guest_dr[2] = read_dr2();
+		dbg->guest_dr[3] = read_dr3();
+		dbg->guest_dr7 = vmread(VMCS_GUEST_DR7);
+		dbg->guest_dr_saved = true;
 	}
 	if (on) {
-		memcpy(dbg.gdb_dr, addr, sizeof(dbg.gdb_dr));
-		dbg.gdb_dr7 = dr7;
+		memcpy(dbg->gdb_dr, addr, sizeof(dbg->gdb_dr));
+		dbg->gdb_dr7 = dr7;
 		load_drs(addr);
 		vmwrite(VMCS_GUEST_DR7, dr7 | DR7_RESET);
-	} else if (dbg.guest_dr_saved) {
-		load_drs(dbg.guest_dr);
-		vmwrite(VMCS_GUEST_DR7, dbg.guest_dr7);
-		dbg.guest_dr_saved = false;
-		dbg.gdb_dr7 = 0;
+	} else if (dbg->guest_dr_saved) {
+		load_drs(dbg->guest_dr);
+		vmwrite(VMCS_GUEST_DR7, dbg->guest_dr7);
+		dbg->guest_dr_saved = false;
+		dbg->gdb_dr7 = 0;
 	}
-	dbg.hw_active = on;
+	dbg->hw_active = on;
 	update_intercepts();
 	return 0;
 }
 
 static void gdb_resume(void *ctx, bool step)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	if (step)
-		dbg.step_req = STEP_GDB;
+		dbg->step_req = STEP_GDB;
 }
 
 static void gdb_interrupt(void *ctx)
 {
-	dbg.want_interrupt = true;
+	struct vm_debug *dbg = dbg_of_cpu();
+	dbg->want_interrupt = true;
 	/* stopped (the monitor holds the guest) or running: answered at the next poll */
-	if (dbg.timer)
+	if (dbg->timer)
 		vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, 0);
 }
 
 static void gdb_detach(void *ctx)
 {
-	if (dbg.gdb_on_console) {
-		dbg.gdb_on_console = false;
-		dbg.stub_attached = false;
+	struct vm_debug *dbg = dbg_of_cpu();
+	if (dbg->gdb_on_console) {
+		dbg->gdb_on_console = false;
+		dbg->stub_attached = false;
 		uart_write("\nuhv: GDB detached; the console is the guest's again\n", 53);
 	}
-	dbg.step_req = STEP_NONE;
+	dbg->step_req = STEP_NONE;
 	update_intercepts();
 }
 
@@ -627,6 +619,7 @@ static const char *paging_name(enum gwalk_paging p)
 
 static void mon_info(void *ctx, struct monitor *m)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	u64 cr0 = guest_cr0(), cr4 = guest_cr4(), efer = vmread(VMCS_GUEST_IA32_EFER);
 	u64 ar = vmread(VMCS_GUEST_CS_ACCESS_RIGHTS);
 	const char *mode = !(cr0 & CR0_PE) ? "real mode" :
@@ -634,24 +627,24 @@ static void mon_info(void *ctx, struct monitor *m)
 			   "32-bit protected mode";
 
 	monitor_printf(m, "uhv: platform %s, console port %#x (the guest's UART is virtual)\n",
-		       platform_name(platform_get()), dbg.con_port);
-	if (!dbg.gdb_port)
+		       platform_name(platform_get()), dbg->con_port);
+	if (!dbg->gdb_port)
 		monitor_printf(m, "uhv: GDB stub on the console (Ctrl-] g or 'gdb')\n");
 	else
-		monitor_printf(m, "uhv: GDB stub on port %#x, %s\n", dbg.gdb_port,
-			       !dbg.stub_attached ? "not attached" :
-			       gdb_get_state(&dbg.stub) == GDB_STATE_DETACHED ? "detached" :
+		monitor_printf(m, "uhv: GDB stub on port %#x, %s\n", dbg->gdb_port,
+			       !dbg->stub_attached ? "not attached" :
+			       gdb_get_state(&dbg->stub) == GDB_STATE_DETACHED ? "detached" :
 			       "attached");
 	monitor_printf(m, "guest: %s, %s, paging %s, CPL %llu\n",
-		       dbg.guest->kind ? dbg.guest->kind : "?", mode,
+		       dbg->guest->kind ? dbg->guest->kind : "?", mode,
 		       paging_name(gwalk_paging(cr0, cr4, efer)),
 		       ((vmread(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3));
 	monitor_printf(m, "guest: rip %#llx, %llu VM exits, %llu MiB RAM\n",
 		       vmread(VMCS_GUEST_RIP), vmx_exit_count(~0U),
-		       (guest_ram_total(dbg.guest) >> 20));
+		       (guest_ram_total(dbg->guest) >> 20));
 	monitor_printf(m, "single step: %s; console: %llu bytes to the guest, %llu dropped\n",
-		       dbg.mtf ? "monitor trap flag" : "RFLAGS.TF with #DB intercepted",
-		       dbg.vu.received, dbg.vu.dropped);
+		       dbg->mtf ? "monitor trap flag" : "RFLAGS.TF with #DB intercepted",
+		       dbg->vu.received, dbg->vu.dropped);
 }
 
 static void mon_exits(void *ctx, struct monitor *m)
@@ -679,12 +672,13 @@ static void mon_iommu(void *ctx, struct monitor *m)
 
 static void mon_pci(void *ctx, struct monitor *m)
 {
-	if (!dbg.pci) {
+	struct vm_debug *dbg = dbg_of_cpu();
+	if (!dbg->pci) {
 		monitor_printf(m, "no PCI scan\n");
 		return;
 	}
 	monitor_printf(m, "PCI devices (all passed through to the guest):\n");
-	pci_print(dbg.pci);
+	pci_print(dbg->pci);
 }
 
 static int mon_ept(void *ctx, struct monitor *m, u64 gpa)
@@ -692,9 +686,10 @@ static int mon_ept(void *ctx, struct monitor *m, u64 gpa)
 	static const char *const lvl[] = { "", "PTE", "PDE", "PDPTE", "PML4E" };
 	u64 *t;
 
-	if (gpa >= EPT_GPA_LIMIT || !vmx.eptp)
+	struct vm *vm = vm_current();
+	if (gpa >= EPT_GPA_LIMIT || !vm->ept.eptp)
 		return -EINVAL;
-	t = phys_to_virt(vmx.eptp & ~0xfffULL);
+	t = phys_to_virt(vm->ept.eptp & ~0xfffULL);
 	for (unsigned l = EPT_LEVELS; l >= 1; l--) {
 		unsigned idx = (gpa >> (12 + 9 * (l - 1))) & 511;
 		u64 e = t[idx];
@@ -721,7 +716,8 @@ static int mon_ept(void *ctx, struct monitor *m, u64 gpa)
 
 static int mon_get_regs(void *ctx, struct monitor_regs *r)
 {
-	u64 *g = dbg.v->gpr;
+	struct vm_debug *dbg = dbg_of_cpu();
+	u64 *g = dbg->v->gpr;
 
 	r->rax = g[GPR_RAX]; r->rbx = g[GPR_RBX]; r->rcx = g[GPR_RCX]; r->rdx = g[GPR_RDX];
 	r->rsi = g[GPR_RSI]; r->rdi = g[GPR_RDI]; r->rbp = g[GPR_RBP];
@@ -745,7 +741,7 @@ static int mon_get_regs(void *ctx, struct monitor_regs *r)
 	r->cr3 = vmread(VMCS_GUEST_CR3);
 	r->cr4 = guest_cr4();
 	r->efer = vmread(VMCS_GUEST_IA32_EFER);
-	r->dr7 = dbg.guest_dr_saved ? dbg.guest_dr7 : vmread(VMCS_GUEST_DR7);
+	r->dr7 = dbg->guest_dr_saved ? dbg->guest_dr7 : vmread(VMCS_GUEST_DR7);
 	return 0;
 }
 
@@ -767,7 +763,8 @@ static int mon_loglevel(void *ctx, enum log_level l)
 
 static void mon_step(void *ctx)
 {
-	dbg.step_req = STEP_MONITOR;
+	struct vm_debug *dbg = dbg_of_cpu();
+	dbg->step_req = STEP_MONITOR;
 }
 
 static void mon_cont(void *ctx)
@@ -776,14 +773,16 @@ static void mon_cont(void *ctx)
 
 static void mon_reset(void *ctx)
 {
-	dbg.want_reset = true;
+	struct vm_debug *dbg = dbg_of_cpu();
+	dbg->want_reset = true;
 }
 
 static void start_stub_on_console(void)
 {
-	dbg.gdb_on_console = true;
-	dbg.stub_attached = true;
-	gdb_attach(&dbg.stub, &gdb_be, false);
+	struct vm_debug *dbg = dbg_of_cpu();
+	dbg->gdb_on_console = true;
+	dbg->stub_attached = true;
+	gdb_attach(&dbg->stub, &gdb_be, false);
 }
 
 static void mon_gdb(void *ctx)
@@ -812,14 +811,15 @@ static const struct monitor_backend mon_be = {
 
 static void handle_console_action(enum console_action a)
 {
-	vuart_take_action(&dbg.vu);
+	struct vm_debug *dbg = dbg_of_cpu();
+	vuart_take_action(&dbg->vu);
 	switch (a) {
 	case CONSOLE_MONITOR:
-		if (!monitor_active(&dbg.mon))
-			monitor_enter(&dbg.mon, "escape");
+		if (!monitor_active(&dbg->mon))
+			monitor_enter(&dbg->mon, "escape");
 		break;
 	case CONSOLE_GDB:
-		if (dbg.gdb_port) {
+		if (dbg->gdb_port) {
 			uart_write("\nuhv: the GDB stub is on its own port (gdb=); attach GDB there\n",
 				   64);
 			break;
@@ -840,27 +840,28 @@ static void handle_console_action(enum console_action a)
 /* Console and GDB port while the guest runs; stops it when asked to. */
 static void poll_running(void)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	int c;
 
-	if (dbg.gdb_on_console) {
+	if (dbg->gdb_on_console) {
 		for (unsigned i = 0; i < 4096 && (c = uart_getc()) >= 0; i++)
-			gdb_rx_byte(&dbg.stub, (u8)c);
-	} else if (dbg.vu.action == CONSOLE_NONE) {
+			gdb_rx_byte(&dbg->stub, (u8)c);
+	} else if (dbg->vu.action == CONSOLE_NONE) {
 		/* with its receive interrupt on, the guest reads the UART itself
 		 * (through vuart_io, which filters); drain only if it does not */
-		if (!vuart_rx_irq_on(&dbg.vu) || !(inb(dbg.con_port + UART_LSR) & UART_LSR_DR))
-			dbg.rx_wait = 0;
-		if (!vuart_rx_irq_on(&dbg.vu) || ++dbg.rx_wait > RX_IRQ_GRACE) {
-			vuart_poll(&dbg.vu);
-			dbg.rx_wait = 0;
+		if (!vuart_rx_irq_on(&dbg->vu) || !(inb(dbg->con_port + UART_LSR) & UART_LSR_DR))
+			dbg->rx_wait = 0;
+		if (!vuart_rx_irq_on(&dbg->vu) || ++dbg->rx_wait > RX_IRQ_GRACE) {
+			vuart_poll(&dbg->vu);
+			dbg->rx_wait = 0;
 		}
 	}
 	poll_gdb_port();
-	if (dbg.vu.action != CONSOLE_NONE)
-		handle_console_action(dbg.vu.action);
-	if (dbg.want_interrupt) {
+	if (dbg->vu.action != CONSOLE_NONE)
+		handle_console_action(dbg->vu.action);
+	if (dbg->want_interrupt) {
 		struct gdb_stop st = { .reason = GDB_STOP_INTERRUPT };
-		dbg.want_interrupt = false;
+		dbg->want_interrupt = false;
 		stop_gdb(&st);
 		return;
 	}
@@ -872,13 +873,14 @@ static void poll_running(void)
 
 static int con_io(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 {
+	struct vm_debug *dbg = dbg_of_cpu();
 	u32 out = 0;
 
 	for (unsigned i = 0; i < size; i++) {
 		u16 p = (u16)(port + i);
 		u8 b = (u8)(*val >> (8 * i));
-		if (p >= dbg.con_port && p < dbg.con_port + 8)
-			vuart_io(&dbg.vu, p - dbg.con_port, in, &b);
+		if (p >= dbg->con_port && p < dbg->con_port + 8)
+			vuart_io(&dbg->vu, p - dbg->con_port, in, &b);
 		else if (in)
 			b = inb(p);
 		else
@@ -889,8 +891,8 @@ static int con_io(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 		*val = out;
 	/* an escape came in with the guest's read: act at once, outside this
 	 * instruction (a zero preemption timer exits before the next one) */
-	if (dbg.vu.action != CONSOLE_NONE) {
-		if (dbg.timer)
+	if (dbg->vu.action != CONSOLE_NONE) {
+		if (dbg->timer)
 			vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, 0);
 		else
 			poll_running();
@@ -910,9 +912,10 @@ static int gdb_port_io(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 
 static void step_done(void)
 {
-	enum step_owner who = dbg.stepping;
+	struct vm_debug *dbg = dbg_of_cpu();
+	enum step_owner who = dbg->stepping;
 
-	dbg.stepping = STEP_NONE;
+	dbg->stepping = STEP_NONE;
 	if (who == STEP_MONITOR) {
 		stop_monitor("step");
 	} else if (who == STEP_GDB) {
@@ -925,7 +928,8 @@ static void step_done(void)
 
 void vmx_handle_mtf(struct vcpu *v)
 {
-	dbg.v = v;
+	struct vm_debug *dbg = &v->vm->dbg;
+	dbg->v = v;
 	pr_debug("MTF exit at rip %#llx\n", vmread(VMCS_GUEST_RIP));
 	vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS,
 		vmread(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS) & ~(u64)CPU_BASED_MONITOR_TRAP_FLAG);
@@ -950,14 +954,15 @@ static void reinject(u32 info, unsigned vec)
 
 void vmx_handle_exception(struct vcpu *v)
 {
+	struct vm_debug *dbg = &v->vm->dbg;
 	u32 info = (u32)vmread(VMCS_VM_EXIT_INTERRUPTION_INFO);
 	unsigned vec = info & INTR_INFO_VECTOR_MASK;
 	u64 q;
 
-	dbg.v = v;
+	dbg->v = v;
 	if (vec == VEC_BP) {
 		u64 rip = vmread(VMCS_GUEST_RIP);
-		if (dbg.stub_attached && gdb_is_breakpoint(&dbg.stub, rip)) {
+		if (dbg->stub_attached && gdb_is_breakpoint(&dbg->stub, rip)) {
 			struct gdb_stop st = { .reason = GDB_STOP_INT3, .rip = rip };
 			stop_gdb(&st);
 			return;
@@ -970,16 +975,16 @@ void vmx_handle_exception(struct vcpu *v)
 		return;
 	}
 	q = vmread(VMCS_EXIT_QUALIFICATION);
-	if (dbg.step_tf && (q & DR6_BS)) {
+	if (dbg->step_tf && (q & DR6_BS)) {
 		finish_tf_step();
-		if (!(q & DR6_B0_3) || !dbg.hw_active) {
+		if (!(q & DR6_B0_3) || !dbg->hw_active) {
 			step_done();
 			return;
 		}
 	}
-	if (dbg.stub_attached && dbg.hw_active && (q & DR6_B0_3)) {
+	if (dbg->stub_attached && dbg->hw_active && (q & DR6_B0_3)) {
 		struct gdb_stop st = { .reason = GDB_STOP_DEBUG, .dr6 = q };
-		dbg.stepping = STEP_NONE;
+		dbg->stepping = STEP_NONE;
 		stop_gdb(&st);
 		return;
 	}
@@ -990,26 +995,28 @@ void vmx_handle_exception(struct vcpu *v)
 
 void vmx_handle_preemption_timer(struct vcpu *v)
 {
-	dbg.v = v;
-	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, dbg.timer_value);
+	struct vm_debug *dbg = &v->vm->dbg;
+	dbg->v = v;
+	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, dbg->timer_value);
 	vtd_poll_faults();	/* the guest's device faults are reported while it runs */
 	poll_running();
 }
 
-void vmx_debug_guest_gone(bool pass)
+void vmx_debug_guest_gone(struct vm *vm, bool pass)
 {
-	if (!dbg.ready || !dbg.stub_attached || gdb_get_state(&dbg.stub) != GDB_STATE_RUNNING)
+	struct vm_debug *dbg = &vm->dbg;
+	if (!dbg->ready || !dbg->stub_attached || gdb_get_state(&dbg->stub) != GDB_STATE_RUNNING)
 		return;
 	struct gdb_stop st = { .reason = GDB_STOP_EXITED, .code = pass ? 0 : 1 };
-	gdb_notify_stop(&dbg.stub, &st);
-	if (dbg.gdb_port)
-		for (u32 i = 0; i < 1000000 && !(inb(dbg.gdb_port + UART_LSR) & UART_LSR_TEMT); i++)
+	gdb_notify_stop(&dbg->stub, &st);
+	if (dbg->gdb_port)
+		for (u32 i = 0; i < 1000000 && !(inb(dbg->gdb_port + UART_LSR) & UART_LSR_TEMT); i++)
 			cpu_relax();
 }
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static void setup_timer(u32 poll_ms)
+static void setup_timer(struct vm_debug *dbg, u32 poll_ms)
 {
 	u64 ticks = tsc_khz() * poll_ms;
 
@@ -1027,65 +1034,68 @@ static void setup_timer(u32 poll_ms)
 	if (!ticks)
 		ticks = 1000000ULL * poll_ms;	/* uncalibrated: assume 1 GHz */
 	ticks >>= vmx.caps.preemption_timer_shift;
-	dbg.timer_value = (u32)MIN(ticks, 0xffffffffULL);
-	if (!dbg.timer_value)
-		dbg.timer_value = 1;
+	dbg->timer_value = (u32)MIN(ticks, 0xffffffffULL);
+	if (!dbg->timer_value)
+		dbg->timer_value = 1;
 	vmx.pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
 	vmx.exit |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
-	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, dbg.timer_value);
-	dbg.timer = true;
+	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, dbg->timer_value);
+	dbg->timer = true;
 }
 
-int vmx_debug_init(const struct uhv_options *o, struct guest *g, const struct pci *pci)
+int vmx_debug_init(struct vm *vm, const struct pci *pci)
 {
+	struct vm_debug *dbg = &vm->dbg;
+	const struct uhv_options *o = vm->opt;
+	struct guest *g = &vm->guest;
 	int ret;
 
-	dbg.guest = g;
-	dbg.pci = pci;
-	dbg.con_port = uart_port();
-	dbg.mtf = vmx_ctl_allowed(&vmx.caps, VMX_CTL_PROC, CPU_BASED_MONITOR_TRAP_FLAG);
+	dbg->guest = g;
+	dbg->pci = pci;
+	dbg->con_port = uart_port();
+	dbg->mtf = vmx_ctl_allowed(&vmx.caps, VMX_CTL_PROC, CPU_BASED_MONITOR_TRAP_FLAG);
 	/* Bochs 2.7 offers the monitor trap flag (tigerlake) but its MTF exit
 	 * never came in our tests (docs/debugging.md, "Known problems") */
-	if (dbg.mtf && platform_get() == PLATFORM_BOCHS) {
+	if (dbg->mtf && platform_get() == PLATFORM_BOCHS) {
 		pr_info("Bochs: not using its monitor trap flag (no MTF exits seen); stepping "
 			"with RFLAGS.TF\n");
-		dbg.mtf = false;
+		dbg->mtf = false;
 	}
-	monitor_init(&dbg.mon, &mon_be);
-	vuart_init(&dbg.vu, &con_ops, true);
+	monitor_init(&dbg->mon, &mon_be);
+	vuart_init(&dbg->vu, &con_ops, true);
 	/* what uart_init() programmed is what the guest finds */
-	dbg.vu.lcr = inb(dbg.con_port + UART_LCR);
-	dbg.vu.mcr = inb(dbg.con_port + UART_MCR);
-	dbg.vu.ier = inb(dbg.con_port + UART_IER) & 0x0f;
-	ret = vmx_trap_io(dbg.con_port, dbg.con_port + 7, con_io, NULL, "console UART (vuart)");
+	dbg->vu.lcr = inb(dbg->con_port + UART_LCR);
+	dbg->vu.mcr = inb(dbg->con_port + UART_MCR);
+	dbg->vu.ier = inb(dbg->con_port + UART_IER) & 0x0f;
+	ret = vmx_trap_io(vm, dbg->con_port, dbg->con_port + 7, con_io, NULL, "console UART (vuart)");
 	if (ret < 0) {
 		pr_err("cannot trap the console UART's ports (%s): no monitor\n", errno_name(ret));
 		return ret;
 	}
-	if (o->gdb_port && o->gdb_port != dbg.con_port) {
+	if (o->gdb_port && o->gdb_port != dbg->con_port) {
 		if (port_init(o->gdb_port, o->gdb_baud) < 0) {
 			pr_warn("gdb=%#x: no UART answers there; GDB stub only through Ctrl-] g\n",
 				o->gdb_port);
 		} else {
-			dbg.gdb_port = o->gdb_port;
-			vmx_trap_io(dbg.gdb_port, dbg.gdb_port + 7, gdb_port_io, NULL,
+			dbg->gdb_port = o->gdb_port;
+			vmx_trap_io(vm, dbg->gdb_port, dbg->gdb_port + 7, gdb_port_io, NULL,
 				    "GDB stub UART (hidden)");
-			gdb_attach(&dbg.stub, &gdb_be, true);
-			dbg.stub_attached = true;
+			gdb_attach(&dbg->stub, &gdb_be, true);
+			dbg->stub_attached = true;
 		}
 	} else if (o->gdb_port) {
 		/* gdb= names the console: the stub has it from the start */
-		dbg.gdb_on_console = true;
-		dbg.stub_attached = true;
-		gdb_attach(&dbg.stub, &gdb_be, true);
+		dbg->gdb_on_console = true;
+		dbg->stub_attached = true;
+		gdb_attach(&dbg->stub, &gdb_be, true);
 	}
-	setup_timer(o->console_poll_ms);
-	dbg.ready = true;
+	setup_timer(dbg, o->console_poll_ms);
+	dbg->ready = true;
 	pr_info("console escape: %s m monitor, %s g GDB stub%s; single step by %s\n",
 		CONSOLE_ESCAPE_NAME, CONSOLE_ESCAPE_NAME,
-		dbg.gdb_port ? " (GDB stub on its own port)" : "",
-		dbg.mtf ? "monitor trap flag" : "RFLAGS.TF");
-	if (dbg.gdb_port)
-		pr_info("GDB stub listening on port %#x at %u baud\n", dbg.gdb_port, o->gdb_baud);
+		dbg->gdb_port ? " (GDB stub on its own port)" : "",
+		dbg->mtf ? "monitor trap flag" : "RFLAGS.TF");
+	if (dbg->gdb_port)
+		pr_info("GDB stub listening on port %#x at %u baud\n", dbg->gdb_port, o->gdb_baud);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <uhv/vmx_smp.h>
 #include <uhv/vmx_exit.h>
 #include <uhv/vmx_guest_mem.h>
+#include <uhv/vm.h>
 #include <uhv/ept.h>
 #include <uhv/mtrr.h>
 #include <uhv/dmar.h>
@@ -14,15 +15,9 @@
 #include <uhv/errno.h>
 
 #define MAX_DRHD	16
-#define MAX_HOLES	(MAX_DRHD + 16)
 #define MAX_EPT_REGIONS	(GUEST_MAX_REGIONS + 64)
 #define CPUID_1_EDX_MTRR BIT(12)
 
-/* The guest's EPT: built once, lives as long as the guest. */
-static struct ptab guest_ept;
-static struct mtrr_state host_mtrr;
-/* The build configuration (holes: uhv's memory, VT-d registers), reused by guest_ept_map(). */
-static struct ept_build_cfg ept_runtime_cfg;
 
 static paddr_t ept_alloc(void *ctx)
 {
@@ -74,14 +69,14 @@ static int vtd_register_pages(const void *dmar, size_t len, struct drhd_list *l)
 	return dmar_walk(&t, &vis);
 }
 
-static void read_mtrrs(void)
+static void read_mtrrs(struct mtrr_state *m)
 {
 	struct mtrr_raw raw;
 	bool has = cpuid(1, 0).edx & CPUID_1_EDX_MTRR;
 
 	mtrr_read(&raw, has, rdmsr_cb, NULL);
-	if (mtrr_decode(&raw, vmx.phys_bits, &host_mtrr) < 0)
-		host_mtrr.enabled = false;
+	if (mtrr_decode(&raw, vmx.phys_bits, m) < 0)
+		m->enabled = false;
 }
 
 static void print_layout(const struct guest *g, const struct ept_hole *holes, int nholes)
@@ -111,10 +106,13 @@ static void print_layout(const struct guest *g, const struct ept_hole *holes, in
 			"VT-d registers");
 }
 
-int guest_setup_ept(struct guest *g, const void *dmar, size_t dmar_len)
+/* ept_mmu.setup_memory: the EPT from vm->guest.mem, with uhv's memory and the VT-d register
+ * pages left out. The region list is build scratch from the pool, given back after. */
+static int ept_setup_memory(struct vm *vm, const void *dmar, size_t dmar_len)
 {
-	static struct ept_region regions[MAX_EPT_REGIONS];
-	static struct ept_hole holes[MAX_HOLES];	/* kept for guest_ept_map() */
+	struct vm_ept *e = &vm->ept;
+	const struct guest *g = &vm->guest;
+	size_t scratch = ALIGN_UP(MAX_EPT_REGIONS * sizeof(struct ept_region), PAGE_SIZE);
 	struct drhd_list drhd;
 	int ret, nholes, nregions;
 
@@ -125,61 +123,101 @@ int guest_setup_ept(struct guest *g, const void *dmar, size_t dmar_len)
 	ret = vtd_register_pages(dmar, dmar_len, &drhd);
 	if (ret < 0)
 		return ret;
-	nholes = guest_mem_holes(kmem_memmap(), drhd.h, drhd.n, holes, MAX_HOLES);
+	nholes = guest_mem_holes(kmem_memmap(), drhd.h, drhd.n, e->holes, VM_EPT_MAX_HOLES);
 	if (nholes < 0) {
 		pr_err("too many ranges to hide from the guest\n");
 		return nholes;
 	}
-	read_mtrrs();
-	nregions = guest_mem_ept_regions(g, kmem_memmap(), host_mtrr.enabled, regions,
+	read_mtrrs(&e->host_mtrr);
+	paddr_t regions_pa = kmem_alloc_pages(scratch / PAGE_SIZE, PAGE_SIZE);
+	if (!regions_pa)
+		return -ENOMEM;
+	struct ept_region *regions = phys_to_virt(regions_pa);
+	nregions = guest_mem_ept_regions(g, kmem_memmap(), e->host_mtrr.enabled, regions,
 					 MAX_EPT_REGIONS);
 	if (nregions < 0) {
 		pr_err("too many EPT regions for the guest\n");
+		kmem_free(regions_pa, scratch);
 		return nregions;
 	}
-	struct ept_build_cfg cfg = {
-		.caps = &vmx.caps, .mtrr = &host_mtrr, .holes = holes, .nholes = nholes,
+	e->cfg = (struct ept_build_cfg){
+		.caps = &vmx.caps, .mtrr = &e->host_mtrr, .holes = e->holes, .nholes = nholes,
 	};
-	ret = ept_build(&guest_ept, &ept_mem, &cfg, regions, nregions);
+	ret = ept_build(&e->pt, &ept_mem, &e->cfg, regions, nregions);
+	kmem_free(regions_pa, scratch);
 	if (ret < 0) {
 		pr_err("building the guest's EPT failed (%s)\n", errno_name(ret));
 		return ret;
 	}
-	ept_runtime_cfg = cfg;
-	ret = ept_make_eptp(&vmx.caps, guest_ept.root, false, &vmx.eptp);
+	ret = ept_make_eptp(&vmx.caps, e->pt.root, false, &e->eptp);
 	if (ret < 0)
 		return ret;
-	print_layout(g, holes, nholes);
+	print_layout(g, e->holes, nholes);
 	pr_info("EPT: %zu table pages, largest leaf %s, memory types from %s; %d MMIO/firmware "
-		"ranges below 4 GiB passed through\n", ptab_table_count(&guest_ept),
-		guest_ept.max_leaf_level == 2 ? "1 GiB" : guest_ept.max_leaf_level ? "2 MiB" : "4 KiB",
-		host_mtrr.enabled ? "the host MTRRs" : "defaults (MTRRs off: RAM WB, rest UC)",
+		"ranges below 4 GiB passed through\n", ptab_table_count(&e->pt),
+		e->pt.max_leaf_level == 2 ? "1 GiB" : e->pt.max_leaf_level ? "2 MiB" : "4 KiB",
+		e->host_mtrr.enabled ? "the host MTRRs" : "defaults (MTRRs off: RAM WB, rest UC)",
 		nregions - (int)g->nr_mem);
 	return 0;
 }
 
-/* For later changes of the guest's EPT: every CPU that ran the guest may
- * cache the old translations for our EPTP (vmx/smp.c flushes them all). */
-void vmx_ept_changed(void)
+/* Every CPU that ran the guest may cache the old translations for its EPTP
+ * (vmx/smp.c flushes them all). */
+static void ept_flush(struct vm *vm)
 {
-	vmx_smp_flush_ept();
+	vmx_smp_flush_ept(vm);
 }
 
 /* Device memory given to or taken from the guest after the build (PCI passthrough). The
  * build's holes still apply: uhv's memory and the VT-d registers are never mapped. */
-int guest_ept_map(u64 gpa, u64 size, u8 perms, u8 memtype)
+static int ept_map_mmio(struct vm *vm, u64 gpa, u64 size, const char *name)
 {
-	struct ept_region r = { .gpa = gpa, .hpa = gpa, .size = size, .perms = perms,
-				.memtype = memtype };
+	struct ept_region r = { .gpa = gpa, .hpa = gpa, .size = size,
+				.perms = EPT_READ | EPT_WRITE, .memtype = MTRR_TYPE_UC };
 
-	if (!vmx.eptp)
+	if (!vm->ept.eptp)
 		return -EINVAL;
-	return ept_map_region(&guest_ept, &ept_runtime_cfg, &r);
+	return ept_map_region(&vm->ept.pt, &vm->ept.cfg, &r);
 }
 
-int guest_ept_unmap(u64 gpa, u64 size)
+static int ept_unmap_mmio(struct vm *vm, u64 gpa, u64 size)
 {
-	if (!vmx.eptp)
+	if (!vm->ept.eptp)
 		return -EINVAL;
-	return ptab_unmap(&guest_ept, gpa, size);
+	return ptab_unmap(&vm->ept.pt, gpa, size);
 }
+
+/* With EPT and unrestricted guest the guest owns its control registers: only the bits VMX
+ * fixes exit (vmx/exit_handlers.c). */
+static void ept_want_controls(struct vmx_ctl_want *proc, struct vmx_ctl_want *proc2)
+{
+}
+
+static int ept_setup_vmcs(struct vm *vm, struct vcpu *v, u32 *entry)
+{
+	if (vmwrite_checked(VMCS_EPT_POINTER, vm->ept.eptp) != VMX_OK) {
+		pr_err("VMWRITE of the EPT pointer %#llx failed\n", vm->ept.eptp);
+		return -EIO;
+	}
+	vmx_flush_tlbs(vm);
+	return 0;
+}
+
+static u64 ept_guest_efer(struct vcpu *v)
+{
+	return vmread(VMCS_GUEST_IA32_EFER);
+}
+
+const struct vm_mmu_ops ept_mmu = {
+	.name = "EPT",
+	.uses_eptp = true,
+	.want_controls = ept_want_controls,
+	.setup_memory = ept_setup_memory,
+	.setup_vmcs = ept_setup_vmcs,
+	.cr_access = vmx_ept_cr_access,
+	.guest_efer = ept_guest_efer,
+	.write_efer = vmx_ept_write_efer,
+	.map_mmio = ept_map_mmio,
+	.unmap_mmio = ept_unmap_mmio,
+	.flush = ept_flush,
+};

@@ -7,6 +7,7 @@
 #include <uhv/log.h>
 #include <uhv/cpu.h>
 #include <uhv/shadow_vmx.h>
+#include <uhv/vm.h>
 #include <uhv/vmx_debug.h>
 #include <uhv/vmx_smp.h>
 #include <uhv/percpu.h>
@@ -133,7 +134,9 @@ void vmx_print_stats(void)
 	}
 	if (busy > 1)
 		vmx_smp_print_stats();
-	shadow_vmx_print_stats();
+	struct vm *vm = vm_current();
+	if (vm && vm->mmu->print_stats)
+		vm->mmu->print_stats(vm);
 }
 
 void vmx_inject_exception(unsigned vector, bool has_error, u32 error)
@@ -156,7 +159,9 @@ __noreturn void vmx_stop(bool pass, const char *why)
 	if (__atomic_exchange_n(&ending, 1, __ATOMIC_ACQ_REL))
 		smp_stop_this_cpu();
 	vmx_smp_stop_others();	/* the guest's other vCPUs stop before the report */
-	vmx_debug_guest_gone(pass);	/* an attached GDB hears that the guest is gone */
+	struct vm *vm = vm_current();
+	if (vm)			/* an attached GDB hears that the guest is gone */
+		vmx_debug_guest_gone(vm, pass);
 	vmx_print_stats();
 	platform_exit(pass, why);
 }

@@ -10,7 +10,7 @@
 #include <uhv/kmem.h>
 #include <uhv/log.h>
 #include <uhv/vmx_trap.h>
-#include <uhv/shadow_vmx.h>
+#include <uhv/vm.h>
 
 /* ---- CPUID: the hot path, kept short ---- */
 
@@ -19,10 +19,11 @@ static __attribute__((noinline)) void cpuid_adjust(struct vcpu *v, u32 leaf, u32
 {
 	u32 r[4] = { (u32)v->gpr[GPR_RAX], (u32)v->gpr[GPR_RBX], (u32)v->gpr[GPR_RCX],
 		     (u32)v->gpr[GPR_RDX] };
+	struct vmx_cpuid_cfg cfg = v->vm->cpuid;	/* a copy: guest_cr4 is this vCPU's */
 
 	if (vmx_cpuid_needs_cr4(leaf))
-		vmx.cpuid.guest_cr4 = vmread(VMCS_GUEST_CR4);
-	vmx_cpuid_adjust(leaf, sub, r, &vmx.cpuid);
+		cfg.guest_cr4 = vmread(VMCS_GUEST_CR4);
+	vmx_cpuid_adjust(leaf, sub, r, &cfg);
 	v->gpr[GPR_RAX] = r[0];
 	v->gpr[GPR_RBX] = r[1];
 	v->gpr[GPR_RCX] = r[2];
@@ -53,13 +54,10 @@ static unsigned guest_cpl(void)
 
 /* Say once per MSR class that something was refused or dropped, so a guest
  * that keeps trying does not flood the console. */
-static void note_once(enum vmx_msr_class c, u32 msr, u64 val, const char *what)
+static void note_once(struct vm *vm, enum vmx_msr_class c, u32 msr, u64 val, const char *what)
 {
-	static u32 noted;	/* one bit per class: written only here */
-
-	if (noted & (1U << c))
+	if (__atomic_fetch_or(&vm->msr_noted, 1U << c, __ATOMIC_RELAXED) & (1U << c))
 		return;
-	noted |= 1U << c;
 	pr_warn("guest WRMSR %#x <- %#llx: %s (said once)\n", msr, val, what);
 }
 
@@ -74,7 +72,7 @@ void vmx_handle_rdmsr(struct vcpu *v)
 		val = FEATURE_CONTROL_LOCKED;
 		break;
 	case VMX_MSR_EFER:	/* mem=shadow: the guest sees its own NXE, not the real one */
-		val = shadow_vmx_enabled() ? shadow_vmx_guest_efer() : vmread(VMCS_GUEST_IA32_EFER);
+		val = v->vm->mmu->guest_efer(v);
 		break;
 	default:
 		/* the VMX MSRs, and MSRs outside the bitmap ranges (which do
@@ -113,18 +111,10 @@ void vmx_handle_wrmsr(struct vcpu *v)
 	u64 val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
 	enum vmx_msr_class c = vmx_msr_classify(msr);
 	bool ok = false;
-	u64 efer;
 
 	switch (c) {
 	case VMX_MSR_EFER:
-		if (shadow_vmx_enabled()) {
-			ok = shadow_vmx_write_efer(val);
-			break;
-		}
-		ok = vmx_efer_write_ok(vmread(VMCS_GUEST_IA32_EFER), val, vmx.nx,
-				       vmread(VMCS_CR0_READ_SHADOW) & CR0_PG, &efer);
-		if (ok)
-			vmwrite(VMCS_GUEST_IA32_EFER, efer);
+		ok = v->vm->mmu->write_efer(v, val);
 		break;
 	case VMX_MSR_APIC_BASE:
 		ok = wrmsr_apic_base(msr, val);
@@ -132,7 +122,7 @@ void vmx_handle_wrmsr(struct vcpu *v)
 	case VMX_MSR_MTRR:
 		/* The MTRRs also set uhv's memory types; with EPT the guest's
 		 * accesses take their type from EPT, so dropping is harmless. */
-		note_once(c, msr, val, "MTRR write dropped (the MTRRs are uhv's)");
+		note_once(v->vm, c, msr, val, "MTRR write dropped (the MTRRs are uhv's)");
 		ok = true;
 		break;
 	default:	/* FEATURE_CONTROL (locked), VMX MSRs, unknown MSRs */
@@ -145,7 +135,19 @@ void vmx_handle_wrmsr(struct vcpu *v)
 	vmx_skip_instruction();
 }
 
-/* ---- CR0 / CR4 ---- */
+/* ept_mmu.write_efer: the guest's EFER is in the VMCS. */
+bool vmx_ept_write_efer(struct vcpu *v, u64 val)
+{
+	u64 efer;
+
+	if (!vmx_efer_write_ok(vmread(VMCS_GUEST_IA32_EFER), val, vmx.nx,
+			       vmread(VMCS_CR0_READ_SHADOW) & CR0_PG, &efer))
+		return false;
+	vmwrite(VMCS_GUEST_IA32_EFER, efer);
+	return true;
+}
+
+/* ---- CR0 / CR4 (EPT mode; mem=shadow has its own, vmx/shadow_vmx.c) ---- */
 
 /* PAE paging outside long mode: VM entry takes the PDPTEs from the VMCS
  * (SDM 27.3.2.4 with EPT), so a CR0/CR4 write uhv performs for the guest must
@@ -153,7 +155,7 @@ void vmx_handle_wrmsr(struct vcpu *v)
 static bool load_pdptes(struct vcpu *v)
 {
 	u64 cr3 = vmread(VMCS_GUEST_CR3) & 0xffffffe0ULL;
-	const u64 *p = guest_ptr(v->guest, cr3, 32);
+	const u64 *p = guest_ptr(&v->vm->guest, cr3, 32);
 
 	if (!p)
 		return false;
@@ -174,12 +176,12 @@ static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
 
 /* Translations the guest expects gone after this write are tagged with our
  * VPID; without VPID every VM entry flushes anyway. */
-static void flush_guest_tlb(void)
+static void flush_guest_tlb(const struct vm *vm)
 {
-	if (!vmx.vpid)
+	if (!vm->vpid)
 		return;
 	if (vmx.caps.ept_vpid & VMX_VPID_INVVPID_SINGLE_CONTEXT)
-		invvpid(INVVPID_SINGLE_CONTEXT, vmx.vpid, 0);
+		invvpid(INVVPID_SINGLE_CONTEXT, vm->vpid, 0);
 	else
 		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
 }
@@ -210,7 +212,7 @@ static bool guest_write_cr0(struct vcpu *v, u64 val)
 		vmwrite(VMCS_GUEST_IA32_EFER, new_efer);
 	if (new_entry != entry)
 		vmwrite(VMCS_VM_ENTRY_CONTROLS, new_entry);
-	flush_guest_tlb();
+	flush_guest_tlb(v->vm);
 	return true;
 }
 
@@ -227,11 +229,17 @@ static bool guest_write_cr4(struct vcpu *v, u64 val)
 		return false;
 	vmwrite(VMCS_CR4_READ_SHADOW, val);
 	vmwrite(VMCS_GUEST_CR4, vmx_cr4_real(&vmx.cr, val));
-	flush_guest_tlb();
+	flush_guest_tlb(v->vm);
 	return true;
 }
 
+/* The exit: CR0/CR3/CR4 belong to the memory-virtualization mode (<uhv/vm_mmu.h>). */
 void vmx_handle_cr_access(struct vcpu *v)
+{
+	v->vm->mmu->cr_access(v);
+}
+
+void vmx_ept_cr_access(struct vcpu *v)
 {
 	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
 	unsigned cr = CR_QUAL_CR_NUM(q);
@@ -239,10 +247,6 @@ void vmx_handle_cr_access(struct vcpu *v)
 	u64 val;
 	bool ok;
 
-	if (shadow_vmx_enabled()) {	/* CR0/CR3/CR4 are the shadow MMU's */
-		shadow_vmx_cr_access(v);
-		return;
-	}
 	switch (CR_QUAL_ACCESS_TYPE(q)) {
 	case CR_ACCESS_MOV_TO_CR: {
 		unsigned gpr = CR_QUAL_GPR(q);
@@ -329,12 +333,12 @@ void vmx_handle_io(struct vcpu *v)
 		vmx_skip_instruction();
 		return;
 	}
-	const struct vmx_io_trap *t = vmx_trap_io_find(port);
+	const struct vmx_io_trap *t = vmx_trap_io_find(v->vm, port);
 	if (t) {
 		bool in = q & IO_QUAL_IN;
-		vmx_emul_lock();	/* emulated devices are shared by every vCPU */
+		vmx_emul_lock(v->vm);	/* emulated devices are shared by every vCPU */
 		int ret = t->fn(t->ctx, port, size, in, &val);
-		vmx_emul_unlock();
+		vmx_emul_unlock(v->vm);
 		if (ret < 0) {
 			vmx_report_exit(v, t->name);
 			vmx_stop(false, "a trapped port access failed");
@@ -409,12 +413,12 @@ void vmx_handle_ept_violation(struct vcpu *v)
 	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
 	u64 gpa = vmread(VMCS_GUEST_PHYSICAL_ADDR);
 	bool uhv = kmem_is_hypervisor(gpa & ~0xfffULL, PAGE_SIZE);
-	const struct vmx_mmio_trap *t = uhv ? NULL : vmx_trap_mmio_find(gpa);
+	const struct vmx_mmio_trap *t = uhv ? NULL : vmx_trap_mmio_find(v->vm, gpa);
 
 	if (t) {
-		vmx_emul_lock();
+		vmx_emul_lock(v->vm);
 		int ret = t->fn(t->ctx, v, gpa, q);
-		vmx_emul_unlock();
+		vmx_emul_unlock(v->vm);
 		if (ret < 0) {
 			vmx_report_exit(v, t->name);
 			vmx_stop(false, "a trapped MMIO access failed");

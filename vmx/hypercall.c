@@ -32,8 +32,9 @@
 #include <uhv/log.h>
 #include <uhv/vtd.h>
 #include <uhv/vmx_smp.h>
+#include <uhv/vm.h>
+#include <uhv/spinlock.h>
 
-#define CONSOLE_MAX	4096
 #define HOOK_UHV_ADDR	1
 #define HOOK_EPT_SKIP	2
 #define HOOK_EPT_COUNT	3
@@ -76,26 +77,25 @@ static bool dma_target_intact(void)
 
 /* Guest output is line-based; uhv prefixes each line with "guest: " unless
  * the guest already did (the test guests print identical lines natively and
- * under uhv). State across calls because a line may come in pieces. */
-static bool console_at_line_start = true;
-
-static void console_out(const char *buf, size_t len)
+ * under uhv). State across calls (in the vm) because a line may come in pieces.
+ * Caller holds c->lock. */
+static void console_out(struct vm_console *c, const char *buf, size_t len)
 {
 	static const char prefix[] = "guest: ";
 	size_t i = 0;
 
 	while (i < len) {
-		if (console_at_line_start) {
+		if (!c->mid_line) {
 			if (len - i < sizeof(prefix) - 1 || memcmp(buf + i, prefix, sizeof(prefix) - 1))
 				uart_write(prefix, sizeof(prefix) - 1);
-			console_at_line_start = false;
+			c->mid_line = true;
 		}
 		size_t j = i;
 		while (j < len && buf[j] != '\n')
 			j++;
 		if (j < len) {
 			j++;
-			console_at_line_start = true;
+			c->mid_line = false;
 		}
 		uart_write(buf + i, j - i);
 		i = j;
@@ -104,25 +104,32 @@ static void console_out(const char *buf, size_t len)
 
 static s64 console_write(struct vcpu *v, u64 gpa, u64 len)
 {
-	static char buf[CONSOLE_MAX];	/* one vCPU: not re-entered */
+	struct vm_console *con = &v->vm->console;
+	char *buf = con->buf;
+	s64 ret = (s64)len;
 
-	if (len > CONSOLE_MAX)
+	if (len > VM_CONSOLE_MAX)
 		return -E2BIG;
+	spin_lock(&con->lock);	/* every vCPU may write: one buffer, one line state */
 	/* guest RAM only: never uhv's memory, MMIO or firmware ranges */
-	if (guest_read(v->guest, gpa, buf, len) < 0)
-		return -EFAULT;
+	if (guest_read(&v->vm->guest, gpa, buf, len) < 0) {
+		ret = -EFAULT;
+		goto out;
+	}
 	for (u64 i = 0; i < len; i++) {
 		unsigned char c = buf[i];
 		if ((c < 0x20 && c != '\n' && c != '\t') || c >= 0x7f)
 			buf[i] = '.';	/* no terminal control from the guest */
 	}
-	console_out(buf, len);
-	return (s64)len;
+	console_out(con, buf, len);
+out:
+	spin_unlock(&con->lock);
+	return ret;
 }
 
 static __noreturn void shutdown(struct vcpu *v, u32 status)
 {
-	if (console_at_line_start == false)
+	if (v->vm->console.mid_line)
 		uart_write("\n", 1);
 	pr_info("guest requested shutdown with status %u after %llu exits\n", status,
 		vmx_exit_count(~0U));
@@ -183,7 +190,7 @@ static s64 test_hook(struct vcpu *v, u32 hook, u32 arg)
 			return -ENODEV;
 		return (u32)vtd_fault_count();
 	case UHV_HOOK_EPT_FLUSH: {
-		int n = vmx_smp_flush_ept();
+		int n = vmx_smp_flush_ept(v->vm);
 		pr_info("test hook: EPT flushed on CPU %u and, on request, on %d other CPU(s)\n",
 			v->cpu, n);
 		return n;

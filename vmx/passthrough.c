@@ -5,7 +5,7 @@
  * register-level policy itself is drivers/pci_virt.c. */
 #define LOG_MODULE "nic"
 #include <uhv/passthrough.h>
-#include <uhv/shadow_vmx.h>
+#include <uhv/vm.h>
 #include <uhv/pci_virt.h>
 #include <uhv/pci.h>
 #include <uhv/acpi.h>
@@ -39,32 +39,6 @@
 /* Ports below 0x1000 are ISA: PIC, PIT, keyboard controller, RTC, DMA, COM/LPT ports. */
 #define ISA_PORT_END		0x1000
 
-struct ecam_win {
-	u64 first, last;	/* guest-physical, = host-physical */
-	u16 seg;
-	u8 bus_start;
-};
-
-struct hidden_io {
-	u16 first, last;
-	u64 reads, writes;
-};
-
-/* The one guest's passthrough state: set up once in kmain before the guest runs, then used by
- * the trap handlers on VM exits (single CPU: no concurrency). */
-static struct {
-	struct guest *g;
-	const struct pci *pci;
-	const struct uhv_options *opt;
-	const struct acpi_mcfg_info *mcfg;
-	const struct pci_dev *nic;	/* NULL: the guest has no NIC */
-	struct pci_virt pv;
-	struct ecam_win ecam[ACPI_MAX_ECAM];
-	unsigned necam;
-	struct hidden_io hio[VMX_TRAP_MAX_IO];
-	unsigned nhio;
-	u64 ecam_exits;
-} pt;
 
 static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
 {
@@ -76,20 +50,20 @@ static bool is_mem_bar(u8 type)
 	return type == PCI_BAR_MEM32 || type == PCI_BAR_MEM64;
 }
 
-static bool is_nic(const struct pci_dev *d)
+static bool is_nic(const struct passthrough *pt, const struct pci_dev *d)
 {
-	return pt.nic && d == pt.nic;
+	return pt->nic && d == pt->nic;
 }
 
 /* ---- the BAR-move policy (pci_virt_ops) ---------------------------------------------------- */
 
 /* Does [base, base+size) of the given kind collide with a BAR of another function (or another
  * BAR of f)? The NIC's own BARs are taken from pci_virt's effective addresses. */
-static bool hits_other_bar(const struct pci_virt_fn *f, unsigned bar, bool mem, u64 base,
+static bool hits_other_bar(struct passthrough *pt, const struct pci_virt_fn *f, unsigned bar, bool mem, u64 base,
 			   u64 size)
 {
-	for (unsigned i = 0; i < pt.pci->count; i++) {
-		const struct pci_dev *d = &pt.pci->devs[i];
+	for (unsigned i = 0; i < pt->pci->count; i++) {
+		const struct pci_dev *d = &pt->pci->devs[i];
 		bool self = d->seg == f->seg && d->bus == f->bus && d->dev == f->dev &&
 			    d->fn == f->fn;
 
@@ -111,21 +85,21 @@ static bool hits_other_bar(const struct pci_virt_fn *f, unsigned bar, bool mem, 
 
 /* Behind a bridge a BAR decodes only inside the bridge's memory or prefetchable window
  * (PCI-to-PCI Bridge 1.2, 3.2.5.8-9): is [base, end) inside one of them? */
-static bool in_bridge_window(const struct pci_virt_fn *f, u64 base, u64 end)
+static bool in_bridge_window(struct passthrough *pt, const struct pci_virt_fn *f, u64 base, u64 end)
 {
 	const struct pci_dev *br = NULL;
 
 	if (f->bus == 0)
 		return true;	/* the root bus: the host bridge's windows are not described here */
-	for (unsigned i = 0; i < pt.pci->count && !br; i++) {
-		const struct pci_dev *d = &pt.pci->devs[i];
+	for (unsigned i = 0; i < pt->pci->count && !br; i++) {
+		const struct pci_dev *d = &pt->pci->devs[i];
 		if (d->seg == f->seg && d->header_type == PCI_HEADER_BRIDGE &&
 		    d->secondary_bus == f->bus)
 			br = d;
 	}
 	if (!br)
 		return false;
-	const struct pci_cfg_ops *c = pt.pv.cfg;
+	const struct pci_cfg_ops *c = pt->pv.cfg;
 	u32 mem = pci_read32(c, br, 0x20), pref = pci_read32(c, br, 0x24);
 	u64 mb = (u64)(mem & 0xfff0) << 16, ml = (mem & 0xfff00000u) | 0xfffffULL;
 	u64 pb = (u64)(pref & 0xfff0) << 16, pl = (pref & 0xfff00000u) | 0xfffffULL;
@@ -137,7 +111,7 @@ static bool in_bridge_window(const struct pci_virt_fn *f, u64 base, u64 end)
 	       (pb <= pl && base >= pb && end - 1 <= pl);
 }
 
-static const char *mem_bar_refusal(const struct pci_virt_fn *f, unsigned bar, u64 base, u64 size)
+static const char *mem_bar_refusal(struct passthrough *pt, const struct pci_virt_fn *f, unsigned bar, u64 base, u64 size)
 {
 	u64 end = base + size;
 	u64 pb = ALIGN_DOWN(base, PAGE_SIZE), pe = ALIGN_UP(end, PAGE_SIZE);
@@ -158,19 +132,19 @@ static const char *mem_bar_refusal(const struct pci_virt_fn *f, unsigned bar, u6
 			return "RAM or firmware memory (in the memory map)";
 	if (overlaps(pb, pe - pb, PLATFORM_MMIO_BASE, PLATFORM_MMIO_END - PLATFORM_MMIO_BASE))
 		return "the chipset's IOAPIC/HPET/VT-d/LAPIC/flash range 0xfec00000-0xffffffff";
-	for (unsigned i = 0; i < pt.necam; i++)
-		if (overlaps(pb, pe - pb, pt.ecam[i].first, pt.ecam[i].last + 1 - pt.ecam[i].first))
+	for (unsigned i = 0; i < pt->necam; i++)
+		if (overlaps(pb, pe - pb, pt->ecam[i].first, pt->ecam[i].last + 1 - pt->ecam[i].first))
 			return "the ECAM window";
-	if (hits_other_bar(f, bar, true, pb, pe - pb))
+	if (hits_other_bar(pt, f, bar, true, pb, pe - pb))
 		return "another device's MMIO";
-	if (!in_bridge_window(f, base, end))
+	if (!in_bridge_window(pt, f, base, end))
 		return "outside the memory windows of the bridge above the device";
 	return NULL;
 }
 
-static const char *io_bar_refusal(const struct pci_virt_fn *f, unsigned bar, u64 base, u64 size)
+static const char *io_bar_refusal(struct passthrough *pt, const struct pci_virt_fn *f, unsigned bar, u64 base, u64 size)
 {
-	u16 con = pt.opt->console_port;
+	u16 con = pt->opt->console_port;
 
 	if (base + size > 0x10000)
 		return "beyond the 64 Ki I/O ports";
@@ -180,7 +154,7 @@ static const char *io_bar_refusal(const struct pci_virt_fn *f, unsigned bar, u64
 		return "the PCI configuration ports";
 	if (overlaps(base, size, con, 8))
 		return "uhv's console UART";
-	if (hits_other_bar(f, bar, false, base, size))
+	if (hits_other_bar(pt, f, bar, false, base, size))
 		return "another device's ports";
 	return NULL;
 }
@@ -188,9 +162,10 @@ static const char *io_bar_refusal(const struct pci_virt_fn *f, unsigned bar, u64
 static bool bar_ok(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 type, u64 base,
 		   u64 size)
 {
-	const char *why = type == PCI_BAR_IO ? io_bar_refusal(f, bar, base, size) :
-		!vmx.eptp ? "moving a memory BAR is not supported with mem=shadow" :
-		mem_bar_refusal(f, bar, base, size);
+	struct passthrough *pt = ctx;
+	const char *why = type == PCI_BAR_IO ? io_bar_refusal(pt, f, bar, base, size) :
+		!pt->vm->mmu->uses_eptp ? "moving a memory BAR is not supported with mem=shadow" :
+		mem_bar_refusal(pt, f, bar, base, size);
 
 	if (why)
 		pr_warn("%02x:%02x.%u BAR%u -> %#llx (size %#llx) refused: %s\n", f->bus, f->dev,
@@ -198,35 +173,37 @@ static bool bar_ok(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 type
 	return !why;
 }
 
-static int map_mem_bar(u64 base, u64 size, bool map)
+static int map_mem_bar(struct vm *vm, u64 base, u64 size, bool map)
 {
 	u64 pb = ALIGN_DOWN(base, PAGE_SIZE), pe = ALIGN_UP(base + size, PAGE_SIZE);
 
-	return map ? guest_ept_map(pb, pe - pb, EPT_READ | EPT_WRITE, MTRR_TYPE_UC) :
-		guest_ept_unmap(pb, pe - pb);
+	return map ? vm->mmu->map_mmio(vm, pb, pe - pb, "NIC BAR") :
+		vm->mmu->unmap_mmio(vm, pb, pe - pb);
 }
 
 static void bar_moved(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 type, u64 old,
 		      u64 new, u64 size)
 {
+	struct passthrough *pt = ctx;
+
 	/* I/O ports are not trapped for the NIC: its new ports pass through like the old ones,
 	 * and bar_ok kept them off every trapped port. */
 	if (!is_mem_bar(type))
 		return;
-	int e1 = map_mem_bar(old, size, false), e2 = map_mem_bar(new, size, true);
-	vmx_ept_changed();
+	int e1 = map_mem_bar(pt->vm, old, size, false), e2 = map_mem_bar(pt->vm, new, size, true);
+	pt->vm->mmu->flush(pt->vm);
 	if (e1 < 0 || e2 < 0)
 		pr_err("moving the EPT mapping of BAR%u from %#llx to %#llx failed (%s)\n", bar,
 		       old, new, errno_name(e1 < 0 ? e1 : e2));
 }
 
-static const struct pci_virt_ops pv_ops = { .bar_ok = bar_ok, .bar_moved = bar_moved };
 
 /* ---- configuration ports -------------------------------------------------------------------- */
 
 static int cfg_port(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 {
-	int ret = pci_virt_port(&pt.pv, port, size, !in, val);
+	struct passthrough *pt = ctx;
+	int ret = pci_virt_port(&pt->pv, port, size, !in, val);
 
 	if (ret == PCI_VIRT_RESET) {
 		pr_info("the guest asked for a reset through port 0xcf9 (value %#x): uhv cannot "
@@ -239,7 +216,7 @@ static int cfg_port(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 /* Ports of functions the guest does not see: nothing answers, as for an absent device. */
 static int hidden_port(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 {
-	struct hidden_io *h = ctx;
+	struct pt_hidden_io *h = ctx;
 
 	if (in) {
 		h->reads++;
@@ -273,7 +250,7 @@ static enum mmio_cpu_mode guest_code_mode(void)
  * could be read (the decoder says whether they are enough) or a negative errno. */
 static int fetch_insn(struct vcpu *v, enum mmio_cpu_mode mode, u8 *buf)
 {
-	struct gwalk_ops ops = { .read_gpa = read_gpa, .ctx = v->guest };
+	struct gwalk_ops ops = { .read_gpa = read_gpa, .ctx = &v->vm->guest };
 	struct gwalk_mode m = {
 		.cr0 = vmread(VMCS_GUEST_CR0), .cr3 = vmread(VMCS_GUEST_CR3),
 		.cr4 = vmread(VMCS_GUEST_CR4), .efer = vmread(VMCS_GUEST_IA32_EFER),
@@ -295,7 +272,7 @@ static int fetch_insn(struct vcpu *v, enum mmio_cpu_mode mode, u8 *buf)
 		if (err < 0)
 			return n ? n : err;
 		unsigned chunk = MIN((u64)(MMIO_INSN_MAX - n), PAGE_SIZE - ((la + n) & 0xfff));
-		if (guest_read(v->guest, r.gpa, buf + n, chunk) < 0)
+		if (guest_read(&v->vm->guest, r.gpa, buf + n, chunk) < 0)
 			return n ? n : -EFAULT;
 		n += chunk;
 	}
@@ -329,13 +306,14 @@ static void report_insn(const char *why, const u8 *code, int n, u64 gpa)
 
 static int ecam_access(void *ctx, struct vcpu *v, u64 gpa, u64 q)
 {
-	const struct ecam_win *w = ctx;
+	struct passthrough *pt = &v->vm->pt;
+	const struct pt_ecam_win *w = ctx;
 	enum mmio_cpu_mode mode = guest_code_mode();
 	struct mmio_insn in;
 	u8 code[MMIO_INSN_MAX];
 	int n = fetch_insn(v, mode, code);
 
-	pt.ecam_exits++;
+	pt->ecam_exits++;
 	if (n < 0) {
 		report_insn("the instruction cannot be read through the guest's page tables", code,
 			    0, gpa);
@@ -356,10 +334,10 @@ static int ecam_access(void *ctx, struct vcpu *v, u64 gpa, u64 q)
 		u32 val = 0;
 		if (in.write) {
 			val = (u32)(mmio_store_value(&in, gpr_get(v, in.reg)) >> (8 * done));
-			pci_virt_ecam(&pt.pv, w->seg, w->bus_start, off + done, piece, true, &val);
+			pci_virt_ecam(&pt->pv, w->seg, w->bus_start, off + done, piece, true, &val);
 		} else {
 			/* accesses crossing a function read all-ones (pci_virt says -EINVAL) */
-			pci_virt_ecam(&pt.pv, w->seg, w->bus_start, off + done, piece, false, &val);
+			pci_virt_ecam(&pt->pv, w->seg, w->bus_start, off + done, piece, false, &val);
 			data |= (u64)val << (8 * done);
 		}
 	}
@@ -377,18 +355,18 @@ static int ecam_access(void *ctx, struct vcpu *v, u64 gpa, u64 q)
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static const struct pci_dev *choose_nic(const struct uhv_options *o, int *err)
+static const struct pci_dev *choose_nic(struct passthrough *pt, const struct uhv_options *o, int *err)
 {
 	const struct pci_dev *d;
 
 	*err = 0;
 	if (!o->nic_given) {
-		d = pci_find_class(pt.pci, CLASS_NETWORK, SUBCLASS_ETHERNET, 0);
+		d = pci_find_class(pt->pci, CLASS_NETWORK, SUBCLASS_ETHERNET, 0);
 		if (!d)
 			pr_info("no Ethernet controller on the PCI bus: the guest gets no NIC\n");
 		return d;
 	}
-	d = pci_find_bdf(pt.pci, o->nic_seg, o->nic_bus, o->nic_dev, o->nic_fn);
+	d = pci_find_bdf(pt->pci, o->nic_seg, o->nic_bus, o->nic_dev, o->nic_fn);
 	if (!d) {
 		pr_err("nic=%04x:%02x:%02x.%x: there is no such PCI function (the list above has "
 		       "every function found); give the address of a network controller, or leave "
@@ -409,10 +387,10 @@ static const struct pci_dev *choose_nic(const struct uhv_options *o, int *err)
 }
 
 /* DMA: the guest's VT-d domain, or without remapping only with iommu=off. false: refused. */
-static bool confine_dma(const struct pci_dev *d)
+static bool confine_dma(struct passthrough *pt, const struct pci_dev *d)
 {
 	if (vtd_active()) {
-		struct vtd_domain *dom = vtd_guest_domain();
+		struct vtd_domain *dom = pt->vm->dma_ready ? &pt->vm->dma : NULL;
 		int ret = dom ? vtd_attach_device(dom, d->seg, d->bus, (u8)(d->dev << 3 | d->fn)) :
 			-ENODEV;
 		if (ret < 0) {
@@ -425,16 +403,16 @@ static bool confine_dma(const struct pci_dev *d)
 			d->dev, d->fn, dom->did);
 		return true;
 	}
-	if (pt.opt->placement == UHV_PLACEMENT_OFFSET) {
+	if (pt->opt->placement == UHV_PLACEMENT_OFFSET) {
 		pr_err("refusing to pass %02x:%02x.%u through: placement=offset puts guest RAM at "
 		       "other host addresses, and without DMA remapping (%s) the NIC would DMA to "
 		       "the guest-physical addresses the guest gives it, i.e. to the wrong host "
 		       "memory, uhv's included; the guest runs without a NIC. Use VT-d "
 		       "(iommu=on on a machine with a DMAR) or placement=identity\n", d->bus,
-		       d->dev, d->fn, pt.opt->iommu ? "no VT-d/DMAR" : "iommu=off");
+		       d->dev, d->fn, pt->opt->iommu ? "no VT-d/DMAR" : "iommu=off");
 		return false;
 	}
-	if (pt.opt->iommu) {
+	if (pt->opt->iommu) {
 		pr_err("refusing to pass %02x:%02x.%u through: DMA remapping is not active (no "
 		       "VT-d/DMAR), so the NIC's DMA could overwrite uhv; the guest runs without a "
 		       "NIC. Add iommu=off to uhv's command line to pass it through anyway, "
@@ -447,9 +425,9 @@ static bool confine_dma(const struct pci_dev *d)
 	return true;
 }
 
-static void add_visible(const struct pci_dev *d, const char *what)
+static void add_visible(struct passthrough *pt, const struct pci_dev *d, const char *what)
 {
-	int ret = pci_virt_add(&pt.pv, d, PCI_VIRT_RO_FN);
+	int ret = pci_virt_add(&pt->pv, d, PCI_VIRT_RO_FN);
 
 	if (ret < 0 && ret != -EEXIST)
 		pr_warn("%02x:%02x.%u (%s) cannot be shown to the guest (%s)\n", d->bus, d->dev,
@@ -457,23 +435,23 @@ static void add_visible(const struct pci_dev *d, const char *what)
 }
 
 /* Every function's memory BARs out of the EPT, then the NIC's back in, uncached. */
-static int setup_ept(void)
+static int setup_ept(struct passthrough *pt)
 {
 	unsigned hidden = 0;
 	int ret;
 
-	if (!vmx.eptp) {
+	if (!pt->vm->mmu->uses_eptp) {
 		/* Shadow paging maps only guest RAM and an allow-list of MMIO, so
 		 * hidden devices' BARs and ECAM are unreachable already: add the
 		 * NIC's BARs to the list. */
-		const struct pci_virt_fn *f = pt.nic ? pci_virt_find(&pt.pv, pt.nic->seg,
-						pt.nic->bus, pt.nic->dev, pt.nic->fn) : NULL;
+		const struct pci_virt_fn *f = pt->nic ? pci_virt_find(&pt->pv, pt->nic->seg,
+						pt->nic->bus, pt->nic->dev, pt->nic->fn) : NULL;
 		for (unsigned b = 0; f && b < f->nbars; b++) {
 			u64 pb = ALIGN_DOWN(f->bar[b].base, PAGE_SIZE);
 			u64 pe = ALIGN_UP(f->bar[b].base + f->bar[b].size, PAGE_SIZE);
 			if (!is_mem_bar(f->bar[b].type) || !f->bar[b].base)
 				continue;
-			ret = shadow_vmx_allow_mmio(pb, pe - pb, "NIC BAR");
+			ret = pt->vm->mmu->map_mmio(pt->vm, pb, pe - pb, "NIC BAR");
 			if (ret < 0)
 				return ret;
 			pr_info("shadow paging: NIC BAR%u [%#llx-%#llx) may be mapped by the guest\n",
@@ -481,149 +459,153 @@ static int setup_ept(void)
 		}
 		return 0;
 	}
-	for (unsigned i = 0; i < pt.pci->count; i++) {
-		const struct pci_dev *d = &pt.pci->devs[i];
+	for (unsigned i = 0; i < pt->pci->count; i++) {
+		const struct pci_dev *d = &pt->pci->devs[i];
 		for (unsigned b = 0; b < d->nbars; b++) {
 			const struct pci_bar *bar = &d->bar[b];
 			if (!is_mem_bar(bar->type) || !bar->base || !bar->size)
 				continue;
-			if (guest_is_ram(pt.g, ALIGN_DOWN(bar->base, PAGE_SIZE), PAGE_SIZE)) {
+			if (guest_is_ram(&pt->vm->guest, ALIGN_DOWN(bar->base, PAGE_SIZE), PAGE_SIZE)) {
 				pr_warn("%02x:%02x.%u BAR%u at %#llx lies in guest RAM: left "
 					"alone\n", d->bus, d->dev, d->fn, b, bar->base);
 				continue;
 			}
-			ret = map_mem_bar(bar->base, bar->size, false);
+			ret = map_mem_bar(pt->vm, bar->base, bar->size, false);
 			if (ret < 0)
 				return ret;
-			if (!is_nic(d))
+			if (!is_nic(pt, d))
 				hidden++;
 		}
 	}
-	for (unsigned i = 0; i < pt.necam; i++) {
-		ret = guest_ept_unmap(pt.ecam[i].first, pt.ecam[i].last + 1 - pt.ecam[i].first);
+	for (unsigned i = 0; i < pt->necam; i++) {
+		ret = pt->vm->mmu->unmap_mmio(pt->vm, pt->ecam[i].first,
+					      pt->ecam[i].last + 1 - pt->ecam[i].first);
 		if (ret < 0)
 			return ret;
 	}
-	if (pt.nic) {
-		const struct pci_virt_fn *f = pci_virt_find(&pt.pv, pt.nic->seg, pt.nic->bus,
-							    pt.nic->dev, pt.nic->fn);
+	if (pt->nic) {
+		const struct pci_virt_fn *f = pci_virt_find(&pt->pv, pt->nic->seg, pt->nic->bus,
+							    pt->nic->dev, pt->nic->fn);
 		for (unsigned b = 0; f && b < f->nbars; b++) {
 			if (!is_mem_bar(f->bar[b].type) || !f->bar[b].base)
 				continue;
-			ret = map_mem_bar(f->bar[b].base, f->bar[b].size, true);
+			ret = map_mem_bar(pt->vm, f->bar[b].base, f->bar[b].size, true);
 			if (ret < 0)
 				return ret;
 			pr_info("EPT: NIC BAR%u [%#llx-%#llx) mapped uncached\n", b,
 				f->bar[b].base, (f->bar[b].base + f->bar[b].size));
 		}
 	}
-	vmx_ept_changed();
+	pt->vm->mmu->flush(pt->vm);
 	pr_info("EPT: %u memory BARs of hidden devices and %u ECAM window(s) unmapped; LAPIC, "
-		"IOAPIC, HPET, firmware areas stay mapped\n", hidden, pt.necam);
+		"IOAPIC, HPET, firmware areas stay mapped\n", hidden, pt->necam);
 	return 0;
 }
 
 /* The I/O BARs of functions the guest does not see: trapped, nothing answers. */
-static void trap_hidden_io(void)
+static void trap_hidden_io(struct passthrough *pt)
 {
-	for (unsigned i = 0; i < pt.pci->count; i++) {
-		const struct pci_dev *d = &pt.pci->devs[i];
-		if (pci_virt_find(&pt.pv, d->seg, d->bus, d->dev, d->fn))
+	for (unsigned i = 0; i < pt->pci->count; i++) {
+		const struct pci_dev *d = &pt->pci->devs[i];
+		if (pci_virt_find(&pt->pv, d->seg, d->bus, d->dev, d->fn))
 			continue;
 		for (unsigned b = 0; b < d->nbars; b++) {
 			const struct pci_bar *bar = &d->bar[b];
 			if (bar->type != PCI_BAR_IO || !bar->base ||
 			    bar->base + bar->size > 0x10000)
 				continue;
-			if (pt.nhio == ARRAY_SIZE(pt.hio)) {
+			if (pt->nhio == ARRAY_SIZE(pt->hio)) {
 				pr_warn("%02x:%02x.%u BAR%u ports %#llx: no trap slot left, the "
 					"guest can reach them\n", d->bus, d->dev, d->fn, b,
 					bar->base);
 				continue;
 			}
-			struct hidden_io *h = &pt.hio[pt.nhio];
+			struct pt_hidden_io *h = &pt->hio[pt->nhio];
 			h->first = (u16)bar->base;
 			h->last = (u16)(bar->base + bar->size - 1);
-			if (vmx_trap_io(h->first, h->last, hidden_port, h, "hidden PCI device") < 0)
+			if (vmx_trap_io(pt->vm, h->first, h->last, hidden_port, h, "hidden PCI device") < 0)
 				pr_warn("%02x:%02x.%u BAR%u ports %#x-%#x could not be trapped\n",
 					d->bus, d->dev, d->fn, b, h->first, h->last);
 			else
-				pt.nhio++;
+				pt->nhio++;
 		}
 	}
 }
 
-int nic_passthrough_setup(struct guest *g, const struct pci *pci, const struct pci_cfg_ops *cfg,
-			  const struct uhv_options *opt, const struct acpi_mcfg_info *mcfg)
+int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci_cfg_ops *cfg,
+			  const struct acpi_mcfg_info *mcfg)
 {
+	struct passthrough *pt = &vm->pt;
+	const struct uhv_options *opt = vm->opt;
 	int err;
 
-	pt.g = g;
-	pt.pci = pci;
-	pt.opt = opt;
-	pt.mcfg = mcfg;
-	const struct pci_dev *nic = choose_nic(opt, &err);
+	pt->vm = vm;
+	pt->ops = (struct pci_virt_ops){ .bar_ok = bar_ok, .bar_moved = bar_moved, .ctx = pt };
+	pt->pci = pci;
+	pt->opt = opt;
+	pt->mcfg = mcfg;
+	const struct pci_dev *nic = choose_nic(pt, opt, &err);
 	if (err < 0)
 		return err;
-	if (nic && !confine_dma(nic))
+	if (nic && !confine_dma(pt, nic))
 		nic = NULL;
 
-	pci_virt_init(&pt.pv, cfg, &pv_ops);
+	pci_virt_init(&pt->pv, cfg, &pt->ops);
 	if (nic) {
-		err = pci_virt_setup_nic(&pt.pv, pci, nic);
+		err = pci_virt_setup_nic(&pt->pv, pci, nic);
 		if (err < 0) {
 			pr_err("%02x:%02x.%u cannot be passed through (%s): the guest runs without "
 			       "it\n", nic->bus, nic->dev, nic->fn, errno_name(err));
-			pci_virt_init(&pt.pv, cfg, &pv_ops);
+			pci_virt_init(&pt->pv, cfg, &pt->ops);
 			nic = NULL;
 		}
 	}
-	pt.nic = nic;
+	pt->nic = nic;
 	const struct pci_dev *hb = pci_find_bdf(pci, 0, 0, 0, 0);
 	if (hb)
-		add_visible(hb, "host bridge");
+		add_visible(pt, hb, "host bridge");
 	/* The ISA/LPC bridge: an OS's legacy interrupt routing (ACPI PCI link devices, the
 	 * PIRQ router) reads and reprograms its PIRQ routing registers (Linux moves a PCI
 	 * link to balance IRQs). Everything else on it is read-only. The registers only
 	 * steer INTx lines to ISA IRQs of the interrupt controllers the guest owns. */
 	const struct pci_dev *isa = pci_find_class(pci, PCI_CLASS_BRIDGE, SUBCLASS_ISA_BRIDGE, 0);
 	if (isa && isa->bus == 0) {
-		add_visible(isa, "ISA bridge");
+		add_visible(pt, isa, "ISA bridge");
 		/* PIRQA-D route control at 0x60-0x63 (PIIX3, ICH9); ICH9 adds PIRQE-H at 0x68 */
-		pci_virt_allow_writes(&pt.pv, isa->seg, isa->bus, isa->dev, isa->fn, 0x60, 4);
+		pci_virt_allow_writes(&pt->pv, isa->seg, isa->bus, isa->dev, isa->fn, 0x60, 4);
 		if (isa->vendor == 0x8086 && isa->device == 0x2918)
-			pci_virt_allow_writes(&pt.pv, isa->seg, isa->bus, isa->dev, isa->fn, 0x68, 4);
+			pci_virt_allow_writes(&pt->pv, isa->seg, isa->bus, isa->dev, isa->fn, 0x68, 4);
 	}
 
-	for (unsigned i = 0; mcfg && i < mcfg->count && pt.necam < ACPI_MAX_ECAM; i++) {
+	for (unsigned i = 0; mcfg && i < mcfg->count && pt->necam < ACPI_MAX_ECAM; i++) {
 		const struct acpi_ecam *e = &mcfg->ecam[i];
-		struct ecam_win *w = &pt.ecam[pt.necam];
+		struct pt_ecam_win *w = &pt->ecam[pt->necam];
 		w->first = e->base + ((u64)e->bus_start << 20);
 		w->last = e->base + (((u64)e->bus_end + 1) << 20) - 1;
 		w->seg = e->segment;
 		w->bus_start = e->bus_start;
-		err = vmx_trap_mmio(w->first, w->last, ecam_access, w,
+		err = vmx_trap_mmio(vm, w->first, w->last, ecam_access, w,
 				    "PCI ECAM (virtual config space)");
 		if (err < 0) {
 			pr_err("cannot trap the ECAM window %#llx-%#llx (%s)\n", w->first,
 			       w->last, errno_name(err));
 			return err;
 		}
-		pt.necam++;
+		pt->necam++;
 	}
-	err = vmx_trap_io(CFG_PORT_FIRST, CFG_PORT_LAST, cfg_port, NULL,
+	err = vmx_trap_io(vm, CFG_PORT_FIRST, CFG_PORT_LAST, cfg_port, pt,
 			  "PCI config ports (virtual config space)");
 	if (err < 0)
 		return err;
-	err = setup_ept();
+	err = setup_ept(pt);
 	if (err < 0) {
 		pr_err("changing the guest's EPT for device memory failed (%s)\n", errno_name(err));
 		return err;
 	}
-	trap_hidden_io();
+	trap_hidden_io(pt);
 
-	for (unsigned i = 0; i < pt.pv.nfn; i++) {
-		const struct pci_virt_fn *f = &pt.pv.fn[i];
+	for (unsigned i = 0; i < pt->pv.nfn; i++) {
+		const struct pci_virt_fn *f = &pt->pv.fn[i];
 		pr_info("guest sees %02x:%02x.%u %s\n", f->bus, f->dev, f->fn,
 			f->role == PCI_VIRT_PASSTHROUGH ? "(passed through)" : "(read-only)");
 	}

@@ -2,6 +2,7 @@
  * (see <uhv/platform_guest.h>). */
 #define LOG_MODULE "platform"
 #include <uhv/platform_guest.h>
+#include <uhv/vm.h>
 #include <uhv/acpi.h>
 #include <uhv/acpi_guest.h>
 #include <uhv/cpu.h>
@@ -139,18 +140,6 @@ int platform_guest_acpi(struct guest *g, const struct acpi *a, const struct load
 
 /* ---- power-off and reset ------------------------------------------------------------------- */
 
-struct pm1_cnt {
-	u16 port;
-	u8 len;
-	u8 s5_typ;
-	bool s5_known;
-	char name;	/* 'a' or 'b' */
-};
-
-/* Filled once at setup, read by the trap handlers. */
-static struct pm1_cnt pm1[2];
-static u16 reset_port;
-static u8 reset_value;
 
 static u32 port_in(u16 port, unsigned size)
 {
@@ -221,19 +210,21 @@ static int kbc_cmd(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 
 static int reset_reg(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 {
+	const struct vm_platform *pf = ctx;
+
 	if (in) {
 		*val = port_in(port, size);
 		return 0;
 	}
-	if ((*val & 0xff) == reset_value)
+	if ((*val & 0xff) == pf->reset_value)
 		platform_guest_reset("ACPI reset register");
 	port_out(port, size, *val);
 	return 0;
 }
 
-static int trap_pm1(struct pm1_cnt *p, const char *name)
+static int trap_pm1(struct vm *vm, struct pm1_cnt *p, const char *name)
 {
-	int ret = vmx_trap_io(p->port, p->port + p->len - 1, pm1_cnt_access, p, name);
+	int ret = vmx_trap_io(vm, p->port, p->port + p->len - 1, pm1_cnt_access, p, name);
 
 	if (ret < 0)
 		pr_err("cannot trap %s at port %#x (%s): the guest's power-off would reach the "
@@ -241,8 +232,11 @@ static int trap_pm1(struct pm1_cnt *p, const char *name)
 	return ret;
 }
 
-int platform_guest_setup(struct guest *g, const struct acpi *a)
+int platform_guest_setup(struct vm *vm, const struct acpi *a)
 {
+	struct guest *g = &vm->guest;
+	struct vm_platform *pf = &vm->platform;
+	struct pm1_cnt *pm1 = pf->pm1;
 	struct acpi_fadt_info f;
 	u8 typ_a = 0, typ_b = 0;
 	bool s5 = false;
@@ -257,22 +251,22 @@ int platform_guest_setup(struct guest *g, const struct acpi *a)
 
 		pm1[0] = (struct pm1_cnt){ f.pm1a_cnt_port, len, typ_a, s5, 'a' };
 		pm1[1] = (struct pm1_cnt){ f.pm1b_cnt_port, len, typ_b, s5, 'b' };
-		if (pm1[0].port && (ret = trap_pm1(&pm1[0], "ACPI PM1a_CNT (power-off)")) < 0)
+		if (pm1[0].port && (ret = trap_pm1(vm, &pm1[0], "ACPI PM1a_CNT (power-off)")) < 0)
 			return ret;
-		if (pm1[1].port && (ret = trap_pm1(&pm1[1], "ACPI PM1b_CNT (power-off)")) < 0)
+		if (pm1[1].port && (ret = trap_pm1(vm, &pm1[1], "ACPI PM1b_CNT (power-off)")) < 0)
 			return ret;
 		if (f.reset_supported && f.reset_reg.space_id == ACPI_GAS_IO &&
 		    f.reset_reg.address && f.reset_reg.address != KBC_CMD_PORT &&
-		    !vmx_trap_io_find((u16)f.reset_reg.address)) {
-			reset_port = (u16)f.reset_reg.address;
-			reset_value = f.reset_value;
-			ret = vmx_trap_io(reset_port, reset_port, reset_reg, NULL,
+		    !vmx_trap_io_find(vm, (u16)f.reset_reg.address)) {
+			pf->reset_port = (u16)f.reset_reg.address;
+			pf->reset_value = f.reset_value;
+			ret = vmx_trap_io(vm, pf->reset_port, pf->reset_port, reset_reg, pf,
 					  "ACPI reset register");
 			if (ret < 0)
 				return ret;
 		}
 	}
-	ret = vmx_trap_io(KBC_CMD_PORT, KBC_CMD_PORT, kbc_cmd, NULL,
+	ret = vmx_trap_io(vm, KBC_CMD_PORT, KBC_CMD_PORT, kbc_cmd, NULL,
 			  "keyboard controller (reset command)");
 	if (ret < 0)
 		return ret;
@@ -280,7 +274,7 @@ int platform_guest_setup(struct guest *g, const struct acpi *a)
 		pr_info("guest power-off: PM1a_CNT %#x%s, S5 SLP_TYP %s%u; reset: port 0x64 "
 			"0xfe%s\n",
 			pm1[0].port, pm1[1].port ? " and PM1b_CNT" : "", s5 ? "" : "unknown, any ",
-			typ_a, reset_port ? " and the ACPI reset register" : "");
+			typ_a, pf->reset_port ? " and the ACPI reset register" : "");
 	else
 		pr_warn("no FADT PM1a control port: a guest power-off will not end the run\n");
 	return 0;

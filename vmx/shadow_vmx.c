@@ -5,6 +5,7 @@
  * "What the VMX side must do", is the specification. */
 #define LOG_MODULE "shadow"
 #include <uhv/shadow_vmx.h>
+#include <uhv/vm.h>
 #include <uhv/shadow.h>
 #include <uhv/vmx_exit.h>
 #include <uhv/vmx_trap.h>
@@ -29,7 +30,6 @@
 #define SH_CR4_OWNED	(CR4_PAE | CR4_PSE | CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_PKE | \
 			 CR4_LA57 | CR4_PCIDE | CR4_VMXE)
 
-#define MAX_ALLOWED_MMIO	16
 
 /* EPT-violation-style qualification bits for MMIO trap handlers (SDM 28.2.1) */
 #define QUAL_READ	BIT(0)
@@ -38,30 +38,6 @@
 #define QUAL_GLA_VALID	BIT(7)
 #define QUAL_GLA_XLAT	BIT(8)
 
-struct mmio_allow {
-	u64 gpa, size;
-	const char *name;
-};
-
-/* The one vCPU's shadow MMU and what it needs: set up once before the guest
- * runs, then changed only by this file's exit handlers. */
-static struct {
-	bool on;
-	struct guest *g;
-	struct shadow sh;
-	struct shadow_ops ops;
-	struct ptab_mem mem;
-	struct mmio_allow mmio[MAX_ALLOWED_MMIO];
-	unsigned nr_mmio;
-	u64 table_pages;	/* shadow table pages allocated - freed */
-	u64 cr3_loads, cr3_reads, mode_writes, pf_exits, pf_hidden, pf_true, pf_mmio;
-	u64 invlpg_exits, reinjected;
-} sv;
-
-bool shadow_vmx_enabled(void)
-{
-	return sv.on;
-}
 
 /* ---- mode choice and controls ---- */
 
@@ -73,17 +49,17 @@ bool shadow_vmx_choose(const struct uhv_options *o, const struct vmx_caps *caps)
 
 	if (o->mem == UHV_MEM_SHADOW) {
 		pr_info("memory virtualization: shadow page tables (mem=shadow)\n");
-		sv.on = true;
+		return true;
 	} else if (!has) {
 		pr_warn("this CPU has no EPT or no unrestricted guest (IA32_VMX_PROCBASED_CTLS2 "
 			"allowed-1 %#x): using shadow page tables instead (as with mem=shadow); "
 			"the guest must start in protected mode\n", caps->ctl[VMX_CTL_PROC2].may1);
-		sv.on = true;
+		return true;
 	}
-	return sv.on;
+	return false;
 }
 
-void shadow_vmx_want(struct vmx_ctl_want *proc, struct vmx_ctl_want *proc2)
+static void shadow_want_controls(struct vmx_ctl_want *proc, struct vmx_ctl_want *proc2)
 {
 	u32 exits = CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
 		    CPU_BASED_INVLPG_EXITING;
@@ -102,9 +78,9 @@ void shadow_vmx_want(struct vmx_ctl_want *proc, struct vmx_ctl_want *proc2)
 
 /* ---- guest memory for the shadow MMU ---- */
 
-static const struct guest_region *region_of(u64 gpa, u64 len)
+static const struct guest_region *region_of(const struct shadow_vm *sv, u64 gpa, u64 len)
 {
-	const struct guest *g = sv.g;
+	const struct guest *g = sv->g;
 
 	for (unsigned i = 0; i < g->nr_mem; i++) {
 		const struct guest_region *r = &g->mem[i];
@@ -117,17 +93,20 @@ static const struct guest_region *region_of(u64 gpa, u64 len)
 
 static int sh_read_gpa(void *ctx, u64 gpa, void *buf, size_t len)
 {
-	return guest_read(sv.g, gpa, buf, len);
+	struct shadow_vm *sv = ctx;
+	return guest_read(sv->g, gpa, buf, len);
 }
 
 static int sh_write_gpa(void *ctx, u64 gpa, const void *buf, size_t len)
 {
-	return guest_write(sv.g, gpa, buf, len);
+	struct shadow_vm *sv = ctx;
+	return guest_write(sv->g, gpa, buf, len);
 }
 
 static int sh_ram_hpa(void *ctx, u64 gpa, u64 len, paddr_t *hpa)
 {
-	const struct guest_region *r = region_of(gpa, len);
+	struct shadow_vm *sv = ctx;
+	const struct guest_region *r = region_of(sv, gpa, len);
 
 	if (!r || r->type != GUEST_MEM_RAM)
 		return -ENOENT;
@@ -141,18 +120,19 @@ static int sh_ram_hpa(void *ctx, u64 gpa, u64 len, paddr_t *hpa)
  * NVS, reserved: the EPT maps them too) and the allowed device pages. */
 static int sh_mmio_hpa(void *ctx, u64 gpa, u64 len, paddr_t *hpa)
 {
-	const struct guest_region *r = region_of(gpa, len);
+	struct shadow_vm *sv = ctx;
+	const struct guest_region *r = region_of(sv, gpa, len);
 
 	if (r) {
 		*hpa = r->hpa + (gpa - r->gpa);
 	} else {
 		unsigned i;
 
-		for (i = 0; i < sv.nr_mmio; i++)
-			if (gpa >= sv.mmio[i].gpa && gpa - sv.mmio[i].gpa < sv.mmio[i].size &&
-			    len <= sv.mmio[i].size - (gpa - sv.mmio[i].gpa))
+		for (i = 0; i < sv->nr_mmio; i++)
+			if (gpa >= sv->mmio[i].gpa && gpa - sv->mmio[i].gpa < sv->mmio[i].size &&
+			    len <= sv->mmio[i].size - (gpa - sv->mmio[i].gpa))
 				break;
-		if (i == sv.nr_mmio)
+		if (i == sv->nr_mmio)
 			return -ENOENT;
 		*hpa = gpa;
 	}
@@ -161,16 +141,18 @@ static int sh_mmio_hpa(void *ctx, u64 gpa, u64 len, paddr_t *hpa)
 
 static paddr_t sh_alloc(void *ctx)
 {
+	struct shadow_vm *sv = ctx;
 	paddr_t pa = kmem_alloc_page();
 
 	if (pa)
-		sv.table_pages++;
+		sv->table_pages++;
 	return pa;
 }
 
 static void sh_free(void *ctx, paddr_t pa)
 {
-	sv.table_pages--;
+	struct shadow_vm *sv = ctx;
+	sv->table_pages--;
 	kmem_free(pa, PAGE_SIZE);
 }
 
@@ -179,52 +161,56 @@ static void *sh_p2v(void *ctx, paddr_t pa)
 	return phys_to_virt(pa);
 }
 
-int shadow_vmx_allow_mmio(u64 gpa, u64 size, const char *name)
+int shadow_vmx_allow_mmio(struct vm *vm, u64 gpa, u64 size, const char *name)
 {
+	struct shadow_vm *sv = &vm->shadow;
 	if (!size || (gpa | size) & (PAGE_SIZE - 1))
 		return -EINVAL;
-	if (sv.nr_mmio == MAX_ALLOWED_MMIO)
+	if (sv->nr_mmio == SHADOW_MAX_ALLOWED_MMIO)
 		return -ENOSPC;
 	if (kmem_is_hypervisor(gpa, size)) {
 		pr_err("MMIO range [%#llx-%#llx) for %s is uhv's memory: not allowed\n", gpa,
 		       (gpa + size), name);
 		return -EPERM;
 	}
-	sv.mmio[sv.nr_mmio++] = (struct mmio_allow){ gpa, size, name };
+	sv->mmio[sv->nr_mmio++] = (struct shadow_mmio_allow){ gpa, size, name };
 	return 0;
 }
 
-int shadow_vmx_setup_memory(struct guest *g)
+static int shadow_setup_memory(struct vm *vm, const void *dmar, size_t dmar_len)
 {
+	struct shadow_vm *sv = &vm->shadow;
+	struct guest *g = &vm->guest;
 	u64 apic = rdmsr(MSR_IA32_APIC_BASE);
 
-	if (!vmx.ready || !sv.on)
+	if (!vmx.ready)
 		return -EINVAL;
-	sv.g = g;
-	sv.mem = (struct ptab_mem){ .alloc_table = sh_alloc, .free_table = sh_free,
-				    .p2v = sh_p2v };
-	sv.ops = (struct shadow_ops){
+	sv->on = true;
+	sv->g = g;
+	sv->mem = (struct ptab_mem){ .alloc_table = sh_alloc, .free_table = sh_free,
+				     .p2v = sh_p2v, .ctx = sv };
+	sv->ops = (struct shadow_ops){
 		.read_gpa = sh_read_gpa, .write_gpa = sh_write_gpa, .ram_hpa = sh_ram_hpa,
-		.mmio_hpa = sh_mmio_hpa, .mem = &sv.mem,
+		.mmio_hpa = sh_mmio_hpa, .mem = &sv->mem, .ctx = sv,
 		.host_1g = cpuid(0x80000001, 0).edx & BIT(26),
 	};
 	/* The platform devices a guest drives directly; everything else that
 	 * is not guest memory (PCI BARs, VT-d registers, uhv) stays unmapped.
 	 * Pass-through devices add their BARs with shadow_vmx_allow_mmio(). */
 	if (apic & APIC_BASE_EN)
-		shadow_vmx_allow_mmio(apic & ~0xfffULL & (BIT(vmx.phys_bits) - 1), PAGE_SIZE,
+		shadow_vmx_allow_mmio(vm, apic & ~0xfffULL & (BIT(vmx.phys_bits) - 1), PAGE_SIZE,
 				      "local APIC");
-	shadow_vmx_allow_mmio(0xfec00000ULL, PAGE_SIZE, "IOAPIC");
-	shadow_vmx_allow_mmio(0xfed00000ULL, PAGE_SIZE, "HPET");
+	shadow_vmx_allow_mmio(vm, 0xfec00000ULL, PAGE_SIZE, "IOAPIC");
+	shadow_vmx_allow_mmio(vm, 0xfed00000ULL, PAGE_SIZE, "HPET");
 	/* As with EPT: the legacy VGA window and the option/BIOS ROMs below 1 MiB
 	 * (an OS scans them), and the firmware flash below 4 GiB */
-	shadow_vmx_allow_mmio(0xa0000ULL, 0x60000ULL, "legacy VGA window and ROMs");
-	shadow_vmx_allow_mmio(0xfffc0000ULL, 0x40000ULL, "firmware flash");
+	shadow_vmx_allow_mmio(vm, 0xa0000ULL, 0x60000ULL, "legacy VGA window and ROMs");
+	shadow_vmx_allow_mmio(vm, 0xfffc0000ULL, 0x40000ULL, "firmware flash");
 	pr_info("guest memory: %llu MiB of RAM in %u regions, mapped on demand by shadow page "
 		"tables; MMIO the guest may map:\n", (guest_ram_total(g) >> 20), g->nr_mem);
-	for (unsigned i = 0; i < sv.nr_mmio; i++)
-		pr_info("  [%#014llx-%#014llx) %s\n", sv.mmio[i].gpa,
-			(sv.mmio[i].gpa + sv.mmio[i].size), sv.mmio[i].name);
+	for (unsigned i = 0; i < sv->nr_mmio; i++)
+		pr_info("  [%#014llx-%#014llx) %s\n", sv->mmio[i].gpa,
+			(sv->mmio[i].gpa + sv->mmio[i].size), sv->mmio[i].name);
 	return 0;
 }
 
@@ -269,12 +255,13 @@ static __noreturn void stop(struct vcpu *v, const char *what, const char *why)
 /* A shadow call failed (out of table memory, or guest tables outside RAM). */
 static __noreturn void shadow_failed(struct vcpu *v, int err, u64 gpa)
 {
+	struct shadow_vm *sv = &v->vm->shadow;
 	if (err == -EIO)
 		pr_err("a guest paging-structure entry at guest-physical %#llx is not in guest RAM "
 		       "(uhv does not emulate page walks into MMIO)\n", gpa);
 	else
 		pr_err("shadow MMU: %s (%llu table pages in use)\n", errno_name(err),
-		       sv.table_pages);
+		       sv->table_pages);
 	stop(v, "shadow paging failed", "shadow paging failed");
 }
 
@@ -283,14 +270,15 @@ static void set_root(paddr_t root)
 	vmwrite(VMCS_GUEST_CR3, root);
 }
 
-int shadow_vmx_setup_vmcs(struct guest *g, u32 *entry)
+static int shadow_setup_vmcs(struct vm *vm, struct vcpu *v, u32 *entry)
 {
-	const struct guest_boot_state *b = &g->boot;
+	struct shadow_vm *sv = &v->vm->shadow;
+	const struct guest_boot_state *b = &vm->guest.boot;
 	struct gwalk_mode m = { 0 };
 	paddr_t root;
 	int err;
 
-	if (!sv.on || sv.g != g)
+	if (!sv->on)
 		return -EINVAL;
 	if (b->mode == GUEST_MODE_REAL) {
 		pr_err("the guest starts in real mode, which needs unrestricted guest (EPT): shadow "
@@ -307,8 +295,8 @@ int shadow_vmx_setup_vmcs(struct guest *g, u32 *entry)
 	m.efer = vmread(VMCS_GUEST_IA32_EFER);
 	m.cr3 = b->mode == GUEST_MODE_LONG64 ? b->cr3 : 0;
 	m.maxphyaddr = vmx.phys_bits;
-	m.pdpe1gb = sv.ops.host_1g;
-	err = shadow_init(&sv.sh, &sv.ops, SHADOW_MAX_ROOTS, &m, &root);
+	m.pdpe1gb = sv->ops.host_1g;
+	err = shadow_init(&sv->sh, &sv->ops, SHADOW_MAX_ROOTS, &m, &root);
 	if (err) {
 		pr_err("cannot set up the shadow MMU: %s\n", errno_name(err));
 		return err;
@@ -327,7 +315,7 @@ int shadow_vmx_setup_vmcs(struct guest *g, u32 *entry)
 	vmwrite(VMCS_GUEST_IA32_EFER, real_efer(m.efer));
 	set_root(root);
 	/* the guest's EFER.NXE is its own: reads exit too (writes always do) */
-	vmx_msr_bitmap_intercept(vmx.msr_bitmap, MSR_EFER, true, true);
+	vmx_msr_bitmap_intercept(vm->msr_bitmap, MSR_EFER, true, true);
 	if (m.efer & EFER_LMA)
 		*entry |= VM_ENTRY_IA32E_MODE;
 	else
@@ -350,8 +338,9 @@ static bool pae_paging(const struct gwalk_mode *m)
 /* Make mode the guest's state: shadow, read shadows, real registers. */
 static void apply_mode(struct vcpu *v, const struct gwalk_mode *m)
 {
+	struct shadow_vm *sv = &v->vm->shadow;
 	paddr_t root;
-	int err = shadow_set_mode(&sv.sh, m, &root);
+	int err = shadow_set_mode(&sv->sh, m, &root);
 
 	if (err)
 		shadow_failed(v, err, 0);
@@ -366,7 +355,8 @@ static void apply_mode(struct vcpu *v, const struct gwalk_mode *m)
 /* PDPTE registers for PAE paging (SDM 4.4.1); false: #GP. */
 static bool load_pdptes(struct vcpu *v, struct gwalk_mode *m)
 {
-	int err = gwalk_load_pdptes(&sv.sh.gops, m->cr3, m->maxphyaddr, m->pdpte);
+	struct shadow_vm *sv = &v->vm->shadow;
+	int err = gwalk_load_pdptes(&sv->sh.gops, m->cr3, m->maxphyaddr, m->pdpte);
 
 	if (err == -EIO)
 		shadow_failed(v, err, m->cr3 & 0xffffffe0ULL);
@@ -375,7 +365,8 @@ static bool load_pdptes(struct vcpu *v, struct gwalk_mode *m)
 
 static bool guest_cr0_write(struct vcpu *v, u64 val)
 {
-	struct gwalk_mode m = sv.sh.mode;
+	struct shadow_vm *sv = &v->vm->shadow;
+	struct gwalk_mode m = sv->sh.mode;
 	u64 old = m.cr0;
 	u32 entry = (u32)vmread(VMCS_VM_ENTRY_CONTROLS), new_entry = entry;
 
@@ -398,7 +389,7 @@ static bool guest_cr0_write(struct vcpu *v, u64 val)
 	m.cr0 = val;
 	if (pae_paging(&m) && ((val ^ old) & (CR0_PG | CR0_CD | CR0_NW)) && !load_pdptes(v, &m))
 		return false;
-	sv.mode_writes++;
+	sv->mode_writes++;
 	apply_mode(v, &m);
 	if (new_entry != entry)
 		vmwrite(VMCS_VM_ENTRY_CONTROLS, new_entry);
@@ -407,7 +398,8 @@ static bool guest_cr0_write(struct vcpu *v, u64 val)
 
 static bool guest_cr4_write(struct vcpu *v, u64 val)
 {
-	struct gwalk_mode m = sv.sh.mode;
+	struct shadow_vm *sv = &v->vm->shadow;
+	struct gwalk_mode m = sv->sh.mode;
 	u64 old = m.cr4;
 
 	if (!vmx_cr4_write_ok(&vmx.cr, old, val, m.efer & EFER_LMA, m.cr3))
@@ -416,14 +408,15 @@ static bool guest_cr4_write(struct vcpu *v, u64 val)
 	if (pae_paging(&m) && ((val ^ old) & (CR4_PAE | CR4_PSE | CR4_PGE | CR4_SMEP)) &&
 	    !load_pdptes(v, &m))
 		return false;
-	sv.mode_writes++;
+	sv->mode_writes++;
 	apply_mode(v, &m);
 	return true;
 }
 
 static bool guest_cr3_write(struct vcpu *v, u64 val)
 {
-	struct gwalk_mode m = sv.sh.mode;
+	struct shadow_vm *sv = &v->vm->shadow;
+	struct gwalk_mode m = sv->sh.mode;
 	bool lma = m.efer & EFER_LMA;
 	u64 pdpte[4];
 	paddr_t root;
@@ -436,39 +429,40 @@ static bool guest_cr3_write(struct vcpu *v, u64 val)
 			return false;
 	}
 	if (pae_paging(&m)) {
-		err = gwalk_load_pdptes(&sv.sh.gops, val, m.maxphyaddr, pdpte);
+		err = gwalk_load_pdptes(&sv->sh.gops, val, m.maxphyaddr, pdpte);
 		if (err == -EIO)
 			shadow_failed(v, err, val & 0xffffffe0ULL);
 		if (err)
 			return false;
 	}
-	sv.cr3_loads++;
-	err = shadow_load_cr3(&sv.sh, val, pae_paging(&m) ? pdpte : NULL, &root);
+	sv->cr3_loads++;
+	err = shadow_load_cr3(&sv->sh, val, pae_paging(&m) ? pdpte : NULL, &root);
 	if (err)
 		shadow_failed(v, err, 0);
 	set_root(root);
 	return true;
 }
 
-void shadow_vmx_cr_access(struct vcpu *v)
+static void shadow_cr_access(struct vcpu *v)
 {
+	struct shadow_vm *sv = &v->vm->shadow;
 	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
 	unsigned cr = CR_QUAL_CR_NUM(q), gpr = CR_QUAL_GPR(q);
-	u64 cr0 = sv.sh.mode.cr0;
+	u64 cr0 = sv->sh.mode.cr0;
 	u64 val;
 	bool ok;
 
 	switch (CR_QUAL_ACCESS_TYPE(q)) {
 	case CR_ACCESS_MOV_TO_CR:
 		val = gpr == GPR_RSP ? vmread(VMCS_GUEST_RSP) : v->gpr[gpr];
-		if (!(sv.sh.mode.efer & EFER_LMA))
+		if (!(sv->sh.mode.efer & EFER_LMA))
 			val = (u32)val;
 		break;
 	case CR_ACCESS_MOV_FROM_CR:
 		if (cr != 3)
 			stop(v, "unexpected MOV from a control register", "unhandled VM exit");
-		sv.cr3_reads++;
-		val = sv.sh.mode.cr3;
+		sv->cr3_reads++;
+		val = sv->sh.mode.cr3;
 		if (gpr == GPR_RSP)
 			vmwrite(VMCS_GUEST_RSP, val);
 		else
@@ -497,21 +491,23 @@ void shadow_vmx_cr_access(struct vcpu *v)
 	vmx_skip_instruction();
 }
 
-u64 shadow_vmx_guest_efer(void)
+static u64 shadow_guest_efer(struct vcpu *v)
 {
-	return sv.sh.mode.efer;
+	struct shadow_vm *sv = &v->vm->shadow;
+	return sv->sh.mode.efer;
 }
 
-bool shadow_vmx_write_efer(u64 val)
+static bool shadow_write_efer(struct vcpu *v, u64 val)
 {
-	struct gwalk_mode m = sv.sh.mode;
+	struct shadow_vm *sv = &v->vm->shadow;
+	struct gwalk_mode m = sv->sh.mode;
 	paddr_t root;
 	u64 efer;
 
 	if (!vmx_efer_write_ok(m.efer, val, vmx.nx, m.cr0 & CR0_PG, &efer))
 		return false;
 	m.efer = efer;
-	if (shadow_set_mode(&sv.sh, &m, &root)) {
+	if (shadow_set_mode(&sv->sh, &m, &root)) {
 		pr_err("shadow MMU: out of table memory at an EFER write\n");
 		vmx_stop(false, "shadow paging failed");
 	}
@@ -524,21 +520,22 @@ bool shadow_vmx_write_efer(u64 val)
 
 void shadow_vmx_handle_invlpg(struct vcpu *v)
 {
-	if (!sv.on)
+	struct shadow_vm *sv = &v->vm->shadow;
+	if (!sv->on)
 		stop(v, "INVLPG exit without shadow paging", "unhandled VM exit");
-	sv.invlpg_exits++;
-	shadow_invlpg(&sv.sh, vmread(VMCS_EXIT_QUALIFICATION));
+	sv->invlpg_exits++;
+	shadow_invlpg(&sv->sh, vmread(VMCS_EXIT_QUALIFICATION));
 	vmx_skip_instruction();
 }
 
 /* ---- #PF ---- */
 
 /* The event whose delivery caused the exit goes in again (SDM 27.2.4). */
-static void reinject(u32 idt)
+static void reinject(struct shadow_vm *sv, u32 idt)
 {
 	u32 type = INTR_INFO_TYPE(idt);
 
-	sv.reinjected++;
+	sv->reinjected++;
 	if (idt & INTR_INFO_DELIVER_ERROR_CODE)
 		vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, vmread(VMCS_IDT_VECTORING_ERROR_CODE));
 	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
@@ -553,12 +550,13 @@ static void reinject(u32 idt)
  * hooks (count, skip). */
 static void fill_mmio(struct vcpu *v, u64 la, u32 pfec, u64 gpa, u32 idt)
 {
+	struct shadow_vm *sv = &v->vm->shadow;
 	bool uhv = kmem_is_hypervisor(gpa & ~0xfffULL, PAGE_SIZE);
-	const struct vmx_mmio_trap *t = uhv ? NULL : vmx_trap_mmio_find(gpa);
+	const struct vmx_mmio_trap *t = uhv ? NULL : vmx_trap_mmio_find(v->vm, gpa);
 	const char *acc = (pfec & PFEC_FETCH) ? "instruction fetch" :
 			  (pfec & PFEC_W) ? "write" : "read";
 
-	sv.pf_mmio++;
+	sv->pf_mmio++;
 	if (t && !(idt & INTR_INFO_VALID)) {
 		u64 q = ((pfec & PFEC_FETCH) ? QUAL_FETCH : (pfec & PFEC_W) ? QUAL_WRITE :
 			 QUAL_READ) | QUAL_GLA_VALID | QUAL_GLA_XLAT;
@@ -582,6 +580,7 @@ static void fill_mmio(struct vcpu *v, u64 la, u32 pfec, u64 gpa, u32 idt)
 
 void shadow_vmx_handle_exception(struct vcpu *v)
 {
+	struct shadow_vm *sv = &v->vm->shadow;
 	u32 info = (u32)vmread(VMCS_VM_EXIT_INTERRUPTION_INFO);
 	u32 idt = (u32)vmread(VMCS_IDT_VECTORING_INFO);
 	struct shadow_fault out;
@@ -589,23 +588,23 @@ void shadow_vmx_handle_exception(struct vcpu *v)
 	u32 pfec;
 	int r;
 
-	if (!sv.on || (info & INTR_INFO_VECTOR_MASK) != VEC_PF ||
+	if (!sv->on || (info & INTR_INFO_VECTOR_MASK) != VEC_PF ||
 	    INTR_INFO_TYPE(info) != INTR_TYPE_HARD_EXCEPTION)
 		stop(v, "unexpected exception or NMI exit", "unhandled VM exit");
-	sv.pf_exits++;
+	sv->pf_exits++;
 	la = vmread(VMCS_EXIT_QUALIFICATION);
 	pfec = (u32)vmread(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE);
-	r = shadow_fill(&sv.sh, la, pfec,
+	r = shadow_fill(&sv->sh, la, pfec,
 			gwalk_access_from_pfec(pfec, guest_cpl(),
 					       vmread(VMCS_GUEST_RFLAGS) & RFLAGS_AC), &out);
 	switch (r) {
 	case SHADOW_FILLED:
-		sv.pf_hidden++;
+		sv->pf_hidden++;
 		if (idt & INTR_INFO_VALID)
-			reinject(idt);
+			reinject(sv, idt);
 		return;
 	case SHADOW_INJECT:
-		sv.pf_true++;
+		sv->pf_true++;
 		/* a #PF exit leaves CR2 alone; the guest's handler reads it */
 		write_cr2(out.cr2);
 		if ((idt & INTR_INFO_VALID) && INTR_INFO_TYPE(idt) == INTR_TYPE_HARD_EXCEPTION) {
@@ -631,21 +630,48 @@ void shadow_vmx_handle_exception(struct vcpu *v)
 
 /* ---- statistics ---- */
 
-void shadow_vmx_print_stats(void)
+static void shadow_print_stats(struct vm *vm)
 {
-	const struct shadow_stats *s = &sv.sh.stats;
+	struct shadow_vm *sv = &vm->shadow;
+	const struct shadow_stats *s = &sv->sh.stats;
 	u64 lookups = s->hits + s->misses;
 
-	if (!sv.on)
+	if (!sv->on)
 		return;
 	pr_info("shadow statistics: CR3 loads %llu, CR3 reads %llu, CR0/CR4/EFER writes %llu, "
 		"INVLPG %llu, #PF exits %llu (hidden %llu, true %llu, outside memory %llu, "
-		"events re-injected %llu)\n", sv.cr3_loads, sv.cr3_reads,
-		sv.mode_writes, sv.invlpg_exits, sv.pf_exits, sv.pf_hidden,
-		sv.pf_true, sv.pf_mmio, sv.reinjected);
+		"events re-injected %llu)\n", sv->cr3_loads, sv->cr3_reads,
+		sv->mode_writes, sv->invlpg_exits, sv->pf_exits, sv->pf_hidden,
+		sv->pf_true, sv->pf_mmio, sv->reinjected);
 	pr_info("shadow root cache: %llu hits, %llu misses, %llu evictions, hit rate %llu%%; "
 		"fills %llu, injects %llu (reflected %llu), flushes %llu, %u roots, %llu table "
 		"pages\n", s->hits, s->misses, s->evictions,
 		(lookups ? s->hits * 100 / lookups : 0), s->fills, s->injects,
-		s->reflects, s->flushes, shadow_roots_used(&sv.sh), sv.table_pages);
+		s->reflects, s->flushes, shadow_roots_used(&sv->sh), sv->table_pages);
 }
+
+/* A device BAR cannot move in shadow mode: shadow leaves already made for it are not tracked. */
+static int shadow_unmap_mmio(struct vm *vm, u64 gpa, u64 size)
+{
+	return -EOPNOTSUPP;
+}
+
+/* Without VPID every VM entry flushes the guest's TLB: nothing is cached across entries. */
+static void shadow_mmu_flush(struct vm *vm)
+{
+}
+
+const struct vm_mmu_ops shadow_mmu = {
+	.name = "shadow paging",
+	.uses_eptp = false,
+	.want_controls = shadow_want_controls,
+	.setup_memory = shadow_setup_memory,
+	.setup_vmcs = shadow_setup_vmcs,
+	.cr_access = shadow_cr_access,
+	.guest_efer = shadow_guest_efer,
+	.write_efer = shadow_write_efer,
+	.map_mmio = shadow_vmx_allow_mmio,
+	.unmap_mmio = shadow_unmap_mmio,
+	.flush = shadow_mmu_flush,
+	.print_stats = shadow_print_stats,
+};

@@ -29,7 +29,7 @@
 #include <uhv/timer.h>
 #include <uhv/options.h>
 #include <uhv/ept.h>
-#include <uhv/shadow_vmx.h>
+#include <uhv/vm.h>
 #include <uhv/platform.h>
 
 #define AP_EXIT_STACK	(16 * 1024)
@@ -47,16 +47,10 @@ static void unlock(volatile u32 *l)
 	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
-/* Written by the boot CPU before aps_go, read by the APs after it. */
-static struct {
-	volatile u32 go;		/* the boot CPU's VMX and the guest's EPT are ready */
-	bool given[UHV_MAX_CPUS];	/* CPU index -> a CPU of the guest */
-	u64 parked_eptp;		/* an EPT that maps nothing */
-	struct guest *guest;
-	volatile u32 lock;		/* AP VMCS setup and pool allocations, one AP at a time */
-} boot;
-
-static volatile u32 emul_lock_word;
+/* The vm the application processors are released into: NULL until the boot CPU's VMX and the
+ * guest's EPT are ready (vmx_smp_release_aps). A machine singleton: the APs wait in uhv before
+ * any vm exists, and this is where they learn which one they belong to. */
+static struct vm *volatile ap_vm;
 
 struct vcpu *vmx_vcpu_of(unsigned cpu)
 {
@@ -68,6 +62,13 @@ struct vcpu *vmx_vcpu_of(unsigned cpu)
 struct vcpu *vmx_this_vcpu(void)
 {
 	return this_cpu()->vmx;
+}
+
+struct vm *vm_current(void)
+{
+	struct vcpu *v = vmx_this_vcpu();
+
+	return v ? v->vm : NULL;
 }
 
 void vmx_smp_boot_vcpu(struct vcpu *v)
@@ -85,10 +86,10 @@ void vmx_smp_boot_vcpu(struct vcpu *v)
 
 /* ---- INVEPT on every CPU ---- */
 
-static void invept_here(void)
+static void invept_here(const struct vm *vm)
 {
 	if (vmx.caps.ept_vpid & VMX_EPT_INVEPT_SINGLE_CONTEXT)
-		invept(INVEPT_SINGLE_CONTEXT, vmx.eptp);
+		invept(INVEPT_SINGLE_CONTEXT, vm->ept.eptp);
 	else
 		invept(INVEPT_ALL_CONTEXT, 0);
 }
@@ -100,7 +101,7 @@ static void serve_requests(struct vcpu *v)
 	if (smp_stopping())
 		smp_stop_this_cpu();
 	if (v && v->flush_pending) {
-		invept_here();
+		invept_here(v->vm);
 		__atomic_store_n(&v->flush_pending, 0, __ATOMIC_RELEASE);
 	}
 }
@@ -126,12 +127,12 @@ static bool all_flushed(void *ctx)
 	return true;
 }
 
-int vmx_smp_flush_ept(void)
+int vmx_smp_flush_ept(struct vm *vm)
 {
 	struct vcpu *self = vmx_this_vcpu();
 	unsigned sent = 0;
 
-	invept_here();
+	invept_here(vm);
 	/* Parked CPUs never used the guest's EPT: nothing of it is cached there. */
 	for (unsigned c = 0; c < smp_cpu_slots(); c++) {
 		struct vcpu *v = vmx_vcpu_of(c);
@@ -162,19 +163,19 @@ int vmx_smp_flush_ept(void)
 
 /* ---- device emulation lock ---- */
 
-void vmx_emul_lock(void)
+void vmx_emul_lock(struct vm *vm)
 {
 	struct vcpu *self = vmx_this_vcpu();
 
-	while (!try_lock(&emul_lock_word)) {
+	while (!try_lock(&vm->emul_lock)) {
 		serve_requests(self);
 		cpu_relax();
 	}
 }
 
-void vmx_emul_unlock(void)
+void vmx_emul_unlock(struct vm *vm)
 {
-	unlock(&emul_lock_word);
+	unlock(&vm->emul_lock);
 }
 
 /* ---- INIT and SIPI exits ---- */
@@ -239,7 +240,7 @@ void vmx_handle_init(struct vcpu *v)
 	}
 	vmx_vcpu_init_state(v);	/* as hardware: reset, then wait for a SIPI */
 	__atomic_store_n(&v->waiting_sipi, 1, __ATOMIC_SEQ_CST);
-	invept_here();		/* nothing stale from its previous life */
+	invept_here(v->vm);	/* nothing stale from its previous life */
 }
 
 void vmx_handle_sipi(struct vcpu *v)
@@ -267,51 +268,53 @@ void vmx_handle_sipi(struct vcpu *v)
 
 /* ---- bring-up ---- */
 
-static __noreturn void ap_fail(struct percpu *pc, const char *what, int err)
+static __noreturn void ap_fail(struct vm *vm, struct percpu *pc, const char *what, int err)
 {
 	pr_err("CPU %u (APIC ID %u): %s (%s); it stays halted in uhv\n", pc->cpu, pc->apic_id,
 	       what, errno_name(err));
 	pc->state = CPU_FAILED;
-	unlock(&boot.lock);
+	unlock(&vm->cpus.setup_lock);
 	for (;;)
 		asm volatile("cli; hlt");
 }
 
 __noreturn void vmx_ap_main(struct percpu *pc)
 {
-	while (!boot.go) {
+	struct vm *vm;
+
+	while (!(vm = __atomic_load_n(&ap_vm, __ATOMIC_ACQUIRE))) {
 		if (smp_stopping())
 			smp_stop_this_cpu();
 		cpu_relax();
 	}
-	while (!try_lock(&boot.lock))
+	while (!try_lock(&vm->cpus.setup_lock))
 		cpu_relax();
 
 	paddr_t pa = kmem_alloc_pages((AP_EXIT_STACK + sizeof(struct vcpu) + PAGE_SIZE - 1) /
 				      PAGE_SIZE, PAGE_SIZE);
 	if (!pa)
-		ap_fail(pc, "no pool memory for its exit stack", -ENOMEM);
+		ap_fail(vm, pc, "no pool memory for its exit stack", -ENOMEM);
 	struct vcpu *v = (struct vcpu *)((u8 *)phys_to_virt(pa) + AP_EXIT_STACK);
 	memset(v, 0, sizeof(*v));
-	v->guest = boot.guest;
+	v->vm = vm;
 	v->cpu = pc->cpu;
 	v->apic_id = pc->apic_id;
-	v->given = boot.given[pc->cpu];
+	v->given = vm->cpus.given[pc->cpu];
 	v->waiting_sipi = 1;
 
 	int ret = vmx_cpu_init(&v->vmxon_pa, &v->vmcs_pa);
 	if (ret < 0)
-		ap_fail(pc, "VMX could not be enabled", ret);
+		ap_fail(vm, pc, "VMX could not be enabled", ret);
 	pc->vmx = v;
 	pc->state = CPU_VMX;	/* from here INIT is blocked or a VM exit */
-	ret = vmx_setup_ap_vmcs(v, v->given ? vmx.eptp : boot.parked_eptp);
+	ret = vmx_setup_ap_vmcs(v, v->given ? vm->ept.eptp : vm->cpus.parked_eptp);
 	if (ret < 0)
-		ap_fail(pc, "its VMCS could not be filled", ret);
+		ap_fail(vm, pc, "its VMCS could not be filled", ret);
 	invept(INVEPT_ALL_CONTEXT, 0);
-	if (vmx.vpid)
+	if (vm->vpid)
 		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
 	v->launched = true;
-	unlock(&boot.lock);
+	unlock(&vm->cpus.setup_lock);
 	vmx_launch(v);	/* into wait-for-SIPI; returns only through vmx_entry_failed */
 }
 
@@ -330,9 +333,11 @@ static bool aps_settled(void *ctx)
 
 int vmx_smp_release_aps(struct vcpu *boot_vcpu, const struct uhv_options *o)
 {
+	struct vm *vm = boot_vcpu->vm;
+	struct vm_cpus *cpus = &vm->cpus;
 	unsigned up = 1, failed = 0, given = 1;
 
-	boot.given[0] = true;
+	cpus->given[0] = true;
 
 	for (unsigned c = 1; c < smp_cpu_slots(); c++) {
 		struct percpu *pc = cpu_get(c);
@@ -366,7 +371,7 @@ int vmx_smp_release_aps(struct vcpu *boot_vcpu, const struct uhv_options *o)
 		return -EOPNOTSUPP;
 	}
 	paddr_t root = kmem_alloc_page();
-	if (!root || ept_make_eptp(&vmx.caps, root, false, &boot.parked_eptp) < 0) {
+	if (!root || ept_make_eptp(&vmx.caps, root, false, &cpus->parked_eptp) < 0) {
 		pr_err("no empty EPT for the parked CPUs\n");
 		return -ENOMEM;
 	}
@@ -375,15 +380,14 @@ int vmx_smp_release_aps(struct vcpu *boot_vcpu, const struct uhv_options *o)
 	/* arch/smp.c chose them (smp_assign_guest_cpus) and the guest's MADT lists them */
 	for (unsigned c = 1; c < smp_cpu_slots(); c++) {
 		struct percpu *pc = cpu_get(c);
-		boot.given[c] = pc && pc->guest;
-		given += boot.given[c];
+		cpus->given[c] = pc && pc->guest;
+		given += cpus->given[c];
 	}
-	if (given > 1 && shadow_vmx_enabled()) {
+	if (given > 1 && !vm->mmu->uses_eptp) {
 		pr_err("mem=shadow serves one vCPU, but the guest was given %u CPUs\n", given);
 		return -EINVAL;
 	}
-	boot.guest = boot_vcpu->guest;
-	__atomic_store_n(&boot.go, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&ap_vm, vm, __ATOMIC_RELEASE);
 	if (wait_until(aps_settled, NULL, AP_START_US) < 0)
 		pr_err("not every AP reported in VMX non-root within %u ms\n", AP_START_US / 1000);
 	unsigned bad = 0;
@@ -396,7 +400,7 @@ int vmx_smp_release_aps(struct vcpu *boot_vcpu, const struct uhv_options *o)
 		bad += !ok;
 		pr_info("CPU %u (APIC ID %u): %s\n", c, pc->apic_id,
 			!ok ? "NOT under VMX" :
-			boot.given[c] ? "in VMX non-root, wait-for-SIPI: a CPU of the guest" :
+			cpus->given[c] ? "in VMX non-root, wait-for-SIPI: a CPU of the guest" :
 					"in VMX non-root, wait-for-SIPI: parked (hidden from the guest)");
 	}
 	if (bad) {

@@ -9,9 +9,9 @@
 #include <uhv/log.h>
 #include <uhv/errno.h>
 #include <uhv/string.h>
-#include <uhv/shadow_vmx.h>
 #include <uhv/options.h>
 #include <uhv/vmx_smp.h>
+#include <uhv/vm.h>
 
 #define EXIT_STACK_SIZE	(16 * 1024)
 #define GUEST_PAT_RESET	0x0007040600070406ULL	/* IA32_PAT power-up value */
@@ -126,7 +126,7 @@ static void setup_host(struct vcpu *v)
 	wr(VMCS_HOST_RIP, (u64)(uintptr_t)vmx_exit_entry);
 }
 
-static void setup_controls(u32 entry)
+static void setup_controls(const struct vm *vm, u32 entry)
 {
 	wr(VMCS_PIN_BASED_VM_EXEC_CONTROLS, vmx.pin);
 	wr(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS, vmx.proc);
@@ -141,12 +141,11 @@ static void setup_controls(u32 entry)
 	wr(VMCS_VM_EXIT_MSR_LOAD_COUNT, 0);
 	wr(VMCS_VM_ENTRY_MSR_LOAD_COUNT, 0);
 	wr(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
-	wr(VMCS_IO_BITMAP_A_ADDR, vmx.io_bitmap_a_pa);
-	wr(VMCS_IO_BITMAP_B_ADDR, vmx.io_bitmap_b_pa);
-	wr(VMCS_MSR_BITMAP_ADDR, vmx.msr_bitmap_pa);
-	wr(VMCS_EPT_POINTER, vmx.eptp);
-	if (vmx.vpid)
-		wr(VMCS_VPID, vmx.vpid);
+	wr(VMCS_IO_BITMAP_A_ADDR, vm->io_bitmap_a_pa);
+	wr(VMCS_IO_BITMAP_B_ADDR, vm->io_bitmap_b_pa);
+	wr(VMCS_MSR_BITMAP_ADDR, vm->msr_bitmap_pa);
+	if (vm->vpid)
+		wr(VMCS_VPID, vm->vpid);
 	wr(VMCS_CR0_GUEST_HOST_MASK, vmx_cr0_guest_host_mask(&vmx.cr));
 	wr(VMCS_CR4_GUEST_HOST_MASK, vmx_cr4_guest_host_mask(&vmx.cr));
 }
@@ -247,18 +246,18 @@ static int setup_guest(const struct guest_boot_state *b, u32 *entry)
 
 /* Stale translations for our EPTP / VPID may exist from earlier uses of the
  * same tags (firmware, a previous uhv before a warm reboot). */
-static void flush_tlbs(void)
+void vmx_flush_tlbs(const struct vm *vm)
 {
 	u64 cap = vmx.caps.ept_vpid;
 
 	if (cap & VMX_EPT_INVEPT_SINGLE_CONTEXT)
-		invept(INVEPT_SINGLE_CONTEXT, vmx.eptp);
+		invept(INVEPT_SINGLE_CONTEXT, vm->ept.eptp);
 	else
 		invept(INVEPT_ALL_CONTEXT, 0);
-	if (!vmx.vpid)
+	if (!vm->vpid)
 		return;
 	if (cap & VMX_VPID_INVVPID_SINGLE_CONTEXT)
-		invvpid(INVVPID_SINGLE_CONTEXT, vmx.vpid, 0);
+		invvpid(INVVPID_SINGLE_CONTEXT, vm->vpid, 0);
 	else
 		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
 }
@@ -331,7 +330,7 @@ int vmx_setup_ap_vmcs(struct vcpu *v, u64 eptp)
 	u32 proc2 = vmx.proc2;
 
 	setup_errors = 0;
-	setup_controls(vmx.entry & ~(u32)VM_ENTRY_IA32E_MODE);
+	setup_controls(v->vm, vmx.entry & ~(u32)VM_ENTRY_IA32E_MODE);
 	wr(VMCS_PIN_BASED_VM_EXEC_CONTROLS, vmx.pin & ~(u32)PIN_BASED_VMX_PREEMPTION_TIMER);
 	wr(VMCS_PRIMARY_VM_EXIT_CONTROLS, vmx.exit & ~(u32)VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
 	if (!v->given)
@@ -343,18 +342,20 @@ int vmx_setup_ap_vmcs(struct vcpu *v, u64 eptp)
 	return setup_errors ? -EIO : 0;
 }
 
-int vmx_run_guest(struct guest *g, const struct uhv_options *o)
+int vmx_run_guest(struct vm *vm)
 {
 	struct vcpu *v = &exit_area.vcpu;
+	const struct guest *g = &vm->guest;
 	const struct guest_boot_state *b = &g->boot;
+	const struct uhv_options *o = vm->opt;
 	u32 entry = vmx.entry;
 
-	if (!vmx.ready || (!vmx.eptp && !shadow_vmx_enabled())) {
+	if (!vmx.ready || !vm->mmu || (vm->mmu->uses_eptp && !vm->ept.eptp)) {
 		pr_err("vmx_run_guest: VMX is not set up (vmx_init and guest_setup_ept first)\n");
 		return -EINVAL;
 	}
 	memset(v, 0, sizeof(*v));
-	v->guest = g;
+	v->vm = vm;
 	vmx_smp_boot_vcpu(v);	/* vCPU 0 on this CPU: index, APIC ID, stats */
 	v->gpr[GPR_RAX] = b->rax;
 	v->gpr[GPR_RBX] = b->rbx;
@@ -368,18 +369,17 @@ int vmx_run_guest(struct guest *g, const struct uhv_options *o)
 	int ret = setup_guest(b, &entry);
 	if (ret < 0)
 		return ret;
-	setup_controls(entry);
+	setup_controls(vm, entry);
 	setup_host(v);
-	if (shadow_vmx_enabled() && (ret = shadow_vmx_setup_vmcs(g, &entry)) < 0)
-		return ret;	/* mem=shadow: real CRs, masks, #PF intercept */
+	/* EPT: EPTP and flushes; mem=shadow: real CRs, masks, #PF intercept */
+	if ((ret = vm->mmu->setup_vmcs(vm, v, &entry)) < 0)
+		return ret;
 	if (setup_errors) {
 		pr_err("%d VMCS field(s) could not be written; not launching\n", setup_errors);
 		return -EIO;
 	}
-	if (!shadow_vmx_enabled())	/* shadow mode: no EPTP, no VPID */
-		flush_tlbs();
 	pr_info("launching the guest (%s): EPTP %#llx, VPID %u\n", g->kind ? g->kind : "?",
-		vmx.eptp, vmx.vpid);
+		vm->ept.eptp, vm->vpid);
 	/* panic-test=vmentry-*: break the VMCS on purpose so tests see what a
 	 * failed VM entry reports */
 	if (o->panic_test == UHV_PANIC_VMENTRY_GUEST) {

@@ -9,12 +9,13 @@
 #include <uhv/errno.h>
 #include <uhv/options.h>
 #include <uhv/shadow_vmx.h>
+#include <uhv/vm.h>
 #include <uhv/string.h>
 #include <uhv/vmx_smp.h>
 
-/* One set of VMX facts, the same for every CPU; written by vmx_init() and
- * guest_setup_ept() on the boot CPU, read by every exit handler. Per-CPU
- * state lives in struct vcpu. */
+/* The machine's VMX facts (a machine singleton: one CPU model, one set of controls); written
+ * by vmx_init() on the boot CPU, read by every exit handler. The guest's part is in struct vm,
+ * per-CPU state in struct vcpu. */
 struct vmx_global vmx;
 
 static u64 rdmsr_cb(void *ctx, u32 msr)
@@ -66,7 +67,7 @@ static int check_feature_control(void)
 }
 
 /* The controls uhv runs the guest with; docs/vmx.md says why each. */
-static int choose_controls(void)
+static int choose_controls(struct vm *vm)
 {
 	const struct vmx_caps *c = &vmx.caps;
 	static const struct vmx_ctl_want pin = {
@@ -121,8 +122,7 @@ static int choose_controls(void)
 		proc2.optional |= SECONDARY_EXEC_ENABLE_VPID;
 	else
 		proc2.clear |= SECONDARY_EXEC_ENABLE_VPID;
-	if (shadow_vmx_enabled())
-		shadow_vmx_want(&proc, &proc2);
+	vm->mmu->want_controls(&proc, &proc2);
 	bad |= vmx_ctl_compute(c, VMX_CTL_PIN, &pin, &vmx.pin) < 0;
 	bad |= vmx_ctl_compute(c, VMX_CTL_PROC, &proc, &vmx.proc) < 0;
 	bad |= vmx_ctl_compute(c, VMX_CTL_PROC2, &proc2, &vmx.proc2) < 0;
@@ -134,15 +134,15 @@ static int choose_controls(void)
 	 * world; say so instead of silently running with it */
 	if (vmx.proc & (CPU_BASED_HLT_EXITING | CPU_BASED_RDTSC_EXITING | CPU_BASED_MOV_DR_EXITING |
 			CPU_BASED_UNCOND_IO_EXITING |
-			(shadow_vmx_enabled() ? 0 : CPU_BASED_CR3_LOAD_EXITING)))
+			(vm->mmu->uses_eptp ? CPU_BASED_CR3_LOAD_EXITING : 0)))
 		pr_warn("this CPU forces exiting controls uhv does not want (primary %#x); "
 			"their exits end the run as unhandled\n", vmx.proc);
 
-	vmx.vpid = (vmx.proc2 & SECONDARY_EXEC_ENABLE_VPID) ? 1 : 0;
-	vmx.cpuid.rdtscp = vmx.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
-	vmx.cpuid.invpcid = vmx.proc2 & SECONDARY_EXEC_ENABLE_INVPCID;
-	vmx.cpuid.xsaves = vmx.proc2 & SECONDARY_EXEC_ENABLE_XSAVES;
-	vmx.cpuid.waitpkg = vmx.proc2 & SECONDARY_EXEC_ENABLE_USER_WAIT_PAUSE;
+	vm->vpid = (vmx.proc2 & SECONDARY_EXEC_ENABLE_VPID) ? 1 : 0;
+	vm->cpuid.rdtscp = vmx.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
+	vm->cpuid.invpcid = vmx.proc2 & SECONDARY_EXEC_ENABLE_INVPCID;
+	vm->cpuid.xsaves = vmx.proc2 & SECONDARY_EXEC_ENABLE_XSAVES;
+	vm->cpuid.waitpkg = vmx.proc2 & SECONDARY_EXEC_ENABLE_USER_WAIT_PAUSE;
 
 	pr_info("controls chosen:\n");
 	vmx_ctl_print("pin-based: ", VMX_CTL_PIN, vmx.pin);
@@ -229,21 +229,21 @@ static int cpu_enter_vmx_root(paddr_t *vmxon_pa, paddr_t *vmcs_pa)
 	return 0;
 }
 
-static int enter_vmx_root(void)
+static int enter_vmx_root(struct vm *vm)
 {
-	vmx.msr_bitmap_pa = kmem_alloc_page();
-	vmx.io_bitmap_a_pa = kmem_alloc_page();
-	vmx.io_bitmap_b_pa = kmem_alloc_page();
-	if (!vmx.msr_bitmap_pa || !vmx.io_bitmap_a_pa || !vmx.io_bitmap_b_pa) {
+	vm->msr_bitmap_pa = kmem_alloc_page();
+	vm->io_bitmap_a_pa = kmem_alloc_page();
+	vm->io_bitmap_b_pa = kmem_alloc_page();
+	if (!vm->msr_bitmap_pa || !vm->io_bitmap_a_pa || !vm->io_bitmap_b_pa) {
 		pr_err("out of pool memory for the MSR and I/O bitmaps\n");
 		return -ENOMEM;
 	}
 	int ret = cpu_enter_vmx_root(&vmx.vmxon_pa, &vmx.vmcs_pa);
 	if (ret < 0)
 		return ret;
-	vmx.msr_bitmap = phys_to_virt(vmx.msr_bitmap_pa);
-	vmx_msr_policy_build(vmx.msr_bitmap);
-	vmx_io_policy_build(phys_to_virt(vmx.io_bitmap_a_pa), phys_to_virt(vmx.io_bitmap_b_pa));
+	vm->msr_bitmap = phys_to_virt(vm->msr_bitmap_pa);
+	vmx_msr_policy_build(vm->msr_bitmap);
+	vmx_io_policy_build(phys_to_virt(vm->io_bitmap_a_pa), phys_to_virt(vm->io_bitmap_b_pa));
 	pr_info("VMX root operation: CR0 %#llx CR4 %#llx, VMXON region %#llx, VMCS %#llx\n",
 		read_cr0(), read_cr4(), vmx.vmxon_pa, vmx.vmcs_pa);
 	return 0;
@@ -271,7 +271,7 @@ int vmx_cpu_init(paddr_t *vmxon_pa, paddr_t *vmcs_pa)
 	return cpu_enter_vmx_root(vmxon_pa, vmcs_pa);
 }
 
-int vmx_init(const struct uhv_options *o)
+int vmx_init(const struct uhv_options *o, struct vm *vm)
 {
 	struct vmx_caps_raw raw;
 	int ret;
@@ -290,21 +290,23 @@ int vmx_init(const struct uhv_options *o)
 	if (ret < 0)
 		return ret;
 	vmx_caps_print(&vmx.caps);
-	ret = shadow_vmx_choose(o, &vmx.caps) ? 0 : vmx_caps_check_ept(&vmx.caps);
+	/* EPT or shadow paging: the one place the mode is decided (<uhv/vm_mmu.h>) */
+	vm->mmu = shadow_vmx_choose(o, &vmx.caps) ? &shadow_mmu : &ept_mmu;
+	ret = vm->mmu == &shadow_mmu ? 0 : vmx_caps_check_ept(&vmx.caps);
 	if (ret < 0)
 		return ret;
 	vmx.cr = (struct vmx_cr_cfg){
 		.cr0_fixed0 = vmx.caps.cr0_fixed0, .cr0_fixed1 = vmx.caps.cr0_fixed1,
 		.cr4_fixed0 = vmx.caps.cr4_fixed0, .cr4_fixed1 = vmx.caps.cr4_fixed1,
 	};
-	ret = choose_controls();
+	ret = choose_controls(vm);
 	if (ret < 0) {
 		pr_err("uhv needs the controls above; use a CPU (or Bochs model / nested KVM) "
 		       "that offers them\n");
 		return ret;
 	}
 	cpu_facts();
-	ret = enter_vmx_root();
+	ret = enter_vmx_root(vm);
 	if (ret < 0)
 		return ret;
 	vmx.ready = true;

@@ -7,8 +7,11 @@
 #define UHV_PASSTHROUGH_H
 
 #include <uhv/types.h>
+#include <uhv/acpi.h>
+#include <uhv/pci_virt.h>
+#include <uhv/vmx_trap.h>
 
-struct guest;
+struct vm;
 struct pci;
 struct pci_cfg_ops;
 struct uhv_options;
@@ -24,7 +27,35 @@ struct acpi_mcfg_info;
  *    the NIC; every other function reads all-ones, its memory BARs are unmapped from the EPT
  *    and its I/O BARs are trapped (reads all-ones, writes dropped).
  * Returns 0, or a negative errno when the nic= option names no usable function (said so). */
-int nic_passthrough_setup(struct guest *g, const struct pci *pci, const struct pci_cfg_ops *cfg,
-			  const struct uhv_options *opt, const struct acpi_mcfg_info *mcfg);
+struct pt_ecam_win {
+	u64 first, last;	/* guest-physical, = host-physical */
+	u16 seg;
+	u8 bus_start;
+};
+
+struct pt_hidden_io {
+	u16 first, last;
+	u64 reads, writes;
+};
+
+/* The vm's passthrough state: set up once by nic_passthrough_setup before the guest runs, then
+ * used by the trap handlers on VM exits, under the vm's emul_lock (vmx_emul_lock). */
+struct passthrough {
+	struct vm *vm;			/* the owner */
+	struct pci_virt_ops ops;	/* the BAR-move policy, with this state as context */
+	const struct pci *pci;
+	const struct uhv_options *opt;
+	const struct acpi_mcfg_info *mcfg;
+	const struct pci_dev *nic;	/* NULL: the guest has no NIC */
+	struct pci_virt pv;
+	struct pt_ecam_win ecam[ACPI_MAX_ECAM];
+	unsigned necam;
+	struct pt_hidden_io hio[VMX_TRAP_MAX_IO];
+	unsigned nhio;
+	u64 ecam_exits;
+};
+
+int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci_cfg_ops *cfg,
+			  const struct acpi_mcfg_info *mcfg);
 
 #endif

@@ -22,6 +22,7 @@
 #include <uhv/types.h>
 
 struct guest;
+struct vm;
 struct acpi;
 struct loader_module;
 struct loader_firmware;
@@ -35,7 +36,23 @@ int platform_guest_acpi(struct guest *g, const struct acpi *a, const struct load
 /* Where kmain registers traps (after vmx_init): the power-off and reset ports, and the console
  * hold for a guest that drives the UART itself. Returns 0 or a negative errno from
  * vmx_trap_io (said why). */
-int platform_guest_setup(struct guest *g, const struct acpi *a);
+/* The guest's ACPI power-control ports as uhv traps them. */
+struct pm1_cnt {
+	u16 port;
+	u8 len;
+	u8 s5_typ;
+	bool s5_known;
+	char name;	/* 'a' or 'b' */
+};
+
+/* Filled once by platform_guest_setup, read by the trap handlers. */
+struct vm_platform {
+	struct pm1_cnt pm1[2];
+	u16 reset_port;
+	u8 reset_value;
+};
+
+int platform_guest_setup(struct vm *vm, const struct acpi *a);
 
 /* The guest reset the machine (how: "keyboard controller", "port 0xcf9", ...): print the exit
  * statistics and end the run. */

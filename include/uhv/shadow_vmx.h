@@ -1,57 +1,54 @@
-/* mem=shadow on the VMX side (vmx/shadow_vmx.c): the guest runs without EPT
- * on shadow page tables (mm/shadow.c). This file's functions are the hooks
- * the shared VMX code calls; each is a no-op (or says "not active") in EPT
- * mode. The design is in docs/shadow.md, "What the VMX side must do". */
+/* mem=shadow on the VMX side (vmx/shadow_vmx.c): the guest runs without EPT on shadow page
+ * tables (mm/shadow.c). Its entry points for the rest of uhv are the shadow_mmu table of
+ * <uhv/vm_mmu.h>, where the differences from EPT are described; the design is in
+ * docs/shadow.md. */
 #ifndef UHV_SHADOW_VMX_H
 #define UHV_SHADOW_VMX_H
 
 #include <uhv/types.h>
+#include <uhv/shadow.h>
+#include <uhv/ptab.h>
 
 struct uhv_options;
 struct vmx_caps;
-struct vmx_ctl_want;
 struct vcpu;
+struct vm;
 struct guest;
 
-/* The guest runs on shadow page tables (decided by shadow_vmx_choose()). */
-bool shadow_vmx_enabled(void);
+#define SHADOW_MAX_ALLOWED_MMIO	16
 
-/* vmx_init(), before the controls are computed: shadow paging when the
- * command line says mem=shadow, or (with a message) when the CPU has no EPT
- * or no unrestricted guest. Returns true for shadow paging. */
+struct shadow_mmio_allow {
+	u64 gpa, size;
+	const char *name;
+};
+
+/* The vm's shadow MMU and what it needs: set up once before the guest runs, then changed only by
+ * the exit handlers of its one vCPU (mem=shadow gives the guest one CPU), so no lock. */
+struct shadow_vm {
+	bool on;
+	struct guest *g;
+	struct shadow sh;
+	struct shadow_ops ops;
+	struct ptab_mem mem;
+	struct shadow_mmio_allow mmio[SHADOW_MAX_ALLOWED_MMIO];
+	unsigned nr_mmio;
+	u64 table_pages;	/* shadow table pages allocated - freed */
+	u64 cr3_loads, cr3_reads, mode_writes, pf_exits, pf_hidden, pf_true, pf_mmio;
+	u64 invlpg_exits, reinjected;
+};
+
+/* vmx_init(), before the controls are computed: shadow paging when the command line says
+ * mem=shadow, or (with a message) when the CPU has no EPT or no unrestricted guest. Returns
+ * true for shadow paging. */
 bool shadow_vmx_choose(const struct uhv_options *o, const struct vmx_caps *caps);
 
-/* vmx_init(): turn the wanted controls into the shadow-paging ones (no EPT,
- * no unrestricted guest, no VPID, no INVPCID; CR3 load/store and INVLPG
- * exiting). */
-void shadow_vmx_want(struct vmx_ctl_want *proc, struct vmx_ctl_want *proc2);
-
-/* Instead of guest_setup_ept(): the guest's memory view for the shadow MMU
- * (g->mem RAM, firmware regions and the allowed MMIO pages). */
-int shadow_vmx_setup_memory(struct guest *g);
-
-/* vmx_run_guest(), after the guest state and controls are written: the real
- * CR0/CR3/CR4/EFER, masks, exception bitmap and the first shadow root.
- * *entry: the VM-entry controls (IA-32e mode guest). Negative: cannot run
- * this guest without EPT (e.g. a real-mode entry), after saying why. */
-int shadow_vmx_setup_vmcs(struct guest *g, u32 *entry);
-
-/* Exit handlers (the table in vmx/exit.c; control-register accesses come
- * from vmx_handle_cr_access() when shadow paging is on). */
+/* Exit handlers (the table in vmx/exit.c; #PF comes through vmx/debug.c's exception handler). */
 void shadow_vmx_handle_exception(struct vcpu *v);
 void shadow_vmx_handle_invlpg(struct vcpu *v);
-void shadow_vmx_cr_access(struct vcpu *v);
 
-/* IA32_EFER as the guest sees it / a guest WRMSR to it (false: #GP). */
-u64 shadow_vmx_guest_efer(void);
-bool shadow_vmx_write_efer(u64 val);
-
-/* Extra MMIO pages the guest may map directly (uncached) in shadow mode, e.g.
- * a pass-through device's BARs: [gpa, gpa+size), identity. -ENOSPC when the
- * small table is full. Call before vmx_run_guest(). */
-int shadow_vmx_allow_mmio(u64 gpa, u64 size, const char *name);
-
-/* The shadow MMU's counters (with the exit statistics). */
-void shadow_vmx_print_stats(void);
+/* Extra MMIO pages the guest may map directly (uncached) in shadow mode, e.g. a pass-through
+ * device's BARs: [gpa, gpa+size), identity (shadow_mmu.map_mmio). -ENOSPC when the small table
+ * is full. */
+int shadow_vmx_allow_mmio(struct vm *vm, u64 gpa, u64 size, const char *name);
 
 #endif

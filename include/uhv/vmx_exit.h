@@ -11,8 +11,11 @@
 #include <uhv/vmx_run.h>
 #include <uhv/vmcs.h>
 
-/* What vmx_init() found and chose; written once at bring-up (and the EPT
- * pointer by guest_setup_ept()), read by the exit handlers. */
+struct vm;
+
+/* The machine's VMX facts: what vmx_init() found and chose (the same on every CPU, the
+ * capability MSRs are checked to match), written once at bring-up, read by the exit handlers.
+ * What belongs to the guest (EPT, VPID, bitmaps, CPUID view) is in struct vm. */
 struct vmx_global {
 	bool ready;			/* VMX root operation, VMCS current */
 	struct vmx_caps caps;
@@ -20,14 +23,9 @@ struct vmx_global {
 	struct vmx_cr_cfg cr;
 	u32 pin, proc, proc2, exit, entry;	/* control values (entry without IA-32e mode) */
 	paddr_t vmxon_pa, vmcs_pa;
-	paddr_t msr_bitmap_pa, io_bitmap_a_pa, io_bitmap_b_pa;
-	u8 *msr_bitmap;
-	u64 eptp;			/* 0 until guest_setup_ept() */
-	u16 vpid;			/* 0: VPID off */
 	unsigned phys_bits;		/* MAXPHYADDR */
 	bool nx;
 	u64 xcr0_supported;		/* CPUID.(0DH,0):EDX:EAX, 0 without XSAVE */
-	struct vmx_cpuid_cfg cpuid;	/* guest_cr4 is filled per exit */
 };
 extern struct vmx_global vmx;
 
@@ -48,6 +46,12 @@ void vmx_handle_triple_fault(struct vcpu *v);
 void vmx_handle_ept_violation(struct vcpu *v);
 void vmx_handle_ept_misconfig(struct vcpu *v);
 void vmx_handle_unhandled(struct vcpu *v);
+
+/* The EPT-mode halves of <uhv/vm_mmu.h> that live with the other exit handlers. */
+void vmx_ept_cr_access(struct vcpu *v);
+bool vmx_ept_write_efer(struct vcpu *v, u64 val);
+/* Drop cached translations for the vm's EPTP and VPID (before the first entry). */
+void vmx_flush_tlbs(const struct vm *vm);
 
 /* Called by vmx/entry.asm. */
 void vmx_exit_dispatch(struct vcpu *v);

@@ -21,6 +21,8 @@
 #include <uhv/memmap.h>
 #include <uhv/ept.h>
 #include <uhv/options.h>
+#include <uhv/mtrr.h>
+#include <uhv/ptab.h>
 
 /* Fill g->mem (and nr_mem) from the memory map, merging neighbours of the
  * same guest type. Returns 0 or -ENOSPC (more than GUEST_MAX_REGIONS).
@@ -51,17 +53,18 @@ int guest_mem_ept_regions(const struct guest *g, const struct memmap *map, bool 
 /* The memory map type name of a guest region type ("RAM", "ACPI", ...). */
 const char *guest_mem_type_name(u32 type);
 
-/* Runtime (vmx/ept_setup.c). Build the guest's EPT from g->mem (filled by
- * guest_mem_from_memmap), leaving out uhv's memory and the VT-d register pages
- * named by the DMAR table (dmar may be NULL). Needs vmx_init() first. Returns 0 or a
- * negative errno after saying what failed. */
-int guest_setup_ept(struct guest *g, const void *dmar, size_t dmar_len);
+/* Runtime (vmx/ept_setup.c): the EPT half of <uhv/vm_mmu.h> (ept_mmu). */
 
-/* Runtime changes after guest_setup_ept() (PCI passthrough moves device memory in and out):
- * identity-map [gpa, gpa+size) (4 KiB aligned) with perms and memory type (MTRR_TYPE_*), or
- * unmap it. uhv's memory and the VT-d registers stay unmapped whatever is asked. The caller
- * invalidates with vmx_ept_changed(). Return 0 or a negative errno. */
-int guest_ept_map(u64 gpa, u64 size, u8 perms, u8 memtype);
-int guest_ept_unmap(u64 gpa, u64 size);
+#define VM_EPT_MAX_HOLES	32	/* uhv's memory ranges and up to 16 VT-d register pages */
+
+/* The guest's EPT, built from vm->guest.mem by ept_mmu.setup_memory; changed at run time only
+ * by map_mmio/unmap_mmio under the vm's emul_lock. */
+struct vm_ept {
+	struct ptab pt;
+	u64 eptp;			/* 0 until built */
+	struct mtrr_state host_mtrr;	/* memory types of host memory */
+	struct ept_build_cfg cfg;	/* the build's configuration, reused for later mappings */
+	struct ept_hole holes[VM_EPT_MAX_HOLES];	/* never mapped: uhv, VT-d registers */
+};
 
 #endif

@@ -11,6 +11,7 @@
 
 struct percpu;
 struct vcpu;
+struct vm;
 struct uhv_options;
 
 /* The application processor's life under uhv, called by arch/smp.c on the
@@ -34,12 +35,12 @@ struct vcpu *vmx_vcpu_of(unsigned cpu);
  * (an INIT IPI makes each exit; the caller waits until all have flushed).
  * Returns how many other CPUs flushed on request (vCPUs in wait-for-SIPI
  * flush when started), or -ETIMEDOUT (the laggards are named). */
-int vmx_smp_flush_ept(void);
+int vmx_smp_flush_ept(struct vm *vm);
 
 /* Serializes device emulation (I/O and MMIO traps) between vCPUs; the wait
  * serves other CPUs' INVEPT requests so two CPUs never wait on each other. */
-void vmx_emul_lock(void);
-void vmx_emul_unlock(void);
+void vmx_emul_lock(struct vm *vm);
+void vmx_emul_unlock(struct vm *vm);
 
 /* VMX, an AP: per-CPU part of vmx_init() (vmx/vmx.c). */
 int vmx_cpu_init(u64 *vmxon_pa, u64 *vmcs_pa);

@@ -13,6 +13,7 @@
 #include <uhv/types.h>
 
 struct vcpu;
+struct vm;
 
 /* A port access: in = guest reads (fill *val), else *val holds what the guest
  * writes. size is 1, 2 or 4. Return 0 when handled (uhv then skips the
@@ -30,9 +31,9 @@ typedef int (*vmx_mmio_fn)(void *ctx, struct vcpu *v, u64 gpa, u64 qualification
 
 /* Claim ports [first, last]. -EBUSY if a port is already claimed, -ENOSPC
  * when the table is full. */
-int vmx_trap_io(u16 first, u16 last, vmx_io_fn fn, void *ctx, const char *name);
+int vmx_trap_io(struct vm *vm, u16 first, u16 last, vmx_io_fn fn, void *ctx, const char *name);
 /* Claim guest-physical [first, last] (must not be mapped in the EPT). */
-int vmx_trap_mmio(u64 first, u64 last, vmx_mmio_fn fn, void *ctx, const char *name);
+int vmx_trap_mmio(struct vm *vm, u64 first, u64 last, vmx_mmio_fn fn, void *ctx, const char *name);
 
 /* For the exit handlers: the claim covering port / gpa, or NULL. */
 struct vmx_io_trap {
@@ -47,8 +48,17 @@ struct vmx_mmio_trap {
 	void *ctx;
 	const char *name;
 };
-const struct vmx_io_trap *vmx_trap_io_find(u16 port);
-const struct vmx_mmio_trap *vmx_trap_mmio_find(u64 gpa);
-void vmx_trap_print(void);
+/* The vm's intercept tables: filled while the vm is built, before any vCPU runs; read-only
+ * after, so exit handlers on every CPU read them without a lock. */
+struct vm_traps {
+	struct vmx_io_trap io[VMX_TRAP_MAX_IO];
+	unsigned nr_io;
+	struct vmx_mmio_trap mmio[VMX_TRAP_MAX_MMIO];
+	unsigned nr_mmio;
+};
+
+const struct vmx_io_trap *vmx_trap_io_find(const struct vm *vm, u16 port);
+const struct vmx_mmio_trap *vmx_trap_mmio_find(const struct vm *vm, u64 gpa);
+void vmx_trap_print(const struct vm *vm);
 
 #endif

@@ -387,10 +387,9 @@ void vtd_fault_summary(void);			/* one line per kind with its count */
 struct pci;
 int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg);
 
-/* The guest's DMA domain (drivers/vtd_guest.c): all guest RAM, GPA -> HPA.
- * -ENODEV when DMA remapping is not active. */
-struct guest;
-int vtd_guest_domain_setup(const struct guest *g);
-struct vtd_domain *vtd_guest_domain(void);	/* NULL before setup */
+/* The guest's DMA domain (drivers/vtd_guest.c): vm->dma gets all guest RAM, GPA -> HPA, and
+ * vm->dma_ready is set. -ENODEV when DMA remapping is not active. */
+struct vm;
+int vtd_guest_domain_setup(struct vm *vm);
 
 #endif
