@@ -147,7 +147,7 @@ bool vmx_ept_write_efer(struct vcpu *v, u64 val)
 	return true;
 }
 
-/* ---- CR0 / CR4 (EPT mode; mem=shadow has its own, vmx/shadow_vmx.c) ---- */
+/* ---- CR0 / CR4 (EPT mode; mem=shadow has its own, vmx/shadow_exits.c) ---- */
 
 /* PAE paging outside long mode: VM entry takes the PDPTEs from the VMCS
  * (SDM 27.3.2.4 with EPT), so a CR0/CR4 write uhv performs for the guest must

@@ -1,5 +1,5 @@
-/* mem=shadow on the VMX side (vmx/shadow_vmx.c): the guest runs without EPT on shadow page
- * tables (mm/shadow.c). Its entry points for the rest of uhv are the shadow_mmu table of
+/* mem=shadow on the VMX side (vmx/shadow_mode.c, vmx/shadow_exits.c): the guest runs without
+ * EPT on shadow page tables (mm/shadow.c). Its entry points for the rest of uhv are the shadow_mmu table of
  * <uhv/vm_mmu.h>, where the differences from EPT are described; the design is in
  * docs/shadow.md. */
 #ifndef UHV_SHADOW_VMX_H

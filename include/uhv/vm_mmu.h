@@ -5,8 +5,8 @@
  *   EPT (vmx/ept_setup.c, default): the CPU walks the guest's own page tables and then uhv's EPT
  *     (GPA -> HPA). The guest owns CR0/CR3/CR4 and EFER; VPID tags its TLB entries; device
  *     memory is mapped into the EPT uncached.
- *   shadow (vmx/shadow_vmx.c over mm/shadow.c, mem=shadow or a CPU without EPT / unrestricted
- *     guest): the CPU walks uhv's shadow page tables, built from the guest's (GVA -> HPA). So
+ *   shadow (vmx/shadow_mode.c, vmx/shadow_exits.c over mm/shadow.c; mem=shadow, or a CPU
+ *     without EPT / unrestricted guest): the CPU walks uhv's shadow page tables, built from the guest's (GVA -> HPA). So
  *     uhv must (docs/shadow.md has the design):
  *       - own CR0.PG/PE/WP and CR4's paging bits: the guest sees its own values through the
  *         read shadows, the CPU runs with uhv's (guest/host masks, CR-access exits);
@@ -56,6 +56,6 @@ struct vm_mmu_ops {
 };
 
 extern const struct vm_mmu_ops ept_mmu;		/* vmx/ept_setup.c */
-extern const struct vm_mmu_ops shadow_mmu;	/* vmx/shadow_vmx.c */
+extern const struct vm_mmu_ops shadow_mmu;	/* vmx/shadow_mode.c */
 
 #endif
