@@ -6,8 +6,8 @@
  *     (GPA -> HPA). The guest owns CR0/CR3/CR4 and EFER; VPID tags its TLB entries; device
  *     memory is mapped into the EPT uncached.
  *   shadow (vmx/shadow_mode.c, vmx/shadow_exits.c over mm/shadow.c; mem=shadow, or a CPU
- *     without EPT / unrestricted guest): the CPU walks uhv's shadow page tables, built from the guest's (GVA -> HPA). So
- *     uhv must (docs/shadow.md has the design):
+ *     without EPT / unrestricted guest): the CPU walks uhv's shadow page tables, built from
+ *     the guest's (GVA -> HPA). So uhv must (docs/shadow.md has the design):
  *       - own CR0.PG/PE/WP and CR4's paging bits: the guest sees its own values through the
  *         read shadows, the CPU runs with uhv's (guest/host masks, CR-access exits);
  *       - see every CR3 load (CR3-load exiting) and INVLPG (INVLPG exiting) to switch or
