@@ -162,7 +162,7 @@ static int ept_setup_memory(struct vm *vm, const void *dmar, size_t dmar_len)
 }
 
 /* Every CPU that ran the guest may cache the old translations for its EPTP
- * (vmx/smp.c flushes them all). */
+ * (vmx/vcpus.c flushes them all). */
 static void ept_flush(struct vm *vm)
 {
 	vmx_smp_flush_ept(vm);

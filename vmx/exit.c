@@ -24,8 +24,8 @@ static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
 	 * shadow_vmx_handle_exception */
 	[EXIT_REASON_EXCEPTION_NMI] = vmx_handle_exception,
 	[EXIT_REASON_TRIPLE_FAULT] = vmx_handle_triple_fault,
-	[EXIT_REASON_INIT_SIGNAL] = vmx_handle_init,		/* vmx/smp.c */
-	[EXIT_REASON_SIPI] = vmx_handle_sipi,			/* vmx/smp.c */
+	[EXIT_REASON_INIT_SIGNAL] = vmx_handle_init,		/* vmx/vcpus.c */
+	[EXIT_REASON_SIPI] = vmx_handle_sipi,			/* vmx/vcpus.c */
 	[EXIT_REASON_CPUID] = vmx_handle_cpuid,
 	[EXIT_REASON_GETSEC] = vmx_handle_vmx_insn,
 	[EXIT_REASON_HLT] = vmx_handle_hlt,

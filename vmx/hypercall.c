@@ -19,7 +19,7 @@
  *         grows only by uhv's own periodic poll (VMX-preemption timer, every
  *         console-poll= ms), which prints each new kind of fault;
  *   6  -> EAX = how many other CPUs did INVEPT on request when uhv flushed the
- *         guest's EPT everywhere, as after an EPT change (vmx/smp.c), or
+ *         guest's EPT everywhere, as after an EPT change (vmx/vcpus.c), or
  *         -ETIMEDOUT. */
 #define LOG_MODULE "vmx"
 #include <uhv/vmx_exit.h>

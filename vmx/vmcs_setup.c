@@ -20,7 +20,7 @@
 /* The exit path's stack with the vCPU right above it: the VMCS host RSP
  * points at the vCPU, whose register block vmx/entry.asm fills, and the
  * handlers' frames grow down from there. This one is the boot CPU's; the
- * APs' come from the pool (vmx/smp.c). */
+ * APs' come from the pool (vmx/vcpus.c). */
 static struct {
 	u8 stack[EXIT_STACK_SIZE];
 	struct vcpu vcpu;
@@ -262,7 +262,7 @@ void vmx_flush_tlbs(const struct vm *vm)
 		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
 }
 
-/* ---- application processors (vmx/smp.c) ---- */
+/* ---- application processors (vmx/vcpus.c) ---- */
 
 #define CR0_INIT	0x60000010ULL	/* CD | NW | ET: the value INIT leaves (SDM Vol. 3A Table 9-1) */
 

@@ -186,7 +186,7 @@ static paddr_t alloc_vmx_page(void)
 
 /* CR0/CR4 for VMX operation, VMXON with this CPU's region, this CPU's VMCS
  * made current. Every CPU runs it once (the boot CPU from vmx_init, the
- * others from vmx/smp.c). */
+ * others from vmx/vcpus.c). */
 static int cpu_enter_vmx_root(paddr_t *vmxon_pa, paddr_t *vmcs_pa)
 {
 	/* Caches on: the boot path may leave CD|NW set (Bochs does), and a VM

@@ -5,7 +5,7 @@
  * with atomic operations to ask something of it (an EPT flush, an INIT kick).
  *
  * The boot CPU's vCPU lives in the image next to its exit stack (vmx/vmcs_setup.c); every other
- * CPU's is allocated from uhv's pool when it enters VMX (vmx/smp.c). this_cpu()->vmx points at
+ * CPU's is allocated from uhv's pool when it enters VMX (vmx/vcpus.c). this_cpu()->vmx points at
  * the current CPU's. */
 #ifndef UHV_VCPU_H
 #define UHV_VCPU_H

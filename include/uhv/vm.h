@@ -44,7 +44,7 @@ struct vm_console {
 	char buf[VM_CONSOLE_MAX];	/* one write's bytes, copied out of guest memory */
 };
 
-/* Bringing every CPU into VMX non-root (vmx/smp.c): written by the boot CPU before it releases
+/* Bringing every CPU into VMX non-root (vmx/vcpus.c): written by the boot CPU before it releases
  * the APs (vmx_smp_release_aps). */
 struct vm_cpus {
 	bool given[UHV_MAX_CPUS];	/* CPU index -> a CPU of the guest */

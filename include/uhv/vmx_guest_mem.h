@@ -12,7 +12,7 @@
  * Memory types come from the host MTRRs when they are enabled; otherwise RAM
  * (and ACPI/NVS, which are RAM) is WB and everything else UC.
  *
- * Pure (vmx/guest_mem.c); the runtime part is vmx/ept_setup.c. */
+ * Pure (vm/mem_layout.c); the runtime part is vmx/ept_setup.c. */
 #ifndef UHV_VMX_GUEST_MEM_H
 #define UHV_VMX_GUEST_MEM_H
 

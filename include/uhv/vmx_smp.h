@@ -1,4 +1,4 @@
-/* Every CPU under VMX (vmx/smp.c, docs/smp.md). The boot CPU runs the guest's
+/* Every CPU under VMX (vmx/vcpus.c, docs/smp.md). The boot CPU runs the guest's
  * first vCPU; every application processor uhv started (arch/smp.c) enters
  * vmx_ap_main() and, once the boot CPU has set VMX up, goes into VMX non-root
  * operation in the wait-for-SIPI activity state. From there INIT and SIPI

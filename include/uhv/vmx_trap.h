@@ -1,5 +1,5 @@
 /* Traps: how subsystems claim guest I/O ports and guest-physical MMIO
- * ranges (vmx/trap.c). PCI passthrough claims 0xcf8-0xcff and the ECAM
+ * ranges (vmx/intercept.c). PCI passthrough claims 0xcf8-0xcff and the ECAM
  * window, the platform code the ACPI power-off port, the console its UART.
  * Ports not claimed pass straight through to hardware (the guest owns the
  * machine); guest-physical ranges not mapped in the EPT and not claimed stop

@@ -1,4 +1,4 @@
-// UNIT-SOURCES: vmx/guest_mem.c loader/guest_mem.c mm/memmap.c mm/ept.c mm/ptab.c mm/mtrr.c vmx/vmx_caps.c
+// UNIT-SOURCES: vm/mem_layout.c loader/guest_mem.c mm/memmap.c mm/ept.c mm/ptab.c mm/mtrr.c vmx/vmx_caps.c
 /* The guest's memory layout and EPT from uhv's memory map: RAM (the low MiB,
  * boot information and modules included) identity-mapped, uhv's image and
  * pool and the VT-d register pages absent, MMIO holes below 4 GiB passed

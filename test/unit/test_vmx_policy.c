@@ -265,7 +265,7 @@ static void test_cr(void **state)
 	assert_true(vmx_cr4_write_ok(&bochs, CR4_PAE, CR4_PAE | CR4_PCIDE, true, 0x1000));
 }
 
-/* Every CPU is under VMX (vmx/smp.c), so the guest's IPIs, INIT and SIPI
+/* Every CPU is under VMX (vmx/vcpus.c), so the guest's IPIs, INIT and SIPI
  * included, go straight to the x2APIC: no exit per IPI. */
 static void test_x2apic_icr_not_intercepted(void **state)
 {
