@@ -21,7 +21,7 @@
 
 struct vtd_driver vtd;
 
-/* ---- register waits and commands --------------------------------------------------------------- */
+/* ---- register waits and commands ------------------------------------------------------------- */
 
 void vtd_dump_regs(const struct vtd_unit *u, const char *what)
 {
@@ -75,7 +75,7 @@ static int set_root_table(struct vtd_unit *u)
 	return vtd_wait_reg(u, VTD_GSTS, false, VTD_GSTS_RTPS, VTD_GSTS_RTPS, "root table pointer");
 }
 
-/* ---- memory for tables ----------------------------------------------------------------------------- */
+/* ---- memory for tables ----------------------------------------------------------------------- */
 
 static paddr_t mem_alloc(void *ctx) { return kmem_alloc_page(); }
 static void *mem_p2v(void *ctx, paddr_t pa) { return phys_to_virt(pa); }
@@ -90,7 +90,7 @@ static void mem_sync(void *ctx, void *ptr, size_t len)
 	mfence();
 }
 
-/* ---- PCI: bridge bus numbers for DMAR scope paths ----------------------------------------------------- */
+/* ---- PCI: bridge bus numbers for DMAR scope paths -------------------------------------------- */
 
 static int bridge_buses(void *ctx, u16 seg, u8 bus, u8 dev, u8 fn, u8 *sec, u8 *sub)
 {
@@ -109,7 +109,7 @@ static int bridge_buses(void *ctx, u16 seg, u8 bus, u8 dev, u8 fn, u8 *sec, u8 *
 	return 0;
 }
 
-/* ---- per-unit setup --------------------------------------------------------------------------------------- */
+/* ---- per-unit setup -------------------------------------------------------------------------- */
 
 static int add_unit(void *ctx, const struct dmar_drhd *d)
 {
@@ -175,7 +175,7 @@ static int unit_enable(struct vtd_unit *u)
 	return 0;
 }
 
-/* ---- init ---------------------------------------------------------------------------------------------------------- */
+/* ---- init ------------------------------------------------------------------------------------ */
 
 /* No DMAR, iommu=off, an unusable table or no units: all mean running without remapping. */
 static int parse_dmar(const void *dmar, size_t len, const struct uhv_options *opt)

@@ -57,10 +57,16 @@ struct vtd_driver {
 };
 extern struct vtd_driver vtd;
 
-/* ---- register access --------------------------------------------------------------------------- */
+/* ---- register access ------------------------------------------------------------------------- */
 
-static inline u32 rd32(const struct vtd_unit *u, unsigned off) { return mmio_read32(u->regs + off); }
-static inline void wr32(struct vtd_unit *u, unsigned off, u32 v) { mmio_write32(u->regs + off, v); }
+static inline u32 rd32(const struct vtd_unit *u, unsigned off)
+{
+	return mmio_read32(u->regs + off);
+}
+static inline void wr32(struct vtd_unit *u, unsigned off, u32 v)
+{
+	mmio_write32(u->regs + off, v);
+}
 /* 64-bit registers as two 32-bit halves, low first: every unit accepts that */
 static inline u64 rd64(const struct vtd_unit *u, unsigned off)
 {
