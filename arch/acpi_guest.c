@@ -187,14 +187,87 @@ static int copy_madt(const struct acpi_sdt_header *madt, const u32 *apic_ids, un
 	return (int)len;
 }
 
+/* The root entries of both copies (xsdt: the XSDT copy is built too), hidden tables dropped and
+ * the MADT's replaced by its copy at out->madt_gpa; sets out->entries and out->dropped. Returns
+ * whether every kept table is below 4 GiB, so that the RSDT copy can list them all. */
+static bool copy_root_entries(const struct acpi *a, const struct acpi_sdt_header *root,
+			      unsigned n, const struct acpi_sdt_header *madt, u8 *xsdt_copy,
+			      u8 *rsdt_copy, bool xsdt, struct acpi_guest_info *out)
+{
+	u8 *xe = xsdt_copy + ACPI_SDT_HEADER_SIZE, *re = rsdt_copy + ACPI_SDT_HEADER_SIZE;
+	unsigned kept = 0;
+	bool rsdt_ok = true;
+
+	for (unsigned i = 0; i < n; i++) {
+		u64 pa = root_entry(a, root, i);
+		const struct acpi_sdt_header *h = entry_header(a, pa);
+
+		if (!pa)
+			continue;
+		if (h && hidden_sig(h->signature)) {
+			out->dropped++;
+			continue;
+		}
+		if (h && madt && sig_eq(h->signature, ACPI_SIG_MADT) && h == madt)
+			pa = out->madt_gpa;
+		if (xsdt)
+			memcpy(xe + 8 * kept, &pa, 8);
+		if (pa >> 32)
+			rsdt_ok = false;
+		u32 pa32 = (u32)pa;
+		memcpy(re + 4 * kept, &pa32, 4);
+		kept++;
+	}
+	out->entries = kept;
+	return rsdt_ok;
+}
+
+/* The headers of the RSDT copy and (xsdt_off not 0) the XSDT copy: the firmware root's OEM
+ * fields with the guest's length and checksum. */
+static void write_root_headers(const struct acpi_sdt_header *root, u8 *b, size_t rsdt_off,
+			       size_t xsdt_off, unsigned kept)
+{
+	struct acpi_sdt_header *rh = (struct acpi_sdt_header *)(b + rsdt_off);
+	memcpy(rh, root, ACPI_SDT_HEADER_SIZE);
+	memcpy(rh->signature, ACPI_SIG_RSDT, 4);
+	rh->revision = 1;
+	rh->length = ACPI_SDT_HEADER_SIZE + 4 * kept;
+	set_checksum(rh, rh->length, &rh->checksum);
+	if (xsdt_off) {
+		struct acpi_sdt_header *xh = (struct acpi_sdt_header *)(b + xsdt_off);
+
+		memcpy(xh, root, ACPI_SDT_HEADER_SIZE);
+		xh->length = ACPI_SDT_HEADER_SIZE + 8 * kept;
+		set_checksum(xh, xh->length, &xh->checksum);
+	}
+}
+
+/* The RSDP copy: revision 2 with the XSDT when there is one, else revision 0. */
+static void write_rsdp(const struct acpi *a, struct acpi_rsdp *r, bool xsdt,
+		       const struct acpi_guest_info *out)
+{
+	memcpy(r->signature, ACPI_RSDP_SIG, 8);
+	memcpy(r->oem_id, a->oem_id, 6);
+	for (unsigned i = 0; i < 6; i++)	/* acpi_init made a printable copy */
+		if (!r->oem_id[i])
+			r->oem_id[i] = ' ';
+	r->revision = xsdt ? 2 : 0;
+	r->rsdt_address = (u32)out->rsdt_gpa;
+	set_checksum(r, ACPI_RSDP_V1_SIZE, &r->checksum);
+	if (xsdt) {
+		r->length = ACPI_RSDP_V2_SIZE;
+		r->xsdt_address = out->xsdt_gpa;
+		set_checksum(r, ACPI_RSDP_V2_SIZE, &r->extended_checksum);
+	}
+}
+
 int acpi_guest_build(const struct acpi *a, const u32 *apic_ids, unsigned n_ids, void *buf,
 		     size_t cap, u64 gpa, struct acpi_guest_info *out)
 {
 	const struct acpi_sdt_header *root = root_of(a), *madt;
 	u8 *b = buf;
 	size_t at = OFF_FIRST, xsdt_off = 0, rsdt_off, madt_off = 0;
-	unsigned n, kept = 0;
-	bool rsdt_ok = true;
+	unsigned n;
 
 	memset(out, 0, sizeof(*out));
 	if (!root) {
@@ -226,60 +299,14 @@ int acpi_guest_build(const struct acpi *a, const u32 *apic_ids, unsigned n_ids, 
 	}
 
 	/* root entries: hidden tables dropped, the MADT replaced */
-	u8 *xe = b + xsdt_off + ACPI_SDT_HEADER_SIZE, *re = b + rsdt_off + ACPI_SDT_HEADER_SIZE;
-	for (unsigned i = 0; i < n; i++) {
-		u64 pa = root_entry(a, root, i);
-		const struct acpi_sdt_header *h = entry_header(a, pa);
-
-		if (!pa)
-			continue;
-		if (h && hidden_sig(h->signature)) {
-			out->dropped++;
-			continue;
-		}
-		if (h && madt && sig_eq(h->signature, ACPI_SIG_MADT) && h == madt)
-			pa = out->madt_gpa;
-		if (xsdt_off)
-			memcpy(xe + 8 * kept, &pa, 8);
-		if (pa >> 32)
-			rsdt_ok = false;
-		u32 pa32 = (u32)pa;
-		memcpy(re + 4 * kept, &pa32, 4);
-		kept++;
-	}
-	out->entries = kept;
-
-	struct acpi_sdt_header *rh = (struct acpi_sdt_header *)(b + rsdt_off);
-	memcpy(rh, root, ACPI_SDT_HEADER_SIZE);
-	memcpy(rh->signature, ACPI_SIG_RSDT, 4);
-	rh->revision = 1;
-	rh->length = ACPI_SDT_HEADER_SIZE + 4 * kept;
-	set_checksum(rh, rh->length, &rh->checksum);
-	if (xsdt_off) {
-		struct acpi_sdt_header *xh = (struct acpi_sdt_header *)(b + xsdt_off);
-
-		memcpy(xh, root, ACPI_SDT_HEADER_SIZE);
-		xh->length = ACPI_SDT_HEADER_SIZE + 8 * kept;
-		set_checksum(xh, xh->length, &xh->checksum);
+	bool rsdt_ok = copy_root_entries(a, root, n, madt, b + xsdt_off, b + rsdt_off,
+					 xsdt_off != 0, out);
+	write_root_headers(root, b, rsdt_off, xsdt_off, out->entries);
+	if (xsdt_off)
 		out->xsdt_gpa = gpa + xsdt_off;
-	}
 	if (rsdt_ok)
 		out->rsdt_gpa = gpa + rsdt_off;
-
-	struct acpi_rsdp *r = (struct acpi_rsdp *)(b + OFF_RSDP);
-	memcpy(r->signature, ACPI_RSDP_SIG, 8);
-	memcpy(r->oem_id, a->oem_id, 6);
-	for (unsigned i = 0; i < 6; i++)	/* acpi_init made a printable copy */
-		if (!r->oem_id[i])
-			r->oem_id[i] = ' ';
-	r->revision = xsdt_off ? 2 : 0;
-	r->rsdt_address = (u32)out->rsdt_gpa;
-	set_checksum(r, ACPI_RSDP_V1_SIZE, &r->checksum);
-	if (xsdt_off) {
-		r->length = ACPI_RSDP_V2_SIZE;
-		r->xsdt_address = out->xsdt_gpa;
-		set_checksum(r, ACPI_RSDP_V2_SIZE, &r->extended_checksum);
-	}
+	write_rsdp(a, (struct acpi_rsdp *)(b + OFF_RSDP), xsdt_off != 0, out);
 	out->rsdp_gpa = gpa + OFF_RSDP;
 	out->size = at;
 	return 0;

@@ -72,31 +72,6 @@ int lapic_init(void)
 	return xapic_regs() ? 0 : -ENOMEM;
 }
 
-static u32 cpuid_apic_id(void)
-{
-	if (cpuid(0, 0).eax >= 0xb && cpuid(0xb, 0).ebx)
-		return cpuid(0xb, 0).edx;
-	return cpuid(1, 0).ebx >> 24;
-}
-
-u32 lapic_id(void)
-{
-	switch (lapic_mode()) {
-	case LAPIC_X2APIC:
-		return (u32)rdmsr(LAPIC_X2APIC_MSR(LAPIC_ID));
-	case LAPIC_XAPIC: {
-		volatile u8 *regs = xapic_regs();
-
-		if (regs)
-			return rd(regs, LAPIC_ID) >> 24;
-		break;
-	}
-	default:
-		break;
-	}
-	return cpuid_apic_id();
-}
-
 static bool icr_idle(void *ctx)
 {
 	return !(rd(ctx, LAPIC_ICR_LO) & ICR_DELIVERY_PENDING);

@@ -302,6 +302,38 @@ static unsigned claim_slots(const struct acpi_madt_info *madt, u32 bsp_id)
 	return nslots;
 }
 
+/* INIT every AP first: whatever loop the firmware parked them in, they now wait for a
+ * SIPI and no longer run code in memory that is about to change */
+static void init_aps(void)
+{
+	int ret;
+
+	for (unsigned i = 1; i < nslots; i++)
+		if (cpus[i].state == CPU_STARTING && (ret = lapic_send_init(cpus[i].apic_id)) < 0) {
+			pr_err("CPU %u (APIC ID %u) NOT started: INIT could not be sent (%s)\n",
+			       cpus[i].cpu, cpus[i].apic_id, errno_name(ret));
+			cpus[i].state = CPU_FAILED;
+		}
+	udelay(INIT_DELAY_US);
+}
+
+/* Copy the trampoline to the page at tramp (the caller saved the page's contents) and fill in
+ * the addresses it needs there, the temporary page tables pml4 and the boot CPU's modes. */
+static struct ap_tramp_data *install_trampoline(paddr_t tramp, paddr_t pml4)
+{
+	u8 *page = phys_to_virt(tramp);
+	struct ap_tramp_data *d = (void *)(page + (ap_tramp_data - ap_tramp_start));
+
+	memcpy(page, ap_tramp_start, ap_tramp_end - ap_tramp_start);
+	d->gdtr_base = (u32)(tramp + ap_tramp_gdt_off);
+	d->pm32_off = (u32)(tramp + ap_tramp_pm32_off);
+	d->lm64_off = (u32)(tramp + ap_tramp_lm64_off);
+	d->cr3 = pml4;
+	d->efer = boot.efer & (EFER_LME | EFER_NXE);
+	d->cr0 = boot.cr0;
+	return d;
+}
+
 int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu *pc))
 {
 	static u8 saved[PAGE_SIZE];	/* the trampoline page's contents: guest memory */
@@ -339,26 +371,10 @@ int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu
 		return 0;
 	}
 
-	/* INIT every AP first: whatever loop the firmware parked them in, they now wait for a
-	 * SIPI and no longer run code in memory that is about to change */
-	for (unsigned i = 1; i < nslots; i++)
-		if (cpus[i].state == CPU_STARTING && (ret = lapic_send_init(cpus[i].apic_id)) < 0) {
-			pr_err("CPU %u (APIC ID %u) NOT started: INIT could not be sent (%s)\n",
-			       cpus[i].cpu, cpus[i].apic_id, errno_name(ret));
-			cpus[i].state = CPU_FAILED;
-		}
-	udelay(INIT_DELAY_US);
-
+	init_aps();
 	u8 *page = phys_to_virt(tramp);
-	struct ap_tramp_data *d = (void *)(page + (ap_tramp_data - ap_tramp_start));
 	memcpy(saved, page, PAGE_SIZE);
-	memcpy(page, ap_tramp_start, ap_tramp_end - ap_tramp_start);
-	d->gdtr_base = (u32)(tramp + ap_tramp_gdt_off);
-	d->pm32_off = (u32)(tramp + ap_tramp_pm32_off);
-	d->lm64_off = (u32)(tramp + ap_tramp_lm64_off);
-	d->cr3 = pml4;
-	d->efer = boot.efer & (EFER_LME | EFER_NXE);
-	d->cr0 = boot.cr0;
+	struct ap_tramp_data *d = install_trampoline(tramp, pml4);
 	pr_info("starting %u application processor(s) through a trampoline at %#llx (SIPI vector "
 		"%#llx), %s\n", nslots - 1, tramp, (tramp >> 12),
 		lapic_mode() == LAPIC_X2APIC ? "x2APIC" : "xAPIC");

@@ -34,8 +34,6 @@ extern u8 boot_stack_bottom[], boot_stack_top[];
 #define NO_CPU	0xffffffffu
 
 static struct idt_entry idt[256] __aligned(16);
-/* Device interrupt handlers, set up at boot before interrupts are enabled. */
-static void (*irq_handlers[256])(struct trap_frame *);
 /* Nested exceptions while reporting one: stop instead of recursing (per CPU in struct percpu;
  * this one when GS does not point at a valid block). */
 static u32 in_trap_nogs;
@@ -86,12 +84,6 @@ void idt_load(void)
 	asm volatile("lidt %0" : : "m"(idtr));
 }
 
-void idt_set_handler(unsigned vector, void (*handler)(struct trap_frame *))
-{
-	if (vector >= 32 && vector < 256)
-		irq_handlers[vector] = handler;
-}
-
 static bool in_image_text(u64 a)
 {
 	return a >= (u64)(uintptr_t)__image_start && a < (u64)(uintptr_t)__text_end;
@@ -129,10 +121,6 @@ static void pf_decode(u64 err)
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector >= 32) {
-		if (irq_handlers[f->vector]) {
-			irq_handlers[f->vector](f);
-			return;
-		}
 		pr_warn("unexpected interrupt vector %llu ignored\n", f->vector);
 		return;
 	}

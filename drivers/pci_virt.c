@@ -1,117 +1,14 @@
-/* The guest's view of PCI configuration space: which functions it sees, the write policy of the
- * passed-through NIC, BAR sizing and moving, capability filtering, and the decoding of the
- * 0xCF8/0xCFC ports and the ECAM window. Pure: real config space through struct pci_cfg_ops,
- * the hypervisor through struct pci_virt_ops. Design: docs/nic-passthrough.md. */
+/* The guest's view of PCI configuration space, the engine: which functions it sees, applying the
+ * write policy of the passed-through NIC (the rule tables are in pci_virt_rules.c), BAR sizing
+ * and moving, capability filtering, and the decoding of the 0xCF8/0xCFC ports and the ECAM
+ * window. Pure: real config space through struct pci_cfg_ops, the hypervisor through struct
+ * pci_virt_ops. Design: docs/nic-passthrough.md. */
 #define LOG_MODULE "pci-virt"
 #include <uhv/pci_virt.h>
 #include <uhv/errno.h>
 #include <uhv/log.h>
 #include <uhv/string.h>
-
-/* Status bits that are write-1-to-clear (PCI 3.0, 6.2.3): master data parity error, signaled and
- * received target abort, received master abort, signaled system error, detected parity error. */
-#define STATUS_W1C		0xf900
-/* The command bits the guest may change: I/O and memory decode, bus master, INTx disable. Not
- * special cycles, MWI, VGA snoop, parity error response, SERR# enable or fast back-to-back:
- * parity and SERR# reporting end in an NMI or machine check that belongs to uhv. */
-#define COMMAND_GUEST_MASK	(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | \
-				 PCI_COMMAND_INTX_DISABLE)
-
-#define R(o, s, a, m)		{ .off = (o), .size = (s), .action = PCI_VIRT_##a, .mask = (m) }
-#define EMU(o, s, e, m, w)	{ .off = (o), .size = (s), .action = PCI_VIRT_EMULATE, \
-				  .emu = PCI_VIRT_EMU_##e, .mask = (m), .w1c = (w) }
-
-const struct pci_virt_rule pci_virt_header_rules[] = {
-	R(0x00, 2, READ_ONLY, 0),			/* vendor ID */
-	R(0x02, 2, READ_ONLY, 0),			/* device ID */
-	EMU(0x04, 2, COMMAND, COMMAND_GUEST_MASK, 0),
-	EMU(0x06, 2, STATUS, STATUS_W1C, STATUS_W1C),
-	R(0x08, 4, READ_ONLY, 0),			/* revision, class code */
-	R(0x0c, 1, ALLOW, 0xff),			/* cache line size */
-	R(0x0d, 1, ALLOW, 0xff),			/* latency timer */
-	R(0x0e, 1, READ_ONLY, 0),			/* header type */
-	R(0x0f, 1, READ_ONLY, 0),			/* BIST: starting it takes the device away */
-	EMU(0x10, 4, BAR, 0, 0),
-	EMU(0x14, 4, BAR, 0, 0),
-	EMU(0x18, 4, BAR, 0, 0),
-	EMU(0x1c, 4, BAR, 0, 0),
-	EMU(0x20, 4, BAR, 0, 0),
-	EMU(0x24, 4, BAR, 0, 0),
-	R(0x28, 4, READ_ONLY, 0),			/* CardBus CIS pointer */
-	R(0x2c, 2, READ_ONLY, 0),			/* subsystem vendor ID */
-	R(0x2e, 2, READ_ONLY, 0),			/* subsystem ID */
-	R(0x30, 4, DENY, 0),				/* expansion ROM: none for the guest */
-	EMU(0x34, 1, CAP_PTR, 0, 0),
-	R(0x35, 3, READ_ONLY, 0),			/* reserved */
-	R(0x38, 4, READ_ONLY, 0),			/* reserved */
-	R(0x3c, 1, ALLOW, 0xff),			/* interrupt line: a scratch byte for the OS */
-	R(0x3d, 1, READ_ONLY, 0),			/* interrupt pin */
-	R(0x3e, 1, READ_ONLY, 0),			/* min grant */
-	R(0x3f, 1, READ_ONLY, 0),			/* max latency */
-};
-const unsigned pci_virt_header_nrules = ARRAY_SIZE(pci_virt_header_rules);
-
-/* Capability rules are relative to the capability. Every visible capability keeps its ID and
- * gets an emulated next pointer, so hidden capabilities drop out of the chain. */
-#define CAP_HDR		R(0x00, 1, READ_ONLY, 0), EMU(0x01, 1, CAP_NEXT, 0, 0)
-
-/* MSI: the guest programs address and data directly (no interrupt remapping in uhv). Message
- * control: enable and multiple message enable only. Data: delivery mode bits 10:9 stay 0, so
- * only fixed (000) and lowest priority (001) are possible, never SMI, NMI, INIT or ExtINT.
- * An address outside 0xFEExxxxx is an ordinary DMA write, which VT-d confines. */
-static const struct pci_virt_rule msi32_rules[] = {
-	CAP_HDR,
-	R(0x02, 2, ALLOW, 0x0071),	/* message control */
-	R(0x04, 4, ALLOW, 0xfffffffc),	/* message address */
-	R(0x08, 2, ALLOW, 0xf9ff),	/* message data */
-	R(0x0a, 2, READ_ONLY, 0),	/* reserved (per-vector masking layout) */
-	R(0x0c, 4, ALLOW, 0xffffffff),	/* mask bits */
-	R(0x10, 4, READ_ONLY, 0),	/* pending bits */
-};
-
-static const struct pci_virt_rule msi64_rules[] = {
-	CAP_HDR,
-	R(0x02, 2, ALLOW, 0x0071),
-	R(0x04, 4, ALLOW, 0xfffffffc),
-	R(0x08, 4, ALLOW, 0xffffffff),	/* message upper address */
-	R(0x0c, 2, ALLOW, 0xf9ff),
-	R(0x0e, 2, READ_ONLY, 0),
-	R(0x10, 4, ALLOW, 0xffffffff),
-	R(0x14, 4, READ_ONLY, 0),
-};
-
-/* Power management and PCI Express are shown but read-only: a D3 round trip may reset the BARs,
- * and PCIe device control holds function-level reset and the payload sizes firmware chose. */
-static const struct pci_virt_rule ro_cap_rules[] = {
-	CAP_HDR,
-	R(0x02, 2, READ_ONLY, 0),
-	R(0x04, 4, READ_ONLY, 0), R(0x08, 4, READ_ONLY, 0), R(0x0c, 4, READ_ONLY, 0),
-	R(0x10, 4, READ_ONLY, 0), R(0x14, 4, READ_ONLY, 0), R(0x18, 4, READ_ONLY, 0),
-	R(0x1c, 4, READ_ONLY, 0), R(0x20, 4, READ_ONLY, 0), R(0x24, 4, READ_ONLY, 0),
-	R(0x28, 4, READ_ONLY, 0), R(0x2c, 4, READ_ONLY, 0), R(0x30, 4, READ_ONLY, 0),
-	R(0x34, 4, READ_ONLY, 0), R(0x38, 4, READ_ONLY, 0),
-};
-
-/* Not listed, hence hidden: MSI-X (its table sits in a BAR the guest maps directly, where uhv
- * could not filter the delivery mode), vendor-specific, and everything else. */
-const struct pci_virt_cap_policy pci_virt_cap_policies[] = {
-	{ PCI_CAP_ID_PM, PCI_VIRT_CAP_FIXED8, ro_cap_rules, ARRAY_SIZE(ro_cap_rules) },
-	{ PCI_CAP_ID_MSI, PCI_VIRT_CAP_MSI32, msi32_rules, ARRAY_SIZE(msi32_rules) },
-	{ PCI_CAP_ID_MSI, PCI_VIRT_CAP_MSI64, msi64_rules, ARRAY_SIZE(msi64_rules) },
-	{ PCI_CAP_ID_PCIE, PCI_VIRT_CAP_PCIE, ro_cap_rules, ARRAY_SIZE(ro_cap_rules) },
-};
-const unsigned pci_virt_cap_npolicies = ARRAY_SIZE(pci_virt_cap_policies);
-
-#undef R
-#undef EMU
-
-/* Functions the guest sees read-only get this one rule for every byte. */
-static const struct pci_virt_rule ro_fn_rule = {
-	.off = 0, .size = 4, .action = PCI_VIRT_READ_ONLY,
-};
-
-#define MSI_CTRL_64BIT		BIT(7)
-#define MSI_CTRL_MASKABLE	BIT(8)
+#include "pci_virt_priv.h"
 
 static u32 ones(unsigned size)
 {
@@ -157,35 +54,8 @@ static const struct pci_virt_cap_policy *cap_policy(const struct pci_virt *pv,
 						    u8 *len)
 {
 	u32 hdr = real_read(pv, f, off);
-	u16 ctrl = (u16)(hdr >> 16);
-	u8 variant;
 
-	switch (id) {
-	case PCI_CAP_ID_PM:
-		variant = PCI_VIRT_CAP_FIXED8;
-		*len = 8;
-		break;
-	case PCI_CAP_ID_MSI:
-		variant = (ctrl & MSI_CTRL_64BIT) ? PCI_VIRT_CAP_MSI64 : PCI_VIRT_CAP_MSI32;
-		*len = (ctrl & MSI_CTRL_64BIT) ? 0x0e : 0x0a;
-		if (ctrl & MSI_CTRL_MASKABLE)
-			*len += 0x0a;
-		break;
-	case PCI_CAP_ID_PCIE:
-		variant = PCI_VIRT_CAP_PCIE;
-		*len = (ctrl & 0xf) >= 2 ? 0x3c : 0x24;
-		break;
-	default:
-		return NULL;
-	}
-	if (off + *len > 256)
-		*len = (u8)(256 - off);
-	for (unsigned i = 0; i < pci_virt_cap_npolicies; i++) {
-		const struct pci_virt_cap_policy *p = &pci_virt_cap_policies[i];
-		if (p->id == id && p->variant == variant)
-			return p;
-	}
-	return NULL;
+	return pci_virt_cap_layout(off, id, (u16)(hdr >> 16), len);
 }
 
 /* Same bound as drivers/pci.c: a looping list must not hang uhv. */
@@ -301,37 +171,6 @@ int pci_virt_setup_nic(struct pci_virt *pv, const struct pci *p, const struct pc
 	return pci_virt_add(pv, nic, PCI_VIRT_PASSTHROUGH);
 }
 
-/* --- the policy ------------------------------------------------------------------------------ */
-
-static const struct pci_virt_rule *find_rule(const struct pci_virt_rule *rules, unsigned n,
-					     u16 off)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (off >= rules[i].off && off < rules[i].off + rules[i].size)
-			return &rules[i];
-	return NULL;
-}
-
-const struct pci_virt_rule *pci_virt_rule_at(const struct pci_virt_fn *f, u16 off, u16 *base)
-{
-	*base = 0;
-	if (!f || f->role == PCI_VIRT_HIDDEN)
-		return NULL;
-	if (f->role == PCI_VIRT_RO_FN) {
-		*base = off & ~3;
-		return &ro_fn_rule;
-	}
-	if (off < 0x40)
-		return find_rule(pci_virt_header_rules, pci_virt_header_nrules, off);
-	for (unsigned i = 0; i < f->ncaps; i++) {
-		const struct pci_virt_cap *c = &f->caps[i];
-		if (off >= c->off && off < c->off + c->len) {
-			*base = c->off;
-			return find_rule(c->policy->rules, c->policy->nrules, off - c->off);
-		}
-	}
-	return NULL;
-}
 
 /* --- BARs ------------------------------------------------------------------------------------ */
 
@@ -506,24 +345,34 @@ static u32 read_dword(struct pci_virt *pv, const struct pci_virt_fn *f, u16 doff
 	return v;
 }
 
+/* v with the bytes of g selected by bytes (bit b = byte b) in place of its own. */
+static u32 merge_bytes(u32 v, u32 g, u8 bytes)
+{
+	for (unsigned b = 0; b < 4; b++)
+		if (bytes & (1u << b))
+			v = (v & ~(0xffu << (8 * b))) | (g & (0xffu << (8 * b)));
+	return v;
+}
+
+/* A PCI_VIRT_RO_FN function: only the bytes pci_virt_allow_writes opened reach the device. */
+static void ro_fn_write(struct pci_virt *pv, struct pci_virt_fn *f, u16 doff, u32 g, u8 bytes)
+{
+	u8 ok = 0;
+	for (unsigned b = 0; b < 4; b++)
+		if (doff + b >= 0x40 && doff + b < 0x80 && (f->ro_writable & BIT(doff + b - 0x40)))
+			ok |= 1 << b;
+	if (bytes & ~ok)
+		pv->stats.denied_writes++;
+	bytes &= ok;
+	if (bytes)
+		real_write(pv, f, doff, merge_bytes(real_read(pv, f, doff), g, bytes));
+}
+
 /* Write the bytes of g selected by bytes (bit b = byte b) into the dword at doff. */
 static void write_dword(struct pci_virt *pv, struct pci_virt_fn *f, u16 doff, u32 g, u8 bytes)
 {
 	if (f->role == PCI_VIRT_RO_FN) {
-		u8 ok = 0;
-		for (unsigned b = 0; b < 4; b++)
-			if (doff + b >= 0x40 && doff + b < 0x80 && (f->ro_writable & BIT(doff + b - 0x40)))
-				ok |= 1 << b;
-		if (bytes & ~ok)
-			pv->stats.denied_writes++;
-		bytes &= ok;
-		if (bytes) {
-			u32 v = real_read(pv, f, doff);
-			for (unsigned b = 0; b < 4; b++)
-				if (bytes & (1 << b))
-					v = (v & ~(0xffu << (8 * b))) | (g & (0xffu << (8 * b)));
-			real_write(pv, f, doff, v);
-		}
+		ro_fn_write(pv, f, doff, g, bytes);
 		return;
 	}
 	u32 real = real_read(pv, f, doff), out = real, w1c = 0;
@@ -562,10 +411,7 @@ static void write_dword(struct pci_virt *pv, struct pci_virt_fn *f, u16 doff, u3
 		unsigned sh = 8 * (roff[b] & 3);
 		u32 rmask = ones(r->size);
 		if (r->emu == PCI_VIRT_EMU_BAR) {
-			u32 v = bar_read(f, (roff[b] - PCI_BAR0) / 4);
-			for (unsigned k = 0; k < 4; k++)
-				if (bytes & (1u << k))
-					v = (v & ~(0xffu << (8 * k))) | (g & (0xffu << (8 * k)));
+			u32 v = merge_bytes(bar_read(f, (roff[b] - PCI_BAR0) / 4), g, bytes);
 			bar_write(pv, f, (roff[b] - PCI_BAR0) / 4, v);
 			emulated = true;
 		} else if (r->emu == PCI_VIRT_EMU_COMMAND) {

@@ -1,7 +1,7 @@
 /* VT-d fault records, pure: decoding a fault recording register, the texts
  * for fault reasons (VT-d spec appendix "Non-Recoverable Fault Reason
  * Encodings") and the print-once bookkeeping. The driver reads the
- * registers and clears them (drivers/vtd.c). */
+ * registers and clears them (drivers/vtd_fault_poll.c). */
 #include <uhv/vtd.h>
 #include <uhv/format.h>
 #include <uhv/string.h>

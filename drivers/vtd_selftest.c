@@ -415,75 +415,99 @@ static int uhv_memory(struct nic *n)
 	return err;
 }
 
-int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg)
+/* VT-d is on and the machine has an e1000/e1000e with a memory BAR 0: what the test needs. */
+static int find_test_nic(const struct pci *pci, struct nic *n)
 {
-	struct nic n = { 0 };
-	struct vtd_domain dom;
-	u64 t0 = time_us();
-	int err;
-
 	if (!vtd_active()) {
 		pr_err("FAIL: DMA remapping is not active (no DMAR table, iommu=off, or VT-d setup "
 		       "failed: see the 'vtd:' lines above); QEMU needs -device intel-iommu\n");
 		pr_err("FAIL (%s)\n", errno_name(-ENODEV));
 		return -ENODEV;
 	}
-	n.dev = pci ? find_nic(pci) : NULL;
-	if (!n.dev || n.dev->bar[0].type == PCI_BAR_NONE || n.dev->bar[0].type == PCI_BAR_IO) {
+	n->dev = pci ? find_nic(pci) : NULL;
+	if (!n->dev || n->dev->bar[0].type == PCI_BAR_NONE || n->dev->bar[0].type == PCI_BAR_IO) {
 		pr_err("FAIL: needs an e1000 or e1000e (QEMU: -netdev user,id=n0 -device "
 		       "e1000,netdev=n0)\n");
 		pr_err("FAIL (%s)\n", errno_name(-ENODEV));
 		return -ENODEV;
 	}
-	n.sid = (u16)(n.dev->bus << 8 | n.dev->dev << 3 | n.dev->fn);
-	n.bar = mmio_map(n.dev->bar[0].base, 0x20000);
-	paddr_t tx_ring = kmem_alloc_page(), rx_ring = kmem_alloc_page();
-	paddr_t tx_buf = kmem_alloc_page(), rx_buf = kmem_alloc_page();
-	if (!n.bar || !tx_ring || !rx_ring || !tx_buf || !rx_buf) {
+	n->sid = (u16)(n->dev->bus << 8 | n->dev->dev << 3 | n->dev->fn);
+	return 0;
+}
+
+/* The host frames behind the test domain's IOVAs. */
+struct test_frames { paddr_t tx_ring, rx_ring, tx_buf, rx_buf; };
+
+/* Map the NIC's registers, give it rings and buffers, and attach it to a test domain that maps
+ * them at the IOVA_* addresses (the TX buffer read-only) and nothing else. */
+static int setup_domain(struct nic *n, struct vtd_domain *dom, struct test_frames *fr)
+{
+	n->bar = mmio_map(n->dev->bar[0].base, 0x20000);
+	fr->tx_ring = kmem_alloc_page();
+	fr->rx_ring = kmem_alloc_page();
+	fr->tx_buf = kmem_alloc_page();
+	fr->rx_buf = kmem_alloc_page();
+	if (!n->bar || !fr->tx_ring || !fr->rx_ring || !fr->tx_buf || !fr->rx_buf) {
 		pr_err("FAIL (out of memory)\n");
 		return -ENOMEM;
 	}
-	n.tx = phys_to_virt(tx_ring);
-	n.rx = phys_to_virt(rx_ring);
-	n.txbuf = phys_to_virt(tx_buf);
-	n.rxbuf = phys_to_virt(rx_buf);
+	n->tx = phys_to_virt(fr->tx_ring);
+	n->rx = phys_to_virt(fr->rx_ring);
+	n->txbuf = phys_to_virt(fr->tx_buf);
+	n->rxbuf = phys_to_virt(fr->rx_buf);
 
-	err = vtd_domain_create(&dom, VTD_DOMAIN_MAY_MAP_HYPERVISOR);
+	int err = vtd_domain_create(dom, VTD_DOMAIN_MAY_MAP_HYPERVISOR);
 	if (err) {
 		pr_err("FAIL (cannot create the test domain: %s)\n", errno_name(err));
 		return err;
 	}
 	const u64 rw = VTD_SL_R | VTD_SL_W;
-	err = vtd_domain_map(&dom, IOVA_TX_RING, tx_ring, PAGE_SIZE, rw);
-	if (!err) err = vtd_domain_map(&dom, IOVA_RX_RING, rx_ring, PAGE_SIZE, rw);
-	if (!err) err = vtd_domain_map(&dom, IOVA_TX_BUF, tx_buf, PAGE_SIZE, VTD_SL_R);
-	if (!err) err = vtd_domain_map(&dom, IOVA_RX_BUF, rx_buf, PAGE_SIZE, rw);
-	if (!err) err = vtd_attach_device(&dom, n.dev->seg, n.dev->bus,
-					  (u8)(n.dev->dev << 3 | n.dev->fn));
+	err = vtd_domain_map(dom, IOVA_TX_RING, fr->tx_ring, PAGE_SIZE, rw);
+	if (!err) err = vtd_domain_map(dom, IOVA_RX_RING, fr->rx_ring, PAGE_SIZE, rw);
+	if (!err) err = vtd_domain_map(dom, IOVA_TX_BUF, fr->tx_buf, PAGE_SIZE, VTD_SL_R);
+	if (!err) err = vtd_domain_map(dom, IOVA_RX_BUF, fr->rx_buf, PAGE_SIZE, rw);
+	if (!err) err = vtd_attach_device(dom, n->dev->seg, n->dev->bus,
+					  (u8)(n->dev->dev << 3 | n->dev->fn));
 	if (err) {
 		pr_err("FAIL (cannot set up the test domain: %s)\n", errno_name(err));
 		return err;
 	}
 	pr_info("test domain %u for NIC %02x:%02x.%x %04x:%04x: IOVA -> host frame: TX ring "
 		"%#llx -> %#llx, RX ring %#llx -> %#llx, TX buffer %#llx -> %#llx, RX buffer %#llx "
-		"-> %#llx; %#llx unmapped\n", dom.did, n.dev->bus, n.dev->dev, n.dev->fn,
-		n.dev->vendor, n.dev->device,
-		IOVA_TX_RING, tx_ring,
-		IOVA_RX_RING, rx_ring,
-		IOVA_TX_BUF, tx_buf,
-		IOVA_RX_BUF, rx_buf,
+		"-> %#llx; %#llx unmapped\n", dom->did, n->dev->bus, n->dev->dev, n->dev->fn,
+		n->dev->vendor, n->dev->device,
+		IOVA_TX_RING, fr->tx_ring,
+		IOVA_RX_RING, fr->rx_ring,
+		IOVA_TX_BUF, fr->tx_buf,
+		IOVA_RX_BUF, fr->rx_buf,
 		IOVA_UNMAPPED);
+	return 0;
+}
+
+int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg)
+{
+	struct nic n = { 0 };
+	struct vtd_domain dom;
+	struct test_frames fr;
+	u64 t0 = time_us();
+
+	int err = find_test_nic(pci, &n);
+	if (err)
+		return err;
+	err = setup_domain(&n, &dom, &fr);
+	if (err)
+		return err;
 
 	pci_write_command(cfg, n.dev,
 			  (u16)(n.dev->command | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
 	vtd_poll_faults();
 	err = nic_setup(&n);
 	if (!err)
-		err = dma_through_domain(&n, rx_buf);
+		err = dma_through_domain(&n, fr.rx_buf);
 	if (!err)
 		err = unmapped_reads(&n);
 	if (!err)
-		err = stale_translation(&n, &dom, tx_buf);
+		err = stale_translation(&n, &dom, fr.tx_buf);
 	if (!err)
 		err = uhv_memory(&n);
 

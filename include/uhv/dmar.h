@@ -1,5 +1,5 @@
 /* ACPI DMAR table (DMA Remapping Reporting, VT-d spec chapter 8) and its parser
- * (drivers/dmar.c).
+ * (acpi/dmar.c).
  *
  * The parser is pure: it works on the table bytes and never touches hardware,
  * so the host tests it on tables captured from QEMU and on hand-built ones.

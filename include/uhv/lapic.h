@@ -40,8 +40,6 @@ enum lapic_mode lapic_mode(void);
 /* Map the xAPIC page now (boot CPU, before other CPUs run) so that later sends, on any CPU and
  * on the panic path, need no page-table change. Returns 0 or -ENOMEM. */
 int lapic_init(void);
-/* This CPU's (x2)APIC ID; from CPUID when the APIC is disabled. */
-u32 lapic_id(void);
 /* IPIs to one CPU by (x2)APIC ID. 0, -ENODEV (APIC disabled), -EINVAL (ID above 255 in xAPIC
  * mode), -ETIMEDOUT (delivery status stayed busy; said so), -ENOMEM (no mapping). */
 int lapic_send_init(u32 apic_id);

@@ -42,8 +42,6 @@ void gdt_init_ap(struct percpu *pc);
 /* Build the shared IDT and load it (boot CPU); idt_load() loads it on an AP. */
 void idt_init(void);
 void idt_load(void);
-/* Install a handler for an IDT vector >= 32 (device interrupts). */
-void idt_set_handler(unsigned vector, void (*handler)(struct trap_frame *));
 const char *exception_name(unsigned vector);
 
 /* The current CPU's TSS and GDT (this_cpu()), and the shared IDT, for the VMCS host-state area. */

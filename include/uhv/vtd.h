@@ -5,7 +5,8 @@
  *   drivers/vtd_tables.c  pure: capability decoding, root/context tables,
  *                         the second-level ptab format, domain-id allocation
  *   drivers/vtd_fault.c   pure: fault-record decoding and reason texts
- *   drivers/vtd.c         the hardware driver
+ *   drivers/vtd.c         the hardware driver (with vtd_inval.c, vtd_domain.c,
+ *                         vtd_fault_poll.c)
  *   drivers/vtd_selftest.c  DMA through a test domain with an e1000 */
 #ifndef UHV_VTD_H
 #define UHV_VTD_H
@@ -335,7 +336,7 @@ u64 vtd_fault_log_record(struct vtd_fault_log *log, const struct vtd_fault *f);
  * recorded; 0 if never (or only while the log was full). */
 u64 vtd_fault_log_count(const struct vtd_fault_log *log, const struct vtd_fault *f);
 
-/* ---- the driver (drivers/vtd.c) ------------------------------------------------------------------------- */
+/* ---- the driver (drivers/vtd*.c) ----------------------------------------------------------------------- */
 struct uhv_options;
 struct pci_cfg_ops;
 

@@ -1,4 +1,4 @@
-// UNIT-SOURCES: arch/acpi.c
+// UNIT-SOURCES: acpi/acpi.c acpi/madt.c acpi/mcfg.c acpi/hpet.c acpi/fadt.c
 /* ACPI discovery on tables captured from QEMU q35 (SeaBIOS, OVMF, with and without intel-iommu)
  * and Bochs (scripts/capture-acpi.sh), plus hand-corrupted copies. Each table is served at the
  * physical address the firmware gave it (test/data/acpi/<platform>/index.txt). */

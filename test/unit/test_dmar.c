@@ -1,4 +1,4 @@
-// UNIT-SOURCES: drivers/dmar.c
+// UNIT-SOURCES: acpi/dmar.c
 /* DMAR parser: tables captured from QEMU (scripts/capture-dmar.py) and
  * hand-built tables for the cases QEMU never produces. */
 #include <stdarg.h>

@@ -1,0 +1,158 @@
+/* VT-d domains: second-level tables (one set per domain, shared by every unit), mapping and
+ * unmapping with the IOTLB flushes that follow, context entries that attach a device to a
+ * domain, and the firmware's reserved regions (RMRR) that attached devices keep. */
+#define LOG_MODULE "vtd"
+#include <uhv/errno.h>
+#include <uhv/kmem.h>
+#include <uhv/log.h>
+#include <uhv/string.h>
+#include "vtd_priv.h"
+
+int vtd_domain_create(struct vtd_domain *dom, unsigned flags)
+{
+	if (!vtd.active)
+		return -ENODEV;
+	memset(dom, 0, sizeof(*dom));
+	int did = vtd_did_alloc(&vtd.dids);
+	if (did < 0)
+		return did;
+	dom->did = (u16)did;
+	dom->flags = flags;
+	int err = ptab_init(&dom->pt, &vtd_sl_fmt, &vtd.mem, vtd.levels, vtd.max_leaf);
+	if (err) {
+		vtd_did_free(&vtd.dids, dom->did);
+		return err;
+	}
+	return 0;
+}
+
+static int flush_domain_everywhere(struct vtd_domain *dom)
+{
+	int ret = 0;
+	if (!dom->attached)
+		return 0;
+	for (unsigned i = 0; i < vtd.nr_units; i++)
+		if (vtd.units[i].enabled) {
+			int err = vtd_flush_domain(&vtd.units[i], dom->did);
+			if (err)
+				ret = err;
+		}
+	return ret;
+}
+
+int vtd_domain_map(struct vtd_domain *dom, u64 iova, paddr_t hpa, u64 size, u64 rw)
+{
+	if (!IS_ALIGNED(iova | hpa | size, PAGE_SIZE) || !(rw & (VTD_SL_R | VTD_SL_W)) ||
+	    (rw & ~(VTD_SL_R | VTD_SL_W)))
+		return -EINVAL;
+	if (!(dom->flags & VTD_DOMAIN_MAY_MAP_HYPERVISOR) && kmem_is_hypervisor(hpa, size)) {
+		pr_err("domain %u: refusing to map [%#llx, %#llx): it is uhv's own memory\n", dom->did,
+		       hpa, (hpa + size));
+		return -EPERM;
+	}
+	int err = ptab_map(&dom->pt, iova, hpa, size, rw);
+	/* replaced entries and, with caching mode, new ones may be cached */
+	int ferr = flush_domain_everywhere(dom);
+	return err ? err : ferr;
+}
+
+int vtd_domain_unmap(struct vtd_domain *dom, u64 iova, u64 size)
+{
+	int err = ptab_unmap(&dom->pt, iova, size);
+	int ferr = flush_domain_everywhere(dom);
+	return err ? err : ferr;
+}
+
+struct rmrr_map_ctx { struct vtd_domain *dom; u16 seg; u8 bus, devfn; int err; };
+
+static int rmrr_map_for(void *ctx, const struct dmar_rmrr *r)
+{
+	struct rmrr_map_ctx *c = ctx;
+	if (r->segment != c->seg ||
+	    !dmar_scopes_match(r->segment, r->scopes, r->scopes_len, c->bus, c->devfn, &vtd.pci))
+		return 0;
+	paddr_t lo = ALIGN_DOWN(r->base, PAGE_SIZE), hi = ALIGN_UP(r->limit + 1, PAGE_SIZE);
+	paddr_t pa;
+	if (ptab_lookup(&c->dom->pt, lo, &pa, NULL, NULL) == 0 && pa != lo)
+		pr_warn("domain %u: reserved region [%#llx, %#llx] of %02x:%02x.%x overrides the "
+			"domain's mapping there\n", c->dom->did, r->base,
+			r->limit, c->bus, c->devfn >> 3, c->devfn & 7);
+	int err = ptab_map(&c->dom->pt, lo, lo, hi - lo, VTD_SL_R | VTD_SL_W);
+	if (err)
+		c->err = err;
+	return 0;
+}
+
+int vtd_attach_device(struct vtd_domain *dom, u16 seg, u8 bus, u8 devfn)
+{
+	struct dmar_drhd d;
+
+	if (!vtd.active)
+		return -ENODEV;
+	if (dmar_find_unit(&vtd.dmar, seg, bus, devfn, &vtd.pci, &d)) {
+		pr_warn("%04x:%02x:%02x.%x is behind no remapping unit: its DMA is not translated\n",
+			seg, bus, devfn >> 3, devfn & 7);
+		return -ENOENT;
+	}
+	struct vtd_unit *u = &vtd.units[d.index];
+	/* firmware-reserved regions the device needs keep their identity mapping */
+	struct rmrr_map_ctx rc = { dom, seg, bus, devfn, 0 };
+	struct dmar_visitor v = { .rmrr = rmrr_map_for, .ctx = &rc };
+	dmar_walk(&vtd.dmar, &v);
+	if (rc.err)
+		return rc.err;
+
+	struct vtd_entry128 ce = vtd_context_entry(dom->pt.root, vtd_levels_to_aw(vtd.levels),
+						   dom->did, VTD_CTX_TT_UNTRANSLATED);
+	int err = vtd_context_set(&u->rt, bus, devfn, ce, NULL);
+	if (err)
+		return err;
+	dom->attached = true;
+	/* Attaching is rare: a global flush is always right, whether the entry was
+	 * present before (stale context) or caching mode caches not-present ones. */
+	if (u->enabled)
+		err = vtd_flush_all(u);
+	pr_info("%04x:%02x:%02x.%x: DMA translated by domain %u (%s)\n", seg, bus, devfn >> 3,
+		devfn & 7, dom->did, u->name);
+	return err;
+}
+
+int vtd_detach_device(u16 seg, u8 bus, u8 devfn)
+{
+	struct dmar_drhd d;
+	if (!vtd.active)
+		return -ENODEV;
+	if (dmar_find_unit(&vtd.dmar, seg, bus, devfn, &vtd.pci, &d))
+		return -ENOENT;
+	struct vtd_unit *u = &vtd.units[d.index];
+	if (vtd_context_clear(&u->rt, bus, devfn) && u->enabled)
+		return vtd_flush_all(u);
+	return 0;
+}
+
+/* RMRR devices keep working (USB legacy, graphics) in a domain of their own
+ * until someone attaches them elsewhere. */
+static int rmrr_attach(void *ctx, const struct dmar_rmrr *r)
+{
+	struct dmar_scope s;
+	size_t off = 0;
+	while (dmar_scope_next(r->scopes, r->scopes_len, &off, &s)) {
+		struct dmar_scope_target t;
+		if (s.type != DMAR_SCOPE_ENDPOINT || dmar_scope_resolve(r->segment, &s, &vtd.pci, &t))
+			continue;
+		if (!vtd.have_rmrr_dom) {
+			int err = vtd_domain_create(&vtd.rmrr_dom, 0);
+			if (err)
+				return err;
+			vtd.have_rmrr_dom = true;
+		}
+		vtd_attach_device(&vtd.rmrr_dom, r->segment, t.bus, t.devfn);
+	}
+	return 0;
+}
+
+int vtd_attach_rmrr_devices(void)
+{
+	struct dmar_visitor rv = { .rmrr = rmrr_attach };
+	return dmar_walk(&vtd.dmar, &rv);
+}
