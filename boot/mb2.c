@@ -6,6 +6,7 @@
 #include <uhv/log.h>
 #include <uhv/string.h>
 #include <uhv/format.h>
+#include <uhv/unaligned.h>
 /* GNU-EFI for EFI_MEMORY_DESCRIPTOR and the EFI_MEMORY_TYPE values. */
 #include <efi.h>
 
@@ -78,22 +79,6 @@ const char *mb2_mem_type_name(u32 type)
 	}
 }
 
-/* Entries inside tags need not be naturally aligned (entry_size is the
- * loader's choice), so every field is read by copy. */
-static u32 rd32(const u8 *p)
-{
-	u32 v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u64 rd64(const u8 *p)
-{
-	u64 v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 static bool nul_terminated(const u8 *s, u32 len)
 {
 	return len > 0 && strnlen((const char *)s, len) < len;
@@ -129,7 +114,7 @@ static int parse_module(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
 
 	if (!tag_min(off, MB2_TAG_MODULE, size, str + 1))
 		return -EINVAL;
-	u32 start = rd32(tag + 8), end = rd32(tag + 12);
+	u32 start = get_le32(tag + 8), end = get_le32(tag + 12);
 	if (!nul_terminated(tag + str, size - str)) {
 		bad(off, "the string of module %u (0x%x-0x%x) is not NUL-terminated inside the tag",
 		    n, start, end);
@@ -159,7 +144,7 @@ static int parse_mmap(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
 {
 	if (!tag_min(off, MB2_TAG_MMAP, size, 16))
 		return -EINVAL;
-	u32 esize = rd32(tag + 8), ever = rd32(tag + 12);
+	u32 esize = get_le32(tag + 8), ever = get_le32(tag + 12);
 	if (esize < MMAP_ENTRY_MIN) {
 		bad(off, "memory map entry_size %u is smaller than an entry (%u bytes)", esize,
 		    MMAP_ENTRY_MIN);
@@ -182,7 +167,7 @@ static int parse_efi_mmap(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
 {
 	if (!tag_min(off, MB2_TAG_EFI_MMAP, size, 16))
 		return -EINVAL;
-	u32 dsize = rd32(tag + 8), dver = rd32(tag + 12);
+	u32 dsize = get_le32(tag + 8), dver = get_le32(tag + 12);
 	if (dsize < sizeof(EFI_MEMORY_DESCRIPTOR)) {
 		bad(off, "EFI memory map descriptor_size %u is smaller than an EFI memory "
 		    "descriptor (%zu bytes)", dsize, sizeof(EFI_MEMORY_DESCRIPTOR));
@@ -232,20 +217,20 @@ static int parse_tag(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info
 	case MB2_TAG_BASIC_MEMINFO:
 		if (!tag_min(off, type, size, 16))
 			return -EINVAL;
-		mi->mem_lower_kib = rd32(pl);
-		mi->mem_upper_kib = rd32(pl + 4);
+		mi->mem_lower_kib = get_le32(pl);
+		mi->mem_upper_kib = get_le32(pl + 4);
 		return 0;
 	case MB2_TAG_MMAP:
 		return parse_mmap(off, tag, size, mi);
 	case MB2_TAG_EFI32:
 		if (!tag_min(off, type, size, 12))
 			return -EINVAL;
-		mi->efi32_systab = rd32(pl);
+		mi->efi32_systab = get_le32(pl);
 		return 0;
 	case MB2_TAG_EFI64:
 		if (!tag_min(off, type, size, 16))
 			return -EINVAL;
-		mi->efi64_systab = rd64(pl);
+		mi->efi64_systab = get_le64(pl);
 		return 0;
 	case MB2_TAG_ACPI_OLD:
 		if (!tag_min(off, type, size, TAG_PAYLOAD + RSDP_V1_LEN))
@@ -267,17 +252,17 @@ static int parse_tag(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info
 	case MB2_TAG_EFI32_IH:
 		if (!tag_min(off, type, size, 12))
 			return -EINVAL;
-		mi->efi32_image_handle = rd32(pl);
+		mi->efi32_image_handle = get_le32(pl);
 		return 0;
 	case MB2_TAG_EFI64_IH:
 		if (!tag_min(off, type, size, 16))
 			return -EINVAL;
-		mi->efi64_image_handle = rd64(pl);
+		mi->efi64_image_handle = get_le64(pl);
 		return 0;
 	case MB2_TAG_LOAD_BASE_ADDR:
 		if (!tag_min(off, type, size, 12))
 			return -EINVAL;
-		mi->load_base = rd32(pl);
+		mi->load_base = get_le32(pl);
 		return 0;
 	default:
 		/* bootdev, VBE, framebuffer, ELF sections, APM, SMBIOS, network */
@@ -305,7 +290,7 @@ int mb2_parse(const void *mbi, size_t avail, struct mb2_info *out)
 		       avail);
 		return -EINVAL;
 	}
-	u32 total = rd32(p);
+	u32 total = get_le32(p);
 	if (total < 16) {
 		bad(0, "total_size %u is smaller than the minimum of 16 (header and end tag)",
 		    total);
@@ -321,7 +306,7 @@ int mb2_parse(const void *mbi, size_t avail, struct mb2_info *out)
 	u64 off = 8;
 	while (total - off >= TAG_PAYLOAD) {
 		const u8 *tag = p + off;
-		u32 type = rd32(tag + TAG_TYPE), size = rd32(tag + TAG_SIZE);
+		u32 type = get_le32(tag + TAG_TYPE), size = get_le32(tag + TAG_SIZE);
 
 		if (size < TAG_PAYLOAD) {
 			bad(off, "tag %u (%s) has size %u, less than its own 8-byte header", type,
@@ -377,9 +362,9 @@ int mb2_bios_mmap_get(const struct mb2_info *mi, u32 i, struct mb2_mem_range *r)
 	if (!mi->mmap || i >= mi->mmap_nr)
 		return -ENOENT;
 	const u8 *e = mi->mmap + (size_t)i * mi->mmap_entry_size;
-	u32 type = rd32(e + 16);
-	r->base = rd64(e);
-	r->len = rd64(e + 8);
+	u32 type = get_le32(e + 16);
+	r->base = get_le64(e);
+	r->len = get_le64(e + 8);
 	/* Types beyond 5 (persistent memory, vendor types) are not RAM uhv may use. */
 	r->type = type >= MB2_MEM_AVAILABLE && type <= MB2_MEM_BAD ? type : MB2_MEM_RESERVED;
 	return 0;

@@ -7,6 +7,7 @@
 #include <uhv/errno.h>
 #include <uhv/log.h>
 #include <uhv/string.h>
+#include <uhv/unaligned.h>
 
 #define FOUR_GIB	GiB(4)
 #define LINUX_CMDLINE_MAX	4095U	/* beyond any kernel's cmdline_size (x86: 2047) */
@@ -44,12 +45,9 @@ static bool overlaps(u64 a0, u64 a1, u64 b0, u64 b1)
 
 bool linux_is_bzimage(const void *img, size_t len)
 {
-	u32 magic;
-
-	if (!img || len < 0x202 + sizeof(magic))
+	if (!img || len < 0x202 + sizeof(u32))
 		return false;
-	memcpy(&magic, (const u8 *)img + 0x202, sizeof(magic));
-	return magic == LINUX_HDRS_MAGIC;
+	return get_le32((const u8 *)img + 0x202) == LINUX_HDRS_MAGIC;
 }
 
 static bool is_pow2(u64 x)

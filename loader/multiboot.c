@@ -8,22 +8,7 @@
 #include <uhv/errno.h>
 #include <uhv/log.h>
 #include <uhv/string.h>
-
-static u32 rd32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u16 rd16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
+#include <uhv/unaligned.h>
 
 /* ---- headers --------------------------------------------------------------------------------- */
 
@@ -48,9 +33,9 @@ static int mb2_header_tags(const u8 *file, const struct mb_header *h, u32 hlen,
 			       "off by header_length %u\n", off, hlen);
 			return -EINVAL;
 		}
-		type = rd16(file + off);
-		flags = rd16(file + off + 2);
-		tsize = rd32(file + off + 4);
+		type = get_le16(file + off);
+		flags = get_le16(file + off + 2);
+		tsize = get_le32(file + off + 4);
 		optional = flags & MB2H_TAG_OPTIONAL;
 		if (tsize < sizeof(struct mb2_header_tag) || tsize > end - off) {
 			pr_err("guest kernel: multiboot2 header tag type %u at file offset 0x%llx "
@@ -66,7 +51,7 @@ static int mb2_header_tags(const u8 *file, const struct mb_header *h, u32 hlen,
 			return 0;
 		case MB2H_TAG_INFO_REQ:
 			for (u32 i = 0; i + 4 <= plen; i += 4) {
-				u32 t = rd32(p + i);
+				u32 t = get_le32(p + i);
 
 				if (t < 32) {
 					out->requests |= 1U << t;
@@ -84,19 +69,19 @@ static int mb2_header_tags(const u8 *file, const struct mb_header *h, u32 hlen,
 			if (plen < 16)
 				goto short_tag;
 			out->has_addr = true;
-			out->header_addr = rd32(p);
-			out->load_addr = rd32(p + 4);
-			out->load_end_addr = rd32(p + 8);
-			out->bss_end_addr = rd32(p + 12);
+			out->header_addr = get_le32(p);
+			out->load_addr = get_le32(p + 4);
+			out->load_end_addr = get_le32(p + 8);
+			out->bss_end_addr = get_le32(p + 12);
 			break;
 		case MB2H_TAG_ENTRY:
 			if (plen < 4)
 				goto short_tag;
 			out->has_entry = true;
-			out->entry_addr = rd32(p);
+			out->entry_addr = get_le32(p);
 			break;
 		case MB2H_TAG_CONSOLE:
-			if (!optional && plen >= 4 && (rd32(p) & 1))
+			if (!optional && plen >= 4 && (get_le32(p) & 1))
 				pr_warn("guest kernel: the multiboot2 header requires a console; "
 					"uhv describes none (use the serial port or "
 					"UHV_HC_CONSOLE_WRITE)\n");
@@ -134,7 +119,7 @@ static int mb2_header_tags(const u8 *file, const struct mb_header *h, u32 hlen,
 
 short_tag:
 	pr_err("guest kernel: multiboot2 header tag type %u at file offset 0x%llx is too short (%u "
-	       "bytes)\n", rd16(file + off), off, rd32(file + off + 4));
+	       "bytes)\n", get_le16(file + off), off, get_le32(file + off + 4));
 	return -EINVAL;
 }
 
@@ -146,7 +131,7 @@ int multiboot2_header_find(const void *file, u64 size, struct mb_header *out)
 	for (u64 off = 0; off + sizeof(struct mb2_header) <= limit; off += 8) {
 		struct mb2_header h;
 
-		if (rd32(b + off) != MB2_HEADER_MAGIC)
+		if (get_le32(b + off) != MB2_HEADER_MAGIC)
 			continue;
 		memcpy(&h, b + off, sizeof(h));
 		if ((u32)(h.magic + h.architecture + h.header_length + h.checksum) != 0) {
@@ -180,12 +165,12 @@ int multiboot1_header_find(const void *file, u64 size, struct mb_header *out)
 	u64 limit = MIN(size, (u64)MB1_SEARCH);
 
 	for (u64 off = 0; off + 12 <= limit; off += 4) {
-		u32 magic = rd32(b + off), flags, sum;
+		u32 magic = get_le32(b + off), flags, sum;
 
 		if (magic != MB1_HEADER_MAGIC)
 			continue;
-		flags = rd32(b + off + 4);
-		sum = rd32(b + off + 8);
+		flags = get_le32(b + off + 4);
+		sum = get_le32(b + off + 8);
 		if ((u32)(magic + flags + sum) != 0) {
 			pr_debug("guest kernel: multiboot magic at file offset 0x%llx with a bad "
 				 "checksum, skipped\n", off);
@@ -212,12 +197,12 @@ int multiboot1_header_find(const void *file, u64 size, struct mb_header *out)
 				return -EINVAL;
 			}
 			out->has_addr = true;
-			out->header_addr = rd32(b + off + 12);
-			out->load_addr = rd32(b + off + 16);
-			out->load_end_addr = rd32(b + off + 20);
-			out->bss_end_addr = rd32(b + off + 24);
+			out->header_addr = get_le32(b + off + 12);
+			out->load_addr = get_le32(b + off + 16);
+			out->load_end_addr = get_le32(b + off + 20);
+			out->bss_end_addr = get_le32(b + off + 24);
 			out->has_entry = true;
-			out->entry_addr = rd32(b + off + 28);
+			out->entry_addr = get_le32(b + off + 28);
 		}
 		return 0;
 	}

@@ -4,6 +4,7 @@
 #include <uhv/mmio_decode.h>
 #include <uhv/errno.h>
 #include <uhv/string.h>
+#include <uhv/unaligned.h>
 
 #define REX_W	0x08
 #define REX_R	0x04
@@ -53,15 +54,6 @@ static int modrm_len(const u8 *p, size_t avail, unsigned addr_bytes)
 			n += 4;
 	}
 	return n <= avail ? (int)n : -EINVAL;
-}
-
-static u64 read_le(const u8 *p, unsigned n)
-{
-	u64 v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (u64)p[i] << (8 * i);
-	return v;
 }
 
 /* The register of ModRM.reg (with REX.R); 8-bit operands without REX name AH-BH for 4-7. */
@@ -189,7 +181,7 @@ int mmio_decode(const u8 *code, size_t avail, enum mmio_cpu_mode mode, struct mm
 		if (i + isz > avail)
 			return -EINVAL;
 		out->src = MMIO_SRC_IMM;
-		out->imm = sign_extend(read_le(code + i, isz), isz) & size_mask(out->size);
+		out->imm = sign_extend(get_le(code + i, isz), isz) & size_mask(out->size);
 		i += isz;
 	} else {
 		out->src = MMIO_SRC_REG;
