@@ -67,18 +67,6 @@ const char *mb2_tag_name(u32 type)
 	return type < MB2_TAG_NR_KNOWN ? tag_names[type] : "unknown";
 }
 
-const char *mb2_mem_type_name(u32 type)
-{
-	switch (type) {
-	case MB2_MEM_AVAILABLE: return "available";
-	case MB2_MEM_RESERVED: return "reserved";
-	case MB2_MEM_ACPI_RECLAIM: return "ACPI reclaimable";
-	case MB2_MEM_NVS: return "ACPI NVS";
-	case MB2_MEM_BAD: return "bad";
-	default: return "unknown";
-	}
-}
-
 static bool nul_terminated(const u8 *s, u32 len)
 {
 	return len > 0 && strnlen((const char *)s, len) < len;
@@ -190,38 +178,19 @@ static int parse_efi_mmap(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
 	return 0;
 }
 
-static int parse_tag(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info *mi)
+/* Tags of fixed-size values (and tags uhv skips): copied into mi after a length check. */
+static int parse_value(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info *mi)
 {
 	const u8 *pl = tag + TAG_PAYLOAD;
 	u32 plen = size - TAG_PAYLOAD;
 
-	if (type >= MB2_TAG_NR_KNOWN) {
-		pr_warn("multiboot2 info +0x%x: unknown tag type %u (%u bytes) skipped; the boot "
-			"loader is newer than uhv or broken\n", off, type, size);
-		return 0;
-	}
-	if ((UNIQUE_TAGS & BIT(type)) && mb2_has(mi, type)) {
-		pr_warn("multiboot2 info +0x%x: second tag %u (%s) ignored, the first one is used; "
-			"%s\n", off, type, mb2_tag_name(type), BLAME);
-		return 0;
-	}
-	mi->present |= 1U << type;
-
 	switch (type) {
-	case MB2_TAG_CMDLINE:
-		return parse_string(off, type, tag, size, &mi->cmdline);
-	case MB2_TAG_LOADER_NAME:
-		return parse_string(off, type, tag, size, &mi->loader_name);
-	case MB2_TAG_MODULE:
-		return parse_module(off, tag, size, mi);
 	case MB2_TAG_BASIC_MEMINFO:
 		if (!tag_min(off, type, size, 16))
 			return -EINVAL;
 		mi->mem_lower_kib = get_le32(pl);
 		mi->mem_upper_kib = get_le32(pl + 4);
 		return 0;
-	case MB2_TAG_MMAP:
-		return parse_mmap(off, tag, size, mi);
 	case MB2_TAG_EFI32:
 		if (!tag_min(off, type, size, 12))
 			return -EINVAL;
@@ -244,11 +213,6 @@ static int parse_tag(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info
 		mi->rsdp_v2 = pl;
 		mi->rsdp_v2_len = plen;
 		return 0;
-	case MB2_TAG_EFI_MMAP:
-		return parse_efi_mmap(off, tag, size, mi);
-	case MB2_TAG_EFI_BS:
-		mi->efi_boot_services = true;
-		return 0;
 	case MB2_TAG_EFI32_IH:
 		if (!tag_min(off, type, size, 12))
 			return -EINVAL;
@@ -269,6 +233,39 @@ static int parse_tag(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info
 		pr_debug("multiboot2 info +0x%x: tag %u (%s) not used, skipped\n", off, type,
 			 mb2_tag_name(type));
 		return 0;
+	}
+}
+
+static int parse_tag(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info *mi)
+{
+	if (type >= MB2_TAG_NR_KNOWN) {
+		pr_warn("multiboot2 info +0x%x: unknown tag type %u (%u bytes) skipped; the boot "
+			"loader is newer than uhv or broken\n", off, type, size);
+		return 0;
+	}
+	if ((UNIQUE_TAGS & BIT(type)) && mb2_has(mi, type)) {
+		pr_warn("multiboot2 info +0x%x: second tag %u (%s) ignored, the first one is used; "
+			"%s\n", off, type, mb2_tag_name(type), BLAME);
+		return 0;
+	}
+	mi->present |= 1U << type;
+
+	switch (type) {
+	case MB2_TAG_CMDLINE:
+		return parse_string(off, type, tag, size, &mi->cmdline);
+	case MB2_TAG_LOADER_NAME:
+		return parse_string(off, type, tag, size, &mi->loader_name);
+	case MB2_TAG_MODULE:
+		return parse_module(off, tag, size, mi);
+	case MB2_TAG_MMAP:
+		return parse_mmap(off, tag, size, mi);
+	case MB2_TAG_EFI_MMAP:
+		return parse_efi_mmap(off, tag, size, mi);
+	case MB2_TAG_EFI_BS:
+		mi->efi_boot_services = true;
+		return 0;
+	default:
+		return parse_value(off, type, tag, size, mi);
 	}
 }
 
@@ -333,121 +330,6 @@ int mb2_parse(const void *mbi, size_t avail, struct mb2_info *out)
 	}
 	bad(off > total ? total : off, "no end tag (type 0, size 8) before total_size %u", total);
 	return -EINVAL;
-}
-
-u32 mb2_efi_type_to_mem(u32 efi_type)
-{
-	switch (efi_type) {
-	case EfiLoaderCode:
-	case EfiLoaderData:
-	case EfiBootServicesCode:
-	case EfiBootServicesData:
-	case EfiConventionalMemory:
-		return MB2_MEM_AVAILABLE;
-	case EfiACPIReclaimMemory:
-		return MB2_MEM_ACPI_RECLAIM;
-	case EfiACPIMemoryNVS:
-		return MB2_MEM_NVS;
-	case EfiUnusableMemory:
-		return MB2_MEM_BAD;
-	default:
-		/* runtime services, MMIO, PAL code, persistent, unaccepted and
-		 * loader-private types such as GRUB's 20 */
-		return MB2_MEM_RESERVED;
-	}
-}
-
-int mb2_bios_mmap_get(const struct mb2_info *mi, u32 i, struct mb2_mem_range *r)
-{
-	if (!mi->mmap || i >= mi->mmap_nr)
-		return -ENOENT;
-	const u8 *e = mi->mmap + (size_t)i * mi->mmap_entry_size;
-	u32 type = get_le32(e + 16);
-	r->base = get_le64(e);
-	r->len = get_le64(e + 8);
-	/* Types beyond 5 (persistent memory, vendor types) are not RAM uhv may use. */
-	r->type = type >= MB2_MEM_AVAILABLE && type <= MB2_MEM_BAD ? type : MB2_MEM_RESERVED;
-	return 0;
-}
-
-int mb2_efi_mmap_get(const struct mb2_info *mi, u32 i, struct mb2_mem_range *r, u32 *efi_type)
-{
-	EFI_MEMORY_DESCRIPTOR d;
-
-	if (!mi->efi_mmap || i >= mi->efi_mmap_nr)
-		return -ENOENT;
-	memcpy(&d, mi->efi_mmap + (size_t)i * mi->efi_desc_size, sizeof(d));
-	if (efi_type)
-		*efi_type = d.Type;
-	r->base = d.PhysicalStart;
-	r->len = d.NumberOfPages << EFI_PAGE_SHIFT;
-	r->type = mb2_efi_type_to_mem(d.Type);
-	if (d.NumberOfPages > (~0ULL >> EFI_PAGE_SHIFT) || r->base + r->len < r->base)
-		return -ERANGE;
-	return 0;
-}
-
-/* Append r, merging it into the previous range when it continues it. */
-static int push_range(struct mb2_mem_range *out, size_t cap, size_t *n,
-		      const struct mb2_mem_range *r)
-{
-	if (r->len == 0)
-		return 0;
-	if (*n > 0) {
-		struct mb2_mem_range *prev = &out[*n - 1];
-		if (prev->type == r->type && prev->base + prev->len == r->base) {
-			prev->len += r->len;
-			return 0;
-		}
-	}
-	if (*n >= cap) {
-		pr_err("the memory map has more than %zu ranges, more than uhv has room for\n",
-		       cap);
-		return -ENOSPC;
-	}
-	out[(*n)++] = *r;
-	return 0;
-}
-
-int mb2_mem_ranges(const struct mb2_info *mi, struct mb2_mem_range *out, size_t cap)
-{
-	struct mb2_mem_range r;
-	size_t n = 0;
-	int ret;
-
-	if (mi->mmap) {
-		for (u32 i = 0; i < mi->mmap_nr; i++) {
-			mb2_bios_mmap_get(mi, i, &r);
-			if (r.base + r.len < r.base) {
-				pr_warn("memory map entry %u (0x%llx + 0x%llx) wraps around; "
-					"ignored\n", i, r.base,
-					r.len);
-				continue;
-			}
-			ret = push_range(out, cap, &n, &r);
-			if (ret)
-				return ret;
-		}
-		return (int)n;
-	}
-	if (mi->efi_mmap) {
-		for (u32 i = 0; i < mi->efi_mmap_nr; i++) {
-			u32 type;
-			if (mb2_efi_mmap_get(mi, i, &r, &type)) {
-				pr_warn("EFI memory descriptor %u (type %u, base 0x%llx) is larger "
-					"than the address space; ignored\n", i, type,
-					r.base);
-				continue;
-			}
-			ret = push_range(out, cap, &n, &r);
-			if (ret)
-				return ret;
-		}
-		return (int)n;
-	}
-	pr_err("the boot loader passed no memory map (neither tag 6 nor tag 17); with GRUB "
-	       "under UEFI this happens when the kernel asks to keep boot services\n");
-	return -ENOENT;
 }
 
 /* Append to a line buffer; output that does not fit is cut. */
