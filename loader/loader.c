@@ -13,7 +13,8 @@
 #include <uhv/linux_boot.h>
 #include "loader_priv.h"
 
-_Static_assert(ARRAY_SIZE(((struct loader_busy *)0)->r) >= ELF_MAX_SEGMENTS + 2 * LOADER_MAX_MODULES + 2,
+_Static_assert(ARRAY_SIZE(((struct loader_busy *)0)->r) >=
+	       ELF_MAX_SEGMENTS + 2 * LOADER_MAX_MODULES + 2,
 	       "loader_busy holds every segment and every module source and destination");
 
 _Static_assert(LOADER_MAX_SEGMENTS == ELF_MAX_SEGMENTS, "loader_layout holds every segment");

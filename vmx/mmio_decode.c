@@ -159,7 +159,7 @@ static int source(struct dec *d, u8 op, bool two, u8 modrm, bool byte_reg,
 		  struct mmio_insn *out)
 {
 	if (!two && (op == 0xc6 || op == 0xc7)) {
-		if ((modrm >> 3) & 7)		/* /0 is MOV; the rest of the group is undefined */
+		if ((modrm >> 3) & 7)	/* /0 is MOV; the rest of the group is undefined */
 			return -EOPNOTSUPP;
 		unsigned isz = out->size == 8 ? 4 : out->size;
 		if (d->i + isz > d->avail)
