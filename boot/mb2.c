@@ -6,6 +6,7 @@
 #include <uhv/log.h>
 #include <uhv/string.h>
 #include <uhv/format.h>
+#include <uhv/unaligned.h>
 /* GNU-EFI for EFI_MEMORY_DESCRIPTOR and the EFI_MEMORY_TYPE values. */
 #include <efi.h>
 
@@ -66,34 +67,6 @@ const char *mb2_tag_name(u32 type)
 	return type < MB2_TAG_NR_KNOWN ? tag_names[type] : "unknown";
 }
 
-const char *mb2_mem_type_name(u32 type)
-{
-	switch (type) {
-	case MB2_MEM_AVAILABLE: return "available";
-	case MB2_MEM_RESERVED: return "reserved";
-	case MB2_MEM_ACPI_RECLAIM: return "ACPI reclaimable";
-	case MB2_MEM_NVS: return "ACPI NVS";
-	case MB2_MEM_BAD: return "bad";
-	default: return "unknown";
-	}
-}
-
-/* Entries inside tags need not be naturally aligned (entry_size is the
- * loader's choice), so every field is read by copy. */
-static u32 rd32(const u8 *p)
-{
-	u32 v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u64 rd64(const u8 *p)
-{
-	u64 v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 static bool nul_terminated(const u8 *s, u32 len)
 {
 	return len > 0 && strnlen((const char *)s, len) < len;
@@ -129,7 +102,7 @@ static int parse_module(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
 
 	if (!tag_min(off, MB2_TAG_MODULE, size, str + 1))
 		return -EINVAL;
-	u32 start = rd32(tag + 8), end = rd32(tag + 12);
+	u32 start = get_le32(tag + 8), end = get_le32(tag + 12);
 	if (!nul_terminated(tag + str, size - str)) {
 		bad(off, "the string of module %u (0x%x-0x%x) is not NUL-terminated inside the tag",
 		    n, start, end);
@@ -159,7 +132,7 @@ static int parse_mmap(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
 {
 	if (!tag_min(off, MB2_TAG_MMAP, size, 16))
 		return -EINVAL;
-	u32 esize = rd32(tag + 8), ever = rd32(tag + 12);
+	u32 esize = get_le32(tag + 8), ever = get_le32(tag + 12);
 	if (esize < MMAP_ENTRY_MIN) {
 		bad(off, "memory map entry_size %u is smaller than an entry (%u bytes)", esize,
 		    MMAP_ENTRY_MIN);
@@ -182,7 +155,7 @@ static int parse_efi_mmap(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
 {
 	if (!tag_min(off, MB2_TAG_EFI_MMAP, size, 16))
 		return -EINVAL;
-	u32 dsize = rd32(tag + 8), dver = rd32(tag + 12);
+	u32 dsize = get_le32(tag + 8), dver = get_le32(tag + 12);
 	if (dsize < sizeof(EFI_MEMORY_DESCRIPTOR)) {
 		bad(off, "EFI memory map descriptor_size %u is smaller than an EFI memory "
 		    "descriptor (%zu bytes)", dsize, sizeof(EFI_MEMORY_DESCRIPTOR));
@@ -205,11 +178,66 @@ static int parse_efi_mmap(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
 	return 0;
 }
 
-static int parse_tag(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info *mi)
+/* Tags of fixed-size values (and tags uhv skips): copied into mi after a length check. */
+static int parse_value(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info *mi)
 {
 	const u8 *pl = tag + TAG_PAYLOAD;
 	u32 plen = size - TAG_PAYLOAD;
 
+	switch (type) {
+	case MB2_TAG_BASIC_MEMINFO:
+		if (!tag_min(off, type, size, 16))
+			return -EINVAL;
+		mi->mem_lower_kib = get_le32(pl);
+		mi->mem_upper_kib = get_le32(pl + 4);
+		return 0;
+	case MB2_TAG_EFI32:
+		if (!tag_min(off, type, size, 12))
+			return -EINVAL;
+		mi->efi32_systab = get_le32(pl);
+		return 0;
+	case MB2_TAG_EFI64:
+		if (!tag_min(off, type, size, 16))
+			return -EINVAL;
+		mi->efi64_systab = get_le64(pl);
+		return 0;
+	case MB2_TAG_ACPI_OLD:
+		if (!tag_min(off, type, size, TAG_PAYLOAD + RSDP_V1_LEN))
+			return -EINVAL;
+		mi->rsdp_v1 = pl;
+		mi->rsdp_v1_len = plen;
+		return 0;
+	case MB2_TAG_ACPI_NEW:
+		if (!tag_min(off, type, size, TAG_PAYLOAD + RSDP_V2_LEN))
+			return -EINVAL;
+		mi->rsdp_v2 = pl;
+		mi->rsdp_v2_len = plen;
+		return 0;
+	case MB2_TAG_EFI32_IH:
+		if (!tag_min(off, type, size, 12))
+			return -EINVAL;
+		mi->efi32_image_handle = get_le32(pl);
+		return 0;
+	case MB2_TAG_EFI64_IH:
+		if (!tag_min(off, type, size, 16))
+			return -EINVAL;
+		mi->efi64_image_handle = get_le64(pl);
+		return 0;
+	case MB2_TAG_LOAD_BASE_ADDR:
+		if (!tag_min(off, type, size, 12))
+			return -EINVAL;
+		mi->load_base = get_le32(pl);
+		return 0;
+	default:
+		/* bootdev, VBE, framebuffer, ELF sections, APM, SMBIOS, network */
+		pr_debug("multiboot2 info +0x%x: tag %u (%s) not used, skipped\n", off, type,
+			 mb2_tag_name(type));
+		return 0;
+	}
+}
+
+static int parse_tag(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info *mi)
+{
 	if (type >= MB2_TAG_NR_KNOWN) {
 		pr_warn("multiboot2 info +0x%x: unknown tag type %u (%u bytes) skipped; the boot "
 			"loader is newer than uhv or broken\n", off, type, size);
@@ -229,61 +257,15 @@ static int parse_tag(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info
 		return parse_string(off, type, tag, size, &mi->loader_name);
 	case MB2_TAG_MODULE:
 		return parse_module(off, tag, size, mi);
-	case MB2_TAG_BASIC_MEMINFO:
-		if (!tag_min(off, type, size, 16))
-			return -EINVAL;
-		mi->mem_lower_kib = rd32(pl);
-		mi->mem_upper_kib = rd32(pl + 4);
-		return 0;
 	case MB2_TAG_MMAP:
 		return parse_mmap(off, tag, size, mi);
-	case MB2_TAG_EFI32:
-		if (!tag_min(off, type, size, 12))
-			return -EINVAL;
-		mi->efi32_systab = rd32(pl);
-		return 0;
-	case MB2_TAG_EFI64:
-		if (!tag_min(off, type, size, 16))
-			return -EINVAL;
-		mi->efi64_systab = rd64(pl);
-		return 0;
-	case MB2_TAG_ACPI_OLD:
-		if (!tag_min(off, type, size, TAG_PAYLOAD + RSDP_V1_LEN))
-			return -EINVAL;
-		mi->rsdp_v1 = pl;
-		mi->rsdp_v1_len = plen;
-		return 0;
-	case MB2_TAG_ACPI_NEW:
-		if (!tag_min(off, type, size, TAG_PAYLOAD + RSDP_V2_LEN))
-			return -EINVAL;
-		mi->rsdp_v2 = pl;
-		mi->rsdp_v2_len = plen;
-		return 0;
 	case MB2_TAG_EFI_MMAP:
 		return parse_efi_mmap(off, tag, size, mi);
 	case MB2_TAG_EFI_BS:
 		mi->efi_boot_services = true;
 		return 0;
-	case MB2_TAG_EFI32_IH:
-		if (!tag_min(off, type, size, 12))
-			return -EINVAL;
-		mi->efi32_image_handle = rd32(pl);
-		return 0;
-	case MB2_TAG_EFI64_IH:
-		if (!tag_min(off, type, size, 16))
-			return -EINVAL;
-		mi->efi64_image_handle = rd64(pl);
-		return 0;
-	case MB2_TAG_LOAD_BASE_ADDR:
-		if (!tag_min(off, type, size, 12))
-			return -EINVAL;
-		mi->load_base = rd32(pl);
-		return 0;
 	default:
-		/* bootdev, VBE, framebuffer, ELF sections, APM, SMBIOS, network */
-		pr_debug("multiboot2 info +0x%x: tag %u (%s) not used, skipped\n", off, type,
-			 mb2_tag_name(type));
-		return 0;
+		return parse_value(off, type, tag, size, mi);
 	}
 }
 
@@ -305,7 +287,7 @@ int mb2_parse(const void *mbi, size_t avail, struct mb2_info *out)
 		       avail);
 		return -EINVAL;
 	}
-	u32 total = rd32(p);
+	u32 total = get_le32(p);
 	if (total < 16) {
 		bad(0, "total_size %u is smaller than the minimum of 16 (header and end tag)",
 		    total);
@@ -321,7 +303,7 @@ int mb2_parse(const void *mbi, size_t avail, struct mb2_info *out)
 	u64 off = 8;
 	while (total - off >= TAG_PAYLOAD) {
 		const u8 *tag = p + off;
-		u32 type = rd32(tag + TAG_TYPE), size = rd32(tag + TAG_SIZE);
+		u32 type = get_le32(tag + TAG_TYPE), size = get_le32(tag + TAG_SIZE);
 
 		if (size < TAG_PAYLOAD) {
 			bad(off, "tag %u (%s) has size %u, less than its own 8-byte header", type,
@@ -348,121 +330,6 @@ int mb2_parse(const void *mbi, size_t avail, struct mb2_info *out)
 	}
 	bad(off > total ? total : off, "no end tag (type 0, size 8) before total_size %u", total);
 	return -EINVAL;
-}
-
-u32 mb2_efi_type_to_mem(u32 efi_type)
-{
-	switch (efi_type) {
-	case EfiLoaderCode:
-	case EfiLoaderData:
-	case EfiBootServicesCode:
-	case EfiBootServicesData:
-	case EfiConventionalMemory:
-		return MB2_MEM_AVAILABLE;
-	case EfiACPIReclaimMemory:
-		return MB2_MEM_ACPI_RECLAIM;
-	case EfiACPIMemoryNVS:
-		return MB2_MEM_NVS;
-	case EfiUnusableMemory:
-		return MB2_MEM_BAD;
-	default:
-		/* runtime services, MMIO, PAL code, persistent, unaccepted and
-		 * loader-private types such as GRUB's 20 */
-		return MB2_MEM_RESERVED;
-	}
-}
-
-int mb2_bios_mmap_get(const struct mb2_info *mi, u32 i, struct mb2_mem_range *r)
-{
-	if (!mi->mmap || i >= mi->mmap_nr)
-		return -ENOENT;
-	const u8 *e = mi->mmap + (size_t)i * mi->mmap_entry_size;
-	u32 type = rd32(e + 16);
-	r->base = rd64(e);
-	r->len = rd64(e + 8);
-	/* Types beyond 5 (persistent memory, vendor types) are not RAM uhv may use. */
-	r->type = type >= MB2_MEM_AVAILABLE && type <= MB2_MEM_BAD ? type : MB2_MEM_RESERVED;
-	return 0;
-}
-
-int mb2_efi_mmap_get(const struct mb2_info *mi, u32 i, struct mb2_mem_range *r, u32 *efi_type)
-{
-	EFI_MEMORY_DESCRIPTOR d;
-
-	if (!mi->efi_mmap || i >= mi->efi_mmap_nr)
-		return -ENOENT;
-	memcpy(&d, mi->efi_mmap + (size_t)i * mi->efi_desc_size, sizeof(d));
-	if (efi_type)
-		*efi_type = d.Type;
-	r->base = d.PhysicalStart;
-	r->len = d.NumberOfPages << EFI_PAGE_SHIFT;
-	r->type = mb2_efi_type_to_mem(d.Type);
-	if (d.NumberOfPages > (~0ULL >> EFI_PAGE_SHIFT) || r->base + r->len < r->base)
-		return -ERANGE;
-	return 0;
-}
-
-/* Append r, merging it into the previous range when it continues it. */
-static int push_range(struct mb2_mem_range *out, size_t cap, size_t *n,
-		      const struct mb2_mem_range *r)
-{
-	if (r->len == 0)
-		return 0;
-	if (*n > 0) {
-		struct mb2_mem_range *prev = &out[*n - 1];
-		if (prev->type == r->type && prev->base + prev->len == r->base) {
-			prev->len += r->len;
-			return 0;
-		}
-	}
-	if (*n >= cap) {
-		pr_err("the memory map has more than %zu ranges, more than uhv has room for\n",
-		       cap);
-		return -ENOSPC;
-	}
-	out[(*n)++] = *r;
-	return 0;
-}
-
-int mb2_mem_ranges(const struct mb2_info *mi, struct mb2_mem_range *out, size_t cap)
-{
-	struct mb2_mem_range r;
-	size_t n = 0;
-	int ret;
-
-	if (mi->mmap) {
-		for (u32 i = 0; i < mi->mmap_nr; i++) {
-			mb2_bios_mmap_get(mi, i, &r);
-			if (r.base + r.len < r.base) {
-				pr_warn("memory map entry %u (0x%llx + 0x%llx) wraps around; "
-					"ignored\n", i, r.base,
-					r.len);
-				continue;
-			}
-			ret = push_range(out, cap, &n, &r);
-			if (ret)
-				return ret;
-		}
-		return (int)n;
-	}
-	if (mi->efi_mmap) {
-		for (u32 i = 0; i < mi->efi_mmap_nr; i++) {
-			u32 type;
-			if (mb2_efi_mmap_get(mi, i, &r, &type)) {
-				pr_warn("EFI memory descriptor %u (type %u, base 0x%llx) is larger "
-					"than the address space; ignored\n", i, type,
-					r.base);
-				continue;
-			}
-			ret = push_range(out, cap, &n, &r);
-			if (ret)
-				return ret;
-		}
-		return (int)n;
-	}
-	pr_err("the boot loader passed no memory map (neither tag 6 nor tag 17); with GRUB "
-	       "under UEFI this happens when the kernel asks to keep boot services\n");
-	return -ENOENT;
 }
 
 /* Append to a line buffer; output that does not fit is cut. */

@@ -78,15 +78,17 @@ static int check_segment(const struct elf_segment *s, u64 size)
 	return 0;
 }
 
-int elf_parse(const void *file, u64 size, struct elf_image *out)
-{
-	const u8 *b = file;
+/* The ELF header fields the parser uses, from either class. */
+struct ehdr_facts {
+	u16 type, machine;
 	u64 phoff;
 	unsigned phnum, phentsize;
-	u16 type, machine;
+};
 
-	memset(out, 0, sizeof(*out));
-	if (!elf_is_elf(file, size)) {
+/* e_ident: magic, class (sets out->bits) and byte order. */
+static int check_ident(const u8 *b, u64 size, struct elf_image *out)
+{
+	if (!elf_is_elf(b, size)) {
 		pr_err(WHAT ": no ELF magic at the start of the file\n");
 		return -ENOEXEC;
 	}
@@ -106,107 +108,142 @@ int elf_parse(const void *file, u64 size, struct elf_image *out)
 		return -ENOEXEC;
 	}
 	out->bits = b[EI_CLASS] == ELFCLASS32 ? 32 : 64;
+	return 0;
+}
+
+static int read_ehdr(const u8 *b, u64 size, struct elf_image *out, struct ehdr_facts *f)
+{
 	if (out->bits == 32) {
 		struct elf32_ehdr h;
 
 		if (size < sizeof(h))
 			goto short_header;
 		memcpy(&h, b, sizeof(h));
-		type = h.e_type;
-		machine = h.e_machine;
+		f->type = h.e_type;
+		f->machine = h.e_machine;
 		out->entry = h.e_entry;
-		phoff = h.e_phoff;
-		phnum = h.e_phnum;
-		phentsize = h.e_phentsize;
+		f->phoff = h.e_phoff;
+		f->phnum = h.e_phnum;
+		f->phentsize = h.e_phentsize;
 	} else {
 		struct elf64_ehdr h;
 
 		if (size < sizeof(h))
 			goto short_header;
 		memcpy(&h, b, sizeof(h));
-		type = h.e_type;
-		machine = h.e_machine;
+		f->type = h.e_type;
+		f->machine = h.e_machine;
 		out->entry = h.e_entry;
-		phoff = h.e_phoff;
-		phnum = h.e_phnum;
-		phentsize = h.e_phentsize;
+		f->phoff = h.e_phoff;
+		f->phnum = h.e_phnum;
+		f->phentsize = h.e_phentsize;
 	}
-	out->machine = machine;
-
-	if (type != ET_EXEC) {
-		pr_err(WHAT ": e_type %u is not an executable (ET_EXEC = 2); link the kernel as a "
-		       "static executable at fixed addresses\n", type);
-		return -ENOEXEC;
-	}
-	if ((out->bits == 32 && machine != EM_386) || (out->bits == 64 && machine != EM_X86_64)) {
-		pr_err(WHAT ": e_machine %u is not x86 (ELF-32 needs EM_386 = 3, "
-		       "ELF-64 EM_X86_64 = 62)\n", machine);
-		return -ENOEXEC;
-	}
-	unsigned want = out->bits == 32 ? sizeof(struct elf32_phdr) : sizeof(struct elf64_phdr);
-	if (phnum == 0) {
-		pr_err(WHAT ": no program headers (e_phnum 0), so nothing to load\n");
-		return -EINVAL;
-	}
-	if (phnum == PN_XNUM) {
-		pr_err(WHAT ": e_phnum 0xffff (extended numbering) is not supported\n");
-		return -EINVAL;
-	}
-	if (phentsize < want) {
-		pr_err(WHAT ": e_phentsize %u is smaller than a program header (%u bytes)\n",
-		       phentsize, want);
-		return -EINVAL;
-	}
-	if (phoff > size || (u64)phnum * phentsize > size - phoff) {
-		pr_err(WHAT ": program headers [0x%llx, 0x%llx) run past the end of the file "
-		       "(%llu bytes); the file is truncated or corrupt\n",
-		       phoff,
-		       (phoff + (u64)phnum * phentsize),
-		       size);
-		return -EINVAL;
-	}
-
-	for (unsigned i = 0; i < phnum; i++) {
-		struct elf_segment s = { .index = i };
-		u32 ptype;
-		int ret;
-
-		read_phdr(b, out->bits, phoff + (u64)i * phentsize, &s, &ptype);
-		if (ptype != PT_LOAD || s.memsz == 0)
-			continue;
-		ret = check_segment(&s, size);
-		if (ret)
-			return ret;
-		if (out->nr_segs == ELF_MAX_SEGMENTS) {
-			pr_err(WHAT ": more than %u loadable segments\n", ELF_MAX_SEGMENTS);
-			return -E2BIG;
-		}
-		for (unsigned j = 0; j < out->nr_segs; j++) {
-			const struct elf_segment *o = &out->segs[j];
-
-			if (ranges_overlap(s.paddr, s.memsz, o->paddr, o->memsz)) {
-				pr_err(WHAT ": segments of program headers %u [0x%llx, 0x%llx) "
-				       "and %u [0x%llx, 0x%llx) overlap in physical memory; "
-				       "fix the linker script\n",
-				       o->index, o->paddr,
-				       (o->paddr + o->memsz), i,
-				       s.paddr,
-				       (s.paddr + s.memsz));
-				return -EINVAL;
-			}
-		}
-		out->segs[out->nr_segs++] = s;
-	}
-	if (!out->nr_segs) {
-		pr_err(WHAT ": no PT_LOAD segment with a non-zero size, so nothing to load\n");
-		return -EINVAL;
-	}
+	out->machine = f->machine;
 	return 0;
 
 short_header:
 	pr_err(WHAT ": file of %llu bytes is too short for its ELF-%u header\n",
 	       size, out->bits);
 	return -EINVAL;
+}
+
+/* An x86 executable whose program headers lie inside the file. */
+static int check_ehdr(const struct elf_image *out, const struct ehdr_facts *f, u64 size)
+{
+	if (f->type != ET_EXEC) {
+		pr_err(WHAT ": e_type %u is not an executable (ET_EXEC = 2); link the kernel as a "
+		       "static executable at fixed addresses\n", f->type);
+		return -ENOEXEC;
+	}
+	if ((out->bits == 32 && f->machine != EM_386) ||
+	    (out->bits == 64 && f->machine != EM_X86_64)) {
+		pr_err(WHAT ": e_machine %u is not x86 (ELF-32 needs EM_386 = 3, "
+		       "ELF-64 EM_X86_64 = 62)\n", f->machine);
+		return -ENOEXEC;
+	}
+	unsigned want = out->bits == 32 ? sizeof(struct elf32_phdr) : sizeof(struct elf64_phdr);
+	if (f->phnum == 0) {
+		pr_err(WHAT ": no program headers (e_phnum 0), so nothing to load\n");
+		return -EINVAL;
+	}
+	if (f->phnum == PN_XNUM) {
+		pr_err(WHAT ": e_phnum 0xffff (extended numbering) is not supported\n");
+		return -EINVAL;
+	}
+	if (f->phentsize < want) {
+		pr_err(WHAT ": e_phentsize %u is smaller than a program header (%u bytes)\n",
+		       f->phentsize, want);
+		return -EINVAL;
+	}
+	if (f->phoff > size || (u64)f->phnum * f->phentsize > size - f->phoff) {
+		pr_err(WHAT ": program headers [0x%llx, 0x%llx) run past the end of the file "
+		       "(%llu bytes); the file is truncated or corrupt\n",
+		       f->phoff,
+		       (f->phoff + (u64)f->phnum * f->phentsize),
+		       size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Append a checked loadable segment, refusing one that overlaps another. */
+static int add_segment(struct elf_image *out, const struct elf_segment *s)
+{
+	if (out->nr_segs == ELF_MAX_SEGMENTS) {
+		pr_err(WHAT ": more than %u loadable segments\n", ELF_MAX_SEGMENTS);
+		return -E2BIG;
+	}
+	for (unsigned j = 0; j < out->nr_segs; j++) {
+		const struct elf_segment *o = &out->segs[j];
+
+		if (ranges_overlap(s->paddr, s->memsz, o->paddr, o->memsz)) {
+			pr_err(WHAT ": segments of program headers %u [0x%llx, 0x%llx) "
+			       "and %u [0x%llx, 0x%llx) overlap in physical memory; "
+			       "fix the linker script\n",
+			       o->index, o->paddr,
+			       (o->paddr + o->memsz), s->index,
+			       s->paddr,
+			       (s->paddr + s->memsz));
+			return -EINVAL;
+		}
+	}
+	out->segs[out->nr_segs++] = *s;
+	return 0;
+}
+
+int elf_parse(const void *file, u64 size, struct elf_image *out)
+{
+	const u8 *b = file;
+	struct ehdr_facts f;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = check_ident(b, size, out);
+	if (!ret)
+		ret = read_ehdr(b, size, out, &f);
+	if (!ret)
+		ret = check_ehdr(out, &f, size);
+	if (ret)
+		return ret;
+
+	for (unsigned i = 0; i < f.phnum; i++) {
+		struct elf_segment s = { .index = i };
+		u32 ptype;
+
+		read_phdr(b, out->bits, f.phoff + (u64)i * f.phentsize, &s, &ptype);
+		if (ptype != PT_LOAD || s.memsz == 0)
+			continue;
+		ret = check_segment(&s, size);
+		if (!ret)
+			ret = add_segment(out, &s);
+		if (ret)
+			return ret;
+	}
+	if (!out->nr_segs) {
+		pr_err(WHAT ": no PT_LOAD segment with a non-zero size, so nothing to load\n");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int elf_entry_paddr(const struct elf_image *img, u64 *paddr)

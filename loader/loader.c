@@ -1,6 +1,6 @@
-/* The guest loader: kernel format detection, placement of kernel segments,
- * modules and boot information in guest RAM, and the boot CPU state. The
- * order of the steps is explained in <uhv/loader.h>. */
+/* The guest loader: placement of kernel segments, modules and boot information
+ * in guest RAM, and the boot CPU state (the kernel format is found in
+ * kernel_format.c). The order of the steps is explained in <uhv/loader.h>. */
 #define LOG_MODULE "loader"
 #include <uhv/loader.h>
 #include <uhv/elf.h>
@@ -11,164 +11,15 @@
 #include <uhv/log.h>
 #include <uhv/string.h>
 #include <uhv/linux_boot.h>
-#include <uhv/elf.h>
+#include "loader_priv.h"
 
-_Static_assert(ARRAY_SIZE(((struct loader_busy *)0)->r) >= ELF_MAX_SEGMENTS + 2 * LOADER_MAX_MODULES + 2,
+_Static_assert(ARRAY_SIZE(((struct loader_busy *)0)->r) >=
+	       ELF_MAX_SEGMENTS + 2 * LOADER_MAX_MODULES + 2,
 	       "loader_busy holds every segment and every module source and destination");
 
 _Static_assert(LOADER_MAX_SEGMENTS == ELF_MAX_SEGMENTS, "loader_layout holds every segment");
 
 #define FOUR_GIB	GiB(4)
-
-
-/* Everything the loader decided about the kernel before touching memory. */
-struct kernel_desc {
-	const char *kind;
-	struct mb_header hdr;		/* hdr.version 0: plain ELF */
-	unsigned nr_segs;
-	struct elf_segment segs[ELF_MAX_SEGMENTS];
-	u64 entry;
-};
-
-/* ---- kernel format --------------------------------------------------------------------------- */
-
-static int entry_error(const struct kernel_desc *k, u64 entry, const char *source)
-{
-	pr_err("guest kernel: entry point 0x%llx (%s) is outside the loaded segments:\n",
-	       entry, source);
-	for (unsigned i = 0; i < k->nr_segs; i++)
-		pr_err("  segment %u [0x%llx, 0x%llx)\n", i, k->segs[i].paddr,
-		       (k->segs[i].paddr + k->segs[i].memsz));
-	pr_err("guest kernel: the kernel has no usable entry; check its multiboot header and "
-	       "linker script\n");
-	return -EINVAL;
-}
-
-static bool in_segments(const struct kernel_desc *k, u64 addr)
-{
-	for (unsigned i = 0; i < k->nr_segs; i++)
-		if (addr >= k->segs[i].paddr && addr - k->segs[i].paddr < k->segs[i].memsz)
-			return true;
-	return false;
-}
-
-/* Entry from an ELF file, translated to physical. */
-static int elf_entry(struct kernel_desc *k, const struct elf_image *img)
-{
-	u64 entry;
-
-	if (img->entry == 0) {
-		pr_err("guest kernel: ELF e_entry is 0, so the kernel has no entry point; set "
-		       "ENTRY() in its linker script\n");
-		return -EINVAL;
-	}
-	if (elf_entry_paddr(img, &entry)) {
-		if (img->bits == 64 && img->entry > 0xffffffffULL)
-			goto not32;
-		return entry_error(k, img->entry, "ELF e_entry");
-	}
-	if (entry > 0xffffffffULL)
-		goto not32;
-	k->entry = entry;
-	return 0;
-not32:
-	pr_err("guest kernel: 64-bit ELF entry 0x%llx: a multiboot guest starts in 32-bit mode, so "
-	       "the entry must be a 32-bit address within a loaded segment (give the kernel a "
-	       "32-bit entry, e.g. with a multiboot2 entry address tag)\n",
-	       img->entry);
-	return -EINVAL;
-}
-
-static int describe_kernel(const u8 *file, u64 size, struct kernel_desc *k)
-{
-	struct elf_image img;
-	int ret;
-
-	memset(k, 0, sizeof(*k));
-	ret = multiboot2_header_find(file, size, &k->hdr);
-	if (ret == -ENOENT)
-		ret = multiboot1_header_find(file, size, &k->hdr);
-	if (ret == -ENOENT) {
-		memset(&k->hdr, 0, sizeof(k->hdr));
-		if (!elf_is_elf(file, size)) {
-			pr_err("guest kernel: not an ELF executable and no multiboot2 or multiboot "
-			       "header (file of %llu bytes); the first module must be the guest "
-			       "kernel: a multiboot2/multiboot kernel or an ELF executable\n",
-			       size);
-			return -ENOEXEC;
-		}
-	} else if (ret) {
-		return ret;
-	}
-
-	if (k->hdr.has_addr) {
-		ret = multiboot_raw_segment(&k->hdr, size, &k->segs[0]);
-		if (ret)
-			return ret;
-		k->nr_segs = 1;
-		k->kind = k->hdr.version == 2 ? "multiboot2 raw image"
-					      : "multiboot a.out-kludge image";
-	} else {
-		if (k->hdr.version && !elf_is_elf(file, size)) {
-			pr_err("guest kernel: the multiboot%s header gives no load addresses (%s) "
-			       "and the file is not ELF, so uhv does not know where to load it\n",
-			       k->hdr.version == 2 ? "2" : "",
-			       k->hdr.version == 2 ? "no address tag" : "flag bit 16 clear");
-			return -ENOEXEC;
-		}
-		ret = elf_parse(file, size, &img);
-		if (ret)
-			return ret;
-		k->nr_segs = img.nr_segs;
-		memcpy(k->segs, img.segs, img.nr_segs * sizeof(img.segs[0]));
-		if (k->hdr.version == 2)
-			k->kind = "multiboot2 ELF";
-		else if (k->hdr.version == 1)
-			k->kind = "multiboot ELF";
-		else
-			k->kind = "ELF without multiboot header (booted as multiboot2)";
-		if (img.bits == 64 && k->hdr.version)
-			pr_info("guest kernel: ELF-64 file, entered in 32-bit mode as multiboot "
-				"says\n");
-		if (!k->hdr.has_entry) {
-			ret = elf_entry(k, &img);
-			if (ret)
-				return ret;
-		}
-	}
-
-	if (k->hdr.has_entry) {
-		const char *src = k->hdr.version == 2 ? "multiboot2 entry address tag"
-						      : "multiboot header entry_addr";
-
-		if (k->hdr.entry_addr == 0) {
-			pr_err("guest kernel: the %s is 0, so the kernel has no entry point\n",
-			       src);
-			return -EINVAL;
-		}
-		k->entry = k->hdr.entry_addr;
-	} else if (k->hdr.has_addr) {
-		pr_err("guest kernel: the multiboot2 header has an address tag but no entry "
-		       "address tag, so the kernel has no entry point\n");
-		return -EINVAL;
-	}
-	if (!in_segments(k, k->entry))
-		return entry_error(k, k->entry,
-				   k->hdr.has_entry ? "multiboot header" : "ELF e_entry");
-
-	for (unsigned i = 0; i < k->nr_segs; i++) {
-		const struct elf_segment *s = &k->segs[i];
-
-		if (s->paddr + s->memsz > FOUR_GIB) {
-			pr_err("guest kernel: segment %u [0x%llx, 0x%llx) is above 4 GiB, out of "
-			       "reach of a kernel that starts in 32-bit mode without paging\n",
-			       i, s->paddr,
-			       (s->paddr + s->memsz));
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
 
 /* ---- memory ---------------------------------------------------------------------------------- */
 
@@ -230,6 +81,246 @@ static const void *keep_rsdp(unsigned i, const void *src, u32 *len)
 	return rsdp_copy[i];
 }
 
+static void busy_add_segments(struct loader_busy *busy, const struct kernel_desc *k)
+{
+	for (unsigned i = 0; i < k->nr_segs; i++)
+		loader_busy_add(busy, k->segs[i].paddr, k->segs[i].paddr + k->segs[i].memsz);
+}
+
+/* One multiboot or ELF load: what the steps of loader_load_ex() pass on. */
+struct mb_load {
+	struct guest *g;
+	const struct loader_module *mods;
+	unsigned nr_mods;
+	struct kernel_desc *k;
+	struct loader_busy *busy;
+	const u8 *file;			/* the kernel file, wherever it is now */
+	u64 size;
+	u64 seg_end;			/* end of the highest segment */
+	struct mb_module_info minfo[LOADER_MAX_MODULES];
+	u64 info_at;
+	int info_size;
+};
+
+static int check_modules(const struct loader_module *mods, unsigned nr_mods)
+{
+	if (nr_mods == 0 || !mods) {
+		pr_err("no guest kernel: give the guest as the first multiboot2 module (module2 "
+		       "/path/kernel args) in grub.cfg\n");
+		return -ENOENT;
+	}
+	if (nr_mods > LOADER_MAX_MODULES) {
+		pr_err("%u modules given; uhv takes the guest kernel and at most %u guest "
+		       "modules\n", nr_mods, LOADER_MAX_MODULES - 1);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* 1. every segment in guest RAM */
+static int segments_in_ram(struct mb_load *l)
+{
+	const struct kernel_desc *k = l->k;
+
+	for (unsigned i = 0; i < k->nr_segs; i++) {
+		const struct elf_segment *s = &k->segs[i];
+
+		if (!guest_is_ram(l->g, s->paddr, s->memsz)) {
+			pr_err("guest kernel: segment %u [0x%llx, 0x%llx) is not in guest RAM: "
+			       "this memory is reserved by uhv or firmware; link the kernel at an "
+			       "address inside guest RAM (usually 0x100000)\n",
+			       i, s->paddr,
+			       (s->paddr + s->memsz));
+			loader_print_ram(l->g);
+			return -EINVAL;
+		}
+		l->seg_end = MAX(l->seg_end, s->paddr + s->memsz);
+	}
+	return 0;
+}
+
+/* 2. module destinations: clear of segments and of every module's source; and
+ * a place for the kernel file if its segments would overwrite it (*kdest, or 0) */
+static int place_modules(struct mb_load *l, u64 *kdest)
+{
+	const struct loader_module *mods = l->mods;
+
+	memset(l->busy, 0, sizeof(*l->busy));
+	busy_add_segments(l->busy, l->k);
+	for (unsigned i = 0; i < l->nr_mods; i++)
+		if (mods[i].gpa != LOADER_NOT_IN_GUEST)
+			loader_busy_add(l->busy, mods[i].gpa, mods[i].gpa + mods[i].size);
+	for (unsigned i = 1; i < l->nr_mods; i++) {
+		u64 at = loader_place_high(l->g, mods[i].size, FOUR_GIB, PAGE_SIZE, l->busy);
+
+		if (!at) {
+			pr_err("guest module %u (%llu bytes): no room in guest RAM below 4 GiB "
+			       "clear of the kernel and the other modules; give the guest more "
+			       "memory or smaller modules\n", i, mods[i].size);
+			loader_print_ram(l->g);
+			return -ENOMEM;
+		}
+		l->minfo[i - 1].start = (u32)at;
+		l->minfo[i - 1].end = (u32)(at + mods[i].size);
+		loader_busy_add(l->busy, at, ALIGN_UP(at + mods[i].size, PAGE_SIZE));
+	}
+	*kdest = 0;
+	if (mods[0].gpa == LOADER_NOT_IN_GUEST)
+		return 0;
+	for (unsigned i = 0; i < l->k->nr_segs && !*kdest; i++) {
+		if (!overlaps(mods[0].gpa, l->size, l->k->segs[i].paddr, l->k->segs[i].memsz))
+			continue;
+		*kdest = loader_place_high(l->g, l->size, ~0ULL, PAGE_SIZE, l->busy);
+		if (!*kdest) {
+			pr_err("guest kernel: its segments overlap the kernel file itself "
+			       "and there is no free guest RAM to move the file out of the "
+			       "way\n");
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* moves: no destination overlaps any source, so the order is free */
+static int move_files(struct mb_load *l, u64 kdest)
+{
+	int ret;
+
+	if (kdest) {
+		ret = guest_write(l->g, kdest, l->file, l->size);
+		if (ret)
+			return ret;
+		l->file = guest_ptr(l->g, kdest, l->size);
+		pr_debug("guest kernel file moved to 0x%llx, out of its segments' way\n",
+			 kdest);
+	}
+	for (unsigned i = 1; i < l->nr_mods; i++) {
+		ret = guest_write(l->g, l->minfo[i - 1].start, l->mods[i].data, l->mods[i].size);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* 3. segments */
+static int load_segments(struct mb_load *l)
+{
+	for (unsigned i = 0; i < l->k->nr_segs; i++) {
+		const struct elf_segment *s = &l->k->segs[i];
+		int ret = guest_write(l->g, s->paddr, l->file + s->offset, s->filesz);
+
+		if (!ret)
+			ret = guest_zero(l->g, s->paddr + s->filesz, s->memsz - s->filesz);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* 4. boot information, clear of the kernel and the modules */
+static int build_boot_info(struct mb_load *l, const struct mb_boot_info *bi)
+{
+	bool v1 = l->k->hdr.version == 1;
+	int ret;
+
+	l->info_size = v1 ? multiboot1_info_build(NULL, 0, 0, bi)
+			  : multiboot2_info_build(NULL, 0, 0, bi);
+	l->busy->n = 0;
+	busy_add_segments(l->busy, l->k);
+	for (unsigned i = 0; i + 1 < l->nr_mods; i++)
+		loader_busy_add(l->busy, l->minfo[i].start,
+				ALIGN_UP((u64)l->minfo[i].end, PAGE_SIZE));
+	l->info_at = loader_place_low(l->g, l->info_size, LOADER_LOW_MEM_START,
+				      LOADER_LOW_MEM_END, l->busy);
+	if (!l->info_at)
+		l->info_at = loader_place_low(l->g, l->info_size, ALIGN_UP(l->seg_end, PAGE_SIZE),
+					      FOUR_GIB, l->busy);
+	if (!l->info_at) {
+		pr_err("no room for the guest's boot information (%d bytes) in guest RAM below 4 "
+		       "GiB clear of the kernel and modules\n", l->info_size);
+		loader_print_ram(l->g);
+		return -ENOMEM;
+	}
+	void *info = guest_ptr(l->g, l->info_at, l->info_size);
+
+	memset(info, 0, l->info_size);
+	ret = v1 ? multiboot1_info_build(info, l->info_size, (u32)l->info_at, bi)
+		 : multiboot2_info_build(info, l->info_size, (u32)l->info_at, bi);
+	return ret < 0 ? ret : 0;
+}
+
+/* 5. the boot CPU, as GRUB leaves it */
+static void set_boot_cpu(const struct mb_load *l)
+{
+	struct guest *g = l->g;
+
+	memset(&g->boot, 0, sizeof(g->boot));
+	g->boot.mode = GUEST_MODE_PROTECTED32;
+	g->boot.rax = l->k->hdr.version == 1 ? MB1_BOOTLOADER_MAGIC : MB2_BOOTLOADER_MAGIC;
+	g->boot.rbx = l->info_at;
+	g->boot.rip = l->k->entry;
+	g->boot.rflags = 0x2;	/* reserved bit 1; IF clear */
+	g->boot.cr0 = CR0_PE | CR0_ET;
+	g->kind = l->k->kind;
+}
+
+static void print_load(const struct mb_load *l)
+{
+	const struct kernel_desc *k = l->k;
+	unsigned nr_mods = l->nr_mods;
+
+	pr_info("guest kernel: %s, %u segment%s, entry 0x%llx, %u module%s, boot information at "
+		"0x%llx (%d bytes)\n", k->kind, k->nr_segs, k->nr_segs == 1 ? "" : "s",
+		k->entry, nr_mods - 1, nr_mods == 2 ? "" : "s",
+		l->info_at, l->info_size);
+	for (unsigned i = 0; i < k->nr_segs; i++)
+		pr_debug("  segment %u [0x%llx, 0x%llx) file 0x%llx bytes\n", i,
+			 k->segs[i].paddr,
+			 (k->segs[i].paddr + k->segs[i].memsz),
+			 k->segs[i].filesz);
+	for (unsigned i = 0; i + 1 < nr_mods; i++)
+		pr_debug("  module %u [0x%x, 0x%x) '%s'\n", i + 1, l->minfo[i].start,
+			 l->minfo[i].end, l->minfo[i].string ? l->minfo[i].string : "");
+}
+
+static void report_layout(const struct mb_load *l, struct loader_layout *layout)
+{
+	const struct kernel_desc *k = l->k;
+
+	memset(layout, 0, sizeof(*layout));
+	layout->nr_segs = k->nr_segs;
+	for (unsigned i = 0; i < k->nr_segs; i++) {
+		layout->segs[i].start = k->segs[i].paddr;
+		layout->segs[i].end = k->segs[i].paddr + k->segs[i].memsz;
+	}
+	layout->nr_mods = l->nr_mods - 1;
+	for (unsigned i = 0; i + 1 < l->nr_mods; i++) {
+		layout->mods[i].start = l->minfo[i].start;
+		layout->mods[i].end = l->minfo[i].end;
+	}
+	layout->info_start = l->info_at;
+	layout->info_end = l->info_at + l->info_size;
+	layout->entry = k->entry;
+}
+
+/* Steps 1 to 3: the kernel's segments and the modules in guest memory. */
+static int load_kernel_and_modules(struct mb_load *l)
+{
+	u64 kdest;
+	int ret;
+
+	ret = loader_describe_kernel(l->file, l->size, l->k);
+	if (!ret)
+		ret = segments_in_ram(l);
+	if (!ret)
+		ret = place_modules(l, &kdest);
+	if (!ret)
+		ret = move_files(l, kdest);
+	if (!ret)
+		ret = load_segments(l);
+	return ret;
+}
+
 int loader_load(struct guest *g, const struct loader_module *mods, unsigned nr_mods)
 {
 	return loader_load_ex(g, mods, nr_mods, NULL, NULL);
@@ -241,196 +332,52 @@ int loader_load_ex(struct guest *g, const struct loader_module *mods, unsigned n
 	/* too big for the stack; the loader runs once, on the BSP */
 	static struct kernel_desc k;
 	static struct loader_busy busy;
-	struct mb_module_info minfo[LOADER_MAX_MODULES];
-	const u8 *file;
-	u64 size, kdest = 0, info_at, seg_end = 0;
-	int ret, info_size;
+	static struct mb_load l;
+	int ret;
 
-	if (nr_mods == 0 || !mods) {
-		pr_err("no guest kernel: give the guest as the first multiboot2 module (module2 "
-		       "/path/kernel args) in grub.cfg\n");
-		return -ENOENT;
-	}
-	if (nr_mods > LOADER_MAX_MODULES) {
-		pr_err("%u modules given; uhv takes the guest kernel and at most %u guest "
-		       "modules\n", nr_mods, LOADER_MAX_MODULES - 1);
-		return -E2BIG;
-	}
+	ret = check_modules(mods, nr_mods);
+	if (ret)
+		return ret;
 	if (linux_is_bzimage(mods[0].data, mods[0].size))
 		return linux_load(g, mods, nr_mods, fw ? fw->rsdp_gpa : 0);
+	l = (struct mb_load){ .g = g, .mods = mods, .nr_mods = nr_mods, .k = &k, .busy = &busy };
 	copy_cmdline(g, mods[0].string);
 	size_t pool_used = 0;
 	for (unsigned i = 1; i < nr_mods; i++)
-		minfo[i - 1].string = keep_string(mods[i].string, &pool_used);
+		l.minfo[i - 1].string = keep_string(mods[i].string, &pool_used);
 	u32 rsdp_len[2] = { fw ? fw->rsdp_v1_len : 0, fw ? fw->rsdp_v2_len : 0 };
 	const void *rsdp[2] = {
 		keep_rsdp(0, fw ? fw->rsdp_v1 : NULL, &rsdp_len[0]),
 		keep_rsdp(1, fw ? fw->rsdp_v2 : NULL, &rsdp_len[1]),
 	};
 
-	file = mods[0].data;
-	size = mods[0].size;
-	if (!file || size == 0) {
+	l.file = mods[0].data;
+	l.size = mods[0].size;
+	if (!l.file || l.size == 0) {
 		pr_err("guest kernel: the first module is empty; it must be the guest kernel\n");
 		return -ENOEXEC;
 	}
-
-	/* 1. the kernel's segments */
-	ret = describe_kernel(file, size, &k);
+	ret = load_kernel_and_modules(&l);
 	if (ret)
 		return ret;
-	for (unsigned i = 0; i < k.nr_segs; i++) {
-		const struct elf_segment *s = &k.segs[i];
 
-		if (!guest_is_ram(g, s->paddr, s->memsz)) {
-			pr_err("guest kernel: segment %u [0x%llx, 0x%llx) is not in guest RAM: "
-			       "this memory is reserved by uhv or firmware; link the kernel at an "
-			       "address inside guest RAM (usually 0x100000)\n",
-			       i, s->paddr,
-			       (s->paddr + s->memsz));
-			loader_print_ram(g);
-			return -EINVAL;
-		}
-		seg_end = MAX(seg_end, s->paddr + s->memsz);
-	}
-
-	/* 2. module destinations: clear of segments and of every module's source */
-	memset(&busy, 0, sizeof(busy));
-	for (unsigned i = 0; i < k.nr_segs; i++)
-		loader_busy_add(&busy, k.segs[i].paddr, k.segs[i].paddr + k.segs[i].memsz);
-	for (unsigned i = 0; i < nr_mods; i++)
-		if (mods[i].gpa != LOADER_NOT_IN_GUEST)
-			loader_busy_add(&busy, mods[i].gpa, mods[i].gpa + mods[i].size);
-	for (unsigned i = 1; i < nr_mods; i++) {
-		u64 at = loader_place_high(g, mods[i].size, FOUR_GIB, PAGE_SIZE, &busy);
-
-		if (!at) {
-			pr_err("guest module %u (%llu bytes): no room in guest RAM below 4 GiB "
-			       "clear of the kernel and the other modules; give the guest more "
-			       "memory or smaller modules\n", i, mods[i].size);
-			loader_print_ram(g);
-			return -ENOMEM;
-		}
-		minfo[i - 1].start = (u32)at;
-		minfo[i - 1].end = (u32)(at + mods[i].size);
-		loader_busy_add(&busy, at, ALIGN_UP(at + mods[i].size, PAGE_SIZE));
-	}
-	if (mods[0].gpa != LOADER_NOT_IN_GUEST) {
-		for (unsigned i = 0; i < k.nr_segs && !kdest; i++) {
-			if (!overlaps(mods[0].gpa, size, k.segs[i].paddr, k.segs[i].memsz))
-				continue;
-			kdest = loader_place_high(g, size, ~0ULL, PAGE_SIZE, &busy);
-			if (!kdest) {
-				pr_err("guest kernel: its segments overlap the kernel file itself "
-				       "and there is no free guest RAM to move the file out of the "
-				       "way\n");
-				return -ENOMEM;
-			}
-		}
-	}
-
-	/* moves: no destination overlaps any source, so the order is free */
-	if (kdest) {
-		ret = guest_write(g, kdest, file, size);
-		if (ret)
-			return ret;
-		file = guest_ptr(g, kdest, size);
-		pr_debug("guest kernel file moved to 0x%llx, out of its segments' way\n",
-			 kdest);
-	}
-	for (unsigned i = 1; i < nr_mods; i++) {
-		ret = guest_write(g, minfo[i - 1].start, mods[i].data, mods[i].size);
-		if (ret)
-			return ret;
-	}
-
-	/* 3. segments */
-	for (unsigned i = 0; i < k.nr_segs; i++) {
-		const struct elf_segment *s = &k.segs[i];
-
-		ret = guest_write(g, s->paddr, file + s->offset, s->filesz);
-		if (!ret)
-			ret = guest_zero(g, s->paddr + s->filesz, s->memsz - s->filesz);
-		if (ret)
-			return ret;
-	}
-
-	/* 4. boot information, clear of the kernel and the modules */
 	struct mb_boot_info bi = {
 		.g = g,
 		.cmdline = g->cmdline,
 		.loader_name = LOADER_NAME,
-		.mods = minfo,
+		.mods = l.minfo,
 		.nr_mods = nr_mods - 1,
 		.rsdp_v1 = rsdp[0],
 		.rsdp_v1_len = rsdp[0] ? rsdp_len[0] : 0,
 		.rsdp_v2 = rsdp[1],
 		.rsdp_v2_len = rsdp[1] ? rsdp_len[1] : 0,
 	};
-	bool v1 = k.hdr.version == 1;
-
-	info_size = v1 ? multiboot1_info_build(NULL, 0, 0, &bi)
-		       : multiboot2_info_build(NULL, 0, 0, &bi);
-	busy.n = 0;
-	for (unsigned i = 0; i < k.nr_segs; i++)
-		loader_busy_add(&busy, k.segs[i].paddr, k.segs[i].paddr + k.segs[i].memsz);
-	for (unsigned i = 0; i + 1 < nr_mods; i++)
-		loader_busy_add(&busy, minfo[i].start, ALIGN_UP((u64)minfo[i].end, PAGE_SIZE));
-	info_at = loader_place_low(g, info_size, LOADER_LOW_MEM_START, LOADER_LOW_MEM_END, &busy);
-	if (!info_at)
-		info_at = loader_place_low(g, info_size, ALIGN_UP(seg_end, PAGE_SIZE), FOUR_GIB, &busy);
-	if (!info_at) {
-		pr_err("no room for the guest's boot information (%d bytes) in guest RAM below 4 "
-		       "GiB clear of the kernel and modules\n", info_size);
-		loader_print_ram(g);
-		return -ENOMEM;
-	}
-	void *info = guest_ptr(g, info_at, info_size);
-
-	memset(info, 0, info_size);
-	ret = v1 ? multiboot1_info_build(info, info_size, (u32)info_at, &bi)
-		 : multiboot2_info_build(info, info_size, (u32)info_at, &bi);
-	if (ret < 0)
+	ret = build_boot_info(&l, &bi);
+	if (ret)
 		return ret;
-
-	/* 5. the boot CPU, as GRUB leaves it */
-	memset(&g->boot, 0, sizeof(g->boot));
-	g->boot.mode = GUEST_MODE_PROTECTED32;
-	g->boot.rax = v1 ? MB1_BOOTLOADER_MAGIC : MB2_BOOTLOADER_MAGIC;
-	g->boot.rbx = info_at;
-	g->boot.rip = k.entry;
-	g->boot.rflags = 0x2;	/* reserved bit 1; IF clear */
-	g->boot.cr0 = CR0_PE | CR0_ET;
-	g->kind = k.kind;
-
-	pr_info("guest kernel: %s, %u segment%s, entry 0x%llx, %u module%s, boot information at "
-		"0x%llx (%d bytes)\n", k.kind, k.nr_segs, k.nr_segs == 1 ? "" : "s",
-		k.entry, nr_mods - 1, nr_mods == 2 ? "" : "s",
-		info_at, info_size);
-	for (unsigned i = 0; i < k.nr_segs; i++)
-		pr_debug("  segment %u [0x%llx, 0x%llx) file 0x%llx bytes\n", i,
-			 k.segs[i].paddr,
-			 (k.segs[i].paddr + k.segs[i].memsz),
-			 k.segs[i].filesz);
-	for (unsigned i = 0; i + 1 < nr_mods; i++)
-		pr_debug("  module %u [0x%x, 0x%x) '%s'\n", i + 1, minfo[i].start, minfo[i].end,
-			 minfo[i].string ? minfo[i].string : "");
-
-	if (layout) {
-		memset(layout, 0, sizeof(*layout));
-		layout->nr_segs = k.nr_segs;
-		for (unsigned i = 0; i < k.nr_segs; i++) {
-			layout->segs[i].start = k.segs[i].paddr;
-			layout->segs[i].end = k.segs[i].paddr + k.segs[i].memsz;
-		}
-		layout->nr_mods = nr_mods - 1;
-		for (unsigned i = 0; i + 1 < nr_mods; i++) {
-			layout->mods[i].start = minfo[i].start;
-			layout->mods[i].end = minfo[i].end;
-		}
-		layout->info_start = info_at;
-		layout->info_end = info_at + info_size;
-		layout->entry = k.entry;
-	}
+	set_boot_cpu(&l);
+	print_load(&l);
+	if (layout)
+		report_layout(&l, layout);
 	return 0;
 }

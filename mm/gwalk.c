@@ -164,6 +164,121 @@ static bool denied(const struct gwalk_mode *m, enum gwalk_paging p, u64 eff, uns
 	return bad || *pk;
 }
 
+/* One walk in progress: the mode's constants, then what each level found. */
+struct walk {
+	const struct gwalk_ops *ops;
+	const struct gwalk_mode *m;
+	enum gwalk_paging p;
+	u64 lin;			/* the linear address bits that translate */
+	unsigned esize, idx_bits;	/* entry bytes, index bits per level */
+	bool nxe;			/* XD bits count */
+	u32 ec;				/* #PF error code bits of the access itself */
+	unsigned top, level;		/* first level read; the leaf's level */
+	u64 e;				/* the leaf entry */
+	u64 eff;			/* effective PTE_RW / PTE_US / PTE_NX */
+	u64 ent[GW_MAX_LEVELS], eaddr[GW_MAX_LEVELS];
+};
+
+/* The top-level table (*table) and its level; a not-present PAE PDPTE faults. */
+static int walk_root(struct walk *w, struct gwalk_result *res, u64 *table)
+{
+	const struct gwalk_mode *m = w->m;
+	u64 e;
+
+	switch (w->p) {
+	case GWALK_PAGING_32:
+		w->top = 1;
+		*table = m->cr3 & bits(31, 12);
+		return 0;
+	case GWALK_PAGING_PAE:
+		/* the PDPTE registers were validated when they were loaded */
+		e = m->pdpte[(w->lin >> 30) & 3];
+		if (!(e & PTE_P)) {
+			res->error_code = w->ec;
+			return -EFAULT;
+		}
+		w->top = 1;
+		*table = e & PTE_ADDR_4K & bits(m->maxphyaddr - 1, 12);
+		return 0;
+	default:
+		w->top = w->p == GWALK_PAGING_5LEVEL ? 4 : 3;
+		*table = m->cr3 & PTE_ADDR_4K & bits(m->maxphyaddr - 1, 12);
+		return 0;
+	}
+}
+
+/* Down from w->top to the leaf: w->level, w->e, w->eff, w->ent[], w->eaddr[]. */
+static int walk_tables(struct walk *w, u64 table, struct gwalk_result *res)
+{
+	u64 e;
+
+	for (unsigned level = w->top;; level--) {
+		u64 idx = (w->lin >> level_shift(w->p, level)) & (BIT(w->idx_bits) - 1);
+		u64 ea = table + idx * w->esize;
+
+		if (read_entry(w->ops, ea, w->esize, &e)) {
+			res->bad_gpa = ea;
+			return -EIO;
+		}
+		w->eaddr[level] = ea;
+		w->ent[level] = e;
+		if (!(e & PTE_P)) {
+			res->error_code = w->ec;
+			return -EFAULT;
+		}
+		if (e & rsvd_bits(w->m, w->p, level, e)) {
+			res->error_code = w->ec | PFEC_P | PFEC_RSVD;
+			return -EFAULT;
+		}
+		w->eff &= e | ~(PTE_RW | PTE_US);
+		if (w->nxe)
+			w->eff |= e & PTE_NX;
+		if (level == 0 || ((e & PTE_PS) && ps_maps_page(w->m, w->p, level))) {
+			w->level = level;
+			w->e = e;
+			return 0;
+		}
+		/* 32-bit entries are 4 bytes: bits 31:12; others bits 51:12, and
+		 * the bits at and above MAXPHYADDR were checked to be zero */
+		table = e & PTE_ADDR_4K;
+	}
+}
+
+/* A in every entry used, D in the leaf on a write (SDM 4.8). Each entry
+ * is read again and only the flag bits are ORed in, so an entry that is
+ * used at two levels (recursive mappings) keeps both updates. */
+static int set_accessed_dirty(struct walk *w, bool write, struct gwalk_result *res)
+{
+	for (unsigned l = w->top; l + 1 > w->level; l--) {
+		u64 set = PTE_A | (l == w->level && write ? PTE_D : 0);
+		u64 cur;
+
+		if (read_entry(w->ops, w->eaddr[l], w->esize, &cur)) {
+			res->bad_gpa = w->eaddr[l];
+			return -EIO;
+		}
+		if ((cur & set) != set && write_entry(w->ops, w->eaddr[l], w->esize, cur | set)) {
+			res->bad_gpa = w->eaddr[l];
+			return -EIO;
+		}
+		w->ent[l] = cur | set;
+	}
+	w->e = w->ent[w->level];
+	return 0;
+}
+
+/* Size and base address of the page the leaf maps. */
+static void leaf_page(const struct walk *w, u64 *size, u64 *base)
+{
+	if (w->p == GWALK_PAGING_32 && w->level == 1) {
+		*size = MiB(4);
+		*base = (w->e & bits(31, 22)) | (((w->e >> 13) & 0xff) << 32);	/* PSE-36 */
+	} else {
+		*size = BIT(level_shift(w->p, w->level));
+		*base = w->e & PTE_ADDR_4K & ~(*size - 1);
+	}
+}
+
 int gwalk(const struct gwalk_ops *ops, const struct gwalk_mode *m, u64 la, unsigned access,
 	  struct gwalk_result *res)
 {
@@ -171,123 +286,58 @@ int gwalk(const struct gwalk_ops *ops, const struct gwalk_mode *m, u64 la, unsig
 	bool fetch = access & GWALK_FETCH;
 	bool write = !fetch && (access & GWALK_WRITE);
 	bool user = (access & GWALK_USER) && !(access & GWALK_IMPLICIT);
-	bool nxe = (m->efer & EFER_NXE) && p != GWALK_PAGING_32;
-	unsigned esize = p == GWALK_PAGING_32 ? 4 : 8;
-	unsigned idx_bits = p == GWALK_PAGING_32 ? 10 : 9;
-	u64 ent[GW_MAX_LEVELS], eaddr[GW_MAX_LEVELS];
-	u64 eff = PTE_RW | PTE_US;
-	u64 table, lin, e, size, base, flags;
-	unsigned top, level, pkey = 0;
-	u32 ec;
+	struct walk w = {
+		.ops = ops, .m = m, .p = p,
+		.nxe = (m->efer & EFER_NXE) && p != GWALK_PAGING_32,
+		.esize = p == GWALK_PAGING_32 ? 4 : 8,
+		.idx_bits = p == GWALK_PAGING_32 ? 10 : 9,
+		.eff = PTE_RW | PTE_US,
+	};
+	u64 table, size, base, flags;
+	unsigned pkey = 0;
 	bool pk;
+	int err;
 
 	*res = (struct gwalk_result){ 0 };
-	if (m->maxphyaddr < 32 || m->maxphyaddr > 52 || linear(p, la, &lin))
+	if (m->maxphyaddr < 32 || m->maxphyaddr > 52 || linear(p, la, &w.lin))
 		return -EINVAL;
 	if (p == GWALK_PAGING_OFF) {
-		res->gpa = lin;
+		res->gpa = w.lin;
 		res->page_size = PAGE_SIZE;
 		res->flags = PTE_RW | PTE_US;
 		return 0;
 	}
 
-	ec = (write ? PFEC_W : 0) | (user ? PFEC_U : 0);
-	if (fetch && ((m->cr4 & CR4_SMEP) || nxe))
-		ec |= PFEC_ID;
+	w.ec = (write ? PFEC_W : 0) | (user ? PFEC_U : 0);
+	if (fetch && ((m->cr4 & CR4_SMEP) || w.nxe))
+		w.ec |= PFEC_ID;
+	err = walk_root(&w, res, &table);
+	if (!err)
+		err = walk_tables(&w, table, res);
+	if (err)
+		return err;
 
-	switch (p) {
-	case GWALK_PAGING_32:
-		top = 1;
-		table = m->cr3 & bits(31, 12);
-		break;
-	case GWALK_PAGING_PAE:
-		/* the PDPTE registers were validated when they were loaded */
-		e = m->pdpte[(lin >> 30) & 3];
-		if (!(e & PTE_P)) {
-			res->error_code = ec;
-			return -EFAULT;
-		}
-		top = 1;
-		table = e & PTE_ADDR_4K & bits(m->maxphyaddr - 1, 12);
-		break;
-	default:
-		top = p == GWALK_PAGING_5LEVEL ? 4 : 3;
-		table = m->cr3 & PTE_ADDR_4K & bits(m->maxphyaddr - 1, 12);
-		break;
-	}
-
-	for (level = top;; level--) {
-		u64 idx = (lin >> level_shift(p, level)) & (BIT(idx_bits) - 1);
-		u64 ea = table + idx * esize;
-
-		if (read_entry(ops, ea, esize, &e)) {
-			res->bad_gpa = ea;
-			return -EIO;
-		}
-		eaddr[level] = ea;
-		ent[level] = e;
-		if (!(e & PTE_P)) {
-			res->error_code = ec;
-			return -EFAULT;
-		}
-		if (e & rsvd_bits(m, p, level, e)) {
-			res->error_code = ec | PFEC_P | PFEC_RSVD;
-			return -EFAULT;
-		}
-		eff &= e | ~(PTE_RW | PTE_US);
-		if (nxe)
-			eff |= e & PTE_NX;
-		if (level == 0 || ((e & PTE_PS) && ps_maps_page(m, p, level)))
-			break;
-		/* 32-bit entries are 4 bytes: bits 31:12; others bits 51:12, and
-		 * the bits at and above MAXPHYADDR were checked to be zero */
-		table = e & PTE_ADDR_4K;
-	}
-
-	if (p == GWALK_PAGING_32 && level == 1) {
-		size = MiB(4);
-		base = (e & bits(31, 22)) | (((e >> 13) & 0xff) << 32);	/* PSE-36 */
-	} else {
-		size = BIT(level_shift(p, level));
-		base = e & PTE_ADDR_4K & ~(size - 1);
-	}
+	leaf_page(&w, &size, &base);
 	if (is_long(p) && (m->cr4 & CR4_PKE))
-		pkey = (e >> 59) & 0xf;
-
-	if (denied(m, p, eff, pkey, access, &pk)) {
-		res->error_code = ec | PFEC_P | (pk ? PFEC_PK : 0);
+		pkey = (w.e >> 59) & 0xf;
+	if (denied(m, p, w.eff, pkey, access, &pk)) {
+		res->error_code = w.ec | PFEC_P | (pk ? PFEC_PK : 0);
 		return -EFAULT;
 	}
-
-	/* A in every entry used, D in the leaf on a write (SDM 4.8). Each entry
-	 * is read again and only the flag bits are ORed in, so an entry that is
-	 * used at two levels (recursive mappings) keeps both updates. */
 	if (!(access & GWALK_NO_AD) && ops->write_gpa) {
-		for (unsigned l = top; l + 1 > level; l--) {
-			u64 set = PTE_A | (l == level && write ? PTE_D : 0);
-			u64 cur;
-
-			if (read_entry(ops, eaddr[l], esize, &cur)) {
-				res->bad_gpa = eaddr[l];
-				return -EIO;
-			}
-			if ((cur & set) != set && write_entry(ops, eaddr[l], esize, cur | set)) {
-				res->bad_gpa = eaddr[l];
-				return -EIO;
-			}
-			ent[l] = cur | set;
-		}
-		e = ent[level];
+		err = set_accessed_dirty(&w, write, res);
+		if (err)
+			return err;
 	}
 
-	flags = e & (PTE_PWT | PTE_PCD | PTE_A | PTE_D | PTE_G);
-	if (level == 0 ? (e & PTE_PAT) : (e & PTE_PAT_LARGE))
+	flags = w.e & (PTE_PWT | PTE_PCD | PTE_A | PTE_D | PTE_G);
+	if (w.level == 0 ? (w.e & PTE_PAT) : (w.e & PTE_PAT_LARGE))
 		flags |= PTE_PAT;
-	res->gpa = base + (lin & (size - 1));
+	res->gpa = base + (w.lin & (size - 1));
 	res->page_size = size;
-	res->flags = flags | eff;
+	res->flags = flags | w.eff;
 	res->pkey = pkey;
-	res->leaf_gpa = eaddr[level];
+	res->leaf_gpa = w.eaddr[w.level];
 	return 0;
 }
 

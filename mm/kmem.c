@@ -52,14 +52,6 @@ paddr_t kmem_alloc_page(void)
 	return pa;
 }
 
-paddr_t kmem_alloc_2m(void)
-{
-	paddr_t pa = frame_alloc_2m(&pool);
-	if (pa)
-		memset(phys_to_virt(pa), 0, LARGE_PAGE_SIZE);
-	return pa;
-}
-
 paddr_t kmem_alloc_pages(size_t npages, size_t align)
 {
 	paddr_t pa = frame_alloc_contig(&pool, npages, align);

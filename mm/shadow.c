@@ -429,11 +429,59 @@ static u32 reflect_pfec(const struct shadow *sh, u32 pfec)
 	return id ? pfec : pfec & ~PFEC_ID;
 }
 
+/* The host memory behind the guest page w->gpa: the largest leaf inside the
+ * guest page that is RAM, contiguous and aligned in host memory (paging off:
+ * any 2 MiB of RAM), else one uncached page of passed-through MMIO. false when
+ * neither: the access is emulated. */
+static bool backing(const struct shadow *sh, const struct gwalk_result *w, u64 *attrs,
+		    u64 *size, paddr_t *hpa)
+{
+	u64 limit = sh->paging == GWALK_PAGING_OFF ? MiB(2) : w->page_size;
+	paddr_t h;
+
+	for (unsigned level = sh->cur->pt.max_leaf_level + 1; level-- > 0;) {
+		u64 s = level_size(level);
+
+		if (s > limit)
+			continue;
+		if (sh->ops->ram_hpa(sh->ops->ctx, ALIGN_DOWN(w->gpa, s), s, &h) == 0 &&
+		    IS_ALIGNED(h, s)) {
+			*size = s;
+			*hpa = h;
+			return true;
+		}
+	}
+	if (!sh->ops->mmio_hpa ||
+	    sh->ops->mmio_hpa(sh->ops->ctx, ALIGN_DOWN(w->gpa, PAGE_SIZE), PAGE_SIZE, &h) ||
+	    !IS_ALIGNED(h, PAGE_SIZE))
+		return false;
+	/* PAT index 3 (PCD|PWT): UC in the power-on PAT and Linux's */
+	*attrs = (*attrs & ~PTE_PAT) | PTE_PCD | PTE_PWT;
+	*size = PAGE_SIZE;
+	*hpa = h;
+	return true;
+}
+
+/* Map the leaf in the current root, making room when the table pool is empty. */
+static int map_leaf(struct shadow *sh, u64 va, paddr_t hpa, u64 size, u64 attrs)
+{
+	int err = ptab_map(&sh->cur->pt, va, hpa, size, attrs);
+
+	if (err == -ENOMEM && reclaim(sh))
+		err = ptab_map(&sh->cur->pt, va, hpa, size, attrs);
+	if (err == -ENOMEM) {
+		clear_root(sh, sh->cur, false, false);
+		err = ptab_map(&sh->cur->pt, va, hpa, size, attrs);
+	}
+	fix_pdptes(sh, sh->cur);
+	return err;
+}
+
 int shadow_fill(struct shadow *sh, u64 la, u32 pfec, unsigned access, struct shadow_fault *out)
 {
 	struct gwalk_result w;
 	u64 lin = shadow_linear(sh, la);
-	u64 attrs, size = 0, limit, old_attrs;
+	u64 attrs, size = 0, old_attrs;
 	paddr_t hpa = 0, old_hpa;
 	unsigned old_level;
 	int err;
@@ -457,37 +505,10 @@ int shadow_fill(struct shadow *sh, u64 la, u32 pfec, unsigned access, struct sha
 		return err;
 	out->walk = w;
 	attrs = leaf_attrs(sh, &w, access);
-
-	/* the largest leaf inside the guest page that is RAM, contiguous and
-	 * aligned in host memory (paging off: any 2 MiB of RAM) */
-	limit = sh->paging == GWALK_PAGING_OFF ? MiB(2) : w.page_size;
-	for (unsigned level = sh->cur->pt.max_leaf_level + 1; level-- > 0;) {
-		u64 s = level_size(level);
-		paddr_t h;
-
-		if (s > limit)
-			continue;
-		if (sh->ops->ram_hpa(sh->ops->ctx, ALIGN_DOWN(w.gpa, s), s, &h) == 0 &&
-		    IS_ALIGNED(h, s)) {
-			size = s;
-			hpa = h;
-			break;
-		}
-	}
-	if (!size) {
-		paddr_t h;
-
-		if (!sh->ops->mmio_hpa ||
-		    sh->ops->mmio_hpa(sh->ops->ctx, ALIGN_DOWN(w.gpa, PAGE_SIZE), PAGE_SIZE, &h) ||
-		    !IS_ALIGNED(h, PAGE_SIZE)) {
-			out->gpa = w.gpa;
-			sh->stats.mmio++;
-			return SHADOW_MMIO;
-		}
-		/* PAT index 3 (PCD|PWT): UC in the power-on PAT and Linux's */
-		attrs = (attrs & ~PTE_PAT) | PTE_PCD | PTE_PWT;
-		size = PAGE_SIZE;
-		hpa = h;
+	if (!backing(sh, &w, &attrs, &size, &hpa)) {
+		out->gpa = w.gpa;
+		sh->stats.mmio++;
+		return SHADOW_MMIO;
 	}
 
 	/* The shadow already says exactly this: the processor faulted on the
@@ -502,14 +523,7 @@ int shadow_fill(struct shadow *sh, u64 la, u32 pfec, unsigned access, struct sha
 		return SHADOW_INJECT;
 	}
 
-	err = ptab_map(&sh->cur->pt, ALIGN_DOWN(lin, size), hpa, size, attrs);
-	if (err == -ENOMEM && reclaim(sh))
-		err = ptab_map(&sh->cur->pt, ALIGN_DOWN(lin, size), hpa, size, attrs);
-	if (err == -ENOMEM) {
-		clear_root(sh, sh->cur, false, false);
-		err = ptab_map(&sh->cur->pt, ALIGN_DOWN(lin, size), hpa, size, attrs);
-	}
-	fix_pdptes(sh, sh->cur);
+	err = map_leaf(sh, ALIGN_DOWN(lin, size), hpa, size, attrs);
 	if (err)
 		return err;
 	sh->stats.fills++;

@@ -4,6 +4,7 @@
 #include <uhv/mmio_decode.h>
 #include <uhv/errno.h>
 #include <uhv/string.h>
+#include <uhv/unaligned.h>
 
 #define REX_W	0x08
 #define REX_R	0x04
@@ -55,15 +56,6 @@ static int modrm_len(const u8 *p, size_t avail, unsigned addr_bytes)
 	return n <= avail ? (int)n : -EINVAL;
 }
 
-static u64 read_le(const u8 *p, unsigned n)
-{
-	u64 v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (u64)p[i] << (8 * i);
-	return v;
-}
-
 /* The register of ModRM.reg (with REX.R); 8-bit operands without REX name AH-BH for 4-7. */
 static void set_reg(struct mmio_insn *out, u8 modrm, u8 rex, bool byte_reg)
 {
@@ -76,128 +68,161 @@ static void set_reg(struct mmio_insn *out, u8 modrm, u8 rex, bool byte_reg)
 	out->reg = (u8)r;
 }
 
-int mmio_decode(const u8 *code, size_t avail, enum mmio_cpu_mode mode, struct mmio_insn *out)
-{
-	bool opsz = false, adsz = false;
-	u8 rex = 0;
-	size_t i = 0;
+/* Where decoding is: the bytes, the position and what the prefixes said. */
+struct dec {
+	const u8 *code;
+	size_t avail, i;
+	bool opsz, adsz;	/* 66, 67 */
+	u8 rex;
+	unsigned osz, asz;	/* operand and address size in bytes */
+};
 
-	memset(out, 0, sizeof(*out));
-	if (avail > MMIO_INSN_MAX)
-		avail = MMIO_INSN_MAX;
-	for (;; i++) {
-		if (i >= avail)
+/* Skip the prefixes; d->i ends at the opcode. */
+static int prefixes(struct dec *d, enum mmio_cpu_mode mode)
+{
+	for (;; d->i++) {
+		if (d->i >= d->avail)
 			return -EINVAL;
-		u8 b = code[i];
+		u8 b = d->code[d->i];
 		if (b == 0x66) {
-			opsz = true;
+			d->opsz = true;
 		} else if (b == 0x67) {
-			adsz = true;
+			d->adsz = true;
 		} else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 ||
 			   b == 0x65 || b == 0xf0) {
 			/* segment overrides (the exit gives the address), LOCK */
 		} else if (b == 0xf2 || b == 0xf3) {
 			return -EOPNOTSUPP;	/* REP: string instructions */
 		} else if (mode == MMIO_MODE_64 && (b & 0xf0) == 0x40) {
-			rex = b;
+			d->rex = b;
 			continue;	/* must be last: a legacy prefix after it voids it */
 		} else {
-			break;
+			return 0;
 		}
-		rex = 0;
+		d->rex = 0;
 	}
+}
 
-	unsigned osz, asz;
+static void operand_sizes(struct dec *d, enum mmio_cpu_mode mode)
+{
 	switch (mode) {
 	case MMIO_MODE_16:
-		osz = opsz ? 4 : 2;
-		asz = adsz ? 4 : 2;
+		d->osz = d->opsz ? 4 : 2;
+		d->asz = d->adsz ? 4 : 2;
 		break;
 	case MMIO_MODE_32:
-		osz = opsz ? 2 : 4;
-		asz = adsz ? 2 : 4;
+		d->osz = d->opsz ? 2 : 4;
+		d->asz = d->adsz ? 2 : 4;
 		break;
 	default:
-		osz = (rex & REX_W) ? 8 : opsz ? 2 : 4;
-		asz = adsz ? 4 : 8;
+		d->osz = (d->rex & REX_W) ? 8 : d->opsz ? 2 : 4;
+		d->asz = d->adsz ? 4 : 8;
 		break;
 	}
+}
 
-	u8 op = code[i++];
-	bool two = false;
-	if (op == 0x0f) {
-		if (i >= avail)
+/* Size and direction from a ModRM opcode (two: after 0f); *byte_reg for 88/8a. */
+static int opcode(const struct dec *d, u8 op, bool two, struct mmio_insn *out, bool *byte_reg)
+{
+	if (two) {
+		if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
+			return -EOPNOTSUPP;
+		out->size = (op & 1) ? 2 : 1;
+		out->reg_size = (u8)d->osz;
+		out->sign_extend = op >= 0xbe;
+		return 0;
+	}
+	switch (op) {
+	case 0x88: case 0x8a:
+		out->size = 1;
+		*byte_reg = true;
+		break;
+	case 0x89: case 0x8b:
+		out->size = (u8)d->osz;
+		break;
+	case 0xc6:
+		out->size = 1;
+		break;
+	case 0xc7:
+		out->size = (u8)d->osz;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	out->write = op == 0x88 || op == 0x89 || op == 0xc6 || op == 0xc7;
+	out->reg_size = out->size;
+	return 0;
+}
+
+/* The source after ModRM: an immediate (c6/c7 /0) or the ModRM.reg register. */
+static int source(struct dec *d, u8 op, bool two, u8 modrm, bool byte_reg,
+		  struct mmio_insn *out)
+{
+	if (!two && (op == 0xc6 || op == 0xc7)) {
+		if ((modrm >> 3) & 7)	/* /0 is MOV; the rest of the group is undefined */
+			return -EOPNOTSUPP;
+		unsigned isz = out->size == 8 ? 4 : out->size;
+		if (d->i + isz > d->avail)
 			return -EINVAL;
-		op = code[i++];
+		out->src = MMIO_SRC_IMM;
+		out->imm = sign_extend(get_le(d->code + d->i, isz), isz) & size_mask(out->size);
+		d->i += isz;
+	} else {
+		out->src = MMIO_SRC_REG;
+		set_reg(out, modrm, d->rex, byte_reg);
+	}
+	return 0;
+}
+
+int mmio_decode(const u8 *code, size_t avail, enum mmio_cpu_mode mode, struct mmio_insn *out)
+{
+	struct dec d = { .code = code, .avail = MIN(avail, (size_t)MMIO_INSN_MAX) };
+	bool two = false, byte_reg = false;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = prefixes(&d, mode);
+	if (ret)
+		return ret;
+	operand_sizes(&d, mode);
+
+	u8 op = code[d.i++];
+	if (op == 0x0f) {
+		if (d.i >= d.avail)
+			return -EINVAL;
+		op = code[d.i++];
 		two = true;
 	}
 
 	/* moffs forms: no ModRM, the address follows the opcode */
 	if (!two && op >= 0xa0 && op <= 0xa3) {
-		if (i + asz > avail)
+		if (d.i + d.asz > d.avail)
 			return -EINVAL;
-		out->size = (op & 1) ? (u8)osz : 1;
+		out->size = (op & 1) ? (u8)d.osz : 1;
 		out->write = op >= 0xa2;
 		out->src = MMIO_SRC_REG;
 		out->reg = 0;
 		out->reg_size = out->size;
-		out->len = (u8)(i + asz);
+		out->len = (u8)(d.i + d.asz);
 		return 0;
 	}
 
-	bool byte_reg = false;
-	if (two) {
-		if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
-			return -EOPNOTSUPP;
-		out->size = (op & 1) ? 2 : 1;
-		out->reg_size = (u8)osz;
-		out->sign_extend = op >= 0xbe;
-	} else {
-		switch (op) {
-		case 0x88: case 0x8a:
-			out->size = 1;
-			byte_reg = true;
-			break;
-		case 0x89: case 0x8b:
-			out->size = (u8)osz;
-			break;
-		case 0xc6:
-			out->size = 1;
-			break;
-		case 0xc7:
-			out->size = (u8)osz;
-			break;
-		default:
-			return -EOPNOTSUPP;
-		}
-		out->write = op == 0x88 || op == 0x89 || op == 0xc6 || op == 0xc7;
-		out->reg_size = out->size;
-	}
-
-	if (i >= avail)
+	ret = opcode(&d, op, two, out, &byte_reg);
+	if (ret)
+		return ret;
+	if (d.i >= d.avail)
 		return -EINVAL;
-	u8 modrm = code[i];
-	int n = modrm_len(code + i, avail - i, asz);
+	u8 modrm = code[d.i];
+	int n = modrm_len(code + d.i, d.avail - d.i, d.asz);
 	if (n < 0)
 		return n;
-	i += (size_t)n;
-
-	if (!two && (op == 0xc6 || op == 0xc7)) {
-		if ((modrm >> 3) & 7)		/* /0 is MOV; the rest of the group is undefined */
-			return -EOPNOTSUPP;
-		unsigned isz = out->size == 8 ? 4 : out->size;
-		if (i + isz > avail)
-			return -EINVAL;
-		out->src = MMIO_SRC_IMM;
-		out->imm = sign_extend(read_le(code + i, isz), isz) & size_mask(out->size);
-		i += isz;
-	} else {
-		out->src = MMIO_SRC_REG;
-		set_reg(out, modrm, rex, byte_reg);
-	}
-	if (i > MMIO_INSN_MAX)
+	d.i += (size_t)n;
+	ret = source(&d, op, two, modrm, byte_reg, out);
+	if (ret)
+		return ret;
+	if (d.i > MMIO_INSN_MAX)
 		return -EINVAL;
-	out->len = (u8)i;
+	out->len = (u8)d.i;
 	return 0;
 }
 

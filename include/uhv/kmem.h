@@ -19,7 +19,6 @@ paddr_t virt_to_phys(const void *va);	/* direct map or image address */
 /* Frame allocation from the hypervisor's own pool (never given to the guest).
  * Returned memory is zeroed. 0 when out of memory. */
 paddr_t kmem_alloc_page(void);
-paddr_t kmem_alloc_2m(void);
 paddr_t kmem_alloc_pages(size_t npages, size_t align);
 void kmem_free(paddr_t pa, size_t size);
 /* Is [pa, pa+len) part of the hypervisor's own memory (image, pool, boot data

@@ -101,7 +101,6 @@ static inline bool mb2_has(const struct mb2_info *mi, u32 type)
 int mb2_parse(const void *mbi, size_t avail, struct mb2_info *out);
 
 const char *mb2_tag_name(u32 type);
-const char *mb2_mem_type_name(u32 type);	/* MB2_MEM_* */
 void mb2_print(const struct mb2_info *mi);
 
 /* Entry i of the BIOS map (tag 6) / EFI map (tag 17), converted to a range.

@@ -1,4 +1,4 @@
-// UNIT-SOURCES: boot/mb2.c
+// UNIT-SOURCES: boot/mb2.c boot/mb2_mmap.c
 /* Multiboot2 information parser: blobs shaped like what GRUB passes under
  * the Bochs BIOS and under OVMF (see docs on the test platforms), and
  * broken ones. */
