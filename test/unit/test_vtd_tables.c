@@ -16,7 +16,7 @@
 #include "arena.h"
 #include "log_capture.h"
 
-/* QEMU 7.2 intel-iommu (docs: /work/shared/platforms.md section 1) */
+/* QEMU 7.2 intel-iommu (docs/emulators.md section 2) */
 #define QEMU_CAP	0x00d2008c22260206ULL
 #define QEMU_CAP_CM	0x00d2008c22260286ULL
 #define QEMU_ECAP	0x0000000000f00f4aULL
