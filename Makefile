@@ -60,7 +60,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Iinclude $(EFI_CFLAGS) -Itest/unit -DUHV_HOST_TEST -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
 UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
-UNIT_COMMON := test/unit/log_capture.c test/unit/files.c lib/format.c lib/errno.c
+UNIT_COMMON := test/unit/log_capture.c test/unit/files.c test/unit/arena.c lib/format.c lib/errno.c
 unit_sources = $(shell sed -n 's#^// UNIT-SOURCES:##p' $(1))
 
 .SECONDEXPANSION:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test runner behind `make test`: host unit tests (cmocka), then system
 # tests (test/system/*.sh, each boots emulators and checks the serial log).
-# Logs go to build/test-logs/. Ends with the line "N passed, N failed".
+# scripts/check-docs.sh runs with the unit tests, as one more test. Logs go to
+# build/test-logs/. Ends with the line "N passed, N failed".
 #   scripts/run-tests.sh [--unit-only|--system-only] [NAME-FILTER]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +54,16 @@ if [ "$mode" != system ]; then
 		else failed=$((failed + 1)); failures+=("host $name (see $out)"); echo "FAIL  host $name"; tail -10 "$out" | sed 's/^/      /'
 		fi
 	done
+	# the documentation check: cited paths exist, docs/architecture.md names every source file
+	name=check-docs
+	if [ -z "$filter" ] || [[ $name == *$filter* ]]; then
+		out="$logs/docs-$name.log"
+		if scripts/check-docs.sh >"$out" 2>&1; then passed=$((passed + 1)); echo "ok    docs $name"
+		else
+			failed=$((failed + 1)); failures+=("docs $name (see $out)"); echo "FAIL  docs $name"
+			grep -v '(pending fix)$' "$out" | head -20 | sed 's/^/      /'
+		fi
+	fi
 fi
 
 if [ "$mode" != unit ]; then

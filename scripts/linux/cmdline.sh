@@ -5,7 +5,7 @@
 # PLATFORM bochs*, qemu* (TCG), kvm (QEMU/KVM on a real host) or nested (QEMU/KVM
 # inside Bochs, docs/nested.md: slirp addresses, and the TSC is still Bochs'
 # 200 MHz instruction count) picks uhvnet= (the init script's network setup) and
-# tsc_early_khz=; further words are appended. platforms.md §7: these options make a stock
+# tsc_early_khz=; further words are appended. docs/emulators.md §5: these options make a stock
 # kernel boot in reasonable time in Bochs (tsc_early_khz must equal Bochs'
 # ips / 1000).
 set -euo pipefail

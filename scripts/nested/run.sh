@@ -128,7 +128,7 @@ grub-mkrescue -d /usr/lib/grub/i386-pc -o "$work/l1.iso" "$work/iso" >"$work/mkr
 	{ cat "$work/mkrescue.log" >&2; exit 125; }
 rm -rf "$work/iso" "$work/cases"
 
-# --- Bochs (platforms.md section 8): skylake_x, no magic_break -----------------------
+# --- Bochs (docs/emulators.md section 8): skylake_x, no magic_break ----------------
 mkdir -p "$work/vnet"
 cat > "$work/bochsrc" <<RC
 megs: ${NESTED_MEGS:-1024}

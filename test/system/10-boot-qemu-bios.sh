@@ -15,6 +15,5 @@ expect "uhv pci: config access: ECAM" "PCI through ECAM"
 expect "uhv pci: 00:00.0 8086:29c0 class 0600" "host bridge listed"
 expect "uhv pci: 00:02.0 8086:100e class 0200 \(Ethernet\) BAR0 mem32 0x[0-9a-f]+/128K" "e1000 with its BARs"
 expect "uhv vtd: no DMAR" "no DMAR without intel-iommu"
-expect "uhv: run ended: PASS - probe complete" "clean exit"
-expect_rc qemu pass
+expect_end qemu pass "probe complete" "clean exit"
 finish

@@ -11,6 +11,5 @@ expect "W\^X check: 0 writable\+executable" "W^X check"
 expect "uhv acpi: RSDP rev 2 .*XSDT" "ACPI root is the XSDT under UEFI"
 expect "uhv acpi: MADT: 1 CPU" "MADT decoded"
 expect "uhv pci: 00:02.0 8086:100e class 0200" "e1000 listed"
-expect "uhv: run ended: PASS - probe complete" "clean exit"
-expect_rc qemu pass
+expect_end qemu pass "probe complete" "clean exit"
 finish

@@ -10,6 +10,5 @@ expect "uhv dmar: DMAR: 39-bit DMA addresses, 1 unit" "DMAR decoded"
 expect "uhv dmar:   unit 0: registers 0xfed90000 segment 0" "DRHD unit printed"
 expect "uhv dmar:     endpoint 00:02.0" "the NIC's device scope"
 expect "uhv pci: 00:02.0 8086:100e" "e1000 listed"
-expect "uhv: run ended: PASS - probe complete" "clean exit"
-expect_rc qemu pass
+expect_end qemu pass "probe complete" "clean exit"
 finish

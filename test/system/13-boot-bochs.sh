@@ -13,6 +13,5 @@ expect "uhv acpi: no MCFG" "no MCFG reported"
 expect "uhv pci: config access: ports 0xcf8/0xcfc" "PCI through ports"
 expect "uhv pci: 00:02.0 8086:100e class 0200 \(Ethernet\)" "e1000 in slot 1"
 expect "uhv vtd: no DMAR" "no DMAR in Bochs"
-expect "uhv: run ended: PASS - probe complete" "clean exit"
-expect_rc bochs pass
+expect_end bochs pass "probe complete" "clean exit"
 finish

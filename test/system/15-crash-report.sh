@@ -9,8 +9,7 @@ expect "CR2 0x10 " "CR2 is the faulting address"
 expect "page fault: not-present page on read access in supervisor mode" "error code decoded"
 expect "RAX [0-9a-f]{16} RBX" "registers"
 expect "stack trace" "stack trace"
-expect "run ended: FAIL - CPU exception in the hypervisor" "run ends with FAIL"
-expect_rc qemu fail
+expect_end qemu fail "CPU exception in the hypervisor" "run ends with FAIL"
 # the RIP must point into kmain's panic_test (symbolize with addr2line)
 rip=$(sed -n 's/.*RIP \(0xffffffff[0-9a-f]*\).*/\1/p' "$LOG" | head -1)
 if [ -n "$rip" ] && addr2line -f -e build/uhv.elf "$rip" | grep -q panic_test; then
@@ -20,6 +19,5 @@ else
 fi
 boot crash-ud bochs "$(iso crash-ud 'probe panic-test=ud')" 300
 expect "PANIC: CPU exception 6 \(#UD invalid opcode\)" "#UD reported under Bochs"
-expect "run ended: FAIL" "FAIL"
-expect_rc bochs fail
+expect_end bochs fail "" "FAIL"
 finish

@@ -24,16 +24,14 @@ expect "^uhv smp: starting 3 application processor\(s\) through a trampoline at 
 aps_started
 expect "^uhv smp: cpus=all: the guest gets 4 of 4 CPU\(s\) \(APIC IDs 0,1,2,3\); 0 parked" "cpus=all"
 expect "uhv platform: guest ACPI: .*MADT with 4 CPUs, boot CPU APIC ID 0 \(0 other CPUs hidden\)" "guest MADT: 4 CPUs"
-expect "uhv: run ended: FAIL - no usable VMX" "run ends at vmx_init (QEMU TCG has no VMX)"
-expect_rc qemu fail
+expect_end qemu fail "no usable VMX" "run ends at vmx_init (QEMU TCG has no VMX)"
 
 boot smp-qemu-ovmf-cpus1 qemu-ovmf "$(iso cpus1 'cpus=1' build/guest/selftest.elf 'selftest')" 90
 expect "uhv options: .* cpus=1" "cpus=1 in effect"
 aps_started
 expect "^uhv smp: cpus=1: the guest gets 1 of 4 CPU\(s\) \(APIC IDs 0\); 3 parked in uhv, hidden from its MADT" "cpus=1: 3 CPUs parked"
 expect "uhv platform: guest ACPI: .*XSDT 0x[0-9a-f]*[1-9a-f].*MADT with APIC ID 0 only \(3 other CPUs hidden\)" "guest MADT (XSDT): 1 CPU"
-expect "uhv: run ended: FAIL - no usable VMX" "run ends at vmx_init"
-expect_rc qemu fail
+expect_end qemu fail "no usable VMX" "run ends at vmx_init"
 
 boot smp-qemu-cpus9 qemu "$(iso cpus9 'cpus=9' build/guest/selftest.elf 'selftest')" 60
 expect "uhv smp: warning: cpus=9 but uhv controls 4 CPU\(s\): the guest gets all of them" "cpus= above the count: warning"
@@ -48,8 +46,7 @@ for i in 1 2 3; do
 	expect "^uhv: CPU $i \(APIC ID $i\) stopped" "CPU $i stopped"
 done
 reject "did not confirm it stopped" "CPU that failed to confirm its stop"
-expect "uhv: run ended: FAIL - CPU exception in the hypervisor" "run ends with FAIL"
-expect_rc qemu fail
+expect_end qemu fail "CPU exception in the hypervisor" "run ends with FAIL"
 
 export UHV_CPUS=2
 boot smp-bochs bochs "$(iso bochs '' build/guest/selftest.elf 'selftest')" 300
@@ -57,6 +54,5 @@ expect "^uhv smp: CPU 1 \(APIC ID 1\) started" "Bochs: CPU 1 (APIC ID 1) started
 expect "^uhv smp: all 2 CPUs run uhv" "summary"
 expect "MADT with 2 CPUs, boot CPU APIC ID 0" "guest MADT: 2 CPUs"
 expect "^guest: RESULT: PASS" "the selftest guest passes on the boot CPU"
-expect "uhv: run ended: PASS" "PASS"
-expect_rc bochs pass
+expect_end bochs pass "" "PASS"
 finish

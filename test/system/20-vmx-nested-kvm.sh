@@ -17,6 +17,5 @@ expect "^guest: test memwalk: ok" "guest RAM"
 expect "^guest: test hostile-paged: ok" "hostile accesses"
 expect "^guest: RESULT: PASS" "guest verdict"
 reject "^guest: test [a-z0-9-]+: FAIL" "failed checks"
-expect "uhv: run ended: PASS - guest shut down, status 0" "PASS"
-expect_rc qemu pass
+expect_end qemu pass "guest shut down, status 0" "PASS"
 finish

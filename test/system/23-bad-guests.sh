@@ -8,9 +8,8 @@ case_() {	# NAME PATTERN [MODULE]
 	local name=$1 pat=$2; shift 2
 	boot "bad-$name" qemu "$(iso "$name" "" "$@")" 60
 	expect "$pat" "$name: clear message"
-	expect "uhv: run ended: FAIL - (loading the guest failed|no guest)" "$name: run ends with FAIL"
+	expect_end qemu fail "(loading the guest failed|no guest)" "$name: run ends with FAIL"
 	reject "PANIC" "$name: no crash"
-	expect_rc qemu fail
 }
 case_ none "no guest kernel: give the guest as the first multiboot2 module"
 case_ text "not an ELF executable and no multiboot2 or multiboot header" build/guest/bad-text.elf ""

@@ -9,11 +9,9 @@ expect "VM entry failed while loading guest state: exit reason 33 \(VM-entry fai
 expect "guest state \(SDM 27.3.1 checks these\)" "guest-state dump"
 expect "TR   selector 0x0000 .* access rights 0x10000 \(unusable\)" "the broken field is visible"
 expect "controls: pin 0x[0-9a-f]+ primary 0x[0-9a-f]+ secondary" "controls printed"
-expect "run ended: FAIL - VM entry failed: invalid guest state" "clean FAIL"
-expect_rc bochs fail
+expect_end bochs fail "VM entry failed: invalid guest state" "clean FAIL"
 boot vmentry-ctl bochs "$(iso ctl 'panic-test=vmentry-ctl' build/guest/selftest.elf '')" 300
 expect "VM-instruction error 7" "VM-instruction error number"
 expect "invalid control field|control field" "error decoded to text"
-expect "run ended: FAIL - VM entry failed" "clean FAIL"
-expect_rc bochs fail
+expect_end bochs fail "VM entry failed" "clean FAIL"
 finish

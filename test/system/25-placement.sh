@@ -23,8 +23,7 @@ expect "^guest: test hostile-alive: ok" "uhv survives hostile accesses"
 expect "^guest: RESULT: PASS" "guest verdict"
 reject "FAIL " "failed checks"
 reject "test hook's target in uhv's image was changed" "uhv memory changed by the guest"
-expect "uhv: run ended: PASS - guest shut down, status 0" "run ends with the guest's verdict"
-expect_rc bochs pass
+expect_end bochs pass "guest shut down, status 0" "run ends with the guest's verdict"
 
 boot placement-nic-refused bochs "$(iso nic 'placement=offset iommu=off' build/guest/nictest.elf 'net=bochs')" 300
 expect "uhv nic: ERROR: refusing to pass 00:02.0 through: placement=offset puts guest RAM at other host addresses, and without DMA remapping \(iommu=off\)" "NIC refused: offset placement without VT-d"

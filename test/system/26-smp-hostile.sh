@@ -59,8 +59,7 @@ for n in 2 4; do
 	expect "uhv smp:   CPU 1 \(APIC ID 1, parked\): [0-9]+ exits, guest INIT 0, SIPI [1-9]" \
 		"the parked CPU's SIPI exits counted"
 	reject "uhv smp: CPU [0-9]+ \(APIC ID [0-9]+\): the guest started it" "a parked CPU started"
-	expect "uhv: run ended: PASS" "run PASS"
-	expect_rc bochs pass
+	expect_end bochs pass "" "run PASS"
 done
 
 finish

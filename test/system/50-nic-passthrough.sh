@@ -26,8 +26,7 @@ expect "^guest: test datapath-exits: ok" "datapath-exits check"
 expect "uhv vmx: exit statistics: [0-9]+ exits" "exit statistics printed"
 reject "uhv vmx: +48 EPT violation" "EPT violations"
 reject "FAIL " "failed checks"
-expect "uhv: run ended: PASS - guest shut down, status 0" "guest verdict"
-expect_rc bochs pass
+expect_end bochs pass "guest shut down, status 0" "guest verdict"
 
 # With the console poll timer off (console-poll=0) nothing at all exits
 # during the packet loop: not the data path, not uhv's own timer.
@@ -35,8 +34,7 @@ boot nic-no-poll bochs "$(iso nopoll 'iommu=off console-poll=0' build/guest/nict
 expect "console-poll=0: no periodic exits" "poll timer off"
 expect "^guest: nic: VM exits during the loop: 0 \(data path 0," "zero VM exits during the packet loop"
 expect "^guest: test ping-loop: ok" "ping loop"
-expect "uhv: run ended: PASS - guest shut down, status 0" "guest verdict"
-expect_rc bochs pass
+expect_end bochs pass "guest shut down, status 0" "guest verdict"
 
 boot nic-refused bochs "$(iso refused '' build/guest/nictest.elf 'net=bochs')" 300
 expect "uhv nic: ERROR: refusing to pass 00:02.0 through: DMA remapping is not active.*Add iommu=off" "refused without an IOMMU, override named"

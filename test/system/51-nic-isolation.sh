@@ -37,13 +37,12 @@ expect "^guest: nic: BAR0 0xc1000000, MAC" "driver uses the moved BAR"
 expect "^guest: test icmp-echo: ok" "pings answered after the move"
 expect "^guest: test datapath-exits: ok" "no data-path exits after the move"
 reject "FAIL " "failed checks"
-expect "uhv: run ended: PASS - guest shut down, status 0" "guest verdict"
-expect_rc bochs pass
+expect_end bochs pass "guest shut down, status 0" "guest verdict"
 
 boot nic-bad-bdf bochs "$(iso badbdf 'iommu=off nic=00:01.1' build/guest/nictest.elf 'net=bochs')" 120
 expect "uhv nic: ERROR: nic=0000:00:01.1 is 8086:7010, class 0101 \(IDE\), not a network controller" "non-network BDF refused"
-expect "run ended: FAIL - NIC passthrough setup failed" "run ends"
+expect_end log fail "NIC passthrough setup failed" "run ends"
 boot nic-no-bdf bochs "$(iso nobdf 'iommu=off nic=00:09.0' build/guest/nictest.elf 'net=bochs')" 120
 expect "uhv nic: ERROR: nic=0000:00:09.0: there is no such PCI function" "missing BDF refused"
-expect "run ended: FAIL - NIC passthrough setup failed" "run ends"
+expect_end log fail "NIC passthrough setup failed" "run ends"
 finish

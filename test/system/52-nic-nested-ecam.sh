@@ -27,6 +27,5 @@ expect "^guest: test ping-loop: ok" "ping loop"
 expect "^guest: test datapath-exits: ok" "no data-path exits"
 reject "^guest: test [a-z0-9-]+: FAIL" "failed checks"
 reject "uhv vtd: .*DMA (read|write) of .* blocked" "VT-d faults"
-expect "uhv: run ended: PASS - guest shut down, status 0" "PASS"
-expect_rc qemu pass
+expect_end qemu pass "guest shut down, status 0" "PASS"
 finish

@@ -81,9 +81,7 @@ check_case() {
 	expect "^guest: test datapath-exits: ok" "no data-path exits"
 	reject "^guest: test [a-z0-9-]+: (FAIL|skipped)" "failed or skipped checks"
 	reject "DMA target in uhv's image at .* changed|test hook's target in uhv's image was changed" "uhv memory changed"
-	expect "uhv: run ended: PASS - guest shut down, status 0" "PASS"
-	RC=$(grep -aoE "^NESTED-QEMU-EXIT: [0-9]+" "$LOG" | grep -oE "[0-9]+$" | tail -1)
-	expect_rc qemu pass
+	expect_end nested pass "guest shut down, status 0" "PASS"
 }
 check_case hostile 100e
 check_case e1000e 10d3

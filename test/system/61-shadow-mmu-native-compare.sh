@@ -22,14 +22,14 @@ cp "$LOG" "$LOGS/61-native.log"
 boot mmu-ept bochs "$ept" 300
 expect "uhv vmx: EPT: " "EPT mode"
 expect "^guest: RESULT: PASS" "EPT verdict"
-expect "uhv: run ended: PASS" "EPT run PASS"
+expect_end log pass "" "EPT run PASS"
 cp "$LOG" "$LOGS/61-ept.log"
 
 boot mmu-shadow bochs "$shadow" 300
 expect "uhv shadow: memory virtualization: shadow page tables" "shadow mode"
 expect "^guest: RESULT: PASS" "shadow verdict"
 expect "uhv shadow: shadow statistics: CR3 loads [1-9][0-9]*, .*INVLPG [1-9][0-9]*, #PF exits [1-9][0-9]* \(hidden [1-9][0-9]*, true [1-9][0-9]*" "CR3 loads, INVLPG, hidden and true #PF"
-expect "uhv: run ended: PASS" "shadow run PASS"
+expect_end log pass "" "shadow run PASS"
 cp "$LOG" "$LOGS/61-shadow.log"
 
 for m in native ept shadow; do

@@ -27,13 +27,12 @@ expect "^LINUX-PING: PASS" "ping through the passed-through e1000"
 expect "^LINUX-NPROC: 1" "one CPU"
 expect "uhv platform: guest powered off" "power-off trapped"
 expect "uhv vmx: exit statistics: [0-9]+ exits" "exit statistics"
-expect "uhv: run ended: PASS - guest powered off" "run ends with PASS"
+expect_end bochs pass "guest powered off" "run ends with PASS"
 reject "Kernel panic|BUG:|Oops" "kernel panic"
 reject "EPT violation" "EPT violations"
 # uhv's lines are held while Linux runs: none between launch and the guest's end
 awk '/launching the guest/ {l=1; next} /LINUX-END/ {exit} l && /^uhv / {print; bad=1}
 	END {exit bad}' "$LOG" >/dev/null || { echo "  UNEXPECTED: uhv lines while the guest ran"; fails=$((fails + 1)); }
-expect_rc bochs pass
 
 # The same kernel and initramfs with shadow page tables (mem=shadow): 64-bit
 # 4-level guest paging on uhv's shadow tables, the NIC's BARs on the shadow
@@ -45,7 +44,6 @@ expect "shadow paging: NIC BAR0 \[0x[0-9a-f]+-0x[0-9a-f]+\) may be mapped by the
 expect "^LINUX-USERSPACE: uptime" "Linux reached userspace (shadow)"
 expect "^LINUX-PING: PASS" "ping through the passed-through e1000 (shadow)"
 expect "uhv shadow: shadow statistics: CR3 loads [0-9]+" "shadow statistics"
-expect "uhv: run ended: PASS - guest powered off" "run ends with PASS (shadow)"
+expect_end bochs pass "guest powered off" "run ends with PASS (shadow)"
 reject "Kernel panic|BUG:|Oops" "kernel panic (shadow)"
-expect_rc bochs pass
 finish

@@ -66,8 +66,7 @@ expect "^guest: test smp-start-aps: ok" "smp-start-aps"
 expect "^guest: test smp-ipi: ok" "fixed IPIs between vCPUs"
 expect "uhv vmx: test hook: EPT flushed on CPU 0 and, on request, on 1 other CPU" "EPT flush on the other vCPU"
 expect "^guest: test smp-ept-flush: ok" "smp-ept-flush"
-expect "uhv: run ended: PASS" "PASS"
-expect "^NESTED-QEMU-EXIT: 33$" "QEMU exit status 33"
+expect_end nested pass "" "PASS"
 
 LOG=$base.smptest-cpus1.log
 echo "case smptest-cpus1 ($LOG):"
@@ -81,8 +80,7 @@ expect "^guest: cpus in MADT: 1 \(APIC IDs 0\)" "the guest's MADT lists one CPU"
 expect "^guest: hostile: 0 CPUs ran the trampoline" "no parked CPU ran the trampoline"
 expect "^guest: test smp-parked-sipi: ok" "smp-parked-sipi"
 reject "the guest started it" "a parked CPU started"
-expect "uhv: run ended: PASS" "PASS"
-expect "^NESTED-QEMU-EXIT: 33$" "QEMU exit status 33"
+expect_end nested pass "" "PASS"
 
 linux() {	# NCPUS GIVEN
 	common "$1" "$2"
@@ -90,8 +88,7 @@ linux() {	# NCPUS GIVEN
 	expect "^LINUX-USERSPACE: uptime" "Linux reached userspace"
 	expect "^LINUX-CPUS: $2$" "$2 CPU(s) online in Linux"
 	expect "^LINUX-PING: PASS" "ping through the passed-through e1000"
-	expect "uhv: run ended: PASS - guest powered off" "PASS"
-	expect "^NESTED-QEMU-EXIT: 33$" "QEMU exit status 33"
+	expect_end nested pass "guest powered off" "PASS"
 }
 LOG=$base.smptest-smp4.log
 echo "case smptest-smp4 ($LOG):"
@@ -100,7 +97,7 @@ expect "^guest: aps started: 3 of 3 \(CPUs running: 4 of 4\)" "three APs run as 
 expect "^guest: test smp-start-aps: ok" "smp-start-aps"
 expect "^guest: test smp-ipi: ok" "fixed IPIs to three vCPUs"
 expect "uhv vmx: test hook: EPT flushed on CPU 0 and, on request, on 3 other CPU" "EPT flush on all vCPUs"
-expect "uhv: run ended: PASS" "PASS"
+expect_end log pass "" "PASS"
 
 LOG=$base.linux-smp2.log; echo "case linux-smp2 ($LOG):"; linux 2 2
 expect "uhv smp: CPU 1 \(APIC ID 1\): the guest started it at 0x[0-9a-f]+ \(SIPI vector" "Linux started its AP through a SIPI exit"

@@ -61,8 +61,7 @@ for plat in ${UHV_GDB_PLATFORMS:-bochs-tigerlake bochs}; do
 	expect "uhv debug: GDB stub listening on port 0x2f8" "stub on COM2"
 	expect "uhv vmx: trapped ports 0x02f8-0x02ff: GDB stub UART" "COM2 hidden from the guest"
 	expect "^guest: RESULT: PASS" "guest verdict"
-	expect "uhv: run ended: PASS" "PASS"
-	expect_rc bochs pass
+	expect_end bochs pass "" "PASS"
 	[ $fails -eq 0 ] || { echo "--- gdb output:"; tail -30 "$GLOG"; }
 done
 finish

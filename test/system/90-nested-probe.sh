@@ -40,8 +40,7 @@ expect "uhv pci: 00:01\.0 8086:100e class 0200 \(Ethernet\)" "e1000 at 00:01.0"
 expect "uhv dmar:   unit 0: registers 0xfed90000 segment 0" "DMAR unit at 0xfed90000"
 expect "uhv vtd: unit 0 @0xfed90000: VT-d 1\.0 CAP 0x[0-9a-f]+ ECAP 0x[0-9a-f]+" "VT-d capabilities read"
 expect "uhv vtd: unit 0 @0xfed90000: DMA remapping enabled" "VT-d enabled"
-expect "uhv: run ended: PASS - probe complete" "probe complete"
-expect "^NESTED-QEMU-EXIT: 33$" "inner QEMU exit status 33 (PASS)"
+expect_end nested pass "probe complete" "probe complete"
 reject "uhv.*(ERROR|exception)" "uhv errors"
 
 # case 2: VT-d self-test
@@ -63,8 +62,7 @@ echo "case probe-ir ($LOG):"
 expect "uhv dmar: DMAR: 39-bit DMA addresses, 1 unit\(s\), .*interrupt remapping" "DMAR flags interrupt remapping"
 expect "uhv vtd: unit 0 @0xfed90000: .*queued invalidation yes, interrupt remapping yes" "VT-d unit reports interrupt remapping"
 expect "uhv vtd: unit 0 @0xfed90000: DMA remapping enabled" "VT-d enabled"
-expect "uhv: run ended: PASS - probe complete" "probe complete"
-expect "^NESTED-QEMU-EXIT: 33$" "inner QEMU exit status 33 (PASS)"
+expect_end nested pass "probe complete" "probe complete"
 
 LOG=$LOGS/nested.log
 if [ "$RC" = 0 ]; then echo "  ok: run.sh exit status 0 (every case PASS)"

@@ -60,15 +60,35 @@ reject() {
 	fi
 }
 
-# expect_rc PLATFORM-KIND pass|fail : emulator exit status matches the verdict
+# expect_rc KIND pass|fail : the exit status matches the verdict. KIND qemu or
+# bochs: the emulator's status $RC (QEMU isa-debug-exit 0x10/0x11 -> 33/35;
+# Bochs 0 after the magic break, 1 after the shutdown port). KIND nested: the
+# inner QEMU's status, the last "NESTED-QEMU-EXIT: N" line of $LOG ($RC, the
+# status of scripts/nested/run.sh, is left alone).
 expect_rc() {
-	local kind=$1 want=$2 code
+	local kind=$1 want=$2 code got=$RC what="exit status"
 	case $kind:$want in
-	qemu:pass) code=33 ;; qemu:fail) code=35 ;;
+	qemu:pass | nested:pass) code=33 ;; qemu:fail | nested:fail) code=35 ;;
 	bochs:pass) code=0 ;; bochs:fail) code=1 ;;
+	*) echo "  BAD TEST: expect_rc $kind $want"; fails=$((fails + 1)); return ;;
 	esac
-	if [ "$RC" = "$code" ]; then echo "  ok: exit status $RC ($want)"
-	else echo "  WRONG exit status $RC, expected $code ($want)"; fails=$((fails + 1)); fi
+	if [ "$kind" = nested ]; then
+		got=$(grep -aoE "^NESTED-QEMU-EXIT: [0-9]+" "$LOG" | grep -oE "[0-9]+$" | tail -1)
+		what="inner QEMU exit status"
+	fi
+	if [ "$got" = "$code" ]; then echo "  ok: $what $got ($want)"
+	else echo "  WRONG $what ${got:-none}, expected $code ($want)"; fails=$((fails + 1)); fi
+}
+
+# expect_end KIND pass|fail [REASON] [DESCRIPTION]: how the run ended, in one
+# line: uhv's last word "uhv: run ended: PASS|FAIL - REASON" in $LOG (REASON an
+# extended regex; empty or left out: any reason) and, unless KIND is log, the
+# exit status that goes with the verdict (expect_rc KIND).
+expect_end() {
+	local kind=$1 want=$2 reason=${3:-} verdict
+	verdict=${want^^}
+	expect "uhv: run ended: $verdict${reason:+ - $reason}" "${4:-run ended: $verdict${reason:+ - $reason}}"
+	[ "$kind" = log ] || expect_rc "$kind" "$want"
 }
 
 finish() {

@@ -13,6 +13,7 @@
 
 #include <uhv/ept.h>
 #include <uhv/errno.h>
+#include "arena.h"
 #include "log_capture.h"
 
 /* ---- table memory ---------------------------------------------------------- */
@@ -20,42 +21,17 @@
 #define ARENA_PA	0x7000000000ULL		/* fake host-physical base, outside the guest */
 #define ARENA_PAGES	2048
 
-struct arena {
-	u8 *mem;
-	size_t used;
-};
-
-static paddr_t t_alloc(void *ctx)
-{
-	struct arena *a = ctx;
-
-	if (a->used >= ARENA_PAGES)
-		return 0;
-	memset(a->mem + a->used * PAGE_SIZE, 0, PAGE_SIZE);
-	return ARENA_PA + PAGE_SIZE * a->used++;
-}
-
-static void *t_p2v(void *ctx, paddr_t pa)
-{
-	struct arena *a = ctx;
-
-	assert_true(pa >= ARENA_PA && pa < ARENA_PA + ARENA_PAGES * PAGE_SIZE);
-	return a->mem + (pa - ARENA_PA);
-}
-
-static struct arena arena;
-static struct ptab_mem mem = { .alloc_table = t_alloc, .p2v = t_p2v, .ctx = &arena };
+static struct arena *arena;
 
 static int setup(void **state)
 {
-	arena.mem = aligned_alloc(PAGE_SIZE, ARENA_PAGES * PAGE_SIZE);
-	arena.used = 0;
-	return arena.mem ? 0 : -1;
+	arena = arena_new(ARENA_PA, ARENA_PAGES, 0);
+	return 0;
 }
 
 static int teardown(void **state)
 {
-	free(arena.mem);
+	arena_del(arena);
 	return 0;
 }
 
@@ -77,7 +53,7 @@ static struct walk ept_walk(paddr_t root, u64 gpa)
 	u8 perms = EPT_RWX;
 
 	for (int level = 3; level >= 0; level--) {
-		const u64 *t = t_p2v(&arena, table);
+		const u64 *t = arena_p2v(arena, table);
 		u64 e = t[(gpa >> (12 + 9 * level)) & 511];
 		if (!(e & EPT_RWX))
 			return w;
@@ -302,8 +278,8 @@ static void test_guest_layout(void **state)
 				     .nholes = ARRAY_SIZE(holes) };
 	struct ptab pt;
 
-	arena.used = 0;
-	assert_int_equal(ept_build(&pt, &mem, &cfg, layout, ARRAY_SIZE(layout)), 0);
+	arena_reset(arena);
+	assert_int_equal(ept_build(&pt, &arena->mem, &cfg, layout, ARRAY_SIZE(layout)), 0);
 	assert_int_equal(pt.levels, 4);
 	assert_int_equal(pt.max_leaf_level, 2);
 
@@ -374,7 +350,7 @@ static void test_guest_layout(void **state)
 	assert_int_equal(attrs & EPT_MT_MASK, EPT_MT(MTRR_TYPE_WB));
 	/* a handful of tables, not thousands */
 	assert_true(ptab_table_count(&pt) < 40);
-	assert_int_equal(ptab_table_count(&pt), arena.used);
+	assert_int_equal(ptab_table_count(&pt), arena->in_use);
 }
 
 static void test_ignore_pat_and_4k_only(void **state)
@@ -389,8 +365,8 @@ static void test_ignore_pat_and_4k_only(void **state)
 	};
 	struct ptab pt;
 
-	arena.used = 0;
-	assert_int_equal(ept_build(&pt, &mem, &cfg, small, 2), 0);
+	arena_reset(arena);
+	assert_int_equal(ept_build(&pt, &arena->mem, &cfg, small, 2), 0);
 	assert_int_equal(pt.max_leaf_level, 0);
 	check_all(pt.root, &cfg, small, 2, 0, MiB(40));
 	assert_int_equal(ept_walk(pt.root, MiB(4)).level, 0);
@@ -402,8 +378,8 @@ static void test_ignore_pat_and_4k_only(void **state)
 	static const struct ept_region big[] = { { 0, 0, GiB(2), EPT_RWX, MTRR_TYPE_WB } };
 	cfg.ignore_pat = false;
 	cfg.nholes = 0;
-	arena.used = 0;
-	assert_int_equal(ept_build(&pt, &mem, &cfg, big, 1), 0);
+	arena_reset(arena);
+	assert_int_equal(ept_build(&pt, &arena->mem, &cfg, big, 1), 0);
 	assert_int_equal(ept_walk(pt.root, GiB(1)).level, 1);
 	check_all(pt.root, &cfg, big, 1, GiB(1) - MiB(8), GiB(1) + MiB(8));
 }
@@ -433,25 +409,25 @@ static void test_bad_regions(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		log_capture_reset();
-		arena.used = 0;
-		assert_int_equal(ept_build(&pt, &mem, &cfg, &bad[i].r, 1), bad[i].err);
+		arena_reset(arena);
+		assert_int_equal(ept_build(&pt, &arena->mem, &cfg, &bad[i].r, 1), bad[i].err);
 		assert_true(log_capture_contains(bad[i].msg));
-		assert_int_equal(arena.used, 0);	/* checked before anything is built */
+		assert_int_equal(arena->in_use, 0);	/* checked before anything is built */
 	}
 
 	/* execute-only needs IA32_VMX_EPT_VPID_CAP bit 0 */
 	c = caps_with(VMX_EPT_EXECUTE_ONLY);
 	static const struct ept_region xo = { 0, 0, MiB(1), EPT_EXEC, MTRR_TYPE_WB };
 	log_capture_reset();
-	assert_int_equal(ept_build(&pt, &mem, &cfg, &xo, 1), -EOPNOTSUPP);
+	assert_int_equal(ept_build(&pt, &arena->mem, &cfg, &xo, 1), -EOPNOTSUPP);
 	assert_true(log_capture_contains("execute-only"));
 
 	/* WC leaves are fine even though the EPTP can only be UC/WB */
 	c = caps_with(VMX_EPT_MEMTYPE_UC);
 	static const struct ept_region wc = { GiB(1), GiB(1), MiB(8), EPT_READ | EPT_WRITE,
 					      MTRR_TYPE_WC };
-	arena.used = 0;
-	assert_int_equal(ept_build(&pt, &mem, &cfg, &wc, 1), 0);
+	arena_reset(arena);
+	assert_int_equal(ept_build(&pt, &arena->mem, &cfg, &wc, 1), 0);
 	assert_int_equal(ept_walk(pt.root, GiB(1) + MiB(3)).memtype, MTRR_TYPE_WC);
 }
 
@@ -463,9 +439,9 @@ static void test_out_of_memory(void **state)
 	static const struct ept_region huge = { 0, 0, GiB(8), EPT_RWX, MTRR_TYPE_WB };
 	struct ptab pt;
 
-	arena.used = 0;
+	arena_reset(arena);
 	log_capture_reset();
-	assert_int_equal(ept_build(&pt, &mem, &cfg, &huge, 1), -ENOMEM);
+	assert_int_equal(ept_build(&pt, &arena->mem, &cfg, &huge, 1), -ENOMEM);
 	assert_true(log_capture_contains("ENOMEM"));
 }
 
@@ -482,8 +458,8 @@ static void test_hole_replaces_earlier_region(void **state)
 	};
 	struct ptab pt;
 
-	arena.used = 0;
-	assert_int_equal(ept_build(&pt, &mem, &cfg, r, 2), 0);
+	arena_reset(arena);
+	assert_int_equal(ept_build(&pt, &arena->mem, &cfg, r, 2), 0);
 	check_all(pt.root, &cfg, r, 2, 0, MiB(130));
 	assert_false(ept_walk(pt.root, MiB(64) + MiB(8)).present);	/* host 16M */
 	assert_int_equal(ept_walk(pt.root, MiB(64)).hpa, MiB(8));

@@ -14,99 +14,11 @@
 #include <uhv/ptab.h>
 #include <uhv/ptab_x86.h>
 #include <uhv/errno.h>
+#include "arena.h"
 
 /* ---- test memory ------------------------------------------------------------ */
 
 #define ARENA_PA 0x7000000000ULL	/* fake physical base, far from any pointer */
-
-struct arena {
-	u8 *mem;
-	bool *used;
-	size_t pages;
-	size_t in_use;
-	size_t limit;		/* alloc fails once in_use reaches limit */
-	size_t allocs, frees;
-	/* sync log */
-	struct { uintptr_t lo, hi; } synced[4096];
-	size_t nsynced;
-	bool sync_overflow;
-};
-
-static paddr_t t_alloc(void *ctx)
-{
-	struct arena *a = ctx;
-
-	if (a->in_use >= a->limit)
-		return 0;
-	for (size_t i = 0; i < a->pages; i++) {
-		if (!a->used[i]) {
-			a->used[i] = true;
-			a->in_use++;
-			a->allocs++;
-			memset(a->mem + i * PAGE_SIZE, 0, PAGE_SIZE);
-			return ARENA_PA + i * PAGE_SIZE;
-		}
-	}
-	return 0;
-}
-
-static void t_free(void *ctx, paddr_t pa)
-{
-	struct arena *a = ctx;
-	size_t i = (pa - ARENA_PA) / PAGE_SIZE;
-
-	assert_true(pa >= ARENA_PA && i < a->pages && (pa & (PAGE_SIZE - 1)) == 0);
-	assert_true(a->used[i]);	/* double free of a table */
-	a->used[i] = false;
-	a->in_use--;
-	a->frees++;
-	/* poison-then-zero: a stale pointer into a freed table would read zeros
-	 * (not present) but the table count check catches leaks or reuse */
-	memset(a->mem + i * PAGE_SIZE, 0, PAGE_SIZE);
-}
-
-static void *t_p2v(void *ctx, paddr_t pa)
-{
-	struct arena *a = ctx;
-	size_t i = (pa - ARENA_PA) / PAGE_SIZE;
-
-	assert_true(pa >= ARENA_PA && i < a->pages);
-	assert_true(a->used[i]);	/* walking into a page that is not a table */
-	return a->mem + (pa - ARENA_PA);
-}
-
-static void t_sync(void *ctx, void *ptr, size_t len)
-{
-	struct arena *a = ctx;
-	uintptr_t p = (uintptr_t)ptr;
-
-	assert_true(p >= (uintptr_t)a->mem && p + len <= (uintptr_t)a->mem + a->pages * PAGE_SIZE);
-	if (a->nsynced == ARRAY_SIZE(a->synced)) {
-		a->sync_overflow = true;
-		return;
-	}
-	a->synced[a->nsynced].lo = p;
-	a->synced[a->nsynced].hi = p + len;
-	a->nsynced++;
-}
-
-static struct arena *arena_new(size_t pages)
-{
-	struct arena *a = calloc(1, sizeof(*a));
-
-	a->mem = aligned_alloc(PAGE_SIZE, pages * PAGE_SIZE);
-	a->used = calloc(pages, sizeof(bool));
-	a->pages = pages;
-	a->limit = pages;
-	return a;
-}
-
-static void arena_del(struct arena *a)
-{
-	free(a->mem);
-	free(a->used);
-	free(a);
-}
 
 /* ---- test format -------------------------------------------------------------- */
 
@@ -163,9 +75,9 @@ static struct env *env_new(size_t pages, unsigned levels, unsigned max_leaf, boo
 {
 	struct env *e = calloc(1, sizeof(*e));
 
-	e->a = arena_new(pages);
-	e->mem = (struct ptab_mem){ .alloc_table = t_alloc, .free_table = with_free ? t_free : NULL,
-				    .p2v = t_p2v, .sync = t_sync, .ctx = e->a };
+	e->a = arena_new(ARENA_PA, pages, (with_free ? ARENA_FREE : 0) | ARENA_SYNC |
+			 ARENA_ZERO_FREE);	/* the sync check compares pages */
+	e->mem = e->a->mem;
 	fmt_bad = false;
 	assert_int_equal(ptab_init(&e->pt, canonical ? &tfmt_canon : &tfmt, &e->mem, levels,
 				   max_leaf), 0);
@@ -253,7 +165,7 @@ static void test_init(void **state)
 {
 	struct env *e = env_new(16, 4, 2, false, true);
 	struct ptab pt;
-	struct arena *a = arena_new(1);
+	struct arena *a = arena_new(ARENA_PA, 1, 0);
 
 	assert_int_equal(ptab_table_count(&e->pt), 1);
 	assert_int_equal(e->a->in_use, 1);
@@ -262,8 +174,7 @@ static void test_init(void **state)
 	assert_int_equal(ptab_init(&pt, &tfmt, &e->mem, 6, 0), -EINVAL);
 	assert_int_equal(ptab_init(&pt, &tfmt, &e->mem, 4, 3), -EINVAL);
 	a->limit = 0;
-	struct ptab_mem m = { .alloc_table = t_alloc, .p2v = t_p2v, .ctx = a };
-	assert_int_equal(ptab_init(&pt, &tfmt, &m, 4, 2), -ENOMEM);
+	assert_int_equal(ptab_init(&pt, &tfmt, &a->mem, 4, 2), -ENOMEM);
 	arena_del(a);
 	env_del(e);
 }
@@ -593,9 +504,9 @@ static void check_synced(struct arena *a, const u8 *snap)
 		for (size_t off = 0; off < PAGE_SIZE; off += 8) {
 			size_t o = pg * PAGE_SIZE + off;
 
-			if (!memcmp(a->mem + o, snap + o, 8))
+			if (!memcmp(a->bytes + o, snap + o, 8))
 				continue;
-			uintptr_t p = (uintptr_t)(a->mem + o);
+			uintptr_t p = (uintptr_t)(a->bytes + o);
 			bool found = false;
 
 			for (size_t s = 0; s < a->nsynced && !found; s++)
@@ -619,7 +530,7 @@ static void test_sync_covers_updates(void **state)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
-		memcpy(snap, a->mem, a->pages * PAGE_SIZE);
+		memcpy(snap, a->bytes, a->pages * PAGE_SIZE);
 		a->nsynced = 0;
 		if (ops[i].map)
 			assert_int_equal(ptab_map(&e->pt, ops[i].va, ops[i].pa, ops[i].size, 0x2), 0);
@@ -767,10 +678,10 @@ static void test_x86_split_keeps_pat(void **state)
 	expect_lookup(&e->pt, MiB(2), MiB(8), PTE_ATTR_DATA | PTE_PAT, 0);
 	expect_unmapped(&e->pt, MiB(3));
 	/* the 4K leaf has PAT at bit 7 and nothing at bit 12 */
-	u64 *pml4 = t_p2v(e->a, e->pt.root);
-	u64 *pdpt = t_p2v(e->a, pml4[0] & PTE_ADDR_4K);
-	u64 *pd = t_p2v(e->a, pdpt[0] & PTE_ADDR_4K);
-	u64 *ptbl = t_p2v(e->a, pd[1] & PTE_ADDR_4K);
+	u64 *pml4 = arena_p2v(e->a, e->pt.root);
+	u64 *pdpt = arena_p2v(e->a, pml4[0] & PTE_ADDR_4K);
+	u64 *pd = arena_p2v(e->a, pdpt[0] & PTE_ADDR_4K);
+	u64 *ptbl = arena_p2v(e->a, pd[1] & PTE_ADDR_4K);
 	raw = ptbl[0];
 	assert_int_equal(raw, MiB(8) | PTE_ATTR_DATA | PTE_PAT);
 	assert_int_equal(pd[1] & PTE_PS, 0);
@@ -824,13 +735,13 @@ static void test_x86_wx(void **state)
 	assert_int_equal(h.attrs[0], PTE_P | PTE_RW | PTE_G);
 
 	/* NX in the PML4 entry above it makes it non-executable */
-	u64 *pml4 = t_p2v(e->a, pt->root);
+	u64 *pml4 = arena_p2v(e->a, pt->root);
 	pml4[511] |= PTE_NX;
 	h.n = 0;
 	assert_int_equal(ptab_x86_check_wx(pt, wx_report, &h), 0);
 	pml4[511] &= ~PTE_NX;
 	/* RW clear in the PDPT entry makes it read-only */
-	u64 *pdpt = t_p2v(e->a, pml4[511] & PTE_ADDR_4K);
+	u64 *pdpt = arena_p2v(e->a, pml4[511] & PTE_ADDR_4K);
 	pdpt[510] &= ~PTE_RW;
 	assert_int_equal(ptab_x86_check_wx(pt, NULL, NULL), 0);
 	pdpt[510] |= PTE_RW;

@@ -21,6 +21,7 @@
 #include <uhv/ptab_x86.h>
 #include <uhv/cpu.h>
 #include <uhv/errno.h>
+#include "arena.h"
 #include "log_capture.h"
 
 /* ---- guest memory ------------------------------------------------------------- */
@@ -179,76 +180,31 @@ static void gmap_pae(u64 pdpt, u64 la, u64 gpa, u64 flags, bool large)
 #define ARENA_PA	GiB(1)
 #define ARENA_PAGES	8192
 
-struct arena {
-	u8 *mem;
-	bool used[ARENA_PAGES];
-	size_t in_use, limit;
-};
-
 static struct arena *arena;
-
-static paddr_t t_alloc(void *ctx)
-{
-	if (arena->in_use >= arena->limit)
-		return 0;
-	for (size_t i = 0; i < ARENA_PAGES; i++) {
-		if (!arena->used[i]) {
-			arena->used[i] = true;
-			arena->in_use++;
-			memset(arena->mem + i * PAGE_SIZE, 0, PAGE_SIZE);
-			return ARENA_PA + i * PAGE_SIZE;
-		}
-	}
-	return 0;
-}
-
-static void t_free(void *ctx, paddr_t pa)
-{
-	size_t i = (pa - ARENA_PA) / PAGE_SIZE;
-
-	assert_true(pa >= ARENA_PA && i < ARENA_PAGES && IS_ALIGNED(pa, PAGE_SIZE));
-	assert_true(arena->used[i]);
-	arena->used[i] = false;
-	arena->in_use--;
-	memset(arena->mem + i * PAGE_SIZE, 0xa5, PAGE_SIZE);	/* use after free shows */
-}
-
-static void *t_p2v(void *ctx, paddr_t pa)
-{
-	size_t i = (pa - ARENA_PA) / PAGE_SIZE;
-
-	assert_true(pa >= ARENA_PA && i < ARENA_PAGES);
-	assert_true(arena->used[i]);
-	return arena->mem + (pa - ARENA_PA);
-}
-
-static const struct ptab_mem tmem = { .alloc_table = t_alloc, .free_table = t_free, .p2v = t_p2v };
 
 static struct shadow_ops sops = {
 	.read_gpa = s_read, .write_gpa = s_write, .ram_hpa = s_ram_hpa, .mmio_hpa = s_mmio_hpa,
-	.mem = &tmem, .host_1g = true,
+	.host_1g = true,	/* .mem: the arena, set by setup */
 };
 
 static int setup(void **state)
 {
 	ram_a = calloc(1, RAM_A_SIZE);
 	ram_b = calloc(1, RAM_B_SIZE);
-	arena = calloc(1, sizeof(*arena));
-	arena->mem = aligned_alloc(PAGE_SIZE, ARENA_PAGES * PAGE_SIZE);
-	arena->limit = ARENA_PAGES;
+	arena = arena_new(ARENA_PA, ARENA_PAGES, ARENA_FREE);
+	sops.mem = &arena->mem;
 	gpt_next = GPT_BASE;
 	sops.host_1g = true;
 	sops.mmio_hpa = s_mmio_hpa;
 	log_capture_reset();
-	return ram_a && ram_b && arena->mem ? 0 : -1;
+	return ram_a && ram_b ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	free(ram_a);
 	free(ram_b);
-	free(arena->mem);
-	free(arena);
+	arena_del(arena);
 	return 0;
 }
 
@@ -537,7 +493,7 @@ static void test_32bit_guest(void **state)
 	assert_int_equal(fill(&sh, 0x00400000, PFEC_U | PFEC_ID, 3, &f), SHADOW_INJECT);
 	assert_int_equal(f.error_code, PFEC_P | PFEC_U);
 	/* the PDPTEs: P and address only (reserved bits would fail VM entry) */
-	pdpt = t_p2v(NULL, root);
+	pdpt = arena_p2v(arena, root);
 	for (unsigned i = 0; i < 4; i++)
 		assert_int_equal(pdpt[i] & ~PTE_ADDR_4K, (pdpt[i] & P) ? P : 0);
 	assert_true(pdpt[3] & P);
@@ -569,7 +525,7 @@ static void test_pae_guest(void **state)
 	expect_leaf(&sh, 0x80001000, RAM_A_HPA + 0x901000, RW | US | NX, 0);
 	expect_filled(&sh, 0x40300000, 0, 0);
 	expect_leaf(&sh, 0x40200000, RAM_A_HPA + 0xa00000, RW | US, 1);
-	spdpt = t_p2v(NULL, root);
+	spdpt = arena_p2v(arena, root);
 	for (unsigned i = 0; i < 4; i++)
 		assert_int_equal(spdpt[i] & ~PTE_ADDR_4K, (spdpt[i] & P) ? P : 0);
 	/* the guest removes a PDPTE and reloads CR3: the PDPTE registers change */
@@ -899,19 +855,19 @@ static void test_out_of_memory(void **state)
 
 static paddr_t t_alloc_high(void *ctx)
 {
-	paddr_t pa = t_alloc(ctx);
+	paddr_t pa = arena_alloc(ctx);
 
 	return pa ? pa + HIGH_OFF : 0;
 }
 
 static void t_free_high(void *ctx, paddr_t pa)
 {
-	t_free(ctx, pa - HIGH_OFF);
+	arena_free(ctx, pa - HIGH_OFF);
 }
 
 static void *t_p2v_high(void *ctx, paddr_t pa)
 {
-	return t_p2v(ctx, pa - HIGH_OFF);
+	return arena_p2v(ctx, pa - HIGH_OFF);
 }
 
 static void test_bad_setup(void **state)
@@ -920,7 +876,7 @@ static void test_bad_setup(void **state)
 	struct shadow sh;
 	paddr_t root;
 	struct ptab_mem hmem = { .alloc_table = t_alloc_high, .free_table = t_free_high,
-				 .p2v = t_p2v_high };
+				 .p2v = t_p2v_high, .ctx = arena };
 	struct shadow_ops o = sops;
 
 	/* a PAE shadow root must be below 4 GiB; 4-level roots may be anywhere */

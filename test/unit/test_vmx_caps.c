@@ -1,7 +1,7 @@
 // UNIT-SOURCES: vmx/vmx_caps.c
 /* VMX capability decoding and control computation, fed with the MSR values
- * measured on Bochs corei7_skylake_x and tigerlake (platforms.md §4), and a
- * nested-KVM set built from skylake_x plus the differences platforms.md §8
+ * measured on Bochs corei7_skylake_x and tigerlake (docs/emulators.md §4), and a
+ * nested-KVM set built from skylake_x plus the differences docs/emulators.md §8
  * measured under KVM (revision, timer rate, CR3 targets, no shutdown state,
  * no UC EPT type, no PAUSE-loop exiting / EPT-#VE / XSAVES, CR4_FIXED1). */
 #include <stdarg.h>
@@ -104,7 +104,7 @@ static void test_decode_skylake(void **state)
 	assert_int_equal(c.ept_vpid, 0x00000f0106334141ULL);
 	assert_int_equal(c.vmfunc, 1);
 
-	/* decoded as platforms.md §4 describes */
+	/* decoded as docs/emulators.md §4 describes */
 	assert_true(vmx_ctl_allowed(&c, VMX_CTL_PIN, PIN_BASED_VMX_PREEMPTION_TIMER));
 	assert_false(vmx_ctl_allowed(&c, VMX_CTL_PIN, PIN_BASED_POSTED_INTR));
 	assert_false(vmx_ctl_allowed(&c, VMX_CTL_PROC, CPU_BASED_MONITOR_TRAP_FLAG));

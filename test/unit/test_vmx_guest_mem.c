@@ -13,40 +13,23 @@
 
 #include <uhv/vmx_guest_mem.h>
 #include <uhv/errno.h>
+#include "arena.h"
 #include "log_capture.h"
 
 #define ARENA_PA	0x7000000000ULL
 #define ARENA_PAGES	512
 
-static u8 *arena;
-static size_t used;
-
-static paddr_t t_alloc(void *ctx)
-{
-	if (used >= ARENA_PAGES)
-		return 0;
-	memset(arena + used * PAGE_SIZE, 0, PAGE_SIZE);
-	return ARENA_PA + PAGE_SIZE * used++;
-}
-
-static void *t_p2v(void *ctx, paddr_t pa)
-{
-	assert_true(pa >= ARENA_PA && pa < ARENA_PA + ARENA_PAGES * PAGE_SIZE);
-	return arena + (pa - ARENA_PA);
-}
-
-static const struct ptab_mem mem = { .alloc_table = t_alloc, .p2v = t_p2v };
+static struct arena *arena;
 
 static int setup(void **state)
 {
-	arena = aligned_alloc(PAGE_SIZE, ARENA_PAGES * PAGE_SIZE);
-	used = 0;
-	return arena ? 0 : -1;
+	arena = arena_new(ARENA_PA, ARENA_PAGES, 0);
+	return 0;
 }
 
 static int teardown(void **state)
 {
-	free(arena);
+	arena_del(arena);
 	return 0;
 }
 
@@ -159,7 +142,7 @@ static void test_ept(void **state)
 	caps.ept_vpid = VMX_EPT_PAGE_WALK_4 | VMX_EPT_MEMTYPE_WB | VMX_EPT_PDE_2M |
 			VMX_EPT_PDPTE_1G | VMX_EPT_INVEPT | VMX_EPT_INVEPT_SINGLE_CONTEXT;
 	struct ept_build_cfg cfg = { .caps = &caps, .holes = holes, .nholes = nh };
-	assert_int_equal(ept_build(&pt, &mem, &cfg, regions, nr), 0);
+	assert_int_equal(ept_build(&pt, &arena->mem, &cfg, regions, nr), 0);
 
 	/* guest RAM: identity, RWX, WB */
 	static const u64 ram[] = { 0, 0x1000, 0x9e000, MBI, MODULE, 0x100000, POOL - 0x1000,

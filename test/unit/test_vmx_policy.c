@@ -219,7 +219,7 @@ static void test_xcr0(void **state)
 	assert_false(vmx_xcr0_valid(7, 3));		/* unsupported component */
 }
 
-/* Bochs skylake_x and nested KVM values (shared/platforms.md) */
+/* Bochs skylake_x and nested KVM values (docs/emulators.md §4, §8) */
 static const struct vmx_cr_cfg bochs = {
 	.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xffffffff,
 	.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x3727ff,

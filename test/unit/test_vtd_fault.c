@@ -1,6 +1,6 @@
 // UNIT-SOURCES: drivers/vtd_fault.c
 /* VT-d fault records: the record QEMU produced for a read of an unmapped
- * page (platforms.md section 1), hand-built records for the other fields,
+ * page (docs/emulators.md section 2), hand-built records for the other fields,
  * reason texts and the print-once log. */
 #include <stdarg.h>
 #include <stddef.h>

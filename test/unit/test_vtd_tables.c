@@ -13,9 +13,10 @@
 
 #include <uhv/vtd.h>
 #include <uhv/errno.h>
+#include "arena.h"
 #include "log_capture.h"
 
-/* QEMU 7.2 intel-iommu (docs: /work/shared/platforms.md section 1) */
+/* QEMU 7.2 intel-iommu (docs/emulators.md section 2) */
 #define QEMU_CAP	0x00d2008c22260206ULL
 #define QEMU_CAP_CM	0x00d2008c22260286ULL
 #define QEMU_ECAP	0x0000000000f00f4aULL
@@ -26,56 +27,21 @@
 #define ARENA_PA 0x5000000000ULL
 #define ARENA_PAGES 256
 
-struct arena {
-	u8 *mem;
-	size_t next;
-	size_t syncs;
-	size_t synced_bytes;
-};
-
-static paddr_t a_alloc(void *ctx)
-{
-	struct arena *a = ctx;
-	if (a->next == ARENA_PAGES)
-		return 0;
-	memset(a->mem + a->next * PAGE_SIZE, 0, PAGE_SIZE);
-	return ARENA_PA + PAGE_SIZE * a->next++;
-}
-
-static void *a_p2v(void *ctx, paddr_t pa)
-{
-	struct arena *a = ctx;
-	assert_true(pa >= ARENA_PA && pa < ARENA_PA + PAGE_SIZE * a->next);
-	return a->mem + (pa - ARENA_PA);
-}
-
-static void a_sync(void *ctx, void *p, size_t len)
-{
-	struct arena *a = ctx;
-	assert_true((u8 *)p >= a->mem && (u8 *)p + len <= a->mem + PAGE_SIZE * a->next);
-	a->syncs++;
-	a->synced_bytes += len;
-}
-
-static struct arena arena;
-static struct ptab_mem mem = { a_alloc, NULL, a_p2v, a_sync, &arena };
+static struct arena *arena;
 
 static int setup(void **state)
 {
-	arena.mem = aligned_alloc(PAGE_SIZE, ARENA_PAGES * PAGE_SIZE);
-	arena.next = 0;
-	arena.syncs = 0;
-	arena.synced_bytes = 0;
-	return arena.mem ? 0 : -1;
+	arena = arena_new(ARENA_PA, ARENA_PAGES, ARENA_SYNC);
+	return 0;
 }
 
 static int teardown(void **state)
 {
-	free(arena.mem);
+	arena_del(arena);
 	return 0;
 }
 
-static u64 *table(paddr_t pa) { return a_p2v(&arena, pa); }
+static u64 *table(paddr_t pa) { return arena_p2v(arena, pa); }
 
 /* ---- capabilities -------------------------------------------------------------------------------- */
 
@@ -188,7 +154,7 @@ static void test_sl_domain(void **state)
 	struct ptab pt;
 	const u64 rw = VTD_SL_R | VTD_SL_W;
 
-	assert_int_equal(ptab_init(&pt, &vtd_sl_fmt, &mem, 3, vtd_max_leaf_level(QEMU_CAP)), 0);
+	assert_int_equal(ptab_init(&pt, &vtd_sl_fmt, &arena->mem, 3, vtd_max_leaf_level(QEMU_CAP)), 0);
 	/* GPA 0..640K -> HPA 0x10000000.., GPA 1M..2G -> HPA 0x40100000.. */
 	assert_int_equal(ptab_map(&pt, 0, 0x10000000, KiB(640), rw), 0);
 	assert_int_equal(ptab_map(&pt, MiB(1), GiB(1) + MiB(1), GiB(2) - MiB(1), rw), 0);
@@ -222,7 +188,7 @@ static void test_sl_domain(void **state)
 	assert_int_equal(root[1], GiB(2) | VTD_SL_PS | rw);
 	assert_int_equal(root[2], 0);
 	/* the hardware walks these tables: every change was flushed */
-	assert_true(arena.syncs > 0);
+	assert_true(arena->syncs > 0);
 
 	/* unmapping a 4K page in the middle of a 2M leaf splits it */
 	assert_int_equal(ptab_unmap(&pt, MiB(4) + 0x7000, PAGE_SIZE), 0);
@@ -256,14 +222,14 @@ static void test_context_tables(void **state)
 	struct vtd_entry128 ce, got;
 	bool was;
 
-	assert_int_equal(vtd_root_table_init(&rt, &mem), 0);
+	assert_int_equal(vtd_root_table_init(&rt, &arena->mem), 0);
 	assert_int_equal(vtd_context_get(&rt, 0, 0x10, &got), -ENOENT);
 
-	size_t syncs = arena.syncs;
+	size_t syncs = arena->syncs;
 	ce = vtd_context_entry(0x7000000, 1, 1, VTD_CTX_TT_UNTRANSLATED);
 	assert_int_equal(vtd_context_set(&rt, 0, 0x10, ce, &was), 0);
 	assert_false(was);
-	assert_true(arena.syncs > syncs);
+	assert_true(arena->syncs > syncs);
 
 	u64 *root = table(rt.root);
 	assert_int_equal(root[0] & 1, 1);
@@ -288,12 +254,12 @@ static void test_context_tables(void **state)
 	assert_int_equal(ctx[2 * 0x10 + 1], 0x702);
 
 	/* a second device on the same bus shares the context table */
-	size_t pages = arena.next;
+	size_t pages = arena->in_use;
 	assert_int_equal(vtd_context_set(&rt, 0, 0xfa, ce, NULL), 0);
-	assert_int_equal(arena.next, pages);
+	assert_int_equal(arena->in_use, pages);
 	/* another bus gets its own */
 	assert_int_equal(vtd_context_set(&rt, 0x81, 0x00, ce, NULL), 0);
-	assert_int_equal(arena.next, pages + 1);
+	assert_int_equal(arena->in_use, pages + 1);
 	assert_int_equal(root[2 * 0x81] & 1, 1);
 
 	assert_int_equal(vtd_context_clear(&rt, 0, 0x10), 1);
@@ -307,15 +273,15 @@ static void test_context_tables(void **state)
 static void test_context_oom(void **state)
 {
 	struct vtd_root_table rt;
-	assert_int_equal(vtd_root_table_init(&rt, &mem), 0);
-	arena.next = ARENA_PAGES;	/* memory exhausted */
+	assert_int_equal(vtd_root_table_init(&rt, &arena->mem), 0);
+	arena->limit = arena->in_use;	/* memory exhausted */
 	struct vtd_entry128 ce = vtd_context_entry(0x7000000, 1, 1, 0);
 	assert_int_equal(vtd_context_set(&rt, 3, 0, ce, NULL), -ENOMEM);
-	arena.next = 0;
-	assert_int_equal(vtd_root_table_init(&rt, &mem), 0);
-	arena.next = ARENA_PAGES;
+	arena_reset(arena);
+	assert_int_equal(vtd_root_table_init(&rt, &arena->mem), 0);
+	arena->limit = arena->in_use;
 	struct vtd_root_table rt2;
-	assert_int_equal(vtd_root_table_init(&rt2, &mem), -ENOMEM);
+	assert_int_equal(vtd_root_table_init(&rt2, &arena->mem), -ENOMEM);
 }
 
 /* ---- invalidation descriptors ---------------------------------------------------------------------- */

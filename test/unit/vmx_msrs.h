@@ -1,4 +1,4 @@
-/* VMX capability MSR values measured in Bochs 2.7 (../shared/platforms.md
+/* VMX capability MSR values measured in Bochs 2.7 (docs/emulators.md
  * section 4), shared by the host tests that need a real CPU's capabilities. */
 #ifndef UHV_TEST_VMX_MSRS_H
 #define UHV_TEST_VMX_MSRS_H
