@@ -3,7 +3,7 @@
 ; GRUB enters here in 32-bit protected mode, paging off, EAX = multiboot2
 ; magic, EBX = physical address of the boot information (same under BIOS and
 ; UEFI GRUB as long as we do not ask to keep boot services; see
-; ../shared/platforms.md section 2). We have no stack and do not know where
+; docs/emulators.md section 1). We have no stack and do not know where
 ; we were loaded (the image is relocatable), so: find the load base in the
 ; "image load base" tag (21), build page tables that map
 ;   - the first 4 GiB identity (for this switch) and at DMAP_BASE (direct map),

@@ -5,7 +5,7 @@
  * Pure logic (vmx/vmx_caps.c): the runtime reads the MSRs with
  * vmx_caps_read(), passing an rdmsr callback, and everything else works on
  * the raw values, so host tests feed the values measured on Bochs and nested
- * KVM (docs: /work/shared/platforms.md). */
+ * KVM (docs/emulators.md sections 4 and 8). */
 #ifndef UHV_VMX_CAPS_H
 #define UHV_VMX_CAPS_H
 
