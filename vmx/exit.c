@@ -16,7 +16,7 @@
 /* One handler per basic exit reason; reasons without one end the run with
  * a full report (vmx_handle_unhandled). */
 static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
-	/* #BP/#DB for the GDB stub (vmx/debug.c), which passes #PF (mem=shadow) on to
+	/* #BP/#DB for the GDB stub (debug/stepping.c), which passes #PF (mem=shadow) on to
 	 * shadow_vmx_handle_exception */
 	[EXIT_REASON_EXCEPTION_NMI] = vmx_handle_exception,
 	[EXIT_REASON_TRIPLE_FAULT] = vmx_handle_triple_fault,
@@ -39,8 +39,8 @@ static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
 	[EXIT_REASON_INVVPID] = vmx_handle_vmx_insn,
 	[EXIT_REASON_VMFUNC] = vmx_handle_vmx_insn,
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
-	[EXIT_REASON_MONITOR_TRAP_FLAG] = vmx_handle_mtf,		/* vmx/debug.c */
-	[EXIT_REASON_PREEMPTION_TIMER] = vmx_handle_preemption_timer,	/* vmx/debug.c */
+	[EXIT_REASON_MONITOR_TRAP_FLAG] = vmx_handle_mtf,		/* debug/stepping.c */
+	[EXIT_REASON_PREEMPTION_TIMER] = vmx_handle_preemption_timer,	/* debug/backend.c */
 };
 
 static __noreturn void entry_failure_exit(struct vcpu *v, u32 reason);
