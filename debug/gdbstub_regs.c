@@ -126,6 +126,15 @@ void gdb_pkt_regs_read(struct gdb_stub *s)
 		gdb_out_hex(s, (u8 *)&s->regs + reg_table[n].offset, reg_table[n].size);
 }
 
+/* G and P: the register file, changed, back to the backend; "OK" or E0e. */
+static void write_back(struct gdb_stub *s)
+{
+	if (s->be->write_regs(s->be->ctx, &s->regs) < 0)
+		gdb_out_error(s, E_FAULT);
+	else
+		gdb_out_str(s, "OK");
+}
+
 void gdb_pkt_regs_write(struct gdb_stub *s, const u8 *p, const u8 *end)
 {
 	size_t hex = (size_t)(end - p), bytes = hex / 2;
@@ -149,10 +158,7 @@ void gdb_pkt_regs_write(struct gdb_stub *s, const u8 *p, const u8 *end)
 		gdb_out_error(s, E_SYNTAX);
 		return;
 	}
-	if (s->be->write_regs(s->be->ctx, &s->regs) < 0)
-		gdb_out_error(s, E_FAULT);
-	else
-		gdb_out_str(s, "OK");
+	write_back(s);
 }
 
 void gdb_pkt_reg_one(struct gdb_stub *s, const u8 *p, const u8 *end, bool write)
@@ -185,10 +191,7 @@ void gdb_pkt_reg_one(struct gdb_stub *s, const u8 *p, const u8 *end, bool write)
 		gdb_out_error(s, E_SYNTAX);
 		return;
 	}
-	if (s->be->write_regs(s->be->ctx, &s->regs) < 0)
-		gdb_out_error(s, E_FAULT);
-	else
-		gdb_out_str(s, "OK");
+	write_back(s);
 }
 
 void gdb_pkt_qxfer_features(struct gdb_stub *s, const u8 *p, const u8 *end)
