@@ -20,7 +20,7 @@
 #pragma GCC diagnostic ignored "-Woverride-init"
 static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
 	[0 ... VMX_MAX_EXIT_REASON] = vmx_handle_unhandled,
-	/* #BP/#DB for the GDB stub (vmx/debug.c), which passes #PF (mem=shadow) on to
+	/* #BP/#DB for the GDB stub (debug/stepping.c), which passes #PF (mem=shadow) on to
 	 * shadow_vmx_handle_exception */
 	[EXIT_REASON_EXCEPTION_NMI] = vmx_handle_exception,
 	[EXIT_REASON_TRIPLE_FAULT] = vmx_handle_triple_fault,
@@ -43,8 +43,8 @@ static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
 	[EXIT_REASON_INVVPID] = vmx_handle_vmx_insn,
 	[EXIT_REASON_VMFUNC] = vmx_handle_vmx_insn,
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
-	[EXIT_REASON_MONITOR_TRAP_FLAG] = vmx_handle_mtf,		/* vmx/debug.c */
-	[EXIT_REASON_PREEMPTION_TIMER] = vmx_handle_preemption_timer,	/* vmx/debug.c */
+	[EXIT_REASON_MONITOR_TRAP_FLAG] = vmx_handle_mtf,		/* debug/stepping.c */
+	[EXIT_REASON_PREEMPTION_TIMER] = vmx_handle_preemption_timer,	/* debug/backend.c */
 };
 #pragma GCC diagnostic pop
 

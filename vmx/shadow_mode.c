@@ -224,7 +224,7 @@ static int shadow_setup_vmcs(struct vm *vm, struct vcpu *v, u32 *entry)
 	}
 	vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS, vmx.proc);
 	vmwrite(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS, vmx.proc2);
-	/* OR: the GDB stub (vmx/debug.c) may own #BP/#DB */
+	/* OR: the GDB stub (debug/stepping.c) may own #BP/#DB */
 	vmwrite(VMCS_EXCEPTION_BITMAP, vmread(VMCS_EXCEPTION_BITMAP) | BIT(VEC_PF));
 	vmwrite(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmwrite(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);

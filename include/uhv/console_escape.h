@@ -1,5 +1,5 @@
 /* Console escape: the state machine between the UART receive path and the
- * guest (lib/console_escape.c, pure).
+ * guest (debug/console_escape.c, pure).
  *
  * Every byte typed on the console goes to the guest unchanged, except the
  * escape prefix Ctrl-] (0x1d, ASCII GS) and the one byte after it:

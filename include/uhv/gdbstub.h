@@ -1,4 +1,4 @@
-/* GDB remote serial protocol engine (lib/gdbstub.c, pure, host-tested).
+/* GDB remote serial protocol engine (debug/gdbstub*.c, pure, host-tested).
  *
  * The engine knows the protocol and nothing about VMX: it is fed the bytes
  * received on the debug serial port one at a time (gdb_rx_byte), answers

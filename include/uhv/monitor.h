@@ -1,4 +1,4 @@
-/* The serial monitor: the uhv> prompt reached with Ctrl-] m (arch/monitor.c,
+/* The serial monitor: the uhv> prompt reached with Ctrl-] m (debug/monitor.c,
  * pure, host-tested).
  *
  * The monitor edits a line (backspace, Ctrl-U, Ctrl-W, Ctrl-C, up/down

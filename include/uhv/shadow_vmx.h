@@ -42,7 +42,7 @@ struct shadow_vm {
  * true for shadow paging. */
 bool shadow_vmx_choose(const struct uhv_options *o, const struct vmx_caps *caps);
 
-/* Exit handlers (the table in vmx/exit.c; #PF comes through vmx/debug.c's exception handler). */
+/* Exit handlers (vmx/exit.c's table; #PF comes through debug/stepping.c's exception handler). */
 void shadow_vmx_handle_exception(struct vcpu *v);
 void shadow_vmx_handle_invlpg(struct vcpu *v);
 

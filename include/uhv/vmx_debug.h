@@ -1,5 +1,5 @@
 /* Debugging the guest: the console escape, the uhv> monitor and the GDB
- * stub, wired to the VMX runtime (vmx/debug.c). See docs/debugging.md.
+ * stub, wired to the VMX runtime (debug/backend.c). See docs/debugging.md.
  *
  * vmx_debug_init() (kmain, after the EPT, before vmx_run_guest) traps the
  * console UART's ports for the guest (<uhv/vuart.h>), hides the gdb= port

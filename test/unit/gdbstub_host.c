@@ -1,6 +1,6 @@
 /* Host check of the GDB stub against a real GDB (not a cmocka test).
  *
- * Serves lib/gdbstub.c over TCP on 127.0.0.1 with a fake in-memory guest:
+ * Serves the stub engine (debug/gdbstub*.c) over TCP on 127.0.0.1 with a fake in-memory guest:
  * a register file and 64 KiB of memory (guest-virtual = guest-physical).
  * The fake "CPU" does not execute instructions; resuming it models what the
  * VMX side reports:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Drive a real GDB against lib/gdbstub.c: build test/unit/gdbstub_host.c (the
+# Drive a real GDB against the stub engine (debug/gdbstub*.c): build test/unit/gdbstub_host.c (the
 # stub over TCP with a fake guest), run `gdb -batch` against it and check
 # what GDB printed. Exit 0 when every check passed, 77 when gdb is missing.
 #   test/unit/gdbstub_host.sh [BUILD_DIR]
@@ -13,8 +13,9 @@ command -v gdb >/dev/null || { echo "SKIP  gdbstub_host: no gdb"; exit 77; }
 
 gcc -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Itest/unit \
 	-DUHV_HOST_TEST -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-o "$out/gdbstub_host" test/unit/gdbstub_host.c lib/gdbstub.c lib/format.c lib/errno.c \
-	test/unit/log_capture.c || exit 1
+	-o "$out/gdbstub_host" test/unit/gdbstub_host.c debug/gdbstub.c debug/gdbstub_wire.c \
+	debug/gdbstub_regs.c debug/gdbstub_bp.c lib/format.c lib/errno.c test/unit/log_capture.c ||
+	exit 1
 
 rm -f "$out/port"
 "$out/gdbstub_host" "$out/port" 2>"$out/stub.log" &

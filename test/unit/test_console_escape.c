@@ -1,4 +1,4 @@
-// UNIT-SOURCES: lib/console_escape.c
+// UNIT-SOURCES: debug/console_escape.c
 /* Console escape state machine: Ctrl-] prefix, transparency for everything else. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-// UNIT-SOURCES: lib/gdbstub.c
+// UNIT-SOURCES: debug/gdbstub.c debug/gdbstub_wire.c debug/gdbstub_regs.c debug/gdbstub_bp.c
 /* GDB remote serial protocol engine against a fake guest: framing, acks,
  * escapes, run-length encoding, every packet we serve, breakpoints, stop
  * replies, and random input. */

@@ -1,4 +1,4 @@
-// UNIT-SOURCES: arch/monitor.c
+// UNIT-SOURCES: debug/monitor.c debug/monitor_cmds.c
 /* Serial monitor: line editing, tokenizing, number parsing, every command
  * against a fake backend, and random input. */
 #include <stdarg.h>

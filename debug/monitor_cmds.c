@@ -1,21 +1,11 @@
-/* The serial monitor: line editor, tokenizer and command table (pure,
- * host-tested); the machine is reached through struct monitor_backend. */
-#include <stdarg.h>
+/* The serial monitor's commands (pure, host-tested): number parsing, each command, the
+ * command table with its abbreviations, help, and monitor_execute(), which splits a line into
+ * words and runs one command. The line editor that feeds it is in monitor.c. */
 #include <uhv/errno.h>
 #include <uhv/format.h>
 #include <uhv/monitor.h>
 #include <uhv/string.h>
-
-#define KEY_CTRL_C	0x03
-#define KEY_BS		0x08
-#define KEY_LF		0x0a
-#define KEY_CR		0x0d
-#define KEY_CTRL_U	0x15
-#define KEY_CTRL_W	0x17
-#define KEY_ESC		0x1b
-#define KEY_DEL		0x7f
-
-enum { ESC_NONE, ESC_START, ESC_CSI, ESC_SS3 };
+#include "monitor_priv.h"
 
 struct monitor_cmd {
 	const char *name;
@@ -25,37 +15,6 @@ struct monitor_cmd {
 	int (*run)(struct monitor *m, int argc, char **argv);
 	bool exact;		/* never reached by an abbreviation */
 };
-
-/* ---- output ---------------------------------------------------------------------------------- */
-
-static void put(struct monitor *m, const char *s, size_t len)
-{
-	m->be->put(m->be->ctx, s, len);
-}
-
-static void puts_(struct monitor *m, const char *s)
-{
-	put(m, s, strlen(s));
-}
-
-void monitor_printf(struct monitor *m, const char *fmt, ...)
-{
-	char buf[160];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = kvsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	put(m, buf, MIN((size_t)n, sizeof(buf) - 1));
-}
-
-static void prompt(struct monitor *m)
-{
-	puts_(m, MONITOR_PROMPT);
-}
 
 /* ---- numbers --------------------------------------------------------------------------------- */
 
@@ -297,7 +256,7 @@ static int cmd_continue(struct monitor *m, int argc, char **argv)
 {
 	if (argc != 1)
 		return -EINVAL;
-	puts_(m, "uhv: guest continues (Ctrl-] m for the monitor)\n");
+	monitor_puts(m, "uhv: guest continues (Ctrl-] m for the monitor)\n");
 	m->active = false;
 	m->be->cont(m->be->ctx);
 	return 0;
@@ -307,7 +266,7 @@ static int cmd_reset(struct monitor *m, int argc, char **argv)
 {
 	if (argc != 1)
 		return -EINVAL;
-	puts_(m, "uhv: resetting the guest\n");
+	monitor_puts(m, "uhv: resetting the guest\n");
 	m->active = false;
 	m->be->reset(m->be->ctx);
 	return 0;
@@ -317,7 +276,7 @@ static int cmd_gdb(struct monitor *m, int argc, char **argv)
 {
 	if (argc != 1)
 		return -EINVAL;
-	puts_(m, "uhv: console handed to the GDB stub; detach in GDB to get it back\n");
+	monitor_puts(m, "uhv: console handed to the GDB stub; detach in GDB to get it back\n");
 	m->active = false;
 	m->be->gdb(m->be->ctx);
 	return 0;
@@ -395,7 +354,8 @@ static int cmd_help(struct monitor *m, int argc, char **argv)
 		if (cmd_available(m, c))
 			monitor_printf(m, "  %-8s %-22s %s\n", c->name, c->args, c->help);
 	}
-	puts_(m, "Numbers are decimal or 0x hex. Commands may be abbreviated (not reset).\n");
+	monitor_puts(m, "Numbers are decimal or 0x hex. "
+		     "Commands may be abbreviated (not reset).\n");
 	return 0;
 }
 
@@ -441,186 +401,4 @@ int monitor_execute(struct monitor *m, const char *line)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* ---- line editor ----------------------------------------------------------------------------- */
-
-static void erase_chars(struct monitor *m, size_t n)
-{
-	while (n--)
-		puts_(m, "\b \b");
-}
-
-static void set_line(struct monitor *m, const char *s)
-{
-	erase_chars(m, m->len);
-	m->len = strnlen(s, MONITOR_LINE_MAX);
-	memcpy(m->line, s, m->len);
-	m->line[m->len] = 0;
-	put(m, m->line, m->len);
-}
-
-static void history_add(struct monitor *m)
-{
-	unsigned last = (m->hist_next + MONITOR_HISTORY - 1) % MONITOR_HISTORY;
-
-	if (!m->len || (m->hist_count && !strcmp(m->hist[last], m->line)))
-		return;
-	memcpy(m->hist[m->hist_next], m->line, m->len + 1);
-	m->hist_next = (m->hist_next + 1) % MONITOR_HISTORY;
-	if (m->hist_count < MONITOR_HISTORY)
-		m->hist_count++;
-}
-
-/* back: 1 = previous line (up), -1 = next (down) */
-static void history_move(struct monitor *m, int dir)
-{
-	unsigned want = m->hist_back;
-
-	if (dir > 0 && want < m->hist_count)
-		want++;
-	else if (dir < 0 && want > 0)
-		want--;
-	else
-		return;
-	m->hist_back = want;
-	if (!want) {
-		set_line(m, "");
-		return;
-	}
-	set_line(m, m->hist[(m->hist_next + MONITOR_HISTORY - want) % MONITOR_HISTORY]);
-}
-
-static void submit(struct monitor *m)
-{
-	unsigned enters = m->enters;
-
-	puts_(m, "\n");
-	m->line[m->len] = 0;
-	history_add(m);
-	m->hist_back = 0;
-	monitor_execute(m, m->line);
-	if (m->enters != enters)
-		return;		/* the command re-entered the monitor (a step): it prompted */
-	m->len = 0;
-	m->line[0] = 0;
-	if (m->active)
-		prompt(m);
-}
-
-/* Swallow terminal escape sequences (arrow keys and the like). */
-static void escape_byte(struct monitor *m, u8 c)
-{
-	switch (m->esc) {
-	case ESC_START:
-		m->esc = c == '[' ? ESC_CSI : c == 'O' ? ESC_SS3 : ESC_NONE;
-		return;
-	case ESC_CSI:
-		if (c >= 0x20 && c <= 0x3f)
-			return;		/* parameter and intermediate bytes */
-		__attribute__((fallthrough));	/* c is the final byte */
-	case ESC_SS3:
-	default:
-		m->esc = ESC_NONE;
-		if (c == 'A')
-			history_move(m, 1);
-		else if (c == 'B')
-			history_move(m, -1);
-		return;
-	}
-}
-
-bool monitor_feed(struct monitor *m, u8 c)
-{
-	bool after_cr = m->last_cr;
-
-	if (!m->active)
-		return false;
-	m->last_cr = false;
-	if (m->esc != ESC_NONE) {
-		escape_byte(m, c);
-		return m->active;
-	}
-	switch (c) {
-	case KEY_CR:
-		m->last_cr = true;
-		submit(m);
-		break;
-	case KEY_LF:
-		if (!after_cr)
-			submit(m);
-		break;
-	case KEY_BS:
-	case KEY_DEL:
-		if (m->len) {
-			m->line[--m->len] = 0;
-			erase_chars(m, 1);
-		}
-		break;
-	case KEY_CTRL_U:
-		erase_chars(m, m->len);
-		m->len = 0;
-		m->line[0] = 0;
-		break;
-	case KEY_CTRL_W:
-		while (m->len && m->line[m->len - 1] == ' ') {
-			m->line[--m->len] = 0;
-			erase_chars(m, 1);
-		}
-		while (m->len && m->line[m->len - 1] != ' ') {
-			m->line[--m->len] = 0;
-			erase_chars(m, 1);
-		}
-		break;
-	case KEY_CTRL_C:
-		puts_(m, "^C\n");
-		m->len = 0;
-		m->line[0] = 0;
-		m->hist_back = 0;
-		prompt(m);
-		break;
-	case KEY_ESC:
-		m->esc = ESC_START;
-		break;
-	default:
-		if (c == '\t')
-			c = ' ';
-		if (c < 0x20 || c >= 0x7f)
-			break;		/* other control bytes and non-ASCII: ignored */
-		if (m->len >= MONITOR_LINE_MAX) {
-			puts_(m, "\a");	/* line full */
-			break;
-		}
-		m->line[m->len++] = (char)c;
-		m->line[m->len] = 0;
-		put(m, (const char *)&c, 1);
-		break;
-	}
-	return m->active;
-}
-
-void monitor_enter(struct monitor *m, const char *why)
-{
-	struct monitor_regs r;
-
-	m->active = true;
-	m->enters++;
-	m->esc = ESC_NONE;
-	m->last_cr = false;
-	m->len = 0;
-	m->line[0] = 0;
-	m->hist_back = 0;
-	memset(&r, 0, sizeof(r));
-	if (m->be->get_regs(m->be->ctx, &r) == 0)
-		monitor_printf(m, "\nuhv: guest stopped (%s) at rip=%016llx; 'help' lists commands\n",
-			       why, r.rip);
-	else
-		monitor_printf(m, "\nuhv: guest stopped (%s); 'help' lists commands\n", why);
-	prompt(m);
-}
-
-void monitor_init(struct monitor *m, const struct monitor_backend *be)
-{
-	memset(m, 0, sizeof(*m));
-	m->be = be;
 }
