@@ -19,7 +19,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 KLDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
 NASMFLAGS := -f elf64 -g -Iinclude/
 
-KDIRS := boot arch acpi mm vmx vm passthrough debug loader drivers lib
+KDIRS := boot arch acpi mm vmx vm vplatform vdev passthrough debug loader drivers lib
 KSRC_C   := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c)))
 KSRC_ASM := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm)))
 KOBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRC_C)) $(patsubst %.asm,$(BUILD)/k/%.asm.o,$(KSRC_ASM))

@@ -1,4 +1,4 @@
-; Application processor start-up (arch/smp.c, docs/smp.md).
+; Application processor start-up (arch/ap_start.c, docs/smp.md).
 ;
 ; ap_tramp_start..ap_tramp_end is never run in place: the boot CPU copies it to
 ; a free page below 1 MiB and sends each AP a SIPI with that page's number as
@@ -68,7 +68,7 @@ ap_lm64:
 	mov rax, [rbx + OFF(tr_entry)]
 	jmp rax
 
-; Mirrors struct ap_tramp_data in arch/smp.c (offsets checked there).
+; Mirrors struct ap_tramp_data in arch/ap_start.c (offsets checked there).
 align 16
 ap_tramp_data:
 tr_gdt:		dq 0

@@ -5,7 +5,7 @@
 #include <uhv/percpu.h>
 #include <uhv/string.h>
 
-/* The boot CPU's IST stacks; an AP's come from the pool (arch/smp.c). */
+/* The boot CPU's IST stacks; an AP's come from the pool (arch/ap_start.c). */
 static u8 boot_ist_stacks[3][IST_STACK_SIZE] __aligned(16);
 
 struct desc_ptr {

@@ -1,6 +1,6 @@
 /* NIC passthrough: the guest's PCI configuration mechanisms. Ports 0xCF8-0xCFF and the ECAM
  * window are trapped; an ECAM access is decoded from the instruction at the guest's RIP and
- * both go through the virtual config space (drivers/pci_virt.c). */
+ * both go through the virtual config space (vdev/pci_virt.c). */
 #define LOG_MODULE "nic"
 #include <uhv/passthrough.h>
 #include <uhv/vm.h>

@@ -2,7 +2,7 @@
  * guest gets, its DMA confinement (passthrough/dma_domain.c), which functions the guest sees, and
  * the traps that the other passthrough/ files handle at run time: the PCI configuration
  * mechanisms (passthrough/config.c) and device memory and ports (passthrough/bars.c). The
- * register-level config-space policy is drivers/pci_virt.c. */
+ * register-level config-space policy is vdev/pci_virt.c. */
 #define LOG_MODULE "nic"
 #include <uhv/passthrough.h>
 #include <uhv/vm.h>

@@ -1,4 +1,4 @@
-/* Every CPU under VMX (docs/smp.md, "VMX side"). arch/smp.c starts the
+/* Every CPU under VMX (docs/smp.md, "VMX side"). arch/ap_start.c starts the
  * application processors; each enters vmx_ap_main() and waits in uhv until
  * the boot CPU has VMX and the guest's EPT ready, then does VMXON on its own
  * region, fills its own VMCS with the INIT state and VMLAUNCHes into the
@@ -377,7 +377,7 @@ int vmx_smp_release_aps(struct vcpu *boot_vcpu, const struct uhv_options *o)
 	}
 	memset(phys_to_virt(root), 0, PAGE_SIZE);
 
-	/* arch/smp.c chose them (smp_assign_guest_cpus) and the guest's MADT lists them */
+	/* arch/ap_start.c chose them (smp_assign_guest_cpus) and the guest's MADT lists them */
 	for (unsigned c = 1; c < smp_cpu_slots(); c++) {
 		struct percpu *pc = cpu_get(c);
 		cpus->given[c] = pc && pc->guest;
@@ -440,7 +440,7 @@ void vmx_smp_print_stats(void)
 	}
 }
 
-/* An NMI that arrived while this CPU ran uhv's code (the host IDT, arch/trap.c): the guest owns
+/* An NMI that arrived while this CPU ran uhv's code (the host IDT, arch/exceptions.c): the guest owns
  * NMIs, so it is injected on the next VM entry, if the VMCS allows that now (no event already
  * being injected, no blocking by NMI or MOV SS: SDM Vol. 3C 27.2.1.5); otherwise it is counted
  * and dropped, which a guest sees as two NMIs merged into one. */

@@ -1,4 +1,4 @@
-/* The guest's view of ACPI (arch/acpi_guest.c): a copy of the root of the firmware's tables
+/* The guest's view of ACPI (vplatform/acpi_view.c): a copy of the root of the firmware's tables
  * with what the guest must not see taken out.
  *
  *  - DMAR (and AMD's IVRS) are dropped from the RSDT/XSDT: uhv owns the IOMMU, and a guest that

@@ -51,7 +51,7 @@ struct guest {
 	char cmdline[1024];	/* the guest's command line (first module's string) */
 	const char *kind;	/* "multiboot2 ELF", "multiboot ELF", "Linux bzImage", for the log */
 	bool console_quiet;	/* the guest drives the console UART itself: uhv holds its log
-				 * lines while it runs (log_hold, vmx/platform_guest.c) */
+				 * lines while it runs (log_hold, vplatform/power.c) */
 };
 
 /* Host-virtual pointer to guest-physical [gpa, gpa+len) if it lies inside one

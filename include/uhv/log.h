@@ -36,7 +36,7 @@ enum log_level log_get_level(void);
  * releases them). The buffer is 8 KiB; lines beyond it are counted. */
 void log_hold(void);
 void log_release(void);
-/* A panic is being reported (arch/trap.c): from now on no CPU waits long for the console lock
+/* A panic is being reported (arch/exceptions.c): from now on no CPU waits long for the console lock
  * (lines from several CPUs are otherwise never interleaved; a CPU that holds the lock and faults
  * or is stopped writes without it). */
 void log_panic(void);

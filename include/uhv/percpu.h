@@ -1,4 +1,4 @@
-/* Per-CPU data (arch/smp.c, docs/smp.md): one struct percpu for every CPU uhv knows of, CPU 0
+/* Per-CPU data (arch/ap_start.c, docs/smp.md): one struct percpu for every CPU uhv knows of, CPU 0
  * (the boot CPU) first, then the application processors in MADT order. Each CPU's GS base
  * points at its own block, whose first word points at itself, so this_cpu() is one load.
  *
@@ -29,7 +29,7 @@ struct percpu {
 	u32 cpu;		/* uhv's index: 0 = boot CPU, then MADT order */
 	u32 apic_id;		/* (x2)APIC ID */
 	volatile u32 state;	/* enum cpu_state */
-	u32 in_trap;		/* exception nesting depth (arch/trap.c) */
+	u32 in_trap;		/* exception nesting depth (arch/exceptions.c) */
 	void *vmx;		/* the VMX side's per-CPU data (vmx/vcpus.c owns it) */
 	u64 tss_base, gdt_base;	/* for the VMCS host-state fields */
 	u64 stack_bottom, stack_top;	/* the CPU's normal stack (stack traces) */

@@ -1,8 +1,8 @@
 /* What the guest gets of the platform and how its power-off and reset end the run
- * (vmx/platform_guest.c; design in docs/linux-guest.md).
+ * (vplatform/power.c; design in docs/linux-guest.md).
  *
  *  - ACPI: a copy of the RSDP and RSDT/XSDT without DMAR and a MADT with only the guest's CPUs
- *    (the boot CPU and the APs smp_assign_guest_cpus gave it, cpus=; arch/acpi_guest.c), in a page carved from the guest's RAM (the highest free page run
+ *    (the boot CPU and the APs smp_assign_guest_cpus gave it, cpus=; vplatform/acpi_view.c), in a page carved from the guest's RAM (the highest free page run
  *    below 1 MiB, else below 4 GiB, clear of the modules), typed ACPI in the guest's memory map
  *    (so EPT maps it and the guest leaves it alone). Linux finds it through
  *    boot_params.acpi_rsdp_addr, multiboot guests through their ACPI tags.

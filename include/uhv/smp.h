@@ -1,4 +1,4 @@
-/* Multiprocessor bring-up and the stop-all path (arch/smp.c, docs/smp.md).
+/* Multiprocessor bring-up and the stop-all path (arch/ap_start.c, docs/smp.md).
  *
  * uhv starts every enabled CPU the MADT lists: INIT-SIPI-SIPI through a real-mode trampoline
  * (arch/ap_boot.asm) copied to a free page below 1 MiB (SDM Vol. 3A 9.4.4, MP initialization).

@@ -1,4 +1,4 @@
-/* GDT, TSS, IDT and CPU exceptions (arch/gdt.c, arch/trap.c, arch/isr.asm). */
+/* GDT, TSS, IDT and CPU exceptions (arch/gdt.c, arch/exceptions.c, arch/isr.asm). */
 #ifndef UHV_TRAP_H
 #define UHV_TRAP_H
 

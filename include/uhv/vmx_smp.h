@@ -1,5 +1,5 @@
 /* Every CPU under VMX (vmx/vcpus.c, docs/smp.md). The boot CPU runs the guest's
- * first vCPU; every application processor uhv started (arch/smp.c) enters
+ * first vCPU; every application processor uhv started (arch/ap_start.c) enters
  * vmx_ap_main() and, once the boot CPU has set VMX up, goes into VMX non-root
  * operation in the wait-for-SIPI activity state. From there INIT and SIPI
  * are VM exits: a SIPI to a CPU given to the guest starts it as a vCPU at
@@ -14,7 +14,7 @@ struct vcpu;
 struct vm;
 struct uhv_options;
 
-/* The application processor's life under uhv, called by arch/smp.c on the
+/* The application processor's life under uhv, called by arch/ap_start.c on the
  * AP's own stack with its GDT/TSS/IDT and GS base loaded. Never returns. */
 __noreturn void vmx_ap_main(struct percpu *pc);
 
@@ -54,12 +54,12 @@ int vmx_setup_ap_vmcs(struct vcpu *v, u64 eptp);
 void vmx_handle_init(struct vcpu *v);
 void vmx_handle_sipi(struct vcpu *v);
 
-/* The host NMI handler (arch/trap.c) on a CPU running a vCPU: the NMI is the
+/* The host NMI handler (arch/exceptions.c) on a CPU running a vCPU: the NMI is the
  * guest's; injected at the next VM entry (or counted and dropped). True when
  * handled; false when this CPU runs no guest (then it is a panic). */
 bool vmx_nmi_in_root(void);
 
-/* The end of a run: stop the other CPUs (arch/smp.c); per-CPU exit lines. */
+/* The end of a run: stop the other CPUs (arch/ap_start.c); per-CPU exit lines. */
 void vmx_smp_stop_others(void);
 void vmx_smp_print_stats(void);
 

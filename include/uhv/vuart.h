@@ -1,4 +1,4 @@
-/* The guest's view of uhv's console UART (drivers/vuart.c, pure, host-tested).
+/* The guest's view of uhv's console UART (vdev/vuart.c, pure, host-tested).
  *
  * uhv must see what is typed on the console to catch the escape keys
  * (<uhv/console_escape.h>) while the guest runs, yet the guest (a Linux 8250

@@ -1,4 +1,4 @@
-// UNIT-SOURCES: arch/acpi_guest.c acpi/acpi.c acpi/madt.c acpi/fadt.c
+// UNIT-SOURCES: vplatform/acpi_view.c acpi/acpi.c acpi/madt.c acpi/fadt.c
 /* The guest's ACPI root copy (DMAR dropped, MADT with the guest's CPUs) built from the tables captured
  * from QEMU q35 (SeaBIOS and OVMF, with intel-iommu) and Bochs, and from a synthetic MADT with
  * several CPUs; the copy is parsed back with acpi_init as the guest would. Also the FADT's PM1

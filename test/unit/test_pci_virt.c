@@ -1,5 +1,5 @@
-// UNIT-SOURCES: drivers/pci_virt.c drivers/pci_virt_rules.c drivers/pci.c
-/* The guest's view of PCI config space (drivers/pci_virt.c) on an array-backed fake machine:
+// UNIT-SOURCES: vdev/pci_virt.c vdev/pci_virt_rules.c drivers/pci.c
+/* The guest's view of PCI config space (vdev/pci_virt.c) on an array-backed fake machine:
  * host bridge 00:00.0, the NIC 00:02.0 (32-bit, I/O and 64-bit BARs; PM, MSI 64-bit maskable,
  * MSI-X, PCIe and vendor capabilities), an LPC bridge 00:1f.0, a root port 00:1c.0 and a second
  * NIC 01:00.0 behind it. The fake implements writable masks and RW1C bits like hardware and

@@ -1,4 +1,4 @@
-// UNIT-SOURCES: drivers/vuart.c debug/console_escape.c
+// UNIT-SOURCES: vdev/vuart.c debug/console_escape.c
 /* The guest's virtual console UART over a fake 16550: receive queue, escape
  * filtering, LSR/IIR composition, pass-through of everything else, garbage. */
 #include <stdarg.h>

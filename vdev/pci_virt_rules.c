@@ -1,6 +1,6 @@
 /* The guest's config-space policy for the passed-through NIC, as data: which header and
  * capability registers it may read and write and which ones uhv emulates, which capabilities it
- * sees at all, and the lookup of the rule that covers a config byte. drivers/pci_virt.c applies
+ * sees at all, and the lookup of the rule that covers a config byte. vdev/pci_virt.c applies
  * them. Design: docs/nic-passthrough.md. */
 #include <uhv/pci_virt.h>
 #include "pci_virt_priv.h"
