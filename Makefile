@@ -57,7 +57,7 @@ $(BUILD)/uhv.iso: $(BUILD)/uhv.elf scripts/mkiso.sh
 # Each test/unit/test_X.c names the sources it tests on a line
 #   // UNIT-SOURCES: path/a.c path/b.c
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Iinclude $(EFI_CFLAGS) -Itest/unit -DUHV_HOST_TEST -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
+	-I. -Iinclude $(EFI_CFLAGS) -Itest/unit -DUHV_HOST_TEST -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
 UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 UNIT_COMMON := test/unit/log_capture.c test/unit/files.c test/unit/arena.c lib/format.c lib/errno.c

@@ -1,6 +1,6 @@
 /* Physical frame allocator over a sorted free-range list (see frame.h). */
 #define LOG_MODULE "frame"
-#include <uhv/frame.h>
+#include "frame.h"
 #include <uhv/errno.h>
 #include <uhv/log.h>
 

@@ -5,7 +5,7 @@
 #include <uhv/kmem.h>
 #include <uhv/mmio.h>
 #include <uhv/memmap.h>
-#include <uhv/frame.h>
+#include "frame.h"
 #include <uhv/ptab.h>
 #include <uhv/ptab_x86.h>
 #include <uhv/mb2.h>

@@ -1,4 +1,4 @@
-/* VMCALL hypercalls: the ABI is in include/uhv/hypercall.h.
+/* VMCALL hypercalls: the ABI is in include/uhv/abi/hypercall.h.
  *
  * Test hooks (UHV_HC_TEST_HOOK, EBX = hook), for the hostile checks of the
  * selftest guest:
@@ -23,7 +23,7 @@
  *         -ETIMEDOUT. */
 #define LOG_MODULE "vmx"
 #include <uhv/vmx_exit.h>
-#include <uhv/hypercall.h>
+#include <uhv/abi/hypercall.h>
 #include <uhv/guest.h>
 #include <uhv/kmem.h>
 #include <uhv/uart.h>

@@ -1,7 +1,7 @@
 /* Human-readable names for VMX numbers, for exit logs and VM-entry failure
  * reports. Texts follow the SDM (Vol. 3D Appendix C exit reasons, Vol. 3C
  * 31.4 VM-instruction errors). Pure. */
-#include <uhv/vmx.h>
+#include <uhv/hw/vmx.h>
 
 static const char *const exit_reasons[] = {
 	[EXIT_REASON_EXCEPTION_NMI] = "exception or NMI",

@@ -2,7 +2,7 @@
  * <uhv/vmx_policy.h> and docs/vmx.md). Pure: no hardware access. */
 #include <uhv/vmx_policy.h>
 #include <uhv/cpu.h>
-#include <uhv/vmx.h>
+#include <uhv/hw/vmx.h>
 
 /* ---- MSRs ---- */
 

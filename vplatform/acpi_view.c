@@ -1,8 +1,8 @@
 /* The guest's copy of the ACPI root: RSDP, XSDT/RSDT without DMAR, a MADT with its CPUs
- * (see <uhv/acpi_guest.h>). Pure: the firmware's tables are read through the struct acpi's
+ * (see "acpi_view.h"). Pure: the firmware's tables are read through the struct acpi's
  * map callback, the copy is written into a caller's buffer. */
 #define LOG_MODULE "acpi"
-#include <uhv/acpi_guest.h>
+#include "acpi_view.h"
 #include <uhv/errno.h>
 #include <uhv/log.h>
 #include <uhv/string.h>

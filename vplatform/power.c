@@ -4,7 +4,7 @@
 #include <uhv/platform_guest.h>
 #include <uhv/vm.h>
 #include <uhv/acpi.h>
-#include <uhv/acpi_guest.h>
+#include "acpi_view.h"
 #include <uhv/cpu.h>
 #include <uhv/errno.h>
 #include <uhv/format.h>

@@ -12,7 +12,7 @@
 
 #include <stdarg.h>
 #include <uhv/types.h>
-#include <uhv/hypercall.h>
+#include <uhv/abi/hypercall.h>
 
 /* ---- boot ------------------------------------------------------------------------------------ */
 
@@ -140,7 +140,7 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strncmp(const char *a, const char *b, size_t n);
 
-/* ---- hypercalls (include/uhv/hypercall.h) ---------------------------------------------------- */
+/* ---- hypercalls (include/uhv/abi/hypercall.h) ---------------------------------------------------- */
 
 struct hc_result {
 	u32 eax, ebx, ecx, edx;

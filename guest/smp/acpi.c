@@ -5,7 +5,7 @@
  * guest's CPUs; the firmware's RSDP in the BIOS area still lists them all),
  * else from the EBDA and 0xe0000-0xfffff as on a PC. */
 #include "smp.h"
-#include <uhv/acpi_tables.h>
+#include <uhv/hw/acpi_tables.h>
 #include <uhv/mb2.h>
 
 static u8 sum(const void *p, u32 len)

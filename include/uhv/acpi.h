@@ -5,7 +5,7 @@
 #define UHV_ACPI_H
 
 #include <uhv/types.h>
-#include <uhv/acpi_tables.h>
+#include <uhv/hw/acpi_tables.h>
 
 /* Return a pointer through which len bytes at physical address pa can be read, or NULL if
  * they cannot be mapped. Pointers stay valid for the life of the struct acpi. */

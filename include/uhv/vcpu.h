@@ -11,7 +11,7 @@
 #define UHV_VCPU_H
 
 #include <uhv/types.h>
-#include <uhv/vmx.h>
+#include <uhv/hw/vmx.h>
 
 struct vm;
 

@@ -1,6 +1,6 @@
 /* VMX instructions (SDM Vol. 3C chapter 31) as inline functions: VMXON,
  * VMCLEAR, VMPTRLD, VMREAD, VMWRITE, INVEPT, INVVPID. Field encodings and
- * control bits are in <uhv/vmx.h>.
+ * control bits are in <uhv/hw/vmx.h>.
  *
  * The hot exit path uses vmread()/vmwrite(), which do not check for
  * failure: the fields they touch exist on every CPU uhv accepts. Setup code

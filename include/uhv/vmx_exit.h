@@ -5,7 +5,7 @@
 #define UHV_VMX_EXIT_H
 
 #include <uhv/types.h>
-#include <uhv/vmx.h>
+#include <uhv/hw/vmx.h>
 #include <uhv/vmx_caps.h>
 #include <uhv/vmx_policy.h>
 #include <uhv/vmx_run.h>

@@ -8,7 +8,7 @@
 
 #include <uhv/types.h>
 #include <uhv/guest.h>
-#include <uhv/vmx.h>
+#include <uhv/hw/vmx.h>
 #include <uhv/vcpu.h>
 
 struct uhv_options;

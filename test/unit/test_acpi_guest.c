@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <uhv/acpi_guest.h>
+#include "vplatform/acpi_view.h"
 #include <uhv/errno.h>
 #include "log_capture.h"
 #include "files.h"

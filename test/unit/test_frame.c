@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <uhv/frame.h>
+#include "mm/frame.h"
 #include <uhv/errno.h>
 #include "log_capture.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <uhv/vmx.h>
+#include <uhv/hw/vmx.h>
 
 static void test_exit_reasons(void **state)
 {
