@@ -1,5 +1,5 @@
 /* NIC passthrough at run time (issue #5; design in docs/nic-passthrough.md, code in
- * vmx/passthrough.c): which NIC the guest gets, its DMA domain, the guest's view of PCI
+ * passthrough/): which NIC the guest gets, its DMA domain, the guest's view of PCI
  * configuration space (ports 0xCF8-0xCFF and the ECAM window, both trapped and filtered by
  * vdev/pci_virt.c), the NIC's BARs in the guest's EPT (uncached) and every other device's
  * BARs out of it. */

@@ -388,7 +388,7 @@ void vtd_fault_summary(void);			/* one line per kind with its count */
 struct pci;
 int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg);
 
-/* The guest's DMA domain (drivers/vtd_guest.c): vm->dma gets all guest RAM, GPA -> HPA, and
+/* The guest's DMA domain (passthrough/dma_domain.c): vm->dma gets all guest RAM, GPA -> HPA, and
  * vm->dma_ready is set. -ENODEV when DMA remapping is not active. */
 struct vm;
 int vtd_guest_domain_setup(struct vm *vm);
