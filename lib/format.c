@@ -84,113 +84,149 @@ static void emit_string(struct out *o, const char *str, const struct spec *s)
 		pad(o, ' ', fill);
 }
 
+/* A NUL character still counts: it is written, and padded, like any other. */
+static void emit_char(struct out *o, char c, struct spec *s)
+{
+	char ch[2] = { c, 0 };
+
+	s->prec = -1;
+	if (c == 0) {
+		pad(o, ' ', s->left ? 0 : s->width - 1);
+		put(o, 0);
+		pad(o, ' ', s->left ? s->width - 1 : 0);
+	} else {
+		emit_string(o, ch, s);
+	}
+}
+
+/* Length modifiers: -2 hh, -1 h, 0 int, 1 long, 2 long long / 64-bit (z, t, j) */
+static s64 arg_signed(va_list *ap, int lng)
+{
+	s64 v;
+
+	if (lng >= 1) v = (lng == 1) ? va_arg(*ap, long) : va_arg(*ap, long long);
+	else v = va_arg(*ap, int);
+	if (lng == -1) v = (short)v;
+	if (lng <= -2) v = (signed char)v;
+	return v;
+}
+
+static u64 arg_unsigned(va_list *ap, int lng)
+{
+	u64 v;
+
+	if (lng >= 1) v = (lng == 1) ? va_arg(*ap, unsigned long) : va_arg(*ap, unsigned long long);
+	else v = va_arg(*ap, unsigned int);
+	if (lng == -1) v = (unsigned short)v;
+	if (lng <= -2) v = (unsigned char)v;
+	return v;
+}
+
+/* A digit string or '*' (an int argument); '*' answers through *star. */
+static const char *parse_count(const char *fmt, va_list *ap, int *n, bool *star)
+{
+	*star = *fmt == '*';
+	if (*star) {
+		*n = va_arg(*ap, int);
+		return fmt + 1;
+	}
+	while (*fmt >= '0' && *fmt <= '9')
+		*n = *n * 10 + (*fmt++ - '0');
+	return fmt;
+}
+
+/* Flags, width, precision and length of one conversion, fmt just past the '%'. Returns where
+ * the conversion character is. */
+static const char *parse_spec(const char *fmt, va_list *ap, struct spec *s, int *lng)
+{
+	bool star;
+
+	for (;; fmt++) {
+		if (*fmt == '-') s->left = true;
+		else if (*fmt == '0') s->zero = true;
+		else if (*fmt == '+') s->plus = true;
+		else if (*fmt == ' ') s->space = true;
+		else if (*fmt == '#') s->alt = true;
+		else break;
+	}
+	fmt = parse_count(fmt, ap, &s->width, &star);
+	if (star && s->width < 0) {	/* a negative '*' width is the '-' flag */
+		s->left = true;
+		s->width = -s->width;
+	}
+	if (*fmt == '.') {
+		s->prec = 0;
+		fmt = parse_count(fmt + 1, ap, &s->prec, &star);
+		if (star && s->prec < 0)	/* a negative '*' precision is none */
+			s->prec = -1;
+	}
+	*lng = 0;
+	for (;; fmt++) {
+		if (*fmt == 'h') --*lng;
+		else if (*fmt == 'l') ++*lng;
+		else if (*fmt == 'z' || *fmt == 't' || *fmt == 'j') *lng = 2;
+		else break;
+	}
+	return fmt;
+}
+
+static void emit_conversion(struct out *o, char c, int lng, struct spec *s, va_list *ap)
+{
+	switch (c) {
+	case 'd':
+	case 'i': {
+		s64 v = arg_signed(ap, lng);
+		emit_number(o, v < 0 ? -(u64)v : (u64)v, v < 0, 10, false, s);
+		break;
+	}
+	case 'u':
+	case 'x':
+	case 'X':
+	case 'o': {
+		u64 v = arg_unsigned(ap, lng);
+		unsigned base = c == 'u' ? 10 : c == 'o' ? 8 : 16;
+		emit_number(o, v, false, base, c == 'X', s);
+		break;
+	}
+	case 'p':
+		s->alt = true;
+		emit_number(o, (u64)(uintptr_t)va_arg(*ap, void *), false, 16, false, s);
+		break;
+	case 's':
+		emit_string(o, va_arg(*ap, const char *), s);
+		break;
+	case 'c':
+		emit_char(o, (char)va_arg(*ap, int), s);
+		break;
+	case '%':
+		put(o, '%');
+		break;
+	default:	/* unknown conversion: print it verbatim */
+		put(o, '%');
+		put(o, c);
+		break;
+	}
+}
+
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct out o = { buf, size, 0 };
+	va_list args;	/* a copy, because the helpers take it by address */
 
+	va_copy(args, ap);
 	for (; *fmt; fmt++) {
 		if (*fmt != '%') {
 			put(&o, *fmt);
 			continue;
 		}
-		fmt++;
 		struct spec s = { .prec = -1 };
-		for (;; fmt++) {
-			if (*fmt == '-') s.left = true;
-			else if (*fmt == '0') s.zero = true;
-			else if (*fmt == '+') s.plus = true;
-			else if (*fmt == ' ') s.space = true;
-			else if (*fmt == '#') s.alt = true;
-			else break;
-		}
-		if (*fmt == '*') {
-			s.width = va_arg(ap, int);
-			if (s.width < 0) {
-				s.left = true;
-				s.width = -s.width;
-			}
-			fmt++;
-		} else {
-			while (*fmt >= '0' && *fmt <= '9')
-				s.width = s.width * 10 + (*fmt++ - '0');
-		}
-		if (*fmt == '.') {
-			fmt++;
-			s.prec = 0;
-			if (*fmt == '*') {
-				s.prec = va_arg(ap, int);
-				if (s.prec < 0)
-					s.prec = -1;
-				fmt++;
-			} else {
-				while (*fmt >= '0' && *fmt <= '9')
-					s.prec = s.prec * 10 + (*fmt++ - '0');
-			}
-		}
-		int lng = 0;	/* -2 hh, -1 h, 0 int, 1 long, 2 long long / 64-bit */
-		for (;; fmt++) {
-			if (*fmt == 'h') lng--;
-			else if (*fmt == 'l') lng++;
-			else if (*fmt == 'z' || *fmt == 't' || *fmt == 'j') lng = 2;
-			else break;
-		}
-		char c = *fmt;
-		if (!c)
+		int lng;
+		fmt = parse_spec(fmt + 1, &args, &s, &lng);
+		if (!*fmt)
 			break;
-		switch (c) {
-		case 'd':
-		case 'i': {
-			s64 v;
-			if (lng >= 1) v = (lng == 1) ? va_arg(ap, long) : va_arg(ap, long long);
-			else v = va_arg(ap, int);
-			if (lng == -1) v = (short)v;
-			if (lng <= -2) v = (signed char)v;
-			emit_number(&o, v < 0 ? -(u64)v : (u64)v, v < 0, 10, false, &s);
-			break;
-		}
-		case 'u':
-		case 'x':
-		case 'X':
-		case 'o': {
-			u64 v;
-			if (lng >= 1) v = (lng == 1) ? va_arg(ap, unsigned long) : va_arg(ap, unsigned long long);
-			else v = va_arg(ap, unsigned int);
-			if (lng == -1) v = (unsigned short)v;
-			if (lng <= -2) v = (unsigned char)v;
-			unsigned base = c == 'u' ? 10 : c == 'o' ? 8 : 16;
-			emit_number(&o, v, false, base, c == 'X', &s);
-			break;
-		}
-		case 'p': {
-			s.alt = true;
-			emit_number(&o, (u64)(uintptr_t)va_arg(ap, void *), false, 16, false, &s);
-			break;
-		}
-		case 's':
-			emit_string(&o, va_arg(ap, const char *), &s);
-			break;
-		case 'c':
-			s.prec = -1;
-			{
-				char ch[2] = { (char)va_arg(ap, int), 0 };
-				if (ch[0] == 0) {	/* a NUL character still counts */
-					pad(&o, ' ', s.left ? 0 : s.width - 1);
-					put(&o, 0);
-					pad(&o, ' ', s.left ? s.width - 1 : 0);
-				} else {
-					emit_string(&o, ch, &s);
-				}
-			}
-			break;
-		case '%':
-			put(&o, '%');
-			break;
-		default:	/* unknown conversion: print it verbatim */
-			put(&o, '%');
-			put(&o, c);
-			break;
-		}
+		emit_conversion(&o, *fmt, lng, &s, &args);
 	}
+	va_end(args);
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = 0;
 	return (int)o.len;

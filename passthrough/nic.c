@@ -109,44 +109,44 @@ static void add_visible(struct passthrough *pt, const struct pci_dev *d, const c
 			d->fn, what, errno_name(ret));
 }
 
-int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci_cfg_ops *cfg,
-			  const struct acpi_mcfg_info *mcfg)
+/* The NIC the guest gets: chosen, its DMA confined, its config space virtualised. NULL: none
+ * (every refusal is logged and the guest runs without a NIC); *err < 0 only for a nic= that
+ * names no network controller, which stops the boot. */
+static const struct pci_dev *attach_nic(struct passthrough *pt, const struct pci_cfg_ops *cfg,
+					int *err)
 {
-	struct passthrough *pt = &vm->pt;
-	const struct uhv_options *opt = vm->opt;
-	int err;
+	const struct pci_dev *nic = choose_nic(pt, pt->opt, err);
 
-	pt->vm = vm;
-	pt->ops = (struct pci_virt_ops){ .bar_ok = pt_bar_ok, .bar_moved = pt_bar_moved,
-		   .ctx = pt };
-	pt->pci = pci;
-	pt->opt = opt;
-	pt->mcfg = mcfg;
-	const struct pci_dev *nic = choose_nic(pt, opt, &err);
-	if (err < 0)
-		return err;
+	if (*err < 0)
+		return NULL;
 	if (nic && !confine_dma(pt, nic))
 		nic = NULL;
 
 	pci_virt_init(&pt->pv, cfg, &pt->ops);
 	if (nic) {
-		err = pci_virt_setup_nic(&pt->pv, pci, nic);
-		if (err < 0) {
+		int ret = pci_virt_setup_nic(&pt->pv, pt->pci, nic);
+		if (ret < 0) {
 			pr_err("%02x:%02x.%u cannot be passed through (%s): the guest runs without "
-			       "it\n", nic->bus, nic->dev, nic->fn, errno_name(err));
+			       "it\n", nic->bus, nic->dev, nic->fn, errno_name(ret));
 			pci_virt_init(&pt->pv, cfg, &pt->ops);
 			nic = NULL;
 		}
 	}
-	pt->nic = nic;
-	const struct pci_dev *hb = pci_find_bdf(pci, 0, 0, 0, 0);
+	return nic;
+}
+
+/* The bridges an OS expects to find, shown read-only next to the NIC. */
+static void show_bridges(struct passthrough *pt)
+{
+	const struct pci_dev *hb = pci_find_bdf(pt->pci, 0, 0, 0, 0);
 	if (hb)
 		add_visible(pt, hb, "host bridge");
 	/* The ISA/LPC bridge: an OS's legacy interrupt routing (ACPI PCI link devices, the
 	 * PIRQ router) reads and reprograms its PIRQ routing registers (Linux moves a PCI
 	 * link to balance IRQs). Everything else on it is read-only. The registers only
 	 * steer INTx lines to ISA IRQs of the interrupt controllers the guest owns. */
-	const struct pci_dev *isa = pci_find_class(pci, PCI_CLASS_BRIDGE, SUBCLASS_ISA_BRIDGE, 0);
+	const struct pci_dev *isa = pci_find_class(pt->pci, PCI_CLASS_BRIDGE, SUBCLASS_ISA_BRIDGE,
+						   0);
 	if (isa && isa->bus == 0) {
 		add_visible(pt, isa, "ISA bridge");
 		/* PIRQA-D route control at 0x60-0x63 (PIIX3, ICH9); ICH9 adds PIRQE-H at 0x68 */
@@ -155,6 +155,14 @@ int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci
 			pci_virt_allow_writes(&pt->pv, isa->seg, isa->bus, isa->dev, isa->fn, 0x68,
 					      4);
 	}
+}
+
+/* Both configuration mechanisms trap into the virtual config space: every ECAM window of the
+ * MCFG and the legacy 0xcf8/0xcfc ports. */
+static int trap_config_space(struct vm *vm, struct passthrough *pt)
+{
+	const struct acpi_mcfg_info *mcfg = pt->mcfg;
+	int err;
 
 	for (unsigned i = 0; mcfg && i < mcfg->count && pt->necam < ACPI_MAX_ECAM; i++) {
 		const struct acpi_ecam *e = &mcfg->ecam[i];
@@ -172,16 +180,13 @@ int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci
 		}
 		pt->necam++;
 	}
-	err = vmx_trap_io(vm, CFG_PORT_FIRST, CFG_PORT_LAST, pt_cfg_port, pt,
-			  "PCI config ports (virtual config space)");
-	if (err < 0)
-		return err;
-	err = pt_setup_device_memory(pt);
-	if (err < 0) {
-		pr_err("changing the guest's EPT for device memory failed (%s)\n", errno_name(err));
-		return err;
-	}
-	pt_trap_hidden_io(pt);
+	return vmx_trap_io(vm, CFG_PORT_FIRST, CFG_PORT_LAST, pt_cfg_port, pt,
+			   "PCI config ports (virtual config space)");
+}
+
+static void log_guest_view(const struct passthrough *pt)
+{
+	const struct pci_dev *nic = pt->nic;
 
 	for (unsigned i = 0; i < pt->pv.nfn; i++) {
 		const struct pci_virt_fn *f = &pt->pv.fn[i];
@@ -192,5 +197,34 @@ int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci
 		pr_info("passing %02x:%02x.%u %04x:%04x through to the guest%s\n", nic->bus,
 			nic->dev, nic->fn, nic->vendor, nic->device,
 			vtd_active() ? "" : " (no DMA isolation)");
+}
+
+int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci_cfg_ops *cfg,
+			  const struct acpi_mcfg_info *mcfg)
+{
+	struct passthrough *pt = &vm->pt;
+	int err;
+
+	pt->vm = vm;
+	pt->ops = (struct pci_virt_ops){ .bar_ok = pt_bar_ok, .bar_moved = pt_bar_moved,
+		   .ctx = pt };
+	pt->pci = pci;
+	pt->opt = vm->opt;
+	pt->mcfg = mcfg;
+	pt->nic = attach_nic(pt, cfg, &err);
+	if (err < 0)
+		return err;
+	show_bridges(pt);
+
+	err = trap_config_space(vm, pt);
+	if (err < 0)
+		return err;
+	err = pt_setup_device_memory(pt);
+	if (err < 0) {
+		pr_err("changing the guest's EPT for device memory failed (%s)\n", errno_name(err));
+		return err;
+	}
+	pt_trap_hidden_io(pt);
+	log_guest_view(pt);
 	return 0;
 }

@@ -160,87 +160,112 @@ static const char *mode_name(enum guest_cpu_mode m)
 	}
 }
 
-/* Guest state for the boot CPU (26.3.1 lists what VM entry checks). */
-static int setup_guest(const struct guest_boot_state *b, u32 *entry)
-{
+/* What the boot CPU's mode decides: its segments, control registers and descriptor tables. */
+struct boot_mode {
 	struct seg code, data;
-	struct seg ldtr = { .sel = 0, .ar = VMX_AR_UNUSABLE };
-	struct seg tr = { .sel = 0, .base = 0, .limit = 0xff, .ar = AR_TSS_BUSY };
-	u64 cr0 = b->cr0, cr4 = b->cr4, efer = b->efer;
-	u64 gdt_base = 0, gdt_limit = 0xffff, idt_limit = 0xffff;
+	u64 cr0, cr4, efer;
+	u64 gdt_base, gdt_limit, idt_limit;
+};
+
+/* The loader's state made into a consistent CPU mode; the VM-entry control "IA-32e mode guest"
+ * goes with 64-bit mode, so it is set in *entry. */
+static int boot_mode_of(const struct guest_boot_state *b, struct boot_mode *m, u32 *entry)
+{
 	u16 cs = b->cs ? b->cs : 0x08, ds = b->ds ? b->ds : 0x10;	/* flat selectors */
 
+	*m = (struct boot_mode){ .cr0 = b->cr0, .cr4 = b->cr4, .efer = b->efer,
+				 .gdt_limit = 0xffff, .idt_limit = 0xffff };
 	switch (b->mode) {
 	case GUEST_MODE_PROTECTED32:
 		/* multiboot: flat 4 GiB segments; the guest loads its own GDT
 		 * before it reloads a segment register */
-		code = (struct seg){ .sel = cs, .limit = 0xffffffff, .ar = AR_CODE32 };
-		data = (struct seg){ .sel = ds, .limit = 0xffffffff, .ar = AR_DATA32 };
-		cr0 = (cr0 | CR0_PE | CR0_ET) & ~(u64)CR0_PG;
-		efer = 0;
+		m->code = (struct seg){ .sel = cs, .limit = 0xffffffff, .ar = AR_CODE32 };
+		m->data = (struct seg){ .sel = ds, .limit = 0xffffffff, .ar = AR_DATA32 };
+		m->cr0 = (m->cr0 | CR0_PE | CR0_ET) & ~(u64)CR0_PG;
+		m->efer = 0;
 		if (b->cs) {	/* the loader's GDT (Linux 32-bit entry) */
-			gdt_base = b->gdt_base;
-			gdt_limit = b->gdt_limit;
+			m->gdt_base = b->gdt_base;
+			m->gdt_limit = b->gdt_limit;
 		}
-		break;
+		return 0;
 	case GUEST_MODE_LONG64:
-		code = (struct seg){ .sel = cs, .limit = 0xffffffff, .ar = AR_CODE64 };
-		data = (struct seg){ .sel = ds, .limit = 0xffffffff, .ar = AR_DATA32 };
-		cr0 |= CR0_PE | CR0_PG | CR0_ET;
-		cr4 |= CR4_PAE;
-		efer |= EFER_LME | EFER_LMA;
-		gdt_base = b->gdt_base;
-		gdt_limit = b->gdt_limit;
+		m->code = (struct seg){ .sel = cs, .limit = 0xffffffff, .ar = AR_CODE64 };
+		m->data = (struct seg){ .sel = ds, .limit = 0xffffffff, .ar = AR_DATA32 };
+		m->cr0 |= CR0_PE | CR0_PG | CR0_ET;
+		m->cr4 |= CR4_PAE;
+		m->efer |= EFER_LME | EFER_LMA;
+		m->gdt_base = b->gdt_base;
+		m->gdt_limit = b->gdt_limit;
 		*entry |= VM_ENTRY_IA32E_MODE;
-		break;
+		return 0;
 	case GUEST_MODE_REAL:
-		code = (struct seg){ .sel = b->real_cs, .base = (u64)b->real_cs << 4,
-				     .limit = 0xffff, .ar = AR_CODE16 };
-		data = (struct seg){ .sel = 0, .limit = 0xffff, .ar = AR_DATA16 };
-		cr0 = (cr0 | CR0_ET) & ~(u64)(CR0_PE | CR0_PG);
-		cr4 = 0;
-		efer = 0;
-		idt_limit = 0x3ff;
-		break;
+		m->code = (struct seg){ .sel = b->real_cs, .base = (u64)b->real_cs << 4,
+					.limit = 0xffff, .ar = AR_CODE16 };
+		m->data = (struct seg){ .sel = 0, .limit = 0xffff, .ar = AR_DATA16 };
+		m->cr0 = (m->cr0 | CR0_ET) & ~(u64)(CR0_PE | CR0_PG);
+		m->cr4 = 0;
+		m->efer = 0;
+		m->idt_limit = 0x3ff;
+		return 0;
 	default:
 		pr_err("unknown guest CPU mode %d in the boot state\n", b->mode);
 		return -EINVAL;
 	}
-	if (!vmx_cr0_write_ok(cr0) ||
-	    !vmx_cr4_write_ok(&vmx.cr, 0, cr4, b->mode == GUEST_MODE_LONG64, b->cr3)) {
-		pr_err("the loader's CR0 %#llx / CR4 %#llx are not valid for the guest\n", cr0,
-		       cr4);
-		return -EINVAL;
-	}
-	wr_segs(&code, &data, &ldtr, &tr, gdt_base, gdt_limit, idt_limit);
+}
 
-	/* The guest sees what it asked for; the CPU runs with the bits VMX
-	 * operation needs (NE, VMXE) added. */
-	wr(VMCS_CR0_READ_SHADOW, cr0);
-	wr(VMCS_CR4_READ_SHADOW, cr4);
-	wr(VMCS_GUEST_CR0, vmx_cr0_real(&vmx.cr, cr0));
-	wr(VMCS_GUEST_CR4, vmx_cr4_real(&vmx.cr, cr4));
-	wr(VMCS_GUEST_CR3, b->mode == GUEST_MODE_LONG64 ? b->cr3 : 0);
+/* The guest-state fields that neither the segments nor the control registers set, for the boot
+ * CPU and for a vCPU after INIT: the given registers, the rest at their reset values. The
+ * activity state is the caller's. */
+static void wr_guest_regs(u64 rsp, u64 rip, u64 rflags, u64 efer)
+{
 	wr(VMCS_GUEST_DR7, DR7_RESET);
 	wr(VMCS_GUEST_IA32_DEBUGCTL, 0);
-	wr(VMCS_GUEST_RSP, b->rsp);
-	wr(VMCS_GUEST_RIP, b->rip);
-	wr(VMCS_GUEST_RFLAGS, b->rflags | 2);
+	wr(VMCS_GUEST_RSP, rsp);
+	wr(VMCS_GUEST_RIP, rip);
+	wr(VMCS_GUEST_RFLAGS, rflags);
 	wr(VMCS_GUEST_IA32_SYSENTER_CS, 0);
 	wr(VMCS_GUEST_IA32_SYSENTER_ESP, 0);
 	wr(VMCS_GUEST_IA32_SYSENTER_EIP, 0);
 	wr(VMCS_GUEST_IA32_EFER, efer);
 	wr(VMCS_GUEST_IA32_PAT, GUEST_PAT_RESET);
 	wr(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
-	wr(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	wr(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
 	wr(VMCS_VMCS_LINK_POINTER, ~0ULL);
 	for (unsigned i = 0; i < 4; i++)
 		wr(VMCS_GUEST_PDPTE0 + 2 * i, 0);
+}
+
+/* Guest state for the boot CPU (26.3.1 lists what VM entry checks). */
+static int setup_guest(const struct guest_boot_state *b, u32 *entry)
+{
+	struct seg ldtr = { .sel = 0, .ar = VMX_AR_UNUSABLE };
+	struct seg tr = { .sel = 0, .base = 0, .limit = 0xff, .ar = AR_TSS_BUSY };
+	struct boot_mode m;
+	int ret = boot_mode_of(b, &m, entry);
+
+	if (ret < 0)
+		return ret;
+	if (!vmx_cr0_write_ok(m.cr0) ||
+	    !vmx_cr4_write_ok(&vmx.cr, 0, m.cr4, b->mode == GUEST_MODE_LONG64, b->cr3)) {
+		pr_err("the loader's CR0 %#llx / CR4 %#llx are not valid for the guest\n", m.cr0,
+		       m.cr4);
+		return -EINVAL;
+	}
+	wr_segs(&m.code, &m.data, &ldtr, &tr, m.gdt_base, m.gdt_limit, m.idt_limit);
+
+	/* The guest sees what it asked for; the CPU runs with the bits VMX
+	 * operation needs (NE, VMXE) added. */
+	wr(VMCS_CR0_READ_SHADOW, m.cr0);
+	wr(VMCS_CR4_READ_SHADOW, m.cr4);
+	wr(VMCS_GUEST_CR0, vmx_cr0_real(&vmx.cr, m.cr0));
+	wr(VMCS_GUEST_CR4, vmx_cr4_real(&vmx.cr, m.cr4));
+	wr(VMCS_GUEST_CR3, b->mode == GUEST_MODE_LONG64 ? b->cr3 : 0);
+	wr_guest_regs(b->rsp, b->rip, b->rflags | 2, m.efer);
+	wr(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	pr_info("guest boot CPU: %s, RIP %#llx RSP %#llx RFLAGS %#llx, CR0 %#llx (real %#llx) "
 		"CR4 %#llx (real %#llx) EFER %#llx\n", mode_name(b->mode), b->rip, b->rsp,
-		(b->rflags | 2), cr0, vmx_cr0_real(&vmx.cr, cr0), cr4,
-		vmx_cr4_real(&vmx.cr, cr4), efer);
+		(b->rflags | 2), m.cr0, vmx_cr0_real(&vmx.cr, m.cr0), m.cr4,
+		vmx_cr4_real(&vmx.cr, m.cr4), m.efer);
 	return 0;
 }
 
@@ -285,22 +310,8 @@ void vmx_vcpu_init_state(struct vcpu *v)
 	wr(VMCS_GUEST_CR0, vmx_cr0_real(&vmx.cr, CR0_INIT));
 	wr(VMCS_GUEST_CR4, vmx_cr4_real(&vmx.cr, 0));
 	wr(VMCS_GUEST_CR3, 0);
-	wr(VMCS_GUEST_DR7, DR7_RESET);
-	wr(VMCS_GUEST_IA32_DEBUGCTL, 0);
-	wr(VMCS_GUEST_RSP, 0);
-	wr(VMCS_GUEST_RIP, 0xfff0);
-	wr(VMCS_GUEST_RFLAGS, 2);
-	wr(VMCS_GUEST_IA32_SYSENTER_CS, 0);
-	wr(VMCS_GUEST_IA32_SYSENTER_ESP, 0);
-	wr(VMCS_GUEST_IA32_SYSENTER_EIP, 0);
-	wr(VMCS_GUEST_IA32_EFER, 0);
-	wr(VMCS_GUEST_IA32_PAT, GUEST_PAT_RESET);
-	wr(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
-	wr(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
+	wr_guest_regs(0, 0xfff0, 2, 0);
 	wr(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
-	wr(VMCS_VMCS_LINK_POINTER, ~0ULL);
-	for (unsigned i = 0; i < 4; i++)
-		wr(VMCS_GUEST_PDPTE0 + 2 * i, 0);
 	wr(VMCS_VM_ENTRY_CONTROLS, vmx.entry & ~(u32)VM_ENTRY_IA32E_MODE);
 	wr(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_WAIT_SIPI);
 }

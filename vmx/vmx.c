@@ -66,56 +66,61 @@ static int check_feature_control(void)
 	return 0;
 }
 
-/* The controls uhv runs the guest with; docs/vmx.md says why each. */
-static int choose_controls(struct vm *vm)
+/* The controls uhv runs the guest with; docs/vmx.md says why each. The primary and secondary
+ * sets are the start: VPID and the MMU (shadow paging adds exits) add to them. */
+static const struct vmx_ctl_want want_pin = {
+	/* the guest owns interrupts and NMIs: they are delivered to it */
+	.clear = PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING |
+		 PIN_BASED_VIRTUAL_NMIS | PIN_BASED_VMX_PREEMPTION_TIMER |
+		 PIN_BASED_POSTED_INTR,
+};
+static const struct vmx_ctl_want want_proc = {
+	.required = CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
+		    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
+	/* with EPT and unrestricted guest none of these is needed; HLT
+	 * runs natively (docs/vmx.md, "HLT and interrupts") */
+	.clear = CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
+		 CPU_BASED_HLT_EXITING | CPU_BASED_INVLPG_EXITING |
+		 CPU_BASED_MWAIT_EXITING | CPU_BASED_RDPMC_EXITING |
+		 CPU_BASED_RDTSC_EXITING | CPU_BASED_CR3_LOAD_EXITING |
+		 CPU_BASED_CR3_STORE_EXITING | CPU_BASED_ACTIVATE_TERTIARY_CONTROLS |
+		 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
+		 CPU_BASED_USE_TPR_SHADOW | CPU_BASED_NMI_WINDOW_EXITING |
+		 CPU_BASED_MOV_DR_EXITING | CPU_BASED_UNCOND_IO_EXITING |
+		 CPU_BASED_MONITOR_TRAP_FLAG | CPU_BASED_MONITOR_EXITING |
+		 CPU_BASED_PAUSE_EXITING,
+};
+static const struct vmx_ctl_want want_proc2 = {
+	.required = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
+	/* without these the instructions are #UD in the guest; CPUID
+	 * hides them when they are off */
+	.optional = SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_ENABLE_INVPCID |
+		    SECONDARY_EXEC_ENABLE_XSAVES | SECONDARY_EXEC_ENABLE_USER_WAIT_PAUSE,
+	.clear = SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_DESC_TABLE_EXITING |
+		 SECONDARY_EXEC_PAUSE_LOOP_EXITING | SECONDARY_EXEC_RDRAND_EXITING |
+		 SECONDARY_EXEC_RDSEED_EXITING | SECONDARY_EXEC_ENABLE_PML |
+		 SECONDARY_EXEC_EPT_VIOLATION_VE | SECONDARY_EXEC_ENCLS_EXITING,
+};
+static const struct vmx_ctl_want want_exit = {
+	.required = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
+		    VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT,
+	.optional = VM_EXIT_SAVE_DEBUG_CONTROLS,
+	.clear = VM_EXIT_ACK_INTR_ON_EXIT | VM_EXIT_SAVE_VMX_PREEMPTION_TIMER |
+		 VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL,
+};
+static const struct vmx_ctl_want want_entry = {
+	.required = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT,
+	.optional = VM_ENTRY_LOAD_DEBUG_CONTROLS,
+	.clear = VM_ENTRY_IA32E_MODE | VM_ENTRY_ENTRY_TO_SMM |
+		 VM_ENTRY_DEACTIVATE_DUAL_MONITOR | VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL,
+};
+
+/* vmx.pin .. vmx.entry from the wants and the capability MSRs. Every control is computed (and
+ * each refusal logged) before the answer: false if any cannot be had. */
+static bool compute_controls(struct vm *vm)
 {
 	const struct vmx_caps *c = &vmx.caps;
-	static const struct vmx_ctl_want pin = {
-		/* the guest owns interrupts and NMIs: they are delivered to it */
-		.clear = PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING |
-			 PIN_BASED_VIRTUAL_NMIS | PIN_BASED_VMX_PREEMPTION_TIMER |
-			 PIN_BASED_POSTED_INTR,
-	};
-	struct vmx_ctl_want proc = {	/* shadow paging adds exits */
-		.required = CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
-			    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
-		/* with EPT and unrestricted guest none of these is needed; HLT
-		 * runs natively (docs/vmx.md, "HLT and interrupts") */
-		.clear = CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
-			 CPU_BASED_HLT_EXITING | CPU_BASED_INVLPG_EXITING |
-			 CPU_BASED_MWAIT_EXITING | CPU_BASED_RDPMC_EXITING |
-			 CPU_BASED_RDTSC_EXITING | CPU_BASED_CR3_LOAD_EXITING |
-			 CPU_BASED_CR3_STORE_EXITING | CPU_BASED_ACTIVATE_TERTIARY_CONTROLS |
-			 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
-			 CPU_BASED_USE_TPR_SHADOW | CPU_BASED_NMI_WINDOW_EXITING |
-			 CPU_BASED_MOV_DR_EXITING | CPU_BASED_UNCOND_IO_EXITING |
-			 CPU_BASED_MONITOR_TRAP_FLAG | CPU_BASED_MONITOR_EXITING |
-			 CPU_BASED_PAUSE_EXITING,
-	};
-	struct vmx_ctl_want proc2 = {
-		.required = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
-		/* without these the instructions are #UD in the guest; CPUID
-		 * hides them when they are off */
-		.optional = SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_ENABLE_INVPCID |
-			    SECONDARY_EXEC_ENABLE_XSAVES | SECONDARY_EXEC_ENABLE_USER_WAIT_PAUSE,
-		.clear = SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_DESC_TABLE_EXITING |
-			 SECONDARY_EXEC_PAUSE_LOOP_EXITING | SECONDARY_EXEC_RDRAND_EXITING |
-			 SECONDARY_EXEC_RDSEED_EXITING | SECONDARY_EXEC_ENABLE_PML |
-			 SECONDARY_EXEC_EPT_VIOLATION_VE | SECONDARY_EXEC_ENCLS_EXITING,
-	};
-	static const struct vmx_ctl_want exit = {
-		.required = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
-			    VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT,
-		.optional = VM_EXIT_SAVE_DEBUG_CONTROLS,
-		.clear = VM_EXIT_ACK_INTR_ON_EXIT | VM_EXIT_SAVE_VMX_PREEMPTION_TIMER |
-			 VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL,
-	};
-	static const struct vmx_ctl_want entry = {
-		.required = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT,
-		.optional = VM_ENTRY_LOAD_DEBUG_CONTROLS,
-		.clear = VM_ENTRY_IA32E_MODE | VM_ENTRY_ENTRY_TO_SMM |
-			 VM_ENTRY_DEACTIVATE_DUAL_MONITOR | VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL,
-	};
+	struct vmx_ctl_want proc = want_proc, proc2 = want_proc2;
 	int bad = 0;
 
 	if (vmx_caps_vpid_usable(c))
@@ -123,12 +128,17 @@ static int choose_controls(struct vm *vm)
 	else
 		proc2.clear |= SECONDARY_EXEC_ENABLE_VPID;
 	vm->mmu->want_controls(&proc, &proc2);
-	bad |= vmx_ctl_compute(c, VMX_CTL_PIN, &pin, &vmx.pin) < 0;
+	bad |= vmx_ctl_compute(c, VMX_CTL_PIN, &want_pin, &vmx.pin) < 0;
 	bad |= vmx_ctl_compute(c, VMX_CTL_PROC, &proc, &vmx.proc) < 0;
 	bad |= vmx_ctl_compute(c, VMX_CTL_PROC2, &proc2, &vmx.proc2) < 0;
-	bad |= vmx_ctl_compute(c, VMX_CTL_EXIT, &exit, &vmx.exit) < 0;
-	bad |= vmx_ctl_compute(c, VMX_CTL_ENTRY, &entry, &vmx.entry) < 0;
-	if (bad)
+	bad |= vmx_ctl_compute(c, VMX_CTL_EXIT, &want_exit, &vmx.exit) < 0;
+	bad |= vmx_ctl_compute(c, VMX_CTL_ENTRY, &want_entry, &vmx.entry) < 0;
+	return !bad;
+}
+
+static int choose_controls(struct vm *vm)
+{
+	if (!compute_controls(vm))
 		return -EOPNOTSUPP;
 	/* a must-be-1 control uhv has no use for would change the guest's
 	 * world; say so instead of silently running with it */
@@ -138,6 +148,8 @@ static int choose_controls(struct vm *vm)
 		pr_warn("this CPU forces exiting controls uhv does not want (primary %#x); "
 			"their exits end the run as unhandled\n", vmx.proc);
 
+	/* what the guest gets follows from the controls: a VPID tag, and CPUID shows only the
+	 * instructions that do not #UD */
 	vm->vpid = (vmx.proc2 & SECONDARY_EXEC_ENABLE_VPID) ? 1 : 0;
 	vm->cpuid.rdtscp = vmx.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	vm->cpuid.invpcid = vmx.proc2 & SECONDARY_EXEC_ENABLE_INVPCID;

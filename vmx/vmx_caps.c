@@ -44,11 +44,9 @@ static void set_ctl(struct vmx_ctl_cap *c, u64 val, u64 plain, u32 msr)
 	c->msr = msr;
 }
 
-int vmx_caps_decode(const struct vmx_caps_raw *raw, struct vmx_caps *caps)
+/* IA32_VMX_BASIC (SDM Vol. 3D A.1) */
+static void decode_basic(u64 b, struct vmx_caps *caps)
 {
-	u64 b = raw->basic;
-
-	*caps = (struct vmx_caps){ 0 };
 	caps->revision_id = b & VMX_BASIC_REVISION_MASK;
 	caps->vmcs_size = (b >> VMX_BASIC_VMCS_SIZE_SHIFT) & VMX_BASIC_VMCS_SIZE_MASK;
 	caps->vmcs_memtype = (b >> VMX_BASIC_MEMTYPE_SHIFT) & VMX_BASIC_MEMTYPE_MASK;
@@ -57,31 +55,32 @@ int vmx_caps_decode(const struct vmx_caps_raw *raw, struct vmx_caps *caps)
 	caps->ins_outs_info = b & VMX_BASIC_INOUT;
 	caps->true_ctls = b & VMX_BASIC_TRUE_CTLS;
 	caps->no_errcode_check = b & VMX_BASIC_NO_ERRCODE_CHECK;
+}
 
-	if (caps->true_ctls) {
-		set_ctl(&caps->ctl[VMX_CTL_PIN], raw->true_pinbased, raw->pinbased,
-			MSR_IA32_VMX_TRUE_PINBASED_CTLS);
-		set_ctl(&caps->ctl[VMX_CTL_PROC], raw->true_procbased, raw->procbased,
-			MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
-		set_ctl(&caps->ctl[VMX_CTL_EXIT], raw->true_exit, raw->exit,
-			MSR_IA32_VMX_TRUE_EXIT_CTLS);
-		set_ctl(&caps->ctl[VMX_CTL_ENTRY], raw->true_entry, raw->entry,
-			MSR_IA32_VMX_TRUE_ENTRY_CTLS);
-	} else {
-		set_ctl(&caps->ctl[VMX_CTL_PIN], raw->pinbased, raw->pinbased,
-			MSR_IA32_VMX_PINBASED_CTLS);
-		set_ctl(&caps->ctl[VMX_CTL_PROC], raw->procbased, raw->procbased,
-			MSR_IA32_VMX_PROCBASED_CTLS);
-		set_ctl(&caps->ctl[VMX_CTL_EXIT], raw->exit, raw->exit, MSR_IA32_VMX_EXIT_CTLS);
-		set_ctl(&caps->ctl[VMX_CTL_ENTRY], raw->entry, raw->entry, MSR_IA32_VMX_ENTRY_CTLS);
-	}
+/* The allowed settings of the five control fields (A.3-A.5). With TRUE_ controls those MSRs
+ * give the allowed 0-settings and the plain ones still tell the default1 bits. */
+static void decode_ctls(const struct vmx_caps_raw *raw, struct vmx_caps *caps)
+{
+	bool t = caps->true_ctls;
+
+	set_ctl(&caps->ctl[VMX_CTL_PIN], t ? raw->true_pinbased : raw->pinbased, raw->pinbased,
+		t ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
+	set_ctl(&caps->ctl[VMX_CTL_PROC], t ? raw->true_procbased : raw->procbased, raw->procbased,
+		t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS);
+	set_ctl(&caps->ctl[VMX_CTL_EXIT], t ? raw->true_exit : raw->exit, raw->exit,
+		t ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS);
+	set_ctl(&caps->ctl[VMX_CTL_ENTRY], t ? raw->true_entry : raw->entry, raw->entry,
+		t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS);
 	/* PROCBASED_CTLS2 has no default1 bits and no TRUE_ twin; without the
 	 * 1-setting of "activate secondary controls" it does not exist. */
 	bool has2 = caps->ctl[VMX_CTL_PROC].may1 & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	set_ctl(&caps->ctl[VMX_CTL_PROC2], has2 ? raw->procbased2 : 0, 0,
 		MSR_IA32_VMX_PROCBASED_CTLS2);
+}
 
-	u64 m = raw->misc;
+/* IA32_VMX_MISC (A.6) */
+static void decode_misc(u64 m, struct vmx_caps *caps)
+{
 	caps->preemption_timer_shift = m & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
 	caps->store_lma = m & VMX_MISC_STORE_LMA;
 	caps->activity_hlt = m & VMX_MISC_ACTIVITY_HLT;
@@ -93,19 +92,11 @@ int vmx_caps_decode(const struct vmx_caps_raw *raw, struct vmx_caps *caps)
 	caps->max_msr_list =
 		512 * (((m >> VMX_MISC_MAX_MSR_LIST_SHIFT) & VMX_MISC_MAX_MSR_LIST_MASK) + 1);
 	caps->mseg_revision = m >> VMX_MISC_MSEG_REVISION_SHIFT;
+}
 
-	caps->cr0_fixed0 = raw->cr0_fixed0;
-	caps->cr0_fixed1 = raw->cr0_fixed1;
-	caps->cr4_fixed0 = raw->cr4_fixed0;
-	caps->cr4_fixed1 = raw->cr4_fixed1;
-	caps->vmcs_max_index = (raw->vmcs_enum >> 1) & 0x1ff;
-
-	u32 may2 = caps->ctl[VMX_CTL_PROC2].may1;
-	if (may2 & (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID))
-		caps->ept_vpid = raw->ept_vpid_cap;
-	if (may2 & SECONDARY_EXEC_ENABLE_VMFUNC)
-		caps->vmfunc = raw->vmfunc;
-
+/* Values no CPU with VMX reports: the MSRs were not read correctly (or not on this CPU). */
+static int check_consistent(const struct vmx_caps_raw *raw, const struct vmx_caps *caps)
+{
 	if (!caps->revision_id || !caps->vmcs_size || caps->vmcs_size > PAGE_SIZE) {
 		pr_err("IA32_VMX_BASIC %#llx: revision %#x, VMCS size %u bytes is not usable; "
 		       "were the VMX MSRs read on a CPU with VMX?\n",
@@ -127,6 +118,28 @@ int vmx_caps_decode(const struct vmx_caps_raw *raw, struct vmx_caps *caps)
 		}
 	}
 	return 0;
+}
+
+int vmx_caps_decode(const struct vmx_caps_raw *raw, struct vmx_caps *caps)
+{
+	*caps = (struct vmx_caps){ 0 };
+	decode_basic(raw->basic, caps);
+	decode_ctls(raw, caps);
+	decode_misc(raw->misc, caps);
+
+	caps->cr0_fixed0 = raw->cr0_fixed0;
+	caps->cr0_fixed1 = raw->cr0_fixed1;
+	caps->cr4_fixed0 = raw->cr4_fixed0;
+	caps->cr4_fixed1 = raw->cr4_fixed1;
+	caps->vmcs_max_index = (raw->vmcs_enum >> 1) & 0x1ff;
+
+	/* EPT_VPID_CAP and VMFUNC exist only where a secondary control may use them */
+	u32 may2 = caps->ctl[VMX_CTL_PROC2].may1;
+	if (may2 & (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID))
+		caps->ept_vpid = raw->ept_vpid_cap;
+	if (may2 & SECONDARY_EXEC_ENABLE_VMFUNC)
+		caps->vmfunc = raw->vmfunc;
+	return check_consistent(raw, caps);
 }
 
 /* Control names, as the SDM's control tables (Vol. 3C 25.6-25.8) name them. */

@@ -1,6 +1,7 @@
 /* VMX instructions (SDM Vol. 3C chapter 31) as inline functions: VMXON,
- * VMCLEAR, VMPTRLD, VMREAD, VMWRITE, INVEPT, INVVPID. Field encodings and
- * control bits are in <uhv/hw/vmx.h>.
+ * VMCLEAR, VMPTRLD, VMREAD, VMWRITE, INVEPT, INVVPID. Field encodings are
+ * in <uhv/hw/vmcs_fields.h>, control bits in <uhv/hw/vmx_msr.h> (both come
+ * with <uhv/hw/vmx.h>).
  *
  * The hot exit path uses vmread()/vmwrite(), which do not check for
  * failure: the fields they touch exist on every CPU uhv accepts. Setup code

@@ -13,7 +13,7 @@
 #include <uhv/hw/vmx.h>
 
 /* The capability MSRs as read. An MSR the CPU does not have (see the comments
- * in <uhv/hw/vmx.h>) is 0 here. */
+ * in <uhv/hw/vmx_msr.h>) is 0 here. */
 struct vmx_caps_raw {
 	u64 basic;
 	u64 pinbased, procbased, exit, entry;				/* 0x481-0x484 */
@@ -76,7 +76,7 @@ struct vmx_caps {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u32 vmcs_max_index;		/* highest index (bits 9:1 of an encoding) */
 
-	/* IA32_VMX_EPT_VPID_CAP, raw (bits in <uhv/hw/vmx.h> VMX_EPT_*, VMX_VPID_*);
+	/* IA32_VMX_EPT_VPID_CAP, raw (bits in <uhv/hw/vmx_msr.h> VMX_EPT_*, VMX_VPID_*);
 	 * 0 unless EPT or VPID may be enabled */
 	u64 ept_vpid;
 	u64 vmfunc;
