@@ -1,4 +1,4 @@
-/* The exit dispatcher (called by vmx/entry.asm), exit statistics, event
+/* The exit dispatcher (called by vmx/vmentry.asm), exit statistics, event
  * injection, and the reports for fatal exits and failed VM entries. */
 #define LOG_MODULE "vmx"
 #include <uhv/vmx_exit.h>

@@ -18,7 +18,7 @@
 #define DR7_RESET	0x400ULL
 
 /* The exit path's stack with the vCPU right above it: the VMCS host RSP
- * points at the vCPU, whose register block vmx/entry.asm fills, and the
+ * points at the vCPU, whose register block vmx/vmentry.asm fills, and the
  * handlers' frames grow down from there. This one is the boot CPU's; the
  * APs' come from the pool (vmx/vcpus.c). */
 static struct {
@@ -26,7 +26,7 @@ static struct {
 	struct vcpu vcpu;
 } exit_area __aligned(16);
 
-_Static_assert(offsetof(struct vcpu, gpr) == 0, "vmx/entry.asm expects the registers first");
+_Static_assert(offsetof(struct vcpu, gpr) == 0, "vmx/vmentry.asm expects the registers first");
 _Static_assert(sizeof(exit_area.stack) % 16 == 0, "the vCPU must be 16-byte aligned");
 
 /* Failed VMWRITEs while filling the VMCS (setup runs once, on one CPU). */

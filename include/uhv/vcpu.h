@@ -30,7 +30,7 @@ enum vmx_gpr {
 #define VMX_NR_EXIT_STATS	(VMX_MAX_EXIT_REASON + 2)
 
 struct vcpu {
-	/* Offset 0, saved and restored by vmx/entry.asm: the VMCS host RSP
+	/* Offset 0, saved and restored by vmx/vmentry.asm: the VMCS host RSP
 	 * points here, the exit-path stack lies just below. */
 	u64 gpr[VMX_NR_GPRS];
 	struct vm *vm;			/* the guest this CPU belongs to (parked CPUs too) */

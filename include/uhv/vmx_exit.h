@@ -53,11 +53,11 @@ bool vmx_ept_write_efer(struct vcpu *v, u64 val);
 /* Drop cached translations for the vm's EPTP and VPID (before the first entry). */
 void vmx_flush_tlbs(const struct vm *vm);
 
-/* Called by vmx/entry.asm. */
+/* Called by vmx/vmentry.asm. */
 void vmx_exit_dispatch(struct vcpu *v);
 /* rflags after the failed instruction; resume: 0 VMLAUNCH, 1 VMRESUME */
 __noreturn void vmx_entry_failed(struct vcpu *v, u64 rflags, u64 resume);
-/* vmx/entry.asm: load the guest registers from v and VMLAUNCH; returns only
+/* vmx/vmentry.asm: load the guest registers from v and VMLAUNCH; returns only
  * through vmx_entry_failed(). */
 __noreturn void vmx_launch(struct vcpu *v);
 extern char vmx_exit_entry[];	/* VMCS host RIP */

@@ -1,5 +1,5 @@
 /* Running the guest under VMX: bring-up, the VMCS, the exit path
- * (vmx/vmx.c, vmx/vmcs_setup.c, vmx/entry.asm, vmx/exit.c). See docs/vmx.md.
+ * (vmx/vmx.c, vmx/vmcs_setup.c, vmx/vmentry.asm, vmx/exit.c). See docs/vmx.md.
  *
  * Boot order in kmain: vmx_init(), guest_setup_ept() (<uhv/vmx_guest_mem.h>),
  * loader_load(), vmx_run_guest(). */
