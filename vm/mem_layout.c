@@ -65,6 +65,8 @@ struct line_span {
 	u64 start, end;
 };
 
+/* Build scratch, too large for a stack: the layout is computed once, on the boot CPU, before
+ * any vCPU runs (no guest state lives here afterwards). */
 static struct line_span line[GUEST_MAX_REGIONS];
 static struct guest_region ident[GUEST_MAX_REGIONS];
 
