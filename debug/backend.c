@@ -84,9 +84,8 @@ static int port_init(u16 port, u32 baud)
 
 static void handle_console_action(enum console_action a);
 
-static bool held(void)
+static bool held(const struct vm_debug *dbg)
 {
-	struct vm_debug *dbg = dbg_of_cpu();
 	return monitor_active(&dbg->mon) ||
 	       (dbg->stub_attached && gdb_get_state(&dbg->stub) == GDB_STATE_STOPPED);
 }
@@ -97,9 +96,8 @@ static bool held(void)
  * one per timer tick would let a short guest finish first. */
 #define GDB_QUIET_US	100000
 #define GDB_BURST_US	3000000
-static void poll_gdb_port(void)
+static void poll_gdb_port(struct vm_debug *dbg)
 {
-	struct vm_debug *dbg = dbg_of_cpu();
 	u64 start, last;
 	int c;
 
@@ -128,7 +126,7 @@ static void stop_loop(void)
 	int c;
 
 	dbg->exits_stopped++;
-	while (held() && !dbg->want_reset) {
+	while (held(dbg) && !dbg->want_reset) {
 		if (monitor_active(&dbg->mon)) {
 			if ((c = uart_getc()) >= 0)
 				monitor_feed(&dbg->mon, (u8)c);
@@ -140,7 +138,7 @@ static void stop_loop(void)
 			 * keys still work on the console */
 			handle_console_action(vuart_poll(&dbg->vu));
 		}
-		poll_gdb_port();
+		poll_gdb_port(dbg);
 		if (dbg->want_interrupt) {
 			struct gdb_stop st = { .reason = GDB_STOP_INTERRUPT };
 			dbg->want_interrupt = false;
@@ -211,9 +209,10 @@ static void handle_console_action(enum console_action a)
 }
 
 /* Console and GDB port while the guest runs; stops it when asked to. */
-static void poll_running(void)
+/* Every console-poll tick (and when an escape arrives with a UART read): the hot part of the
+ * debugger, so it gets its state from the caller, not from the current CPU. */
+static void poll_running(struct vm_debug *dbg)
 {
-	struct vm_debug *dbg = dbg_of_cpu();
 	int c;
 
 	if (dbg->gdb_on_console) {
@@ -229,7 +228,8 @@ static void poll_running(void)
 			dbg->rx_wait = 0;
 		}
 	}
-	poll_gdb_port();
+	if (dbg->gdb_port)	/* no call on the common path: most runs have no gdb= port */
+		poll_gdb_port(dbg);
 	if (dbg->vu.action != CONSOLE_NONE)
 		handle_console_action(dbg->vu.action);
 	if (dbg->want_interrupt) {
@@ -238,7 +238,7 @@ static void poll_running(void)
 		dbg_stop_gdb(&st);
 		return;
 	}
-	if (held())
+	if (held(dbg))
 		stop_loop();
 }
 
@@ -268,7 +268,7 @@ static int con_io(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 		if (dbg->timer)
 			vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, 0);
 		else
-			poll_running();
+			poll_running(dbg);
 	}
 	return 0;
 }
@@ -289,7 +289,7 @@ void vmx_handle_preemption_timer(struct vcpu *v)
 	dbg->v = v;
 	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, dbg->timer_value);
 	vtd_poll_faults();	/* the guest's device faults are reported while it runs */
-	poll_running();
+	poll_running(dbg);
 }
 
 void vmx_debug_guest_gone(struct vm *vm, bool pass)

@@ -162,11 +162,17 @@ static void reinject(u32 info, unsigned vec)
 
 void vmx_handle_exception(struct vcpu *v)
 {
-	struct vm_debug *dbg = &v->vm->dbg;
 	u32 info = (u32)vmread(VMCS_VM_EXIT_INTERRUPTION_INFO);
 	unsigned vec = info & INTR_INFO_VECTOR_MASK;
+	struct vm_debug *dbg;
 	u64 q;
 
+	/* #PF (mem=shadow, the frequent one) first: it is no business of the debugger's */
+	if (vec != VEC_BP && vec != VEC_DB) {
+		shadow_vmx_handle_exception(v, info);	/* stops on anything but #PF */
+		return;
+	}
+	dbg = &v->vm->dbg;
 	dbg->v = v;
 	if (vec == VEC_BP) {
 		u64 rip = vmread(VMCS_GUEST_RIP);
@@ -176,10 +182,6 @@ void vmx_handle_exception(struct vcpu *v)
 			return;
 		}
 		reinject(info, vec);	/* the guest's own int3 */
-		return;
-	}
-	if (vec != VEC_DB) {
-		shadow_vmx_handle_exception(v);	/* #PF (mem=shadow); stops on anything else */
 		return;
 	}
 	q = vmread(VMCS_EXIT_QUALIFICATION);

@@ -176,11 +176,16 @@ struct walk {
 	unsigned top, level;		/* first level read; the leaf's level */
 	u64 e;				/* the leaf entry */
 	u64 eff;			/* effective PTE_RW / PTE_US / PTE_NX */
+};
+
+/* The entries a walk used and where they are, by level: apart from struct walk, whose scalars
+ * the compiler can then keep in registers. */
+struct walk_path {
 	u64 ent[GW_MAX_LEVELS], eaddr[GW_MAX_LEVELS];
 };
 
 /* The top-level table (*table) and its level; a not-present PAE PDPTE faults. */
-static int walk_root(struct walk *w, struct gwalk_result *res, u64 *table)
+static __always_inline int walk_root(struct walk *w, struct gwalk_result *res, u64 *table)
 {
 	const struct gwalk_mode *m = w->m;
 	u64 e;
@@ -207,8 +212,9 @@ static int walk_root(struct walk *w, struct gwalk_result *res, u64 *table)
 	}
 }
 
-/* Down from w->top to the leaf: w->level, w->e, w->eff, w->ent[], w->eaddr[]. */
-static int walk_tables(struct walk *w, u64 table, struct gwalk_result *res)
+/* Down from w->top to the leaf: w->level, w->e, w->eff, path->ent[], path->eaddr[]. */
+static __always_inline int walk_tables(struct walk *w, struct walk_path *path, u64 table,
+				       struct gwalk_result *res)
 {
 	u64 e;
 
@@ -220,8 +226,8 @@ static int walk_tables(struct walk *w, u64 table, struct gwalk_result *res)
 			res->bad_gpa = ea;
 			return -EIO;
 		}
-		w->eaddr[level] = ea;
-		w->ent[level] = e;
+		path->eaddr[level] = ea;
+		path->ent[level] = e;
 		if (!(e & PTE_P)) {
 			res->error_code = w->ec;
 			return -EFAULT;
@@ -247,28 +253,29 @@ static int walk_tables(struct walk *w, u64 table, struct gwalk_result *res)
 /* A in every entry used, D in the leaf on a write (SDM 4.8). Each entry
  * is read again and only the flag bits are ORed in, so an entry that is
  * used at two levels (recursive mappings) keeps both updates. */
-static int set_accessed_dirty(struct walk *w, bool write, struct gwalk_result *res)
+static __always_inline int set_accessed_dirty(struct walk *w, struct walk_path *path, bool write,
+					      struct gwalk_result *res)
 {
 	for (unsigned l = w->top; l + 1 > w->level; l--) {
 		u64 set = PTE_A | (l == w->level && write ? PTE_D : 0);
 		u64 cur;
 
-		if (read_entry(w->ops, w->eaddr[l], w->esize, &cur)) {
-			res->bad_gpa = w->eaddr[l];
+		if (read_entry(w->ops, path->eaddr[l], w->esize, &cur)) {
+			res->bad_gpa = path->eaddr[l];
 			return -EIO;
 		}
-		if ((cur & set) != set && write_entry(w->ops, w->eaddr[l], w->esize, cur | set)) {
-			res->bad_gpa = w->eaddr[l];
+		if ((cur & set) != set && write_entry(w->ops, path->eaddr[l], w->esize, cur | set)) {
+			res->bad_gpa = path->eaddr[l];
 			return -EIO;
 		}
-		w->ent[l] = cur | set;
+		path->ent[l] = cur | set;
 	}
-	w->e = w->ent[w->level];
+	w->e = path->ent[w->level];
 	return 0;
 }
 
 /* Size and base address of the page the leaf maps. */
-static void leaf_page(const struct walk *w, u64 *size, u64 *base)
+static __always_inline void leaf_page(const struct walk *w, u64 *size, u64 *base)
 {
 	if (w->p == GWALK_PAGING_32 && w->level == 1) {
 		*size = MiB(4);
@@ -293,6 +300,7 @@ int gwalk(const struct gwalk_ops *ops, const struct gwalk_mode *m, u64 la, unsig
 		.idx_bits = p == GWALK_PAGING_32 ? 10 : 9,
 		.eff = PTE_RW | PTE_US,
 	};
+	struct walk_path path;	/* filled level by level: zeroing it would cost every walk */
 	u64 table, size, base, flags;
 	unsigned pkey = 0;
 	bool pk;
@@ -313,7 +321,7 @@ int gwalk(const struct gwalk_ops *ops, const struct gwalk_mode *m, u64 la, unsig
 		w.ec |= PFEC_ID;
 	err = walk_root(&w, res, &table);
 	if (!err)
-		err = walk_tables(&w, table, res);
+		err = walk_tables(&w, &path, table, res);
 	if (err)
 		return err;
 
@@ -325,7 +333,7 @@ int gwalk(const struct gwalk_ops *ops, const struct gwalk_mode *m, u64 la, unsig
 		return -EFAULT;
 	}
 	if (!(access & GWALK_NO_AD) && ops->write_gpa) {
-		err = set_accessed_dirty(&w, write, res);
+		err = set_accessed_dirty(&w, &path, write, res);
 		if (err)
 			return err;
 	}
@@ -337,7 +345,7 @@ int gwalk(const struct gwalk_ops *ops, const struct gwalk_mode *m, u64 la, unsig
 	res->page_size = size;
 	res->flags = flags | w.eff;
 	res->pkey = pkey;
-	res->leaf_gpa = w.eaddr[w.level];
+	res->leaf_gpa = path.eaddr[w.level];
 	return 0;
 }
 

@@ -321,10 +321,9 @@ static void fill_mmio(struct vcpu *v, u64 la, u32 pfec, u64 gpa, u32 idt)
 	     uhv ? "guest accessed uhv's memory" : "guest accessed unmapped memory");
 }
 
-void shadow_vmx_handle_exception(struct vcpu *v)
+void shadow_vmx_handle_exception(struct vcpu *v, u32 info)
 {
 	struct shadow_vm *sv = &v->vm->shadow;
-	u32 info = (u32)vmread(VMCS_VM_EXIT_INTERRUPTION_INFO);
 	u32 idt = (u32)vmread(VMCS_IDT_VECTORING_INFO);
 	struct shadow_fault out;
 	u64 la;

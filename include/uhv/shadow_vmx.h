@@ -42,8 +42,9 @@ struct shadow_vm {
  * true for shadow paging. */
 bool shadow_vmx_choose(const struct uhv_options *o, const struct vmx_caps *caps);
 
-/* Exit handlers (vmx/exit.c's table; #PF comes through debug/stepping.c's exception handler). */
-void shadow_vmx_handle_exception(struct vcpu *v);
+/* Exit handlers (vmx/exit.c's table). #PF comes through debug/stepping.c's exception handler
+ * with the exit's interruption information (info) already read. */
+void shadow_vmx_handle_exception(struct vcpu *v, u32 info);
 void shadow_vmx_handle_invlpg(struct vcpu *v);
 
 /* Extra MMIO pages the guest may map directly (uncached) in shadow mode, e.g. a pass-through

@@ -38,6 +38,9 @@ typedef u64 paddr_t;	/* host-physical address */
 #define __packed	__attribute__((packed))
 #define __aligned(x)	__attribute__((aligned(x)))
 #define __noreturn	__attribute__((noreturn))
+#ifndef __always_inline		/* the host's C library may have it already */
+#define __always_inline	inline __attribute__((always_inline))	/* steps of a hot function */
+#endif
 #define __unused	__attribute__((unused))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 
