@@ -34,17 +34,16 @@
 
 static u8 con_in(void *ctx, unsigned reg)
 {
-	struct vm_debug *dbg = dbg_of_cpu();
+	struct vm_debug *dbg = ctx;
 	return inb((u16)(dbg->con_port + reg));
 }
 
 static void con_out(void *ctx, unsigned reg, u8 val)
 {
-	struct vm_debug *dbg = dbg_of_cpu();
+	struct vm_debug *dbg = ctx;
 	outb((u16)(dbg->con_port + reg), val);
 }
 
-static const struct vuart_ops con_ops = { .in = con_in, .out = con_out };
 
 void dbg_port_putc(u16 port, u8 c)
 {
@@ -246,7 +245,7 @@ static void poll_running(struct vm_debug *dbg)
 
 static int con_io(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 {
-	struct vm_debug *dbg = dbg_of_cpu();
+	struct vm_debug *dbg = ctx;
 	u32 out = 0;
 
 	for (unsigned i = 0; i < size; i++) {
@@ -353,12 +352,13 @@ int vmx_debug_init(struct vm *vm, const struct pci *pci)
 		dbg->mtf = false;
 	}
 	monitor_init(&dbg->mon, &dbg_mon_be);
-	vuart_init(&dbg->vu, &con_ops, true);
+	dbg->con_ops = (struct vuart_ops){ .ctx = dbg, .in = con_in, .out = con_out };
+	vuart_init(&dbg->vu, &dbg->con_ops, true);
 	/* what uart_init() programmed is what the guest finds */
 	dbg->vu.lcr = inb(dbg->con_port + UART_LCR);
 	dbg->vu.mcr = inb(dbg->con_port + UART_MCR);
 	dbg->vu.ier = inb(dbg->con_port + UART_IER) & 0x0f;
-	ret = vmx_trap_io(vm, dbg->con_port, dbg->con_port + 7, con_io, NULL,
+	ret = vmx_trap_io(vm, dbg->con_port, dbg->con_port + 7, con_io, dbg,
 			  "console UART (vuart)");
 	if (ret < 0) {
 		pr_err("cannot trap the console UART's ports (%s): no monitor\n", errno_name(ret));

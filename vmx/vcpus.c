@@ -64,13 +64,6 @@ struct vcpu *vmx_this_vcpu(void)
 	return this_cpu()->vmx;
 }
 
-struct vm *vm_current(void)
-{
-	struct vcpu *v = vmx_this_vcpu();
-
-	return v ? v->vm : NULL;
-}
-
 void vmx_smp_boot_vcpu(struct vcpu *v)
 {
 	struct percpu *pc = this_cpu();

@@ -103,6 +103,11 @@ struct vm *vm_build(const struct boot_facts *f);
 __noreturn void vm_run(struct vm *vm);
 
 /* The vm the current CPU runs (every CPU belongs to the one vm once VMX is on); NULL before. */
-struct vm *vm_current(void);
+static inline struct vm *vm_current(void)
+{
+	struct vcpu *v = this_cpu()->vmx;
+
+	return v ? v->vm : NULL;
+}
 
 #endif

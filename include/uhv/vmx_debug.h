@@ -34,6 +34,7 @@ struct vm_debug {
 	const struct pci *pci;
 	u16 con_port;
 	struct vuart vu;
+	struct vuart_ops con_ops;	/* the real console UART, with this state as context */
 	u16 gdb_port;			/* gdb=, 0 if none */
 	bool gdb_on_console;		/* the console is handed to the stub */
 	bool stub_attached;
