@@ -119,7 +119,7 @@ static const char *mem_bar_refusal(struct passthrough *pt, const struct pci_virt
 static const char *io_bar_refusal(struct passthrough *pt, const struct pci_virt_fn *f,
 				  unsigned bar, u64 base, u64 size)
 {
-	u16 con = pt->opt->console_port;
+	u16 con = pt->vm->opt->console_port;
 
 	if (base + size > 0x10000)
 		return "beyond the 64 Ki I/O ports";

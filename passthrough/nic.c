@@ -78,16 +78,16 @@ static bool confine_dma(struct passthrough *pt, const struct pci_dev *d)
 			d->dev, d->fn, dom->did);
 		return true;
 	}
-	if (pt->opt->placement == UHV_PLACEMENT_OFFSET) {
+	if (pt->vm->opt->placement == UHV_PLACEMENT_OFFSET) {
 		pr_err("refusing to pass %02x:%02x.%u through: placement=offset puts guest RAM at "
 		       "other host addresses, and without DMA remapping (%s) the NIC would DMA to "
 		       "the guest-physical addresses the guest gives it, i.e. to the wrong host "
 		       "memory, uhv's included; the guest runs without a NIC. Use VT-d "
 		       "(iommu=on on a machine with a DMAR) or placement=identity\n", d->bus,
-		       d->dev, d->fn, pt->opt->iommu ? "no VT-d/DMAR" : "iommu=off");
+		       d->dev, d->fn, pt->vm->opt->iommu ? "no VT-d/DMAR" : "iommu=off");
 		return false;
 	}
-	if (pt->opt->iommu) {
+	if (pt->vm->opt->iommu) {
 		pr_err("refusing to pass %02x:%02x.%u through: DMA remapping is not active (no "
 		       "VT-d/DMAR), so the NIC's DMA could overwrite uhv; the guest runs without a "
 		       "NIC. Add iommu=off to uhv's command line to pass it through anyway, "
@@ -115,7 +115,7 @@ static void add_visible(struct passthrough *pt, const struct pci_dev *d, const c
 static const struct pci_dev *attach_nic(struct passthrough *pt, const struct pci_cfg_ops *cfg,
 					int *err)
 {
-	const struct pci_dev *nic = choose_nic(pt, pt->opt, err);
+	const struct pci_dev *nic = choose_nic(pt, pt->vm->opt, err);
 
 	if (*err < 0)
 		return NULL;
@@ -209,7 +209,6 @@ int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci
 	pt->ops = (struct pci_virt_ops){ .bar_ok = pt_bar_ok, .bar_moved = pt_bar_moved,
 		   .ctx = pt };
 	pt->pci = pci;
-	pt->opt = vm->opt;
 	pt->mcfg = mcfg;
 	pt->nic = attach_nic(pt, cfg, &err);
 	if (err < 0)

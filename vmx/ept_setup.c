@@ -117,7 +117,7 @@ static int ept_setup_memory(struct vm *vm, const void *dmar, size_t dmar_len)
 	int ret, nholes, nregions;
 
 	if (!vmx.ready) {
-		pr_err("guest_setup_ept: vmx_init first\n");
+		pr_err("EPT setup: vmx_init first\n");
 		return -EINVAL;
 	}
 	ret = vtd_register_pages(dmar, dmar_len, &drhd);

@@ -336,9 +336,9 @@ void vmx_handle_io(struct vcpu *v)
 	const struct vmx_io_trap *t = vmx_trap_io_find(v->vm, port);
 	if (t) {
 		bool in = q & IO_QUAL_IN;
-		vmx_emul_lock(v->vm);	/* emulated devices are shared by every vCPU */
+		vmx_lock(&v->vm->emul_lock);	/* emulated devices are shared by every vCPU */
 		int ret = t->fn(t->ctx, port, size, in, &val);
-		vmx_emul_unlock(v->vm);
+		vmx_unlock(&v->vm->emul_lock);
 		if (ret < 0) {
 			vmx_report_exit(v, t->name);
 			vmx_stop(false, "a trapped port access failed");
@@ -416,9 +416,9 @@ void vmx_handle_ept_violation(struct vcpu *v)
 	const struct vmx_mmio_trap *t = uhv ? NULL : vmx_trap_mmio_find(v->vm, gpa);
 
 	if (t) {
-		vmx_emul_lock(v->vm);
+		vmx_lock(&v->vm->emul_lock);
 		int ret = t->fn(t->ctx, v, gpa, q);
-		vmx_emul_unlock(v->vm);
+		vmx_unlock(&v->vm->emul_lock);
 		if (ret < 0) {
 			vmx_report_exit(v, t->name);
 			vmx_stop(false, "a trapped MMIO access failed");

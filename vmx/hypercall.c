@@ -33,7 +33,6 @@
 #include <uhv/vtd.h>
 #include <uhv/vmx_smp.h>
 #include <uhv/vm.h>
-#include <uhv/spinlock.h>
 
 #define HOOK_UHV_ADDR	1
 #define HOOK_EPT_SKIP	2
@@ -110,7 +109,7 @@ static s64 console_write(struct vcpu *v, u64 gpa, u64 len)
 
 	if (len > VM_CONSOLE_MAX)
 		return -E2BIG;
-	spin_lock(&con->lock);	/* every vCPU may write: one buffer, one line state */
+	vmx_lock(&con->lock);	/* every vCPU may write: one buffer, one line state */
 	/* guest RAM only: never uhv's memory, MMIO or firmware ranges */
 	if (guest_read(&v->vm->guest, gpa, buf, len) < 0) {
 		ret = -EFAULT;
@@ -123,7 +122,7 @@ static s64 console_write(struct vcpu *v, u64 gpa, u64 len)
 	}
 	console_out(con, buf, len);
 out:
-	spin_unlock(&con->lock);
+	vmx_unlock(&con->lock);
 	return ret;
 }
 

@@ -154,21 +154,21 @@ int vmx_smp_flush_ept(struct vm *vm)
 	return (int)sent;
 }
 
-/* ---- device emulation lock ---- */
+/* ---- the vm's locks ---- */
 
-void vmx_emul_lock(struct vm *vm)
+void vmx_lock(volatile u32 *l)
 {
 	struct vcpu *self = vmx_this_vcpu();
 
-	while (!try_lock(&vm->emul_lock)) {
+	while (!try_lock(l)) {
 		serve_requests(self);
 		cpu_relax();
 	}
 }
 
-void vmx_emul_unlock(struct vm *vm)
+void vmx_unlock(volatile u32 *l)
 {
-	unlock(&vm->emul_lock);
+	unlock(l);
 }
 
 /* ---- INIT and SIPI exits ---- */

@@ -362,7 +362,7 @@ int vmx_run_guest(struct vm *vm)
 	u32 entry = vmx.entry;
 
 	if (!vmx.ready || !vm->mmu || (vm->mmu->uses_eptp && !vm->ept.eptp)) {
-		pr_err("vmx_run_guest: VMX is not set up (vmx_init and guest_setup_ept first)\n");
+		pr_err("vmx_run_guest: VMX is not set up (vmx_init and the vm's memory setup first)\n");
 		return -EINVAL;
 	}
 	memset(v, 0, sizeof(*v));

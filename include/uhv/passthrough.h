@@ -17,12 +17,13 @@ struct pci_cfg_ops;
 struct uhv_options;
 struct acpi_mcfg_info;
 
-/* Call after guest_setup_ept() and before vmx_run_guest(), where kmain registers traps.
+/* Call after vm->mmu->setup_memory() and before vmx_run_guest(), where vm_build registers
+ * traps.
  *  - The NIC: nic=BB:DD.F, else the first Ethernet controller; none is fine (the guest then sees
  *    no NIC).
  *  - Without active DMA remapping the NIC is refused (hidden, error line saying why and how to
  *    override) unless iommu=off was given explicitly, which passes it through with a loud
- *    warning. With VT-d it is attached to the guest's domain (vtd_guest_domain()).
+ *    warning. With VT-d it is attached to the guest's domain (vm->dma).
  *  - The guest sees the host bridge, the ISA/LPC bridge, the bridges on the way to the NIC and
  *    the NIC; every other function reads all-ones, its memory BARs are unmapped from the EPT
  *    and its I/O BARs are trapped (reads all-ones, writes dropped).
@@ -39,12 +40,11 @@ struct pt_hidden_io {
 };
 
 /* The vm's passthrough state: set up once by nic_passthrough_setup before the guest runs, then
- * used by the trap handlers on VM exits, under the vm's emul_lock (vmx_emul_lock). */
+ * used by the trap handlers on VM exits, under the vm's emul_lock (vmx_lock). */
 struct passthrough {
 	struct vm *vm;			/* the owner */
 	struct pci_virt_ops ops;	/* the BAR-move policy, with this state as context */
 	const struct pci *pci;
-	const struct uhv_options *opt;
 	const struct acpi_mcfg_info *mcfg;
 	const struct pci_dev *nic;	/* NULL: the guest has no NIC */
 	struct pci_virt pv;

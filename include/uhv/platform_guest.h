@@ -33,7 +33,7 @@ struct loader_firmware;
 int platform_guest_acpi(struct guest *g, const struct acpi *a, const struct loader_module *mods,
 			unsigned nr_mods, struct loader_firmware *fw);
 
-/* Where kmain registers traps (after vmx_init): the power-off and reset ports, and the console
+/* Where vm_build registers traps (after vmx_init): the power-off and reset ports, and the console
  * hold for a guest that drives the UART itself. Returns 0 or a negative errno from
  * vmx_trap_io (said why). */
 /* The guest's ACPI power-control ports as uhv traps them. */

@@ -10,7 +10,7 @@
  * unless a field says otherwise, only read afterwards: exit handlers on every CPU read it
  * without a lock. What changes at run time says which lock guards it:
  *   emul_lock  - device emulation: the passthrough state (config space, BARs, ECAM), the
- *                platform ports, the debugger, the vuart (vmx_emul_lock());
+ *                platform ports, the debugger, the vuart (vmx_lock());
  *   console    - the hypercall console's line state (its own lock);
  *   the EPT    - changed only under emul_lock (a BAR move), flushed on every vCPU after;
  *   shadow     - mem=shadow runs one vCPU: its shadow MMU is touched by that vCPU only. */
@@ -20,7 +20,6 @@
 #include <uhv/types.h>
 #include <uhv/guest.h>
 #include <uhv/percpu.h>
-#include <uhv/spinlock.h>
 #include <uhv/vcpu.h>
 #include <uhv/vm_mmu.h>
 #include <uhv/vmx_policy.h>
@@ -39,7 +38,7 @@ struct uhv_options;
 /* The guest's console hypercall: lines get a "guest: " prefix, and a line may arrive in pieces
  * from any vCPU. */
 struct vm_console {
-	struct spinlock lock;		/* guards everything below */
+	volatile u32 lock;		/* guards everything below (vmx_lock) */
 	bool mid_line;			/* the last write did not end its line */
 	char buf[VM_CONSOLE_MAX];	/* one write's bytes, copied out of guest memory */
 };

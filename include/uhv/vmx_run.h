@@ -1,8 +1,8 @@
 /* Running the guest under VMX: bring-up, the VMCS, the exit path
  * (vmx/vmx.c, vmx/vmcs_setup.c, vmx/vmentry.asm, vmx/exit.c). See docs/vmx.md.
  *
- * Boot order in kmain: vmx_init(), guest_setup_ept() (<uhv/vmx_guest_mem.h>),
- * loader_load(), vmx_run_guest(). */
+ * Order in vm_build (vm/vm.c): loader_load_ex(), vmx_init(), vm->mmu->setup_memory(), the
+ * traps; vm_run() then calls vmx_run_guest(). */
 #ifndef UHV_VMX_RUN_H
 #define UHV_VMX_RUN_H
 

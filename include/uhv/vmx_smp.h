@@ -37,10 +37,11 @@ struct vcpu *vmx_vcpu_of(unsigned cpu);
  * flush when started), or -ETIMEDOUT (the laggards are named). */
 int vmx_smp_flush_ept(struct vm *vm);
 
-/* Serializes device emulation (I/O and MMIO traps) between vCPUs; the wait
- * serves other CPUs' INVEPT requests so two CPUs never wait on each other. */
-void vmx_emul_lock(struct vm *vm);
-void vmx_emul_unlock(struct vm *vm);
+/* A lock of the vm taken in exit handlers (vm->emul_lock for device emulation, the console's):
+ * the wait serves other CPUs' INVEPT requests, so a CPU waiting here never holds up an EPT
+ * flush and two CPUs never wait on each other. */
+void vmx_lock(volatile u32 *l);
+void vmx_unlock(volatile u32 *l);
 
 /* VMX, an AP: per-CPU part of vmx_init() (vmx/vmx.c). */
 int vmx_cpu_init(u64 *vmxon_pa, u64 *vmcs_pa);
