@@ -141,6 +141,8 @@ void vmx_print_stats(void)
 	struct vm *vm = vm_current();
 	if (vm && vm->mmu->print_stats)
 		vm->mmu->print_stats(vm);
+	if (vm)
+		vm_denials_print(vm);
 }
 
 void vmx_inject_exception(unsigned vector, bool has_error, u32 error)

@@ -30,6 +30,7 @@
 #include <uhv/platform_guest.h>
 #include <uhv/vmx_debug.h>
 #include <uhv/vtd.h>
+#include <uhv/vm_denials.h>
 
 struct uhv_options;
 
@@ -67,6 +68,7 @@ struct vm {
 	struct vmx_cpuid_cfg cpuid;	/* what CPUID shows (from the controls in use) */
 	struct vm_traps traps;		/* intercepted ports and MMIO ranges, and their handlers */
 	u32 msr_noted;			/* MSR classes whose refusal was reported (atomic or) */
+	struct vm_denials denied;	/* what the policies refused, counted (atomics) */
 	volatile u32 emul_lock;		/* device emulation, see above */
 
 	/* Devices and the platform. */
