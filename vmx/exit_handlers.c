@@ -45,107 +45,7 @@ void vmx_handle_cpuid(struct vcpu *v)
 	vmx_skip_instruction();
 }
 
-/* ---- MSRs ---- */
-
-static unsigned guest_cpl(void)
-{
-	return (vmread(VMCS_GUEST_SS_ACCESS_RIGHTS) >> VMX_AR_DPL_SHIFT) & 3;
-}
-
-/* Say once per MSR class that something was refused or dropped, so a guest
- * that keeps trying does not flood the console. */
-static void note_once(struct vm *vm, enum vmx_msr_class c, u32 msr, u64 val, const char *what)
-{
-	if (__atomic_fetch_or(&vm->msr_noted, 1U << c, __ATOMIC_RELAXED) & (1U << c))
-		return;
-	pr_warn("guest WRMSR %#x <- %#llx: %s (said once)\n", msr, val, what);
-}
-
-void vmx_handle_rdmsr(struct vcpu *v)
-{
-	u32 msr = (u32)v->gpr[GPR_RCX];
-	u64 val;
-
-	switch (vmx_msr_classify(msr)) {
-	case VMX_MSR_FEATURE_CONTROL:
-		/* locked, VMX off: what the guest may conclude from CPUID too */
-		val = FEATURE_CONTROL_LOCKED;
-		break;
-	case VMX_MSR_EFER:	/* mem=shadow: the guest sees its own NXE, not the real one */
-		val = v->vm->mmu->guest_efer(v);
-		break;
-	default:
-		/* the VMX MSRs, and MSRs outside the bitmap ranges (which do
-		 * not exist on Intel CPUs): what a CPU without them does */
-		vmx_inject_exception(VEC_GP, true, 0);
-		return;
-	}
-	v->gpr[GPR_RAX] = (u32)val;
-	v->gpr[GPR_RDX] = val >> 32;
-	vmx_skip_instruction();
-}
-
-#define APIC_BASE_EXTD	BIT(10)
-#define APIC_BASE_EN	BIT(11)
-
-static bool wrmsr_apic_base(u32 msr, u64 val)
-{
-	u64 old = rdmsr(MSR_IA32_APIC_BASE);
-	paddr_t base = val & (BIT(vmx.phys_bits) - 1) & ~0xfffULL;
-
-	if (!vmx_apic_base_write_ok(old, val, vmx.phys_bits))
-		return false;
-	/* The APIC page shadows whatever RAM is at its address, for uhv too. */
-	if ((val & APIC_BASE_EN) && kmem_is_hypervisor(base, PAGE_SIZE)) {
-		pr_warn("guest tried to move the local APIC onto uhv's memory (%#llx): #GP\n",
-			base);
-		return false;
-	}
-	wrmsr(msr, val);
-	return true;
-}
-
-void vmx_handle_wrmsr(struct vcpu *v)
-{
-	u32 msr = (u32)v->gpr[GPR_RCX];
-	u64 val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
-	enum vmx_msr_class c = vmx_msr_classify(msr);
-	bool ok = false;
-
-	switch (c) {
-	case VMX_MSR_EFER:
-		ok = v->vm->mmu->write_efer(v, val);
-		break;
-	case VMX_MSR_APIC_BASE:
-		ok = wrmsr_apic_base(msr, val);
-		break;
-	case VMX_MSR_MTRR:
-		/* The MTRRs also set uhv's memory types; with EPT the guest's
-		 * accesses take their type from EPT, so dropping is harmless. */
-		note_once(v->vm, c, msr, val, "MTRR write dropped (the MTRRs are uhv's)");
-		ok = true;
-		break;
-	default:	/* FEATURE_CONTROL (locked), VMX MSRs, unknown MSRs */
-		break;
-	}
-	if (!ok) {
-		vmx_inject_exception(VEC_GP, true, 0);
-		return;
-	}
-	vmx_skip_instruction();
-}
-
-/* ept_mmu.write_efer: the guest's EFER is in the VMCS. */
-bool vmx_ept_write_efer(struct vcpu *v, u64 val)
-{
-	u64 efer;
-
-	if (!vmx_efer_write_ok(vmread(VMCS_GUEST_IA32_EFER), val, vmx.nx,
-			       vmread(VMCS_CR0_READ_SHADOW) & CR0_PG, &efer))
-		return false;
-	vmwrite(VMCS_GUEST_IA32_EFER, efer);
-	return true;
-}
+/* ---- MSRs: vmx/msr_exits.c ---- */
 
 /* ---- CR0 / CR4 (EPT mode; mem=shadow has its own, vmx/shadow_exits.c) ---- */
 
@@ -282,6 +182,11 @@ void vmx_ept_cr_access(struct vcpu *v)
 }
 
 /* ---- XSETBV ---- */
+
+static unsigned guest_cpl(void)
+{
+	return (vmread(VMCS_GUEST_SS_ACCESS_RIGHTS) >> VMX_AR_DPL_SHIFT) & 3;
+}
 
 void vmx_handle_xsetbv(struct vcpu *v)
 {

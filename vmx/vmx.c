@@ -177,6 +177,8 @@ static void cpu_facts(void)
 	if ((cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE) && cpuid(0, 0).eax >= 0xd) {
 		struct cpuid_regs x = cpuid(0xd, 0);
 		vmx.xcr0_supported = ((u64)x.edx << 32) | x.eax;
+		x = cpuid(0xd, 1);
+		vmx.xss_supported = ((u64)x.edx << 32) | x.ecx;
 	}
 }
 
@@ -254,7 +256,16 @@ static int enter_vmx_root(struct vm *vm)
 	if (ret < 0)
 		return ret;
 	vm->msr_bitmap = phys_to_virt(vm->msr_bitmap_pa);
-	vmx_msr_policy_build(vm->msr_bitmap);
+	unsigned native = vmx_msr_policy_build(vm->msr_bitmap);
+	/* Without both debug controls the guest's IA32_DEBUGCTL would not survive an exit. */
+	if (!(vmx.exit & VM_EXIT_SAVE_DEBUG_CONTROLS) || !(vmx.entry & VM_ENTRY_LOAD_DEBUG_CONTROLS)) {
+		vmx_msr_bitmap_intercept(vm->msr_bitmap, MSR_IA32_DEBUGCTL, true, true);
+		native--;
+		pr_info("MSR policy: IA32_DEBUGCTL denied (the CPU cannot load and save the "
+			"guest's)\n");
+	}
+	pr_info("MSR policy: %u MSRs reach the hardware as the table in vmx/msr_policy.c says; "
+		"every other MSR: #GP\n", native);
 	vmx_io_policy_build(phys_to_virt(vm->io_bitmap_a_pa), phys_to_virt(vm->io_bitmap_b_pa));
 	pr_info("VMX root operation: CR0 %#llx CR4 %#llx, VMXON region %#llx, VMCS %#llx\n",
 		read_cr0(), read_cr4(), vmx.vmxon_pa, vmx.vmcs_pa);

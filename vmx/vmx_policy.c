@@ -4,87 +4,6 @@
 #include <uhv/cpu.h>
 #include <uhv/hw/vmx.h>
 
-/* ---- MSRs ---- */
-
-static bool is_mtrr(u32 msr)
-{
-	return (msr >= MSR_IA32_MTRR_PHYSBASE0 && msr < MSR_IA32_MTRR_PHYSBASE0 + 2 * 16) ||
-	       msr == MSR_IA32_MTRR_FIX64K_00000 || msr == MSR_IA32_MTRR_FIX16K_80000 ||
-	       msr == MSR_IA32_MTRR_FIX16K_A0000 ||
-	       (msr >= MSR_IA32_MTRR_FIX4K_C0000 && msr < MSR_IA32_MTRR_FIX4K_C0000 + 8) ||
-	       msr == MSR_IA32_MTRR_DEF_TYPE;
-}
-
-enum vmx_msr_class vmx_msr_classify(u32 msr)
-{
-	if (msr >= VMX_MSR_LOW_END && (msr < VMX_MSR_HIGH_BASE || msr >= VMX_MSR_HIGH_END))
-		return VMX_MSR_UNKNOWN;
-	if (msr == MSR_IA32_FEATURE_CONTROL)
-		return VMX_MSR_FEATURE_CONTROL;
-	if ((msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_LAST) ||
-	    msr == MSR_IA32_SMM_MONITOR_CTL)
-		return VMX_MSR_VMX_CAP;
-	if (msr == MSR_IA32_EFER)
-		return VMX_MSR_EFER;
-	if (msr == MSR_IA32_APIC_BASE)
-		return VMX_MSR_APIC_BASE;
-	if (is_mtrr(msr))
-		return VMX_MSR_MTRR;
-	return VMX_MSR_PASS;
-}
-
-/* Byte offset of msr's bit in the read bitmap, or -1 outside the ranges. */
-static int msr_bit(u32 msr)
-{
-	if (msr < VMX_MSR_LOW_END)
-		return (int)msr;
-	if (msr >= VMX_MSR_HIGH_BASE && msr < VMX_MSR_HIGH_END)
-		return (int)(msr - VMX_MSR_HIGH_BASE) + 1024 * 8;
-	return -1;
-}
-
-bool vmx_msr_bitmap_exits(const u8 *bm, u32 msr, bool write)
-{
-	int bit = msr_bit(msr);
-
-	if (bit < 0)
-		return true;
-	if (write)
-		bit += 2048 * 8;
-	return bm[bit / 8] & (1U << (bit % 8));
-}
-
-int vmx_msr_bitmap_intercept(u8 *bm, u32 msr, bool read, bool write)
-{
-	int bit = msr_bit(msr);
-
-	if (bit < 0)
-		return -22;	/* -EINVAL without dragging errno.h into a policy file */
-	if (read)
-		bm[bit / 8] |= 1U << (bit % 8);
-	if (write)
-		bm[(bit + 2048 * 8) / 8] |= 1U << (bit % 8);
-	return 0;
-}
-
-static void policy_range(u8 *bm, u32 first, u32 end)
-{
-	for (u32 msr = first; msr < end; msr++) {
-		enum vmx_msr_class c = vmx_msr_classify(msr);
-
-		if (c == VMX_MSR_PASS)
-			continue;
-		bool rd = c == VMX_MSR_FEATURE_CONTROL || c == VMX_MSR_VMX_CAP;
-		vmx_msr_bitmap_intercept(bm, msr, rd, true);
-	}
-}
-
-void vmx_msr_policy_build(u8 *bm)
-{
-	policy_range(bm, 0, VMX_MSR_LOW_END);
-	policy_range(bm, VMX_MSR_HIGH_BASE, VMX_MSR_HIGH_END);
-}
-
 /* ---- I/O ports ---- */
 
 void vmx_io_bitmap_intercept(u8 *a, u8 *b, u16 port)
@@ -125,6 +44,20 @@ void vmx_io_policy_build(u8 *a, u8 *b)
 #define CPUID_D1_EAX_XSAVES	BIT(3)
 #define CPUID_80000001_EDX_RDTSCP BIT(27)
 
+/* Features whose MSRs the MSR policy denies (vmx/msr_policy.c): hidden, so a kernel does not
+ * try them. */
+#define CPUID_1_ECX_DENIED	(BIT(2) | BIT(4) | BIT(7) | BIT(8) | BIT(15))
+	/* DTES64, DS-CPL, EST (SpeedStep), TM2, PDCM (PERF_CAPABILITIES) */
+#define CPUID_1_EDX_DENIED	(BIT(14) | BIT(21) | BIT(22) | BIT(29))
+	/* MCA (the machine-check banks), DS (debug store), ACPI and TM (thermal control) */
+#define CPUID_6_EAX_ARAT	BIT(2)	/* the APIC timer runs in deep C-states: no MSR */
+#define CPUID_7_EBX_DENIED	(BIT(1) | BIT(14) | BIT(25))
+	/* IA32_TSC_ADJUST, MPX (IA32_BNDCFGS), Processor Trace */
+#define CPUID_7_EDX_DENIED	(BIT(5) | BIT(19))
+	/* user interrupts (UINTR MSRs), architectural LBRs */
+#define XSS_HIDDEN		(BIT(8) | BIT(13) | BIT(14) | BIT(15) | BIT(16))
+	/* the supervisor XSAVE components other than PASID and CET (SDM 13.1) */
+
 /* "uhvuhvuhvuhv" as EBX, ECX, EDX */
 #define UHV_SIG_EBX	0x75766875U	/* "uhvu" */
 #define UHV_SIG_ECX	0x68757668U	/* "hvuh" */
@@ -146,14 +79,26 @@ void vmx_cpuid_adjust(u32 leaf, u32 sub, u32 r[4], const struct vmx_cpuid_cfg *c
 
 	switch (leaf) {
 	case 1:
-		r[C] &= ~(u32)(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX);
+		r[C] &= ~(u32)(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_DENIED);
+		r[D] &= ~(u32)CPUID_1_EDX_DENIED;
 		r[C] |= (u32)CPUID_1_ECX_HYPERVISOR;
 		if (r[C] & CPUID_1_ECX_XSAVE)
 			set_bit_to(&r[C], CPUID_1_ECX_OSXSAVE, cfg->guest_cr4 & CR4_OSXSAVE);
 		return;
+	case 6:		/* thermal and power management: the platform's */
+		r[A] &= CPUID_6_EAX_ARAT;
+		r[B] = r[C] = r[D] = 0;
+		return;
+	case 0xa:	/* the PMU: its counters would count uhv too */
+	case 0x14:	/* Processor Trace */
+	case 0x1c:	/* architectural LBRs */
+		r[A] = r[B] = r[C] = r[D] = 0;
+		return;
 	case 7:
 		if (sub != 0)
 			return;
+		r[B] &= ~(u32)CPUID_7_EBX_DENIED;
+		r[D] &= ~(u32)CPUID_7_EDX_DENIED;
 		if (!cfg->invpcid)
 			r[B] &= ~(u32)CPUID_7_EBX_INVPCID;
 		if (!cfg->waitpkg)
@@ -162,8 +107,14 @@ void vmx_cpuid_adjust(u32 leaf, u32 sub, u32 r[4], const struct vmx_cpuid_cfg *c
 			set_bit_to(&r[C], CPUID_7_ECX_OSPKE, cfg->guest_cr4 & CR4_PKE);
 		return;
 	case 0xd:
-		if (sub == 1 && !cfg->xsaves)
-			r[A] &= ~(u32)CPUID_D1_EAX_XSAVES;
+		if (sub == 1) {
+			if (!cfg->xsaves)
+				r[A] &= ~(u32)CPUID_D1_EAX_XSAVES;
+			r[C] &= (u32)XSS_GUEST;	/* IA32_XSS bits 31:0; 63:32 reserved */
+			r[D] = 0;
+		} else if (sub < 32 && (BIT(sub) & XSS_HIDDEN)) {
+			r[A] = r[B] = r[C] = r[D] = 0;	/* a supervisor state CPUID hides */
+		}
 		return;
 	case 0x80000001:
 		if (!cfg->rdtscp)

@@ -258,6 +258,7 @@ void guest_main(void)
 	check_boot();
 	check_cpuid();
 	check_msr();
+	check_deny_msr();
 	check_hypercalls();
 	check_io();
 	check_vmx();

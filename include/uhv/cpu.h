@@ -82,10 +82,13 @@ static inline void invlpg(const void *va) { asm volatile("invlpg (%0)" : : "r"(v
 /* MSRs (SDM Vol. 4) */
 #define MSR_IA32_APIC_BASE		0x01b
 #define MSR_IA32_FEATURE_CONTROL	0x03a
+#define MSR_IA32_BIOS_SIGN_ID		0x08b
 #define MSR_IA32_MTRRCAP		0x0fe
 #define MSR_IA32_SYSENTER_CS		0x174
 #define MSR_IA32_SYSENTER_ESP		0x175
 #define MSR_IA32_SYSENTER_EIP		0x176
+#define MSR_IA32_MISC_ENABLE		0x1a0
+#define MSR_IA32_DEBUGCTL		0x1d9
 #define MSR_IA32_MTRR_PHYSBASE0		0x200
 #define MSR_IA32_MTRR_FIX64K_00000	0x250
 #define MSR_IA32_MTRR_FIX16K_80000	0x258
@@ -94,6 +97,7 @@ static inline void invlpg(const void *va) { asm volatile("invlpg (%0)" : : "r"(v
 #define MSR_IA32_PAT			0x277
 #define MSR_IA32_MTRR_DEF_TYPE		0x2ff
 #define MSR_IA32_VMX_BASIC		0x480
+#define MSR_IA32_XSS			0xda0
 #define MSR_IA32_EFER			0xc0000080
 #define MSR_IA32_STAR			0xc0000081
 #define MSR_IA32_LSTAR			0xc0000082

@@ -6,6 +6,13 @@
 
 #include <uhv/types.h>
 
+#define VM_DENIED_MSRS	16	/* distinct denied MSRs named in the report (more are counted) */
+
+struct vm_denied_msr {
+	u32 msr;
+	u32 reads, writes;
+};
+
 struct vm_denials {
 	u64 msr_read_gp;	/* RDMSR of an MSR no rule names: #GP */
 	u64 msr_write_gp;	/* WRMSR of an MSR no rule names, or a value its rule refuses: #GP */
@@ -14,6 +21,9 @@ struct vm_denials {
 	u64 io_filtered;	/* accesses an emulating port rule changed or dropped */
 	u64 mmio_unassigned;	/* accesses to guest-physical space no rule names (reads all-ones,
 				 * writes dropped) */
+	volatile u32 lock;	/* guards the list below (vmx_lock) */
+	unsigned nr_msrs;
+	struct vm_denied_msr msrs[VM_DENIED_MSRS];	/* which MSRs were denied, how often */
 };
 
 static inline void vm_deny_count(u64 *counter)
@@ -22,7 +32,10 @@ static inline void vm_deny_count(u64 *counter)
 }
 
 struct vm;
-/* One line for the end-of-run statistics (vm/denials.c). */
+/* Record a denied RDMSR/WRMSR under key (the first MSR of the rule that denied it, or the MSR
+ * where no rule names it); true the first time for this key (say it then). */
+bool vm_denials_note_msr(struct vm *vm, u32 key, bool write);
+/* The end-of-run statistics (vm/denials.c): one line, then the denied MSRs. */
 void vm_denials_print(const struct vm *vm);
 
 #endif

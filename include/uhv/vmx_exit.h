@@ -26,6 +26,7 @@ struct vmx_global {
 	unsigned phys_bits;		/* MAXPHYADDR */
 	bool nx;
 	u64 xcr0_supported;		/* CPUID.(0DH,0):EDX:EAX, 0 without XSAVE */
+	u64 xss_supported;		/* CPUID.(0DH,1):EDX:ECX, IA32_XSS bits */
 };
 extern struct vmx_global vmx;
 

@@ -11,39 +11,8 @@
 
 #include <uhv/types.h>
 
-/* ---- MSR bitmaps (SDM Vol. 3C 25.6.9) ---- */
-#define VMX_MSR_BITMAP_SIZE	4096
-/* read bitmap for MSRs 0-0x1fff at 0, for 0xc0000000-0xc0001fff at 1024,
- * write bitmaps at 2048 and 3072; MSRs outside both ranges always exit */
-#define VMX_MSR_LOW_END		0x2000U
-#define VMX_MSR_HIGH_BASE	0xc0000000U
-#define VMX_MSR_HIGH_END	0xc0002000U
-
-/* uhv's MSRs: how an access the bitmap sends to uhv is treated */
-enum vmx_msr_class {
-	VMX_MSR_PASS,		/* not intercepted: the guest reaches the hardware */
-	VMX_MSR_FEATURE_CONTROL, /* reads: locked with VMX off; writes: #GP */
-	VMX_MSR_VMX_CAP,	/* IA32_VMX_* capability MSRs: #GP both ways */
-	VMX_MSR_EFER,		/* writes checked and put into the VMCS guest EFER */
-	VMX_MSR_APIC_BASE,	/* writes checked: the APIC page must not move onto uhv */
-	VMX_MSR_MTRR,		/* writes dropped: the MTRRs are the host's */
-	VMX_MSR_UNKNOWN,	/* outside the bitmap ranges: #GP */
-};
-
-#define MSR_IA32_SMM_MONITOR_CTL	0x09b
-#define MSR_IA32_VMX_LAST		0x493	/* IA32_VMX_EXIT_CTLS2 */
-#define MSR_X2APIC_ICR			0x830
-
-enum vmx_msr_class vmx_msr_classify(u32 msr);
-/* Does a read (write) of msr make the guest exit with this bitmap? */
-bool vmx_msr_bitmap_exits(const u8 *bitmap, u32 msr, bool write);
-/* Make accesses to msr exit. Returns 0, or -EINVAL for an MSR outside the
- * bitmap ranges (those always exit). */
-int vmx_msr_bitmap_intercept(u8 *bitmap, u32 msr, bool read, bool write);
-/* Fill a zeroed bitmap with uhv's policy: reads of FEATURE_CONTROL and the
- * VMX capability MSRs exit; writes of every MSR of a class other than
- * VMX_MSR_PASS exit. */
-void vmx_msr_policy_build(u8 *bitmap);
+/* ---- MSRs: <uhv/msr_policy.h> ---- */
+#include <uhv/msr_policy.h>
 
 /* ---- I/O bitmaps (25.6.4): A covers ports 0-0x7fff, B 0x8000-0xffff ---- */
 #define VMX_IO_BITMAP_SIZE	4096
@@ -70,17 +39,25 @@ struct vmx_cpuid_cfg {
 
 /* Does vmx_cpuid_adjust() change anything for leaf? (Inline: the CPUID
  * exit handler skips the call for all other leaves.) */
+#define VMX_CPUID_ADJUSTED_BASIC	(BIT(1) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xd) | \
+					 BIT(0x14) | BIT(0x1c))
 static inline bool vmx_cpuid_leaf_adjusted(u32 leaf)
 {
-	return leaf == 1 || leaf == 7 || leaf == 0xd || leaf == 0x80000001 || (leaf >> 28) == 4;
+	if (leaf < 32)
+		return VMX_CPUID_ADJUSTED_BASIC & BIT(leaf);
+	return leaf == 0x80000001 || (leaf >> 28) == 4;
 }
 /* Does leaf need cfg->guest_cr4 (so the caller can skip reading it)? */
 bool vmx_cpuid_needs_cr4(u32 leaf);
 /* Turn what CPUID returned on the host into what the guest sees:
  * VMX and SMX hidden, the hypervisor bit set, OSXSAVE/OSPKE from the guest's
  * CR4, features whose instructions a VM-execution control turns into #UD
- * hidden when that control is off, and the leaves 0x40000000-0x4fffffff
- * answered by uhv ("uhvuhvuhvuhv" at 0x40000000, zeros above). */
+ * hidden when that control is off, features whose MSRs the MSR policy denies
+ * hidden (machine-check banks, debug store, thermal and power management,
+ * TSC_ADJUST, MPX, Processor Trace, the PMU, architectural LBRs, user
+ * interrupts, supervisor XSAVE states other than PASID and CET), and the
+ * leaves 0x40000000-0x4fffffff answered by uhv ("uhvuhvuhvuhv" at 0x40000000,
+ * zeros above). */
 void vmx_cpuid_adjust(u32 leaf, u32 subleaf, u32 regs[4], const struct vmx_cpuid_cfg *cfg);
 
 /* ---- checks on values uhv writes for the guest ---- */
