@@ -41,13 +41,16 @@ void vmx_handle_rdmsr(struct vcpu *v)
 	const struct msr_rule *r = msr_rule_find(msr);
 	u64 val;
 
-	switch (r ? r->emul : MSR_EMUL_NONE) {
+	switch (r && r->read != MSR_DENY ? r->emul : MSR_EMUL_NONE) {
 	case MSR_EMUL_FEATURE_CONTROL:
 		/* locked, VMX off: what the guest may conclude from CPUID too */
 		val = FEATURE_CONTROL_LOCKED;
 		break;
 	case MSR_EMUL_EFER:	/* mem=shadow: the guest sees its own NXE, not the real one */
 		val = v->vm->mmu->guest_efer(v);
+		break;
+	case MSR_EMUL_MCG:	/* no banks, no machine check in progress */
+		val = 0;
 		break;
 	default:
 		/* no rule, a rule that denies reads, or one uhv had to intercept (DEBUGCTL
@@ -95,6 +98,11 @@ static bool emulate_write(struct vcpu *v, const struct msr_rule *r, u32 msr, u64
 		vm_deny_count(&vm->denied.msr_write_ignored);
 		note_once(vm, r->emul, msr, val, "MTRR write dropped (the MTRRs are uhv's)");
 		return true;
+	case MSR_EMUL_POWER_CTL:
+		vm_deny_count(&vm->denied.msr_write_ignored);
+		note_once(vm, r->emul, msr, val, "MSR_POWER_CTL write dropped (package power "
+			  "policy stays the firmware's)");
+		return true;
 	case MSR_EMUL_MISC_ENABLE:
 		if (msr_misc_enable_write_ok(rdmsr(msr), val)) {
 			wrmsr(msr, val);
@@ -112,6 +120,10 @@ static bool emulate_write(struct vcpu *v, const struct msr_rule *r, u32 msr, u64
 		vm_deny_count(&vm->denied.msr_write_ignored);
 		note_once(vm, r->emul, msr, val, "IA32_BIOS_SIGN_ID write other than 0 dropped");
 		return true;
+	case MSR_EMUL_MCG:
+		/* MCG_STATUS: 0 clears what the guest's handler saw (nothing); MCG_CAP is
+		 * read-only, as is any other value (SDM 17.3.1.2) */
+		return msr == MSR_IA32_MCG_STATUS && val == 0;
 	case MSR_EMUL_XSS:
 		if (!vm->cpuid.xsaves || !msr_xss_write_ok(val, vmx.xss_supported))
 			return false;

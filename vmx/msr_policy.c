@@ -37,6 +37,9 @@ static const struct msr_rule rules[] = {
 	{ 0x0cf, 0x0cf, N, D, 0, "IA32_CORE_CAPABILITIES", "read-only feature enumeration" },
 	{ 0x0e1, 0x0e1, N, N, 0, "IA32_UMWAIT_CONTROL",
 	  "per-thread limits of the guest's own UMWAIT/TPAUSE" },
+	{ 0x0e2, 0x0e2, N, D, 0, "MSR_PKG_CST_CONFIG_CONTROL",
+	  "reads: which package C-states firmware allows (idle drivers read it); writes: the "
+	  "C-state limit and its lock bit are the platform's" },
 	{ 0x0fe, 0x0fe, N, D, 0, "IA32_MTRRCAP", "read-only: what the MTRRs offer" },
 	{ 0x10a, 0x10a, N, D, 0, "IA32_ARCH_CAPABILITIES",
 	  "read-only: which speculation issues the CPU has, for the guest's mitigations" },
@@ -47,8 +50,10 @@ static const struct msr_rule rules[] = {
 	  "per-thread CPUID faulting, which only affects the guest's user mode" },
 	{ 0x174, 0x176, N, N, 0, "IA32_SYSENTER_CS/ESP/EIP",
 	  "SYSENTER entry state, in the VMCS guest area: loaded on every VM entry" },
-	{ 0x179, 0x17b, D, D, 0, "IA32_MCG_CAP/STATUS/CTL",
-	  "denied: machine checks are the platform's; a guest could silence them (CPUID hides MCA)" },
+	{ 0x179, 0x17a, E, E, MSR_EMUL_MCG, "IA32_MCG_CAP, IA32_MCG_STATUS",
+	  "machine checks are the platform's: the guest sees an MCA without banks (MCG_CAP 0), "
+	  "MCG_STATUS 0, and its writes of 0 are dropped" },
+	{ 0x17b, 0x17b, D, D, 0, "IA32_MCG_CTL", "denied: absent, as MCG_CAP.MCG_CTL_P = 0 says" },
 	{ 0x186, 0x18d, D, D, 0, "IA32_PERFEVTSEL0..7", "denied: as the performance counters" },
 	{ 0x1a0, 0x1a0, N, E, MSR_EMUL_MISC_ENABLE, "IA32_MISC_ENABLE",
 	  "reads as the hardware's; writes may only lift the CPUID limit or clear XD disable "
@@ -57,6 +62,9 @@ static const struct msr_rule rules[] = {
 	  "per-thread debug control: VM exit clears it, the debug controls load and save the "
 	  "guest's (uhv intercepts it when the CPU lacks them)" },
 	{ 0x1f2, 0x1f3, D, D, 0, "IA32_SMRR_PHYSBASE/PHYSMASK", "denied: SMRAM protection" },
+	{ 0x1fc, 0x1fc, N, E, MSR_EMUL_POWER_CTL, "MSR_POWER_CTL",
+	  "reads as the hardware's; writes (idle drivers turn C1E promotion off) dropped: the "
+	  "package's power policy stays the firmware's" },
 	{ 0x200, 0x21f, N, E, MSR_EMUL_MTRR, "IA32_MTRR_PHYSBASE0..PHYSMASK15",
 	  "reads as the hardware's; writes dropped: the MTRRs set uhv's memory types too, and EPT "
 	  "gives the guest's accesses their type" },

@@ -48,8 +48,8 @@ void vmx_io_policy_build(u8 *a, u8 *b)
  * try them. */
 #define CPUID_1_ECX_DENIED	(BIT(2) | BIT(4) | BIT(7) | BIT(8) | BIT(15))
 	/* DTES64, DS-CPL, EST (SpeedStep), TM2, PDCM (PERF_CAPABILITIES) */
-#define CPUID_1_EDX_DENIED	(BIT(14) | BIT(21) | BIT(22) | BIT(29))
-	/* MCA (the machine-check banks), DS (debug store), ACPI and TM (thermal control) */
+#define CPUID_1_EDX_DENIED	(BIT(21) | BIT(22) | BIT(29))
+	/* DS (debug store), ACPI and TM (thermal control); MCA stays, without banks */
 #define CPUID_6_EAX_ARAT	BIT(2)	/* the APIC timer runs in deep C-states: no MSR */
 #define CPUID_7_EBX_DENIED	(BIT(1) | BIT(14) | BIT(25))
 	/* IA32_TSC_ADJUST, MPX (IA32_BNDCFGS), Processor Trace */

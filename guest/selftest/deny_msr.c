@@ -9,6 +9,7 @@
 #define MSR_BIOS_UPDT_TRIG	0x79
 #define MSR_MCG_CAP		0x179
 #define MSR_MCG_STATUS		0x17a
+#define MSR_MCG_CTL		0x17b
 #define MSR_MC0_CTL		0x400
 #define MSR_MISC_ENABLE		0x1a0
 #define MSR_SMRR_PHYSBASE	0x1f2
@@ -54,6 +55,24 @@ static void check_tsc(void)
 	test_check("msr-deny-tsc-adjust", !(r7.ebx & 2) && try_rdmsr(MSR_TSC_ADJUST, &v) == VEC_GP &&
 		   try_wrmsr(MSR_TSC_ADJUST, 0) == VEC_GP,
 		   "TSC_ADJUST shown by CPUID (%d) or reachable", !!(r7.ebx & 2));
+}
+
+/* An MCA without banks: MCG_CAP reads 0, the banks and MCG_CTL are absent (#GP), MCG_STATUS
+ * takes only 0. The guest cannot read, clear or mask the machine's machine-check state. */
+static void check_machine_check(void)
+{
+	static const u32 banks[] = { MSR_MCG_CTL, MSR_MC0_CTL, MSR_MC0_CTL + 1, MSR_MC0_CTL + 4 };
+	u64 cap = ~0ULL, status = ~0ULL;
+	int e1 = try_rdmsr(MSR_MCG_CAP, &cap), e2 = try_rdmsr(MSR_MCG_STATUS, &status);
+	int e3 = try_wrmsr(MSR_MCG_STATUS, 0), e4 = try_wrmsr(MSR_MCG_STATUS, 4);
+
+	if (!test_check("msr-machine-check-view", e1 < 0 && cap == 0 && e2 < 0 && status == 0 &&
+			e3 < 0 && e4 == VEC_GP,
+			"MCG_CAP %s 0x%llx, MCG_STATUS %s 0x%llx, write 0 %s, write 4 %s (want 0, "
+			"0, ok, #GP)", vector_name(e1), cap, vector_name(e2), status,
+			vector_name(e3), vector_name(e4)))
+		return;
+	check_gp("msr-deny-machine-check", banks, ARRAY_SIZE(banks));
 }
 
 static void check_misc_enable(void)
@@ -112,7 +131,7 @@ static void check_allowed(void)
 void check_deny_msr(void)
 {
 	static const char *const names[] = { "msr-deny-tsc-write", "msr-deny-tsc-adjust",
-		"msr-deny-machine-check", "msr-deny-platform", "msr-misc-enable-xd",
+		"msr-machine-check-view", "msr-deny-machine-check", "msr-deny-platform", "msr-misc-enable-xd",
 		"msr-deny-processor-trace" };
 
 	check_allowed();
@@ -122,12 +141,7 @@ void check_deny_msr(void)
 		return;
 	}
 	check_tsc();
-	struct cpuid_r r1 = cpuid(1, 0);
-	static const u32 mc[] = { MSR_MCG_CAP, MSR_MCG_STATUS, MSR_MC0_CTL, MSR_MC0_CTL + 1 };
-	if (r1.edx & (1u << 14))
-		test_fail("msr-deny-machine-check", "CPUID.1:EDX[14] (MCA) shown");
-	else
-		check_gp("msr-deny-machine-check", mc, ARRAY_SIZE(mc));
+	check_machine_check();
 	static const u32 platform[] = { MSR_BIOS_UPDT_TRIG, MSR_SMRR_PHYSBASE, MSR_DS_AREA,
 					MSR_PKG_POWER_LIMIT, MSR_DEBUG_INTERFACE, 0x1234 };
 	check_gp("msr-deny-platform", platform, ARRAY_SIZE(platform));

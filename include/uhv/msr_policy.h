@@ -35,6 +35,8 @@ enum msr_emul {
 	MSR_EMUL_MISC_ENABLE,		/* reads: the hardware's; writes that change it dropped */
 	MSR_EMUL_BIOS_SIGN_ID,		/* writes of 0 (before CPUID) carried out, others dropped */
 	MSR_EMUL_XSS,			/* writes checked: no state CPUID hides (Processor Trace) */
+	MSR_EMUL_MCG,			/* MCG_CAP/MCG_STATUS: an MCA without banks */
+	MSR_EMUL_POWER_CTL,		/* writes dropped: package power policy */
 	MSR_EMUL_COUNT
 };
 

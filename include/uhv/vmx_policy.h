@@ -53,7 +53,7 @@ bool vmx_cpuid_needs_cr4(u32 leaf);
  * VMX and SMX hidden, the hypervisor bit set, OSXSAVE/OSPKE from the guest's
  * CR4, features whose instructions a VM-execution control turns into #UD
  * hidden when that control is off, features whose MSRs the MSR policy denies
- * hidden (machine-check banks, debug store, thermal and power management,
+ * hidden (debug store, thermal and power management,
  * TSC_ADJUST, MPX, Processor Trace, the PMU, architectural LBRs, user
  * interrupts, supervisor XSAVE states other than PASID and CET), and the
  * leaves 0x40000000-0x4fffffff answered by uhv ("uhvuhvuhvuhv" at 0x40000000,

@@ -103,7 +103,7 @@ static void test_denied(void **state)
 		{ 0x0079, 0x0079 },	/* IA32_BIOS_UPDT_TRIG: microcode update */
 		{ 0x009b, 0x009b },	/* IA32_SMM_MONITOR_CTL */
 		{ 0x00c1, 0x00c8 },	/* IA32_PMC0..7 */
-		{ 0x0179, 0x017b },	/* IA32_MCG_CAP/STATUS/CTL */
+		{ 0x017b, 0x017b },	/* IA32_MCG_CTL (absent: MCG_CAP says so) */
 		{ 0x0186, 0x018d },	/* IA32_PERFEVTSEL0..7 */
 		{ 0x01f2, 0x01f3 },	/* IA32_SMRR_PHYSBASE/MASK */
 		{ 0x0280, 0x029f },	/* IA32_MC0..31_CTL2 */
@@ -137,6 +137,9 @@ static void test_denied(void **state)
 		assert_int_not_equal(msr_access_of(write_guarded[i], true), MSR_NATIVE);
 	}
 	assert_int_equal(msr_access_of(0x10, true), MSR_DENY);	/* IA32_TSC */
+	/* machine checks: an MCA without banks, emulated */
+	assert_int_equal(msr_access_of(0x179, false), MSR_EMULATE);
+	assert_int_equal(msr_access_of(0x17a, true), MSR_EMULATE);
 	/* FEATURE_CONTROL: reads emulated (locked, VMX off), writes denied */
 	assert_int_equal(msr_access_of(0x3a, false), MSR_EMULATE);
 	assert_int_equal(msr_access_of(0x3a, true), MSR_DENY);
@@ -204,8 +207,8 @@ static void test_cpuid_hides_denied(void **state)
 	cpuid_run(0xa, 0, r, all);
 	assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
 	cpuid_run(1, 0, r, all);
-	assert_false(r[3] & (1u << 14));	/* MCA */
-	assert_true(r[3] & (1u << 7));		/* MCE (CR4.MCE) stays */
+	assert_true(r[3] & (1u << 14));		/* MCA stays: MCG_CAP says no banks */
+	assert_false(r[3] & (1u << 21));	/* DS */
 	assert_false(r[2] & (1u << 15));	/* PDCM */
 	cpuid_run(6, 0, r, all);
 	assert_int_equal(r[0], 1u << 2);	/* only ARAT */

@@ -61,8 +61,8 @@ static void test_cpuid(void **state)
 	assert_true(r[2] & (1u << 31));		/* hypervisor */
 	assert_false(r[2] & (1u << 27));	/* OSXSAVE follows the guest's CR4 */
 	assert_int_equal(r[0], l1[0]);
-	/* EDX: MCA, DS, ACPI and TM hidden (their MSRs are denied), the rest as the host's */
-	assert_int_equal(r[3], l1[3] & ~((1u << 14) | (1u << 21) | (1u << 22) | (1u << 29)));
+	/* EDX: DS, ACPI and TM hidden (their MSRs are denied), the rest as the host's */
+	assert_int_equal(r[3], l1[3] & ~((1u << 21) | (1u << 22) | (1u << 29)));
 	cfg.guest_cr4 = CR4_OSXSAVE;
 	cpuid_run(1, 0, r, l1, &cfg);
 	assert_true(r[2] & (1u << 27));
