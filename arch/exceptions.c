@@ -1,8 +1,10 @@
 /* CPU exceptions: every one is fatal to the hypervisor and is reported in
  * full (CPU, vector, error code, RIP, CR2, registers, stack trace); then every
- * other CPU is stopped and the run ends. An NMI while a panic stops all CPUs
- * halts the CPU it arrives on. Device interrupts (vector >= 32) go to
- * registered handlers. The IDT is shared by all CPUs. */
+ * other CPU is stopped and the run ends. NMIs are not exceptions of uhv's code
+ * (nmi_dispatch): one while a panic stops all CPUs halts the CPU it arrives on,
+ * one on a CPU running a vCPU is the guest's, any other is counted and ignored.
+ * Device interrupts (vector >= 32) go to registered handlers. The IDT is shared
+ * by all CPUs. */
 #define LOG_MODULE "uhv"
 #include <uhv/trap.h>
 #include <uhv/log.h>
@@ -37,6 +39,8 @@ static struct idt_entry idt[256] __aligned(16);
 /* Nested exceptions while reporting one: stop instead of recursing (per CPU in struct percpu;
  * this one when GS does not point at a valid block). */
 static u32 in_trap_nogs;
+/* NMIs ignored on a CPU whose GS does not point at its block yet (nmi_dispatch). */
+static u64 nmis_ignored_nogs;
 /* The CPU that reports a panic; any other CPU that faults meanwhile just stops. */
 static volatile u32 panic_cpu = NO_CPU;
 
@@ -118,6 +122,50 @@ static void pf_decode(u64 err)
 		err & 32 ? ", protection key" : "");
 }
 
+/* An NMI is no fault of uhv's code: whoever sent it (the guest's APIC, which can target any
+ * APIC ID, parked CPUs included; a platform NMI on LINT1; a watchdog), it must not end the run.
+ * No logging here: the NMI may have interrupted this CPU inside the log lock. */
+static void nmi_dispatch(struct percpu *pc)
+{
+	/* the stop-all path of a panic elsewhere (smp_stop_others) */
+	if (smp_stopping())
+		smp_stop_this_cpu();
+	/* an NMI for the guest (an IPI from another vCPU, a PMU overflow) that came
+	 * while this CPU was in uhv: passed on */
+	if (vmx_nmi_in_root())
+		return;
+	/* no guest on this CPU: parked, not launched yet, or before VMX. Nobody to pass it to;
+	 * counted (printed when the run ends, nmi_report_ignored) and dropped */
+	if (pc)
+		pc->nmis_ignored++;
+	else
+		nmis_ignored_nogs++;
+}
+
+void nmi_report_ignored(void)
+{
+	u64 total = nmis_ignored_nogs;
+
+	for (unsigned c = 0; c < smp_cpu_slots(); c++) {
+		const struct percpu *pc = cpu_get(c);
+		total += pc ? pc->nmis_ignored : 0;
+	}
+	if (!total)
+		return;
+	const char *sep = "";
+	log_raw("uhv: %llu NMI(s) ignored on CPUs that ran no guest:", total);
+	for (unsigned c = 0; c < smp_cpu_slots(); c++) {
+		const struct percpu *pc = cpu_get(c);
+		if (pc && pc->nmis_ignored) {
+			log_raw("%s CPU %u (APIC ID %u) %llu", sep, c, pc->apic_id, pc->nmis_ignored);
+			sep = ",";
+		}
+	}
+	if (nmis_ignored_nogs)
+		log_raw("%s before its per-CPU block %llu", sep, nmis_ignored_nogs);
+	log_raw("\n");
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector >= 32) {
@@ -127,13 +175,10 @@ void trap_dispatch(struct trap_frame *f)
 	struct percpu *pc = smp_this_cpu_checked();
 	u32 me = pc ? pc->cpu : 0, apic_id = pc ? pc->apic_id : 0, owner = NO_CPU;
 
-	/* the stop-all path of a panic elsewhere (smp_stop_others) */
-	if (f->vector == 2 && smp_stopping())
-		smp_stop_this_cpu();
-	/* an NMI for the guest (an IPI from another vCPU, a PMU overflow) that came
-	 * while this CPU was in uhv: passed on, not a panic */
-	if (f->vector == 2 && vmx_nmi_in_root())
+	if (f->vector == 2) {
+		nmi_dispatch(pc);
 		return;
+	}
 	log_panic();
 	if ((*(pc ? &pc->in_trap : &in_trap_nogs))++) {
 		log_raw("\nuhv: PANIC: exception %llu on CPU %u while reporting an exception\n",

@@ -5,6 +5,7 @@
 #include <uhv/log.h>
 #include <uhv/uart.h>
 #include <uhv/string.h>
+#include <uhv/trap.h>
 
 /* Decided once at boot (detection or exit= option). */
 static enum platform_kind platform = PLATFORM_HW;
@@ -50,6 +51,7 @@ __noreturn void cpu_halt_forever(void)
 __noreturn void platform_exit(bool pass, const char *reason)
 {
 	log_release();	/* lines held while the guest had the console */
+	nmi_report_ignored();
 	log_raw("uhv: run ended: %s%s%s\n", pass ? "PASS" : "FAIL",
 		reason ? " - " : "", reason ? reason : "");
 	uart_flush();

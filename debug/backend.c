@@ -353,11 +353,8 @@ int vmx_debug_init(struct vm *vm, const struct pci *pci)
 	}
 	monitor_init(&dbg->mon, &dbg_mon_be);
 	dbg->con_ops = (struct vuart_ops){ .ctx = dbg, .in = con_in, .out = con_out };
-	vuart_init(&dbg->vu, &dbg->con_ops, true);
 	/* what uart_init() programmed is what the guest finds */
-	dbg->vu.lcr = inb(dbg->con_port + UART_LCR);
-	dbg->vu.mcr = inb(dbg->con_port + UART_MCR);
-	dbg->vu.ier = inb(dbg->con_port + UART_IER) & 0x0f;
+	vuart_init(&dbg->vu, &dbg->con_ops, true, uart_divisor());
 	ret = vmx_trap_io(vm, dbg->con_port, dbg->con_port + 7, con_io, dbg,
 			  "console UART (vuart)");
 	if (ret < 0) {

@@ -8,12 +8,18 @@
 /* The console port; the one piece of global state the console needs. */
 static u16 console_port = 0x3f8;
 static bool console_present = true;
+static u16 console_divisor = 1;	/* as programmed: the guest's virtual UART starts with it */
 
 #define UART_SPIN_LIMIT 1000000	/* ~ms at worst on real hardware; a dead UART gives up */
 
 u16 uart_port(void)
 {
 	return console_port;
+}
+
+u16 uart_divisor(void)
+{
+	return console_divisor;
 }
 
 int uart_init(u16 port, u32 baud)
@@ -29,6 +35,7 @@ int uart_init(u16 port, u32 baud)
 	u32 div = baud ? UART_CLOCK / baud : 1;
 	if (div == 0)
 		div = 1;
+	console_divisor = (u16)div;
 	outb(port + UART_IER, 0);
 	outb(port + UART_LCR, UART_LCR_DLAB);
 	outb(port + UART_DLL, div & 0xff);

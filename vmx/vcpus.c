@@ -421,10 +421,11 @@ void vmx_smp_print_stats(void)
 			continue;
 		for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++)
 			n += v->stats[i].count;
+		const struct percpu *pc = cpu_get(c);
 		pr_info("  CPU %u (APIC ID %u, %s): %llu exits, guest INIT %llu, SIPI %llu, NMIs "
-			"that came while in uhv %llu passed on, %llu merged:", c, v->apic_id, role(v),
-			n, v->guest_inits, v->guest_sipis, v->nmis_injected,
-			v->nmis_dropped);
+			"that came while in uhv %llu passed on, %llu merged, %llu ignored (no guest "
+			"on the CPU):", c, v->apic_id, role(v), n, v->guest_inits, v->guest_sipis,
+			v->nmis_injected, v->nmis_dropped, pc ? pc->nmis_ignored : 0);
 		for (unsigned i = 0; i < VMX_NR_EXIT_STATS; i++)
 			if (v->stats[i].count)
 				log_raw(" %s %llu", i <= VMX_MAX_EXIT_REASON ?
@@ -436,7 +437,10 @@ void vmx_smp_print_stats(void)
 /* An NMI that arrived while this CPU ran uhv's code (the host IDT, arch/exceptions.c): the guest owns
  * NMIs, so it is injected on the next VM entry, if the VMCS allows that now (no event already
  * being injected, no blocking by NMI or MOV SS: SDM Vol. 3C 27.2.1.5); otherwise it is counted
- * and dropped, which a guest sees as two NMIs merged into one. */
+ * and dropped, which a guest sees as two NMIs merged into one. False on a CPU that runs no
+ * vCPU of the guest (parked, or not launched yet): the caller counts and ignores the NMI there.
+ * A parked CPU gets one when the guest's APIC targets its APIC ID: the NMI is held while it
+ * waits for SIPI and arrives here with the next VM exit (a SIPI). */
 bool vmx_nmi_in_root(void)
 {
 	struct percpu *pc = smp_this_cpu_checked();

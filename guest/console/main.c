@@ -1,5 +1,7 @@
 /* console: a guest that uses COM1 like a simple OS console, for the tests of
  * uhv's virtual console UART and escape keys (test/system/80-*.sh, 82-*.sh).
+ * With hostile=1 it only runs the checks of hostile.c (83-console-hostile.sh)
+ * and ends.
  *
  *  1. spin=N: spin for N million TSC ticks without touching the UART (uhv
  *     must still see the escape keys: its preemption-timer poll);
@@ -9,6 +11,8 @@
  * Under uhv the output goes through the console hypercall; input is always
  * COM1 (uhv's virtual 16550 under uhv, the real one natively). */
 #include "rt.h"
+
+void console_hostile(void);
 
 #define COM1		0x3f8
 #define COM_LSR		5
@@ -33,6 +37,10 @@ void guest_main(void)
 	size_t len = 0;
 	u32 bytes = 0;
 
+	if (number("hostile", 0)) {
+		console_hostile();
+		test_finish();
+	}
 	if (spin) {
 		printf("guest: console: spinning for %u M ticks, UART untouched\n", spin);
 		u64 t0 = rdtsc();

@@ -30,6 +30,7 @@ struct percpu {
 	u32 apic_id;		/* (x2)APIC ID */
 	volatile u32 state;	/* enum cpu_state */
 	u32 in_trap;		/* exception nesting depth (arch/exceptions.c) */
+	u64 nmis_ignored;	/* NMIs that came while no guest ran here (arch/exceptions.c) */
 	void *vmx;		/* the VMX side's per-CPU data (vmx/vcpus.c owns it) */
 	u64 tss_base, gdt_base;	/* for the VMCS host-state fields */
 	u64 stack_bottom, stack_top;	/* the CPU's normal stack (stack traces) */

@@ -49,6 +49,11 @@ u64 gdt_base(void);
 u64 tss_base(void);
 u64 idt_base(void);
 
+/* NMIs that reached a CPU running no guest (parked, not launched yet, before VMX) are counted
+ * per CPU (struct percpu) and ignored; this prints one line with the counts when there were
+ * any (platform_exit, before the run's last line). */
+void nmi_report_ignored(void);
+
 /* Print a stack trace starting at frame pointer rbp. */
 void stack_trace(u64 rbp, u64 rip);
 

@@ -33,5 +33,7 @@ void uart_flush(void);
 /* -1 when no byte is waiting */
 int uart_getc(void);
 u16 uart_port(void);
+/* The baud rate divisor uart_init() programmed. */
+u16 uart_divisor(void);
 
 #endif

@@ -57,7 +57,7 @@ void vmx_handle_sipi(struct vcpu *v);
 
 /* The host NMI handler (arch/exceptions.c) on a CPU running a vCPU: the NMI is the
  * guest's; injected at the next VM entry (or counted and dropped). True when
- * handled; false when this CPU runs no guest (then it is a panic). */
+ * handled; false when this CPU runs no guest (then the caller counts and ignores it). */
 bool vmx_nmi_in_root(void);
 
 /* The end of a run: stop the other CPUs (arch/ap_start.c); per-CPU exit lines. */

@@ -21,14 +21,7 @@ for plat in ${UHV_GDB_PLATFORMS:-bochs-tigerlake bochs}; do
 	scripts/emu.sh "$plat" "$isof" "$LOG" 300 -- \
 		"com2: enabled=1, mode=socket-server, dev=127.0.0.1:$port" &
 	emu=$!
-	timeout 280 gdb -nx -batch \
-		-ex 'set pagination off' \
-		-ex 'set confirm off' \
-		-ex 'set remotetimeout 120' \
-		-ex 'set tcp connect-timeout 60' \
-		-ex "file $elf" \
-		-ex 'set architecture i386:x86-64' \
-		-ex "target remote 127.0.0.1:$port" \
+	gdb_attach 280 "$elf" "$port" \
 		-ex 'info registers rip' \
 		-ex 'break *test_finish' \
 		-ex 'continue' \

@@ -41,6 +41,16 @@ boot_nested() {
 	echo "[$name] nested run exit status $RC after $(( $(date +%s) - t0 ))s, serial log $LOG"
 }
 
+# gdb_attach TIMEOUT ELF PORT [-ex CMD]...: GDB in batch mode with ELF's symbols (x86-64),
+# attached to the GDB stub at 127.0.0.1:PORT, then the commands; its output on stdout
+gdb_attach() {
+	local tmo=$1 elf=$2 port=$3
+	shift 3
+	timeout "$tmo" gdb -nx -batch -ex 'set pagination off' -ex 'set confirm off' \
+		-ex 'set remotetimeout 120' -ex 'set tcp connect-timeout 60' -ex "file $elf" \
+		-ex 'set architecture i386:x86-64' -ex "target remote 127.0.0.1:$port" "$@"
+}
+
 # expect PATTERN [DESCRIPTION]: extended regex must occur in $LOG
 expect() {
 	if grep -Eq -- "$1" "$LOG"; then
