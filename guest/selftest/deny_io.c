@@ -30,8 +30,9 @@ static const struct acpi_fadt *find_fadt(void)
 }
 
 /* outl at PM1a_CNT - 2: two bytes of PM1a_EVT (native, written back as read) and PM1a_CNT with
- * SLP_EN and a sleep state other than S5. Carried out natively the machine would sleep (Bochs:
- * resets); uhv must drop SLP_EN and go on. */
+ * SLP_EN and a sleep state other than S5. Carried out natively, a chipset that decodes the bytes
+ * (ICH9, QEMU) would sleep; Bochs' PIIX4 model takes a dword at PM1_EN as PM1_EN alone, so there
+ * only uhv's line (the request dropped) tells. uhv must drop SLP_EN and go on. */
 static void pm1_overlap(const struct acpi_fadt *f)
 {
 	u16 cnt = f ? (u16)f->pm1a_cnt_blk : 0;
