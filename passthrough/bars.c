@@ -1,7 +1,8 @@
 /* NIC passthrough: the guest's view of device memory and ports. Every device's memory BARs are
  * out of the guest's EPT except the NIC's (uncached); the NIC's I/O BARs are native in the port
- * table, hidden devices' are unassigned there (they answer nothing); a guest that moves the NIC's BARs is checked against the BAR-move policy
- * (pci_virt_ops) and the EPT follows. */
+ * table, hidden devices' are unassigned there (they answer nothing); a guest that moves the
+ * NIC's BARs is checked against the BAR-move policy (pci_virt_ops) and the EPT and the port
+ * table follow. */
 #define LOG_MODULE "nic"
 #include <uhv/passthrough.h>
 #include <uhv/vm.h>

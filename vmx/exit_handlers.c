@@ -356,7 +356,7 @@ static int io_by_byte(struct vcpu *v, u16 port, unsigned size, bool in, u32 *val
 
 	io_policy_bytes(&v->vm->io, port, size, r);
 	for (unsigned i = 0; i < size; i++) {
-		u16 p = (u16)(port + i);	/* past 0xffff: port 0 on (SDM 26.1.3) */
+		u16 p = (u16)(port + i);	/* past 0xffff: on at port 0 (SDM: FFFFH, 0000H) */
 		u8 b = (u8)(*val >> (8 * i));
 		int ret = io_byte(v->vm, r[i], p, in, &b, failed);
 

@@ -142,9 +142,10 @@ int vm_io_nic_bar_moved(struct vm *vm, u16 old, u16 new)
 	int ret = io_policy_move_nic_bar(&vm->io, old, new);
 	if (ret < 0)
 		return ret;
-	/* The SDM (Vol. 3C 25.11.4) wants the bitmaps changed only while no CPU using them runs
-	 * the guest; other vCPUs may see the change late, which at worst leaves them the old
-	 * ports (nothing decodes them now) or the new ones intercepted for a moment. */
+	/* The SDM (Vol. 3C, "Software Access to Related Structures") wants the bitmaps changed
+	 * only while no CPU using them runs the guest; other vCPUs may see the change late, which
+	 * at worst leaves them the old ports (nothing decodes them now) or the new ones
+	 * intercepted for a moment. */
 	for (u32 p = old; p < (u32)old + len; p++)
 		vmx_io_bitmap_intercept(a, b, (u16)p);
 	for (u32 p = new; p < (u32)new + len; p++)

@@ -82,7 +82,8 @@ int io_policy_build(struct io_policy *p, const struct io_facts *f);
 /* The rule for port, or NULL (unassigned). */
 const struct io_rule *io_policy_find(const struct io_policy *p, u16 port);
 /* The rule of each byte of an access of size bytes at port (NULL: unassigned). An access past
- * 0xffff goes on at port 0 (SDM Vol. 3C 26.1.3: such an access exits, so uhv decides). */
+ * 0xffff goes on at port 0 (the SDM: such an access, to "ports FFFFH and 0000H", always exits,
+ * so uhv decides). */
 void io_policy_bytes(const struct io_policy *p, u16 port, unsigned size,
 		     const struct io_rule *out[4]);
 /* A rule other than except (may be NULL) with a port in [first, last], or NULL. */
