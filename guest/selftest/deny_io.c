@@ -15,6 +15,21 @@
 #define RTC_DATA		0x71
 #define RTC_NMI_MASK		0x80
 #define CMOS_SPARE		0x3f	/* a CMOS byte of the firmware's, outside the clock */
+#define SYS_CTL_A		0x92
+#define SYS_CTL_A_RESET		0x01
+#define SYS_CTL_A_A20		0x02
+#define KBC_DATA		0x60
+#define KBC_CMD			0x64	/* reads: status */
+#define KBC_STS_OBF		0x01
+#define KBC_STS_IBF		0x02
+#define KBC_WRITE_OUTPUT	0xd1
+#define KBC_OUTPUT_RESET_LOW	0xde	/* A20 on, bit 0 (the reset line) asserted */
+
+static void kbc_wait_input(void)
+{
+	for (unsigned i = 0; i < 100000 && (inb(KBC_CMD) & KBC_STS_IBF); i++)
+		;
+}
 
 static const struct acpi_fadt *find_fadt(void)
 {
@@ -110,6 +125,28 @@ static void smi(const struct acpi_fadt *f)
 	       cmd, f->smi_cmd, f->acpi_enable, f->acpi_disable);
 }
 
+/* The CPU's reset and A20 lines: port 0x92 with A20 cleared (natively every odd MiB would alias,
+ * this guest's code at 1 MiB included) must leave A20 on; the 8042's write-output-port command
+ * 0xd1 followed by an output-port value with the reset bit clear (natively a machine reset) must
+ * be dropped. */
+static void reset_lines(void)
+{
+	u8 a = inb(SYS_CTL_A);
+	outb(SYS_CTL_A, a & ~(SYS_CTL_A_A20 | SYS_CTL_A_RESET));
+	u8 now = inb(SYS_CTL_A);
+	test_check("io-deny-a20", now & SYS_CTL_A_A20,
+		   "port 0x92 read 0x%x after clearing A20 (was 0x%x): A20 should stay on", now, a);
+
+	kbc_wait_input();
+	outb(KBC_CMD, KBC_WRITE_OUTPUT);
+	kbc_wait_input();
+	outb(KBC_DATA, KBC_OUTPUT_RESET_LOW);
+	kbc_wait_input();
+	for (int i = 0; i < 16 && (inb(KBC_CMD) & KBC_STS_OBF); i++)
+		(void)inb(KBC_DATA);	/* what the keyboard answered to the stray byte */
+	test_ok("io-deny-kbc-output-port");
+}
+
 void check_deny_io(void)
 {
 	if (!under_uhv) {
@@ -123,5 +160,6 @@ void check_deny_io(void)
 	unassigned();
 	rtc();
 	smi(f);
+	reset_lines();
 	pm1_overlap(f);
 }
