@@ -195,3 +195,41 @@ void io_policy_bitmaps(const struct io_policy *p, u8 *a, u8 *b)
 		}
 	}
 }
+
+static const struct io_claim *claim_at(const struct io_claim *c, unsigned n, u16 port)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (port >= c[i].first && port <= c[i].last)
+			return &c[i];
+	return NULL;
+}
+
+int io_policy_check_claims(const struct io_policy *p, const struct io_claim *c, unsigned n,
+			   bool overflowed)
+{
+	if (overflowed) {
+		pr_err("the I/O trap table overflowed (said above): refusing to start the guest\n");
+		return -ENOSPC;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		for (u32 port = c[i].first; port <= c[i].last; port++) {
+			const struct io_rule *r = io_policy_find(p, (u16)port);
+			if (r && r->t != IO_NATIVE)
+				continue;
+			pr_err("%s traps port %#x, which the port table %s: refusing to start the "
+			       "guest\n", c[i].name, port, r ? "passes natively" : "does not name");
+			return -EINVAL;
+		}
+	}
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct io_rule *r = &p->r[i];
+		for (u32 port = r->first; r->t != IO_NATIVE && port <= r->last; port++) {
+			if (claim_at(c, n, (u16)port))
+				continue;
+			pr_err("port table: %s (%#x-%#x) has no handler at port %#x: refusing to "
+			       "start the guest\n", r->reason, r->first, r->last, port);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

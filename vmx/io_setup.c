@@ -48,34 +48,12 @@ static void gather(struct vm *vm, const struct acpi *a, struct io_facts *f)
 /* Every trap on ports the table traps, every trapped rule with a handler. */
 static int check_traps(const struct vm *vm)
 {
-	const struct io_policy *p = &vm->io;
+	struct io_claim c[VMX_TRAP_MAX_IO];
 
-	if (vm->traps.io_full) {
-		pr_err("the I/O trap table overflowed (said above): refusing to start the guest\n");
-		return -ENOSPC;
-	}
-	for (unsigned i = 0; i < vm->traps.nr_io; i++) {
-		const struct vmx_io_trap *t = &vm->traps.io[i];
-		for (u32 port = t->first; port <= t->last; port++) {
-			const struct io_rule *r = io_policy_find(p, (u16)port);
-			if (r && r->t != IO_NATIVE)
-				continue;
-			pr_err("%s traps port %#x, which the port table %s: refusing to start the "
-			       "guest\n", t->name, port, r ? "passes natively" : "does not name");
-			return -EINVAL;
-		}
-	}
-	for (unsigned i = 0; i < p->n; i++) {
-		const struct io_rule *r = &p->r[i];
-		for (u32 port = r->first; r->t != IO_NATIVE && port <= r->last; port++) {
-			if (vmx_trap_io_find(vm, (u16)port))
-				continue;
-			pr_err("port table: %s (%#x-%#x) has no handler at port %#x: refusing to "
-			       "start the guest\n", r->reason, r->first, r->last, port);
-			return -EINVAL;
-		}
-	}
-	return 0;
+	for (unsigned i = 0; i < vm->traps.nr_io; i++)
+		c[i] = (struct io_claim){ vm->traps.io[i].first, vm->traps.io[i].last,
+					  vm->traps.io[i].name };
+	return io_policy_check_claims(&vm->io, c, vm->traps.nr_io, vm->traps.io_full);
 }
 
 static void print_table(const struct vm *vm)

@@ -95,6 +95,17 @@ unsigned io_policy_gap(const struct io_policy *p, u16 port, u16 *first, u16 *las
  * rule) or -EEXIST (the new range hits another rule: p unchanged). */
 int io_policy_move_nic_bar(struct io_policy *p, u16 old_first, u16 new_first);
 
+/* Who handles trapped ports (the vm's I/O trap table, <uhv/vmx_trap.h>). */
+struct io_claim {
+	u16 first, last;
+	const char *name;
+};
+/* Fail closed: 0 when every claim lies on ports p traps (emulated or filtered) and every such
+ * port has a claim; else said, naming the claim or rule, and < 0. overflowed: the trap table had
+ * no room for a claim (said when it happened): always refused. */
+int io_policy_check_claims(const struct io_policy *p, const struct io_claim *c, unsigned n,
+			   bool overflowed);
+
 /* The VMX I/O bitmaps A (ports 0-0x7fff) and B (0x8000-0xffff) for p: every bit set but those of
  * native rules. */
 void io_policy_bitmaps(const struct io_policy *p, u8 *a, u8 *b);

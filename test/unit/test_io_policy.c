@@ -205,6 +205,42 @@ static void test_nic_bar_move(void **state)
 	assert_null(io_policy_overlap(&pol, 0xe000, 0xe03f, NULL));
 }
 
+/* The traps against the table: uhv does not start the guest when they disagree, or when the trap
+ * table overflowed. */
+static void test_claims_checked(void **state)
+{
+	struct io_facts f = bochs_facts();
+	const struct io_claim ok[] = {
+		{ 0x64, 0x64, "kbc" }, { 0x70, 0x71, "rtc" }, { 0x92, 0x92, "port a" },
+		{ 0xb004, 0xb005, "pm1a" }, { 0xb2, 0xb2, "smi" }, { 0xcf8, 0xcff, "pci" },
+		{ 0x3f8, 0x3ff, "console" }, { 0x2f8, 0x2ff, "gdb" },
+	};
+	struct io_claim c[sizeof(ok) / sizeof(ok[0]) + 1];
+	unsigned n = sizeof(ok) / sizeof(ok[0]);
+
+	assert_int_equal(io_policy_build(&pol, &f), 0);
+	memcpy(c, ok, sizeof(ok));
+	assert_int_equal(io_policy_check_claims(&pol, c, n, false), 0);
+
+	log_capture_reset();
+	assert_int_equal(io_policy_check_claims(&pol, c, n, true), -ENOSPC);
+	assert_true(log_capture_contains("I/O trap table overflowed"));
+
+	/* a trap on an unassigned port (the old hidden-device traps) or on a native one */
+	c[n] = (struct io_claim){ 0xc000, 0xc00f, "hidden PCI device" };
+	log_capture_reset();
+	assert_int_equal(io_policy_check_claims(&pol, c, n + 1, false), -EINVAL);
+	assert_true(log_capture_contains("hidden PCI device traps port 0xc000, which the port "
+					 "table does not name"));
+	c[n] = (struct io_claim){ 0x40, 0x40, "pit" };
+	assert_int_equal(io_policy_check_claims(&pol, c, n + 1, false), -EINVAL);
+
+	/* a filtered rule nobody handles */
+	log_capture_reset();
+	assert_int_equal(io_policy_check_claims(&pol, c + 1, n - 1, false), -EINVAL);
+	assert_true(log_capture_contains("has no handler at port 0x64"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_partial_overlap_per_byte),
 		cmocka_unit_test(test_fails_closed),
 		cmocka_unit_test(test_nic_bar_move),
+		cmocka_unit_test(test_claims_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
