@@ -1,11 +1,21 @@
-/* The FADT (signature FACP): the DSDT's address, the SCI, the PM timer, the PM1 control ports
- * (power-off) and the reset register. */
+/* The FADT (signature FACP): the DSDT's address, the SCI, the PM timer, the PM1 event and control
+ * blocks (power-off), the GPE blocks, SMI_CMD and the reset register (the I/O port policy). */
 #define LOG_MODULE "acpi"
 #include <uhv/acpi.h>
 #include <uhv/errno.h>
 #include <uhv/log.h>
 #include <uhv/string.h>
 #include "acpi_priv.h"
+
+/* An X_ GAS (ACPI 2.0+) wins over the 32-bit block address when the table holds it and it names
+ * a nonzero I/O port. */
+static void x_port(const struct acpi_sdt_header *h, const struct acpi_gas *g, u16 *port)
+{
+	size_t end = (size_t)((const u8 *)g - (const u8 *)h) + sizeof(*g);
+
+	if (h->length >= end && g->space_id == ACPI_GAS_IO && g->address)
+		*port = (u16)g->address;
+}
 
 int acpi_fadt_parse(const struct acpi_sdt_header *h, struct acpi_fadt_info *out)
 {
@@ -37,12 +47,23 @@ int acpi_fadt_parse(const struct acpi_sdt_header *h, struct acpi_fadt_info *out)
 	out->pm1a_cnt_port = (u16)f->pm1a_cnt_blk;
 	out->pm1b_cnt_port = (u16)f->pm1b_cnt_blk;
 	out->pm1_cnt_len = f->pm1_cnt_len;
-	if (h->length >= __builtin_offsetof(struct acpi_fadt, x_pm1b_cnt_blk) +
-			 sizeof(struct acpi_gas)) {
-		if (f->x_pm1a_cnt_blk.space_id == ACPI_GAS_IO && f->x_pm1a_cnt_blk.address)
-			out->pm1a_cnt_port = (u16)f->x_pm1a_cnt_blk.address;
-		if (f->x_pm1b_cnt_blk.space_id == ACPI_GAS_IO && f->x_pm1b_cnt_blk.address)
-			out->pm1b_cnt_port = (u16)f->x_pm1b_cnt_blk.address;
-	}
+	out->pm1a_evt_port = (u16)f->pm1a_evt_blk;
+	out->pm1b_evt_port = (u16)f->pm1b_evt_blk;
+	out->pm1_evt_len = f->pm1_evt_len;
+	out->gpe0_port = f->gpe0_blk_len ? (u16)f->gpe0_blk : 0;
+	out->gpe1_port = f->gpe1_blk_len ? (u16)f->gpe1_blk : 0;
+	out->gpe0_len = out->gpe0_port ? f->gpe0_blk_len : 0;
+	out->gpe1_len = out->gpe1_port ? f->gpe1_blk_len : 0;
+	out->smi_cmd = (u16)f->smi_cmd;
+	out->acpi_enable = f->acpi_enable;
+	out->acpi_disable = f->acpi_disable;
+	x_port(h, &f->x_pm1a_cnt_blk, &out->pm1a_cnt_port);
+	x_port(h, &f->x_pm1b_cnt_blk, &out->pm1b_cnt_port);
+	x_port(h, &f->x_pm1a_evt_blk, &out->pm1a_evt_port);
+	x_port(h, &f->x_pm1b_evt_blk, &out->pm1b_evt_port);
+	if (out->gpe0_len)
+		x_port(h, &f->x_gpe0_blk, &out->gpe0_port);
+	if (out->gpe1_len)
+		x_port(h, &f->x_gpe1_blk, &out->gpe1_port);
 	return 0;
 }

@@ -366,9 +366,14 @@ int vmx_debug_init(struct vm *vm, const struct pci *pci)
 			pr_warn("gdb=%#x: no UART answers there; GDB stub only through Ctrl-] g\n",
 				o->gdb_port);
 		} else {
+			ret = vmx_trap_io(vm, o->gdb_port, o->gdb_port + 7, gdb_port_io, NULL,
+					  "GDB stub UART (hidden)");
+			if (ret < 0) {
+				pr_err("cannot trap the GDB stub's UART at %#x (%s)\n",
+				       o->gdb_port, errno_name(ret));
+				return ret;
+			}
 			dbg->gdb_port = o->gdb_port;
-			vmx_trap_io(vm, dbg->gdb_port, dbg->gdb_port + 7, gdb_port_io, NULL,
-				    "GDB stub UART (hidden)");
 			dbg_attach_gdb(dbg, false, true);
 		}
 	} else if (o->gdb_port) {

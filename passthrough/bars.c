@@ -1,7 +1,8 @@
 /* NIC passthrough: the guest's view of device memory and ports. Every device's memory BARs are
- * out of the guest's EPT except the NIC's (uncached); hidden devices' I/O BARs are trapped and
- * answer nothing; a guest that moves the NIC's BARs is checked against the BAR-move policy
- * (pci_virt_ops) and the EPT follows. */
+ * out of the guest's EPT except the NIC's (uncached); the NIC's I/O BARs are native in the port
+ * table, hidden devices' are unassigned there (they answer nothing); a guest that moves the
+ * NIC's BARs is checked against the BAR-move policy (pci_virt_ops) and the EPT and the port
+ * table follow. */
 #define LOG_MODULE "nic"
 #include <uhv/passthrough.h>
 #include <uhv/vm.h>
@@ -131,6 +132,11 @@ static const char *io_bar_refusal(struct passthrough *pt, const struct pci_virt_
 		return "uhv's console UART";
 	if (hits_other_bar(pt, f, bar, false, base, size))
 		return "another device's ports";
+	/* the NIC's ports become native: none may be a port the table traps or passes */
+	const struct io_rule *own = io_policy_find(&pt->vm->io, (u16)f->bar[bar].base);
+	if (io_policy_overlap(&pt->vm->io, (u16)base, base + size - 1,
+			      own && own->where == IO_NIC_BAR ? own : NULL))
+		return "ports the port table names";
 	return NULL;
 }
 
@@ -161,10 +167,16 @@ void pt_bar_moved(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 type,
 {
 	struct passthrough *pt = ctx;
 
-	/* I/O ports are not trapped for the NIC: its new ports pass through like the old ones,
-	 * and bar_ok kept them off every trapped port. */
-	if (!pt_is_mem_bar(type))
+	/* The NIC's I/O BARs are native in the port table: the table and the bitmaps follow
+	 * (bar_ok kept the new range off every other rule). */
+	if (!pt_is_mem_bar(type)) {
+		int ret = old ? vm_io_nic_bar_moved(pt->vm, (u16)old, (u16)new) : -ENOENT;
+		if (ret < 0)
+			pr_err("moving the NIC's I/O BAR%u from %#llx to %#llx in the port table "
+			       "failed (%s): its ports stay unassigned\n", bar, old, new,
+			       errno_name(ret));
 		return;
+	}
 	int e1 = map_mem_bar(pt->vm, old, size, false), e2 = map_mem_bar(pt->vm, new, size, true);
 	pt->vm->mmu->flush(pt->vm);
 	if (e1 < 0 || e2 < 0)
@@ -172,20 +184,6 @@ void pt_bar_moved(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 type,
 		       old, new, errno_name(e1 < 0 ? e1 : e2));
 }
 
-
-/* Ports of functions the guest does not see: nothing answers, as for an absent device. */
-static int hidden_port(void *ctx, u16 port, unsigned size, bool in, u32 *val)
-{
-	struct pt_hidden_io *h = ctx;
-
-	if (in) {
-		h->reads++;
-		*val = 0xffffffff;
-	} else {
-		h->writes++;
-	}
-	return 0;
-}
 
 int pt_setup_device_memory(struct passthrough *pt)
 {
@@ -255,33 +253,18 @@ int pt_setup_device_memory(struct passthrough *pt)
 	return 0;
 }
 
-void pt_trap_hidden_io(struct passthrough *pt)
+unsigned pt_nic_io_bars(struct passthrough *pt, struct io_range *out, unsigned max)
 {
-	for (unsigned i = 0; i < pt->pci->count; i++) {
-		const struct pci_dev *d = &pt->pci->devs[i];
-		if (pci_virt_find(&pt->pv, d->seg, d->bus, d->dev, d->fn))
-			continue;
-		for (unsigned b = 0; b < d->nbars; b++) {
-			const struct pci_bar *bar = &d->bar[b];
-			if (bar->type != PCI_BAR_IO || !bar->base ||
-			    bar->base + bar->size > 0x10000)
-				continue;
-			if (pt->nhio == ARRAY_SIZE(pt->hio)) {
-				pr_warn("%02x:%02x.%u BAR%u ports %#llx: no trap slot left, the "
-					"guest can reach them\n", d->bus, d->dev, d->fn, b,
-					bar->base);
-				continue;
-			}
-			struct pt_hidden_io *h = &pt->hio[pt->nhio];
-			h->first = (u16)bar->base;
-			h->last = (u16)(bar->base + bar->size - 1);
-			if (vmx_trap_io(pt->vm, h->first, h->last, hidden_port, h,
-			    "hidden PCI device") < 0)
-				pr_warn("%02x:%02x.%u BAR%u ports %#x-%#x could not be trapped\n",
-					d->bus, d->dev, d->fn, b, h->first, h->last);
-			else
-				pt->nhio++;
-		}
-	}
-}
+	const struct pci_virt_fn *f = pt->nic ? pci_virt_find(&pt->pv, pt->nic->seg, pt->nic->bus,
+							     pt->nic->dev, pt->nic->fn) : NULL;
+	unsigned n = 0;
 
+	for (unsigned b = 0; f && b < f->nbars && n < max; b++) {
+		const struct pci_virt_bar *bar = &f->bar[b];
+		if (bar->type != PCI_BAR_IO || !bar->base || !bar->size ||
+		    bar->base + bar->size > 0x10000)
+			continue;
+		out[n++] = (struct io_range){ (u16)bar->base, (u16)bar->size };
+	}
+	return n;
+}

@@ -223,7 +223,6 @@ int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci
 		pr_err("changing the guest's EPT for device memory failed (%s)\n", errno_name(err));
 		return err;
 	}
-	pt_trap_hidden_io(pt);
 	log_guest_view(pt);
 	return 0;
 }

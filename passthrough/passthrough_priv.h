@@ -40,8 +40,6 @@ void pt_bar_moved(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 type,
 		  u64 size);
 /* Every function's memory BARs out of the EPT, then the NIC's back in, uncached. */
 int pt_setup_device_memory(struct passthrough *pt);
-/* The I/O BARs of functions the guest does not see: trapped, nothing answers. */
-void pt_trap_hidden_io(struct passthrough *pt);
 
 /* passthrough/config.c: the guest's PCI configuration mechanisms (vmx_trap handlers) */
 int pt_cfg_port(void *ctx, u16 port, unsigned size, bool in, u32 *val);

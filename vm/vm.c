@@ -94,6 +94,9 @@ struct vm *vm_build(const struct boot_facts *f)
 		platform_exit(false, "trapping the guest's power-off and reset ports failed");
 	if (vmx_debug_init(vm, f->pci) < 0)	/* console escape, monitor, GDB stub */
 		pr_warn("running the guest without the monitor and the GDB stub\n");
+	/* deny by default: the port table opens the native ports, checks every trap */
+	if (vm_io_policy_apply(vm, f->acpi) < 0)
+		platform_exit(false, "the guest's port table could not be applied");
 	vmx_trap_print(vm);
 	return vm;
 }

@@ -10,6 +10,7 @@
 #include <uhv/kmem.h>
 #include <uhv/log.h>
 #include <uhv/vmx_trap.h>
+#include <uhv/io_policy.h>
 #include <uhv/vm.h>
 
 /* ---- CPUID: the hot path, kept short ---- */
@@ -221,12 +222,70 @@ static void set_rax_sized(struct vcpu *v, unsigned size, u32 val)
 		*rax = val;	/* 32-bit operations zero the upper half */
 }
 
+/* A byte of an access that spans rules of different kinds: through its own rule. A native
+ * byte is carried out as a byte (only its rule says the guest may reach that port); a trapped
+ * one goes to its handler as a one-byte access; an unassigned one reads 0xff and is dropped.
+ * Returns < 0 when a handler failed, else whether the byte was unassigned. */
+static int io_byte(struct vm *vm, const struct io_rule *r, u16 port, bool in, u8 *b,
+		   const struct vmx_io_trap **failed)
+{
+	const struct vmx_io_trap *t = r && r->t != IO_NATIVE ? vmx_trap_io_find(vm, port) : NULL;
+
+	if (t) {
+		u32 val = *b;
+		int ret = t->fn(t->ctx, port, 1, in, &val);
+		if (ret < 0)
+			*failed = t;
+		*b = (u8)val;
+		return ret < 0 ? ret : 0;
+	}
+	if (!r || r->t != IO_NATIVE) {	/* unassigned (or a rule without handler: refused) */
+		*b = 0xff;
+		return 1;
+	}
+	if (in)
+		*b = inb(port);
+	else
+		outb(port, *b);
+	return 0;
+}
+
+/* An access not wholly inside one trap: byte by byte, each through its own rule (issue 14: an
+ * access overlapping a trapped port is never carried out natively). Under emul_lock. */
+static int io_by_byte(struct vcpu *v, u16 port, unsigned size, bool in, u32 *val,
+		      const struct vmx_io_trap **failed)
+{
+	const struct io_rule *r[4];
+	bool unassigned = false;
+	u32 out = 0;
+
+	io_policy_bytes(&v->vm->io, port, size, r);
+	for (unsigned i = 0; i < size; i++) {
+		u16 p = (u16)(port + i);	/* past 0xffff: on at port 0 (SDM: FFFFH, 0000H) */
+		u8 b = (u8)(*val >> (8 * i));
+		int ret = io_byte(v->vm, r[i], p, in, &b, failed);
+
+		if (ret < 0)
+			return ret;
+		if (ret > 0 && !unassigned) {
+			unassigned = true;
+			vm_io_unassigned(v->vm, p, size, in);
+		}
+		out |= (u32)b << (8 * i);
+	}
+	if (unassigned)
+		vm_deny_count(&v->vm->denied.io_unassigned);
+	*val = out;
+	return 0;
+}
+
 void vmx_handle_io(struct vcpu *v)
 {
 	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
 	u16 port = IO_QUAL_PORT(q);
 	unsigned size = IO_QUAL_SIZE(q);
 	u32 val = (u32)v->gpr[GPR_RAX];
+	bool in = q & IO_QUAL_IN;
 
 	if (q & (IO_QUAL_STRING | IO_QUAL_REP)) {
 		vmx_report_exit(v, "string I/O on a port uhv intercepts is not emulated");
@@ -238,32 +297,24 @@ void vmx_handle_io(struct vcpu *v)
 		vmx_skip_instruction();
 		return;
 	}
-	const struct vmx_io_trap *t = vmx_trap_io_find(v->vm, port);
-	if (t) {
-		bool in = q & IO_QUAL_IN;
-		vmx_lock(&v->vm->emul_lock);	/* emulated devices are shared by every vCPU */
-		int ret = t->fn(t->ctx, port, size, in, &val);
-		vmx_unlock(&v->vm->emul_lock);
-		if (ret < 0) {
-			vmx_report_exit(v, t->name);
-			vmx_stop(false, "a trapped port access failed");
-		}
-		if (in)
-			set_rax_sized(v, size, val);
-		vmx_skip_instruction();
-		return;
-	}
-	/* An access that only overlaps an intercepted port: carry it out. */
-	if (q & IO_QUAL_IN) {
-		u32 in = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-		set_rax_sized(v, size, in);
-	} else if (size == 1) {
-		outb(port, (u8)val);
-	} else if (size == 2) {
-		outw(port, (u16)val);
+	/* Native ports never exit (their bitmap bits are clear): here every access has a byte
+	 * that is trapped or unassigned. */
+	const struct vmx_io_trap *t = vmx_trap_io_find(v->vm, port), *failed = NULL;
+	int ret;
+	vmx_lock(&v->vm->emul_lock);	/* emulated devices are shared by every vCPU */
+	if (t && (u32)port + size - 1 <= t->last) {
+		ret = t->fn(t->ctx, port, size, in, &val);
+		failed = t;
 	} else {
-		outl(port, val);
+		ret = io_by_byte(v, port, size, in, &val, &failed);
 	}
+	vmx_unlock(&v->vm->emul_lock);
+	if (ret < 0) {
+		vmx_report_exit(v, failed ? failed->name : "port access");
+		vmx_stop(false, "a trapped port access failed");
+	}
+	if (in)
+		set_rax_sized(v, size, val);
 	vmx_skip_instruction();
 }
 

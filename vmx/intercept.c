@@ -1,5 +1,6 @@
 /* The registry of trapped ports and MMIO ranges (see <uhv/vmx_trap.h>).
- * Small fixed tables: a handful of subsystems claim a few ranges each. */
+ * Small fixed tables: a handful of subsystems claim a few ranges each; a full
+ * I/O table stops the vm from running (fail closed). */
 #define LOG_MODULE "vmx"
 #include <uhv/vmx_trap.h>
 #include <uhv/vmx_exit.h>
@@ -19,8 +20,15 @@ int vmx_trap_io(struct vm *vm, u16 first, u16 last, vmx_io_fn fn, void *ctx, con
 			       vm->traps.io[i].name);
 			return -EBUSY;
 		}
-	if (vm->traps.nr_io == VMX_TRAP_MAX_IO)
+	if (vm->traps.nr_io == VMX_TRAP_MAX_IO) {
+		/* fail closed: a port uhv meant to handle would otherwise be left to the table's
+		 * default, and the caller may not stop */
+		vm->traps.io_full = true;
+		pr_err("the I/O trap table (VMX_TRAP_MAX_IO, %d entries) is full: ports %#x-%#x "
+		       "for %s cannot be trapped; uhv will not start the guest\n", VMX_TRAP_MAX_IO,
+		       first, last, name);
 		return -ENOSPC;
+	}
 	vm->traps.io[vm->traps.nr_io++] = (struct vmx_io_trap){ first, last, fn, ctx, name };
 	u8 *a = phys_to_virt(vm->io_bitmap_a_pa), *b = phys_to_virt(vm->io_bitmap_b_pa);
 	for (u32 p = first; p <= last; p++)

@@ -3,6 +3,7 @@
 #include <uhv/vmx_policy.h>
 #include <uhv/cpu.h>
 #include <uhv/hw/vmx.h>
+#include <uhv/string.h>
 
 /* ---- I/O ports ---- */
 
@@ -12,6 +13,14 @@ void vmx_io_bitmap_intercept(u8 *a, u8 *b, u16 port)
 	unsigned p = port & 0x7fff;
 
 	bm[p / 8] |= 1U << (p % 8);
+}
+
+void vmx_io_bitmap_allow(u8 *a, u8 *b, u16 port)
+{
+	u8 *bm = port < 0x8000 ? a : b;
+	unsigned p = port & 0x7fff;
+
+	bm[p / 8] &= (u8)~(1U << (p % 8));
 }
 
 bool vmx_io_bitmap_exits(const u8 *a, const u8 *b, u16 port, unsigned size)
@@ -30,7 +39,8 @@ bool vmx_io_bitmap_exits(const u8 *a, const u8 *b, u16 port, unsigned size)
 
 void vmx_io_policy_build(u8 *a, u8 *b)
 {
-	vmx_io_bitmap_intercept(a, b, UHV_TEST_PORT);
+	memset(a, 0xff, VMX_IO_BITMAP_SIZE);
+	memset(b, 0xff, VMX_IO_BITMAP_SIZE);
 }
 
 /* ---- CPUID ---- */

@@ -174,8 +174,9 @@ __noreturn void platform_guest_reset(const char *how)
 
 static int pm1_cnt_access(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 {
-	const struct pm1_cnt *p = ctx;
-	u32 bits = *val << (8 * (port - p->port));
+	struct pm1_cnt *p = ctx;
+	unsigned shift = 8 * (port - p->port);
+	u32 bits = *val << shift;
 
 	if (in) {
 		*val = port_in(port, size);
@@ -186,24 +187,46 @@ static int pm1_cnt_access(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 
 		if (!p->s5_known || typ == p->s5_typ)
 			end_run(true, "guest powered off");
-		log_release();
-		pr_err("the guest entered sleep state SLP_TYP %u through PM1%c_CNT (%#x); uhv "
-		       "supports only S5 (soft off, SLP_TYP %u): the guest could never resume\n",
-		       typ, p->name, p->port, p->s5_typ);
-		vmx_stop(false, "guest entered an unsupported sleep state");
+		/* Any other sleep state would leave the machine without uhv on resume (the
+		 * waking vector is the guest's, VMX and VT-d off): SLP_EN never reaches it. */
+		vm_deny_count(&p->vm->denied.io_filtered);
+		if (platform_note_once(&p->vm->platform, PF_NOTED_SLEEP))
+			pr_warn("the guest asked for sleep state SLP_TYP %u through PM1%c_CNT "
+				"(%#x): dropped; uhv supports only S5 (soft off, SLP_TYP %u) "
+				"(said once)\n", typ, p->name, p->port, p->s5_typ);
+		bits &= ~(u32)PM1_SLP_EN;
+		*val = bits >> shift;
 	}
 	port_out(port, size, *val);
 	return 0;
 }
 
+/* 8042 commands that move the CPU's reset line: the pulse commands 0xf0-0xff pulse the output
+ * port bits whose command bit is clear (bit 0 = reset), and 0xd1 writes the output port from
+ * the next data byte, which the guest writes to 0x60 natively. */
+#define KBC_PULSE_FIRST		0xf0
+#define KBC_WRITE_OUTPUT	0xd1
+
 static int kbc_cmd(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 {
+	struct vm *vm = ctx;
+	u8 cmd = (u8)*val;
+
 	if (in) {
 		*val = port_in(port, size);
 		return 0;
 	}
-	if ((*val & 0xff) == KBC_PULSE_RESET)
+	if (cmd == KBC_PULSE_RESET)
 		platform_guest_reset("keyboard controller command 0xfe");
+	if (cmd >= KBC_PULSE_FIRST && !(cmd & 1))
+		platform_guest_reset("keyboard controller reset pulse");
+	if (cmd == KBC_WRITE_OUTPUT) {
+		vm_deny_count(&vm->denied.io_filtered);
+		if (platform_note_once(&vm->platform, PF_NOTED_KBC))
+			pr_warn("guest sent the keyboard controller command 0xd1 (write output "
+				"port: the reset and A20 lines): dropped (said once)\n");
+		return 0;
+	}
 	port_out(port, size, *val);
 	return 0;
 }
@@ -245,12 +268,16 @@ int platform_guest_setup(struct vm *vm, const struct acpi *a)
 	/* A guest that drives the console UART itself: uhv keeps quiet until the run ends. */
 	g->console_quiet = g->kind && !strcmp(g->kind, "Linux bzImage");
 
-	if (acpi_fadt_parse(acpi_find_table(a, ACPI_SIG_FADT, 0), &f) == 0) {
+	bool fadt = acpi_fadt_parse(acpi_find_table(a, ACPI_SIG_FADT, 0), &f) == 0;
+	ret = platform_ports_setup(vm, fadt ? &f : NULL);	/* RTC, 0x92, SMI_CMD */
+	if (ret < 0)
+		return ret;
+	if (fadt) {
 		s5 = acpi_dsdt_s5(acpi_find_table(a, ACPI_SIG_DSDT, 0), &typ_a, &typ_b) == 0;
 		u8 len = f.pm1_cnt_len >= 2 && f.pm1_cnt_len <= 4 ? f.pm1_cnt_len : 2;
 
-		pm1[0] = (struct pm1_cnt){ f.pm1a_cnt_port, len, typ_a, s5, 'a' };
-		pm1[1] = (struct pm1_cnt){ f.pm1b_cnt_port, len, typ_b, s5, 'b' };
+		pm1[0] = (struct pm1_cnt){ f.pm1a_cnt_port, len, typ_a, s5, 'a', vm };
+		pm1[1] = (struct pm1_cnt){ f.pm1b_cnt_port, len, typ_b, s5, 'b', vm };
 		if (pm1[0].port && (ret = trap_pm1(vm, &pm1[0], "ACPI PM1a_CNT (power-off)")) < 0)
 			return ret;
 		if (pm1[1].port && (ret = trap_pm1(vm, &pm1[1], "ACPI PM1b_CNT (power-off)")) < 0)
@@ -266,7 +293,7 @@ int platform_guest_setup(struct vm *vm, const struct acpi *a)
 				return ret;
 		}
 	}
-	ret = vmx_trap_io(vm, KBC_CMD_PORT, KBC_CMD_PORT, kbc_cmd, NULL,
+	ret = vmx_trap_io(vm, KBC_CMD_PORT, KBC_CMD_PORT, kbc_cmd, vm,
 			  "keyboard controller (reset command)");
 	if (ret < 0)
 		return ret;

@@ -149,6 +149,14 @@ struct acpi_fadt_info {
 	u16 pm1a_cnt_port;	/* PM1a_CNT_BLK, or X_PM1a_CNT_BLK if a nonzero I/O GAS; 0: none */
 	u16 pm1b_cnt_port;	/* 0: none */
 	u8 pm1_cnt_len;		/* bytes of each PM1x_CNT block */
+	/* The other fixed-hardware I/O blocks (ACPI 4.8.1), as PM1x_CNT: the X_ GAS wins when it
+	 * names a nonzero I/O port; port 0 or length 0: none. */
+	u16 pm1a_evt_port, pm1b_evt_port;
+	u8 pm1_evt_len;		/* bytes of each PM1x_EVT block (status + enable halves) */
+	u16 gpe0_port, gpe1_port;
+	u8 gpe0_len, gpe1_len;
+	u16 smi_cmd;		/* SMI command port; 0: no SMM to hand ACPI over */
+	u8 acpi_enable, acpi_disable;	/* the values for SMI_CMD that hand ACPI to / from the OS */
 };
 int acpi_fadt_parse(const struct acpi_sdt_header *fadt, struct acpi_fadt_info *f);
 

@@ -10,6 +10,7 @@
 #include <uhv/acpi.h>
 #include <uhv/pci_virt.h>
 #include <uhv/vmx_trap.h>
+#include <uhv/io_policy.h>
 
 struct vm;
 struct pci;
@@ -26,17 +27,12 @@ struct acpi_mcfg_info;
  *    warning. With VT-d it is attached to the guest's domain (vm->dma).
  *  - The guest sees the host bridge, the ISA/LPC bridge, the bridges on the way to the NIC and
  *    the NIC; every other function reads all-ones, its memory BARs are unmapped from the EPT
- *    and its I/O BARs are trapped (reads all-ones, writes dropped).
+ *    and its I/O BARs are unassigned in the port table (reads all-ones, writes dropped).
  * Returns 0, or a negative errno when the nic= option names no usable function (said so). */
 struct pt_ecam_win {
 	u64 first, last;	/* guest-physical, = host-physical */
 	u16 seg;
 	u8 bus_start;
-};
-
-struct pt_hidden_io {
-	u16 first, last;
-	u64 reads, writes;
 };
 
 /* The vm's passthrough state: set up once by nic_passthrough_setup before the guest runs, then
@@ -50,12 +46,12 @@ struct passthrough {
 	struct pci_virt pv;
 	struct pt_ecam_win ecam[ACPI_MAX_ECAM];
 	unsigned necam;
-	struct pt_hidden_io hio[VMX_TRAP_MAX_IO];
-	unsigned nhio;
 	u64 ecam_exits;
 };
 
 int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci_cfg_ops *cfg,
 			  const struct acpi_mcfg_info *mcfg);
+/* The NIC's I/O BARs where the guest sees them (at most max): native ports of the port table. */
+unsigned pt_nic_io_bars(struct passthrough *pt, struct io_range *out, unsigned max);
 
 #endif

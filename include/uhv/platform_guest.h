@@ -8,9 +8,11 @@
  *    boot_params.acpi_rsdp_addr, multiboot guests through their ACPI tags.
  *  - Power-off: the FADT's PM1a/PM1b control ports are trapped; a write with SLP_EN and the
  *    \_S5 SLP_TYP ends the run with PASS ("guest powered off") after the exit statistics;
- *    other sleep states end it with FAIL (uhv has no resume path). Other writes and all reads
- *    go to the hardware.
- *  - Reset: the keyboard controller's pulse-reset command (0xfe to port 0x64) and the FADT's
+ *    other sleep states are dropped (SLP_EN cleared, counted as filtered: uhv has no resume
+ *    path). Other writes and all reads go to the hardware.
+ *  - Reset: the keyboard controller's reset pulses (0xf0-0xfe with bit 0 clear to port 0x64; its
+ *    write-output-port command 0xd1 is dropped), System Control Port A's fast reset (bit 0 of
+ *    port 0x92) and the FADT's
  *    ACPI reset register (when it is an I/O port nobody else claims; 0xcf9 belongs to the PCI
  *    passthrough, which can call platform_guest_reset()) end the run ("guest reset the
  *    machine"): uhv cannot restart a guest.
@@ -43,14 +45,37 @@ struct pm1_cnt {
 	u8 s5_typ;
 	bool s5_known;
 	char name;	/* 'a' or 'b' */
+	struct vm *vm;	/* the owner: its counters */
 };
 
-/* Filled once by platform_guest_setup, read by the trap handlers. */
+/* The RTC as the guest sees it (vplatform/ports.c). */
+struct vm_rtc {
+	u8 index;		/* the guest's last index (NMI-mask bit cut off) */
+	u8 cmos[128];		/* bytes from 0x0e: the firmware's at start, then the guest's */
+};
+
+/* Filled by platform_guest_setup; the handlers change only what says so, under emul_lock. */
 struct vm_platform {
 	struct pm1_cnt pm1[2];
 	u16 reset_port;
 	u8 reset_value;
+	u16 smi_cmd;		/* the FADT's SMI command port (trapped), 0: none */
+	u8 acpi_enable, acpi_disable;	/* the only values it lets through */
+	struct vm_rtc rtc;	/* changed by the RTC handler */
+	u32 noted;		/* PF_NOTED_*: what was said once (changed by the handlers) */
 };
+
+/* vplatform/ports.c: the RTC, SMI_CMD and port 0x92 traps (the port table filters them). */
+struct acpi_fadt_info;
+int platform_ports_setup(struct vm *vm, const struct acpi_fadt_info *f);
+/* Say what once (bit in vm_platform.noted); false when it was said before. */
+bool platform_note_once(struct vm_platform *pf, u32 bit);
+#define PF_NOTED_NMI_MASK	BIT(0)
+#define PF_NOTED_CMOS		BIT(1)
+#define PF_NOTED_SMI		BIT(2)
+#define PF_NOTED_A20		BIT(3)
+#define PF_NOTED_SLEEP		BIT(4)
+#define PF_NOTED_KBC		BIT(5)
 
 int platform_guest_setup(struct vm *vm, const struct acpi *a);
 

@@ -24,6 +24,7 @@
 #include <uhv/vm_mmu.h>
 #include <uhv/vmx_policy.h>
 #include <uhv/vmx_trap.h>
+#include <uhv/io_policy.h>
 #include <uhv/vmx_guest_mem.h>
 #include <uhv/shadow_vmx.h>
 #include <uhv/passthrough.h>
@@ -67,6 +68,8 @@ struct vm {
 	u8 *msr_bitmap;
 	struct vmx_cpuid_cfg cpuid;	/* what CPUID shows (from the controls in use) */
 	struct vm_traps traps;		/* intercepted ports and MMIO ranges, and their handlers */
+	struct io_policy io;		/* the port table (<uhv/io_policy.h>): changed at run time
+					 * only by a NIC BAR move, under emul_lock */
 	u32 msr_noted;			/* MSR classes whose refusal was reported (atomic or) */
 	struct vm_denials denied;	/* what the policies refused, counted (atomics) */
 	volatile u32 emul_lock;		/* device emulation, see above */

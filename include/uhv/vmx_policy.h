@@ -20,10 +20,12 @@
 #define UHV_TEST_PORT_VALUE	0x75687600U
 
 void vmx_io_bitmap_intercept(u8 *a, u8 *b, u16 port);
+void vmx_io_bitmap_allow(u8 *a, u8 *b, u16 port);
 /* Does an access of size bytes at port exit (any of its ports intercepted;
  * wrapping past 0xffff exits, as the SDM says)? */
 bool vmx_io_bitmap_exits(const u8 *a, const u8 *b, u16 port, unsigned size);
-/* uhv's policy: only the test port exits (COM1 is shared, see docs/vmx.md). */
+/* Deny by default: every port exits. The port table (<uhv/io_policy.h>) then
+ * opens the native ones (vm_io_policy_apply, once the vm's traps are known). */
 void vmx_io_policy_build(u8 *a, u8 *b);
 
 /* ---- CPUID (what the guest sees) ---- */

@@ -201,6 +201,18 @@ static void test_q35_seabios(void **state)
 	assert_int_equal(fadt.reset_reg.address, 0xcf9);
 	assert_int_equal(fadt.reset_value, 0x0f);
 	assert_int_equal(fadt.dsdt, mem_blob(&mem, "DSDT.bin")->pa);
+	/* the blocks the port policy passes or filters (ICH9 PMBASE 0x600) */
+	assert_int_equal(fadt.pm1a_evt_port, 0x600);
+	assert_int_equal(fadt.pm1_evt_len, 4);
+	assert_int_equal(fadt.pm1b_evt_port, 0);
+	assert_int_equal(fadt.pm1a_cnt_port, 0x604);
+	assert_int_equal(fadt.gpe0_port, 0x620);
+	assert_int_equal(fadt.gpe0_len, 16);
+	assert_int_equal(fadt.gpe1_port, 0);
+	assert_int_equal(fadt.gpe1_len, 0);
+	assert_int_equal(fadt.smi_cmd, 0xb2);
+	assert_int_equal(fadt.acpi_enable, 0x02);
+	assert_int_equal(fadt.acpi_disable, 0x03);
 
 	log_capture_reset();
 	acpi_print_tables(&acpi);
