@@ -22,6 +22,7 @@
 #include <uhv/smp.h>
 #include <uhv/vmx_smp.h>
 #include <uhv/vm.h>
+#include <uhv/test_hooks.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
 static struct mb2_info boot_info;
@@ -97,23 +98,6 @@ static void apply_exit_option(const struct uhv_options *o)
 	}
 }
 
-/* panic-test=: fault on purpose so tests see the exception report. */
-static void panic_test(u8 vector)
-{
-	pr_info("panic-test: raising CPU exception %u on purpose\n", vector);
-	switch (vector) {
-	case 0: { volatile u32 z = 0; volatile u32 x = 1 / z; (void)x; break; }
-	case 6: asm volatile("ud2"); break;
-	case 13: wrmsr(0xdeadbeef, 0); break;	/* no such MSR: #GP(0) */
-	case 14: {	/* the first page is never mapped */
-		volatile u64 *p;
-		asm volatile("mov $0x10, %0" : "=r"(p));
-		(void)*p;
-		break;
-	}
-	}
-}
-
 __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 {
 	smp_init_boot_cpu();	/* GS -> CPU 0's struct percpu: logging and gdt_init use it */
@@ -160,10 +144,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 
 	if (kmem_init(&boot_info, mbi_pa, load_base, options.uhvmem) < 0)
 		platform_exit(false, "memory setup failed");
-	/* with probe no APs are started: fault here, as always; otherwise once they are up, so
-	 * that the report also shows the other CPUs being stopped */
-	if (options.panic_test < 32 && options.probe)
-		panic_test(options.panic_test);
+	panic_test(&options, true);	/* test build, panic-test= with probe: here */
 
 	discover_acpi();
 	discover_pci();
@@ -182,8 +163,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	} else {
 		smp_assign_guest_cpus(options.cpus);
 	}
-	if (options.panic_test < 32)
-		panic_test(options.panic_test);
+	panic_test(&options, false);	/* test build, panic-test= without probe: the APs are up */
 
 	struct boot_facts facts = {
 		.boot = &boot_info, .opt = &options, .acpi = &acpi, .mcfg = &mcfg, .pci = &pci,

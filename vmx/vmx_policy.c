@@ -111,7 +111,9 @@ bool vmx_io_bitmap_exits(const u8 *a, const u8 *b, u16 port, unsigned size)
 
 void vmx_io_policy_build(u8 *a, u8 *b)
 {
+#ifdef UHV_TEST_BUILD	/* the test variant's port (vmx/test_hooks.c); production has none */
 	vmx_io_bitmap_intercept(a, b, UHV_TEST_PORT);
+#endif
 }
 
 /* ---- CPUID ---- */

@@ -83,7 +83,13 @@ static void test_io_bitmap(void **state)
 	memset(io_a, 0, sizeof(io_a));
 	memset(io_b, 0, sizeof(io_b));
 	vmx_io_policy_build(io_a, io_b);
+	/* the production policy (this test is built without UHV_TEST_BUILD) leaves
+	 * port 0x510 alone: the test port is the test variant's only */
+	for (unsigned size = 1; size <= 4; size *= 2)
+		assert_false(vmx_io_bitmap_exits(io_a, io_b, UHV_TEST_PORT, size));
 
+	/* the bitmap layout (SDM 25.6.4), with the test variant's port */
+	vmx_io_bitmap_intercept(io_a, io_b, UHV_TEST_PORT);
 	assert_int_equal(io_a[0x510 / 8], 1 << (0x510 % 8));
 	for (unsigned size = 1; size <= 4; size *= 2)
 		assert_true(vmx_io_bitmap_exits(io_a, io_b, UHV_TEST_PORT, size));
