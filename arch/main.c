@@ -34,6 +34,15 @@ static struct pci pci;
 static struct pci_cfg_ops pci_cfg;
 static struct pci_ecam pci_ecam;
 
+/* Fail closed: a fixed-size table that filled up leaves part of the machine unknown to uhv
+ * (CPUs it does not hold under VMX, devices and config windows it cannot hide), so the guest
+ * does not run. The table's parser has said which limit to raise. */
+static __noreturn void table_full(const char *which)
+{
+	pr_err("%s: the guest is not started (see above)\n", which);
+	platform_exit(false, which);
+}
+
 /* ACPI tables live in RAM (direct map) or in firmware-reserved ranges. */
 static const void *acpi_map(void *ctx, paddr_t pa, size_t len)
 {
@@ -54,26 +63,37 @@ static void discover_acpi(void)
 				pa);
 		}
 	}
-	if (!rsdp || acpi_init(&acpi, rsdp, rsdp_len, acpi_map, NULL) < 0) {
+	int ret = rsdp ? acpi_init(&acpi, rsdp, rsdp_len, acpi_map, NULL) : -ENOENT;
+	if (ret == -ENOSPC)
+		table_full("ACPI table list full");
+	if (ret < 0) {
 		pr_warn("no usable ACPI tables: no MADT (one CPU assumed), no MCFG "
 			"(PCI through ports 0xcf8/0xcfc), no DMAR (no DMA remapping)\n");
 		memset(&acpi, 0, sizeof(acpi));
 		return;
 	}
 	acpi_print_tables(&acpi);
-	if (acpi_madt_parse(acpi_find_table(&acpi, "APIC", 0), &madt) >= 0)
+	ret = acpi_madt_parse(acpi_find_table(&acpi, "APIC", 0), &madt);
+	if (ret == -ENOSPC)
+		table_full("MADT tables full");
+	if (ret >= 0)
 		acpi_madt_print(&madt);
 	else
 		pr_warn("no MADT: assuming one CPU\n");
-	if (acpi_mcfg_parse(acpi_find_table(&acpi, "MCFG", 0), &mcfg) > 0)
+	ret = acpi_mcfg_parse(acpi_find_table(&acpi, "MCFG", 0), &mcfg);
+	if (ret == -ENOSPC)
+		table_full("ECAM window table full");
+	if (ret > 0)
 		acpi_mcfg_print(&mcfg);
 }
 
 static void discover_pci(void)
 {
 	pci_cfg_setup(&pci_cfg, &pci_ecam, mcfg.count ? &mcfg : NULL);
-	pci_scan(&pci, &pci_cfg, 0, 0, 0xff, 0);
+	int ret = pci_scan(&pci, &pci_cfg, 0, 0, 0xff, 0);
 	pci_print(&pci);
+	if (ret == -ENOSPC)
+		table_full("PCI device table full");
 }
 
 static void setup_iommu(void)
