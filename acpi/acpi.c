@@ -83,10 +83,10 @@ static void add_table(struct acpi *a, paddr_t pa, const char *what)
 		fw_str(sig, h->signature, 4);
 		/* fail closed: a DMAR or MCFG not recorded would leave devices unconfined or
 		 * config space untrapped */
-		pr_err("more than %d ACPI tables, uhv's table list is full: ignoring %s at %#llx; "
-		       "uhv will not start the guest (raise ACPI_MAX_TABLES in "
-		       "include/uhv/acpi.h)\n", ACPI_MAX_TABLES, sig, pa);
-		a->dropped++;
+		if (a->dropped++ == 0)
+			pr_err("more than %d ACPI tables, uhv's table list is full: ignoring %s at "
+			       "%#llx and later ones; uhv will not start the guest (raise "
+			       "ACPI_MAX_TABLES in include/uhv/acpi.h)\n", ACPI_MAX_TABLES, sig, pa);
 		return;
 	}
 	struct acpi_table *t = &a->tables[a->count++];
