@@ -16,6 +16,13 @@
 struct vcpu;
 struct uhv_options;
 
+/* This image's file in the build tree, for hints such as the crash report's addr2line line. */
+#ifdef UHV_TEST_BUILD
+#define UHV_IMAGE_FILE	"build/uhv-test.elf"
+#else
+#define UHV_IMAGE_FILE	"build/uhv.elf"
+#endif
+
 #ifdef UHV_TEST_BUILD
 /* UHV_HC_TEST_HOOK: hook = EBX, arg = ECX; the result goes to EAX. */
 s64 test_hook(struct vcpu *v, u32 hook, u32 arg);
