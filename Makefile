@@ -1,6 +1,10 @@
 # uhv build. `make` builds build/uhv.elf, `make iso` the hybrid BIOS/UEFI ISO,
 # `make test` runs host unit tests and emulator system tests, `make run` boots
 # uhv in the best emulator present. Packages are installed by scripts/deps.sh.
+# build/uhv.elf is the production image. The test suite boots the test variant
+# build/uhv-test.elf (`make` builds it too): the same sources compiled with
+# -DUHV_TEST_BUILD (objects in build/k-test/) plus the test-only files in
+# KSRC_TEST_ONLY, which hold the test hooks (include/uhv/test_hooks.h).
 
 BUILD     ?= build
 CC        := gcc
@@ -22,32 +26,50 @@ NASMFLAGS := -f elf64 -g -Iinclude/
 KDIRS := boot arch acpi mm vmx vm vplatform vdev passthrough debug loader drivers lib
 KSRC_C   := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c)))
 KSRC_ASM := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm)))
+# test hooks: only in build/uhv-test.elf, never in the production image
+KSRC_TEST_ONLY := vmx/test_hooks.c arch/panic_test.c
+KSRC_C   := $(filter-out $(KSRC_TEST_ONLY),$(KSRC_C))
 KOBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRC_C)) $(patsubst %.asm,$(BUILD)/k/%.asm.o,$(KSRC_ASM))
+KOBJ_TEST := $(patsubst %.c,$(BUILD)/k-test/%.o,$(KSRC_C) $(KSRC_TEST_ONLY)) \
+	     $(patsubst %.asm,$(BUILD)/k-test/%.asm.o,$(KSRC_ASM))
 
-.PHONY: all iso test unit systest test-nested run bench clean deps guests
-all: $(BUILD)/uhv.elf guests
+.PHONY: all iso test unit systest test-nested run bench clean deps guests test-variant
+all: $(BUILD)/uhv.elf guests test-variant
+test-variant: $(BUILD)/uhv-test.elf
 
 $(BUILD)/k/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KCFLAGS) -c $< -o $@
 
+$(BUILD)/k-test/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC-TEST $<"
+	@$(CC) $(KCFLAGS) -DUHV_TEST_BUILD -c $< -o $@
+
 $(BUILD)/k/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) $(NASMFLAGS) -MD $@.d -MP $< -o $@
 
-$(BUILD)/uhv.elf: $(KOBJ) linker.ld
+$(BUILD)/k-test/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	@$(NASM) $(NASMFLAGS) -DUHV_TEST_BUILD -MD $@.d -MP $< -o $@
+
+$(BUILD)/uhv.elf $(BUILD)/uhv-test.elf: linker.ld
 	@echo "  LD      $@"
-	@$(LD) $(KLDFLAGS) -o $@ $(KOBJ)
+	@$(LD) $(KLDFLAGS) -o $@ $(filter %.o,$^)
 	@grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not a valid multiboot2 image"; rm -f $@; exit 1; }
+$(BUILD)/uhv.elf: $(KOBJ)
+$(BUILD)/uhv-test.elf: $(KOBJ_TEST)
 
 # --- test guests (guest/<name>/*.c|asm -> build/guest/<name>.elf) -----------------
 guests:
 -include guest/guests.mk
 
 # --- ISO -------------------------------------------------------------------------
-# scripts/mkiso.sh OUT CMDLINE [MODULE "ARGS"]... builds any variant; this is the default one.
+# scripts/mkiso.sh [--test] OUT CMDLINE [MODULE "ARGS"]... builds any variant; this is the
+# default one, with the production image.
 UHV_CMDLINE ?=
 iso: $(BUILD)/uhv.iso
 $(BUILD)/uhv.iso: $(BUILD)/uhv.elf scripts/mkiso.sh
@@ -62,12 +84,14 @@ UNIT_SRC   := $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 UNIT_COMMON := test/unit/log_capture.c test/unit/files.c test/unit/arena.c lib/format.c lib/errno.c
 unit_sources = $(shell sed -n 's#^// UNIT-SOURCES:##p' $(1))
+# `// UNIT-CFLAGS: -DUHV_TEST_BUILD` tests the sources as the test variant compiles them
+unit_cflags = $(shell sed -n 's#^// UNIT-CFLAGS:##p' $(1))
 
 .SECONDEXPANSION:
 $(BUILD)/unit/%: test/unit/%.c $$(call unit_sources,test/unit/$$*.c) $(UNIT_COMMON)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(call unit_sources,$<) $(UNIT_COMMON) -lcmocka
+	@$(HOSTCC) $(HOST_CFLAGS) $(call unit_cflags,$<) -o $@ $< $(call unit_sources,$<) $(UNIT_COMMON) -lcmocka
 
 unit-build: $(UNIT_BINS)
 unit: unit-build
@@ -100,4 +124,4 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/k $(BUILD)/unit -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/k $(BUILD)/k-test $(BUILD)/unit -type f -name '*.d' 2>/dev/null)

@@ -81,9 +81,12 @@ static void add_table(struct acpi *a, paddr_t pa, const char *what)
 	if (a->count == ACPI_MAX_TABLES) {
 		char sig[5];
 		fw_str(sig, h->signature, 4);
-		pr_warn("more than %d ACPI tables: ignoring %s at %#llx (raise ACPI_MAX_TABLES)\n",
-			ACPI_MAX_TABLES, sig, pa);
-		a->dropped++;
+		/* fail closed: a DMAR or MCFG not recorded would leave devices unconfined or
+		 * config space untrapped */
+		if (a->dropped++ == 0)
+			pr_err("more than %d ACPI tables, uhv's table list is full: ignoring %s at "
+			       "%#llx and later ones; uhv will not start the guest (raise "
+			       "ACPI_MAX_TABLES in include/uhv/acpi.h)\n", ACPI_MAX_TABLES, sig, pa);
 		return;
 	}
 	struct acpi_table *t = &a->tables[a->count++];
@@ -212,7 +215,7 @@ int acpi_init(struct acpi *a, const void *rsdp, size_t rsdp_len, acpi_map_fn map
 		return err;
 	}
 	add_dsdt(a);
-	return (int)a->count;
+	return a->dropped ? -ENOSPC : (int)a->count;
 }
 
 paddr_t acpi_scan_rsdp(acpi_map_fn map, void *ctx, paddr_t lo, paddr_t hi)
@@ -254,6 +257,6 @@ void acpi_print_tables(const struct acpi *a)
 			t->checksum_ok ? "ok" : "BAD");
 	}
 	if (a->dropped)
-		pr_warn("%u more tables ignored (ACPI_MAX_TABLES %d)\n", a->dropped,
+		pr_err("%u more tables ignored (ACPI_MAX_TABLES %d)\n", a->dropped,
 			ACPI_MAX_TABLES);
 }

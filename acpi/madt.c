@@ -8,13 +8,17 @@
 #include <uhv/string.h>
 #include "acpi_priv.h"
 
-static bool madt_room(struct acpi_madt_info *m, unsigned n, unsigned max, const char *what)
+/* Fail closed: a CPU uhv does not know is one it does not start under VMX, and the guest
+ * could start it outside; an IOAPIC or override it does not know is hardware it cannot keep
+ * from the guest or show it correctly. So a full table stops the guest (acpi_madt_parse). */
+static bool madt_room(struct acpi_madt_info *m, unsigned n, unsigned max, const char *what,
+		      const char *limit)
 {
 	if (n < max)
 		return true;
 	if (m->overflow++ == 0)
-		pr_warn("MADT: more than %u %s; ignoring the rest (raise the limit in acpi.h)\n",
-			max, what);
+		pr_err("MADT: more than %u %s, the table uhv keeps them in is full; uhv will not "
+		       "start the guest (raise %s in include/uhv/acpi.h)\n", max, what, limit);
 	return false;
 }
 
@@ -22,7 +26,7 @@ static void madt_add_cpu(struct acpi_madt_info *m, u32 apic_id, u32 uid, u32 fla
 {
 	if (!(flags & (ACPI_MADT_CPU_ENABLED | ACPI_MADT_CPU_ONLINE_CAPABLE)))
 		return;	/* neither enabled nor ever can be: not a CPU */
-	if (!madt_room(m, m->ncpus, ACPI_MAX_CPUS, "CPUs"))
+	if (!madt_room(m, m->ncpus, ACPI_MAX_CPUS, "CPUs", "ACPI_MAX_CPUS"))
 		return;
 	struct acpi_cpu *c = &m->cpus[m->ncpus++];
 	c->apic_id = apic_id;
@@ -50,7 +54,7 @@ static u8 madt_min_len(u8 type)
 
 static void madt_add_ioapic(struct acpi_madt_info *m, const struct acpi_madt_ioapic *io)
 {
-	if (!madt_room(m, m->nioapics, ACPI_MAX_IOAPICS, "IOAPICs"))
+	if (!madt_room(m, m->nioapics, ACPI_MAX_IOAPICS, "IOAPICs", "ACPI_MAX_IOAPICS"))
 		return;
 	struct acpi_ioapic *o = &m->ioapics[m->nioapics++];
 	o->id = io->ioapic_id;
@@ -61,7 +65,8 @@ static void madt_add_ioapic(struct acpi_madt_info *m, const struct acpi_madt_ioa
 
 static void madt_add_iso(struct acpi_madt_info *m, const struct acpi_madt_iso *iso)
 {
-	if (!madt_room(m, m->nisos, ACPI_MAX_ISOS, "interrupt overrides"))
+	if (!madt_room(m, m->nisos, ACPI_MAX_ISOS, "interrupt overrides",
+		       "ACPI_MAX_ISOS"))
 		return;
 	struct acpi_iso *o = &m->isos[m->nisos++];
 	o->bus = iso->bus;
@@ -73,7 +78,7 @@ static void madt_add_iso(struct acpi_madt_info *m, const struct acpi_madt_iso *i
 /* The three NMI entry types (source, local APIC, local x2APIC) share one list. */
 static void madt_add_nmi(struct acpi_madt_info *m, struct acpi_nmi nmi)
 {
-	if (!madt_room(m, m->nnmis, ACPI_MAX_NMIS, "NMI entries"))
+	if (!madt_room(m, m->nnmis, ACPI_MAX_NMIS, "NMI entries", "ACPI_MAX_NMIS"))
 		return;
 	m->nmis[m->nnmis++] = nmi;
 }
@@ -169,7 +174,7 @@ int acpi_madt_parse(const struct acpi_sdt_header *h, struct acpi_madt_info *m)
 		enabled += m->cpus[i].enabled;
 	if (enabled == 0)
 		pr_warn("MADT lists no enabled CPU; the boot CPU is still usable\n");
-	return (int)enabled;
+	return m->overflow ? -ENOSPC : (int)enabled;
 }
 
 static const char *plural(unsigned n, const char *one, const char *many)
@@ -234,7 +239,7 @@ void acpi_madt_print(const struct acpi_madt_info *m)
 			 trig == ACPI_MPS_TRIGGER_EDGE ? " edge" : "");
 	}
 	if (m->overflow)
-		pr_warn("MADT: %u entries did not fit and were ignored\n", m->overflow);
+		pr_err("MADT: %u entries did not fit and were ignored\n", m->overflow);
 }
 
 u32 acpi_isa_irq_to_gsi(const struct acpi_madt_info *m, u8 irq, u16 *flags)

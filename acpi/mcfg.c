@@ -29,9 +29,13 @@ int acpi_mcfg_parse(const struct acpi_sdt_header *h, struct acpi_mcfg_info *m)
 			continue;
 		}
 		if (m->count == ACPI_MAX_ECAM) {
-			m->overflow++;
-			pr_warn("MCFG: more than %d ECAM windows; ignoring entry %zu\n",
-				ACPI_MAX_ECAM, i);
+			/* fail closed: an ECAM window uhv does not know it cannot trap, so
+			 * the guest would reach every device's config space through it */
+			if (m->overflow++ == 0)
+				pr_err("MCFG: more than %d ECAM windows, the table uhv keeps them in "
+				       "is full (entry %zu and later ones not recorded); uhv will "
+				       "not start the guest (raise ACPI_MAX_ECAM in "
+				       "include/uhv/acpi.h)\n", ACPI_MAX_ECAM, i);
 			continue;
 		}
 		struct acpi_ecam *w = &m->ecam[m->count++];
@@ -40,7 +44,7 @@ int acpi_mcfg_parse(const struct acpi_sdt_header *h, struct acpi_mcfg_info *m)
 		w->bus_start = e[i].start_bus;
 		w->bus_end = e[i].end_bus;
 	}
-	return (int)m->count;
+	return m->overflow ? -ENOSPC : (int)m->count;
 }
 
 void acpi_mcfg_print(const struct acpi_mcfg_info *m)

@@ -298,7 +298,9 @@ static unsigned claim_slots(const struct acpi_madt_info *madt, u32 bsp_id)
 	outside = skipped;
 	if (skipped)
 		pr_err("%u CPU(s) NOT started: uhv handles at most %u CPUs; they stay where the "
-		       "firmware parked them, outside uhv's control\n", skipped, UHV_MAX_CPUS);
+		       "firmware parked them, outside uhv's control, so uhv will not start the "
+		       "guest (raise UHV_MAX_CPUS in include/uhv/percpu.h, or disable CPUs in the "
+		       "firmware setup)\n", skipped, UHV_MAX_CPUS);
 	return nslots;
 }
 

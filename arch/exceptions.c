@@ -13,6 +13,7 @@
 #include <uhv/string.h>
 #include <uhv/smp.h>
 #include <uhv/vmx_smp.h>
+#include <uhv/test_hooks.h>
 
 struct idt_entry {
 	u16 offset_lo;
@@ -99,7 +100,7 @@ void stack_trace(u64 rbp, u64 rip)
 	u64 bottom = pc ? pc->stack_bottom : (u64)(uintptr_t)boot_stack_bottom;
 	u64 top = pc ? pc->stack_top : (u64)(uintptr_t)boot_stack_top;
 
-	log_raw("  stack trace (addr2line -e build/uhv.elf ADDR):\n    %#llx\n", rip);
+	log_raw("  stack trace (addr2line -e " UHV_IMAGE_FILE " ADDR):\n    %#llx\n", rip);
 	/* Frame pointers are kept (-fno-omit-frame-pointer); follow them while
 	 * they stay on this CPU's stack so a corrupt chain cannot fault us again. */
 	for (int depth = 0; depth < 16 && rbp; depth++) {

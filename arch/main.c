@@ -22,6 +22,7 @@
 #include <uhv/smp.h>
 #include <uhv/vmx_smp.h>
 #include <uhv/vm.h>
+#include <uhv/test_hooks.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
 static struct mb2_info boot_info;
@@ -32,6 +33,15 @@ static struct acpi_mcfg_info mcfg;
 static struct pci pci;
 static struct pci_cfg_ops pci_cfg;
 static struct pci_ecam pci_ecam;
+
+/* Fail closed: a fixed-size table that filled up leaves part of the machine unknown to uhv
+ * (CPUs it does not hold under VMX, devices and config windows it cannot hide), so the guest
+ * does not run. The table's parser has said which limit to raise. */
+static __noreturn void table_full(const char *which)
+{
+	pr_err("%s: the guest is not started (see above)\n", which);
+	platform_exit(false, which);
+}
 
 /* ACPI tables live in RAM (direct map) or in firmware-reserved ranges. */
 static const void *acpi_map(void *ctx, paddr_t pa, size_t len)
@@ -53,26 +63,37 @@ static void discover_acpi(void)
 				pa);
 		}
 	}
-	if (!rsdp || acpi_init(&acpi, rsdp, rsdp_len, acpi_map, NULL) < 0) {
+	int ret = rsdp ? acpi_init(&acpi, rsdp, rsdp_len, acpi_map, NULL) : -ENOENT;
+	if (ret == -ENOSPC)
+		table_full("ACPI table list full");
+	if (ret < 0) {
 		pr_warn("no usable ACPI tables: no MADT (one CPU assumed), no MCFG "
 			"(PCI through ports 0xcf8/0xcfc), no DMAR (no DMA remapping)\n");
 		memset(&acpi, 0, sizeof(acpi));
 		return;
 	}
 	acpi_print_tables(&acpi);
-	if (acpi_madt_parse(acpi_find_table(&acpi, "APIC", 0), &madt) >= 0)
+	ret = acpi_madt_parse(acpi_find_table(&acpi, "APIC", 0), &madt);
+	if (ret == -ENOSPC)
+		table_full("MADT tables full");
+	if (ret >= 0)
 		acpi_madt_print(&madt);
 	else
 		pr_warn("no MADT: assuming one CPU\n");
-	if (acpi_mcfg_parse(acpi_find_table(&acpi, "MCFG", 0), &mcfg) > 0)
+	ret = acpi_mcfg_parse(acpi_find_table(&acpi, "MCFG", 0), &mcfg);
+	if (ret == -ENOSPC)
+		table_full("ECAM window table full");
+	if (ret > 0)
 		acpi_mcfg_print(&mcfg);
 }
 
 static void discover_pci(void)
 {
 	pci_cfg_setup(&pci_cfg, &pci_ecam, mcfg.count ? &mcfg : NULL);
-	pci_scan(&pci, &pci_cfg, 0, 0, 0xff, 0);
+	int ret = pci_scan(&pci, &pci_cfg, 0, 0, 0xff, 0);
 	pci_print(&pci);
+	if (ret == -ENOSPC)
+		table_full("PCI device table full");
 }
 
 static void setup_iommu(void)
@@ -94,23 +115,6 @@ static void apply_exit_option(const struct uhv_options *o)
 	case UHV_EXIT_BOCHS: platform_set(PLATFORM_BOCHS); break;
 	case UHV_EXIT_HALT: platform_set(PLATFORM_HW); break;
 	default: break;
-	}
-}
-
-/* panic-test=: fault on purpose so tests see the exception report. */
-static void panic_test(u8 vector)
-{
-	pr_info("panic-test: raising CPU exception %u on purpose\n", vector);
-	switch (vector) {
-	case 0: { volatile u32 z = 0; volatile u32 x = 1 / z; (void)x; break; }
-	case 6: asm volatile("ud2"); break;
-	case 13: wrmsr(0xdeadbeef, 0); break;	/* no such MSR: #GP(0) */
-	case 14: {	/* the first page is never mapped */
-		volatile u64 *p;
-		asm volatile("mov $0x10, %0" : "=r"(p));
-		(void)*p;
-		break;
-	}
 	}
 }
 
@@ -160,10 +164,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 
 	if (kmem_init(&boot_info, mbi_pa, load_base, options.uhvmem) < 0)
 		platform_exit(false, "memory setup failed");
-	/* with probe no APs are started: fault here, as always; otherwise once they are up, so
-	 * that the report also shows the other CPUs being stopped */
-	if (options.panic_test < 32 && options.probe)
-		panic_test(options.panic_test);
+	panic_test(&options, true);	/* test build, panic-test= with probe: here */
 
 	discover_acpi();
 	discover_pci();
@@ -182,8 +183,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	} else {
 		smp_assign_guest_cpus(options.cpus);
 	}
-	if (options.panic_test < 32)
-		panic_test(options.panic_test);
+	panic_test(&options, false);	/* test build, panic-test= without probe: the APs are up */
 
 	struct boot_facts facts = {
 		.boot = &boot_info, .opt = &options, .acpi = &acpi, .mcfg = &mcfg, .pci = &pci,

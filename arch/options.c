@@ -193,8 +193,10 @@ static int set_probe(void *ctx, const char *val, size_t len)
 	return cmdline_parse_bool(val, len, &o->probe);
 }
 
+#ifdef UHV_TEST_BUILD
 /* panic-test=ud|gp|pf|de: raise that exception in the hypervisor on purpose,
- * so tests can check the crash report. */
+ * so tests can check the crash report. Test variant only (include/uhv/test_hooks.h):
+ * in the production image it is an unknown option. */
 static int set_panic_test(void *ctx, const char *val, size_t len)
 {
 	static const struct { const char *name; u8 vector; } kinds[] = {
@@ -210,6 +212,12 @@ static int set_panic_test(void *ctx, const char *val, size_t len)
 		}
 	return -EINVAL;
 }
+#define PANIC_TEST_OPTION { "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" },
+#define PANIC_TEST_DEFAULT .panic_test = 0xff,
+#else
+#define PANIC_TEST_OPTION
+#define PANIC_TEST_DEFAULT
+#endif
 
 static int set_exit(void *ctx, const char *val, size_t len)
 {
@@ -267,7 +275,7 @@ static const struct cmdline_opt option_table[] = {
 	{ "uhvmem", set_uhvmem, "SIZE with K, M or G suffix, e.g. 64M: memory for uhv's own "
 	  "heap (default 0 = automatic)" },
 	{ "probe", set_probe, "flag: report what uhv finds on this machine, then stop (no guest)" },
-	{ "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" },
+	PANIC_TEST_OPTION
 	{ "gdb", set_gdb, "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD]: serial port of the GDB stub "
 	  "(default none: Ctrl-] g on the console)" },
 	{ "console-poll", set_console_poll, "MS: how often uhv looks at the console for Ctrl-] while the guest "
@@ -286,7 +294,7 @@ void options_defaults(struct uhv_options *o)
 		.mem = UHV_MEM_EPT,
 		.placement = UHV_PLACEMENT_IDENTITY,
 		.exit = UHV_EXIT_AUTO,
-		.panic_test = 0xff,
+		PANIC_TEST_DEFAULT
 		.gdb_baud = UART_CLOCK_BAUD,
 		.console_poll_ms = 10,
 	};

@@ -20,7 +20,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 out=build/bench
 mkdir -p "$out"
-make -s build/uhv.elf >/dev/null || exit 1
+make -s build/uhv-test.elf >/dev/null || exit 1
 scripts/linux/fetch.sh >/dev/null || { echo "linux-boot: cannot fetch the kernel"; exit 1; }
 scripts/linux/mkinitramfs.sh >/dev/null || exit 1
 ips=200000000
@@ -43,7 +43,7 @@ if [ -z "$native" ]; then
 fi
 
 kcmd=$(scripts/linux/cmdline.sh bochs uhvexit=userspace)
-scripts/mkiso.sh "$out/linux-uhv.iso" "iommu=off" build/linux/vmlinuz "$kcmd" \
+scripts/mkiso.sh --test "$out/linux-uhv.iso" "iommu=off" build/linux/vmlinuz "$kcmd" \
 	build/linux/initramfs.cpio ""
 t0=$(date +%s)
 scripts/emu.sh bochs "$out/linux-uhv.iso" "$out/linux-uhv.log" 900

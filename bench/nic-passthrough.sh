@@ -16,7 +16,7 @@ out=build/bench
 mkdir -p "$out"
 make -s all >/dev/null || exit 1
 guest/mkiso-native.sh "$out/nic-native.iso" build/guest/nictest.elf "net=bochs pings=$pings" >/dev/null
-scripts/mkiso.sh "$out/nic-uhv.iso" "iommu=off" build/guest/nictest.elf "net=bochs pings=$pings" >/dev/null
+scripts/mkiso.sh --test "$out/nic-uhv.iso" "iommu=off" build/guest/nictest.elf "net=bochs pings=$pings" >/dev/null
 scripts/emu.sh bochs "$out/nic-native.iso" "$out/nic-native.log" 600 &
 scripts/emu.sh bochs "$out/nic-uhv.iso" "$out/nic-uhv.log" 600
 wait

@@ -27,8 +27,8 @@ run() {	# run NAME ISO
 for n in $procs_list; do
 	args="mmu bench=1 procs=$n rounds=$rounds pages=$pages"
 	guest/mkiso-native.sh "$out/native-$n.iso" build/guest/mmu.elf "$args" >/dev/null 2>&1
-	scripts/mkiso.sh "$out/ept-$n.iso" "" build/guest/mmu.elf "$args" >/dev/null 2>&1
-	scripts/mkiso.sh "$out/shadow-$n.iso" "mem=shadow" build/guest/mmu.elf "$args" >/dev/null 2>&1
+	scripts/mkiso.sh --test "$out/ept-$n.iso" "" build/guest/mmu.elf "$args" >/dev/null 2>&1
+	scripts/mkiso.sh --test "$out/shadow-$n.iso" "mem=shadow" build/guest/mmu.elf "$args" >/dev/null 2>&1
 	run native-$n "$out/native-$n.iso" &
 	run ept-$n "$out/ept-$n.iso" &
 	run shadow-$n "$out/shadow-$n.iso"

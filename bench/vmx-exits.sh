@@ -17,7 +17,7 @@ out=build/bench
 mkdir -p "$out"
 make -s all >/dev/null || exit 1
 guest/mkiso-native.sh "$out/bench-native.iso" build/guest/bench.elf "iters=$iters" >/dev/null
-scripts/mkiso.sh "$out/bench-uhv.iso" "" build/guest/bench.elf "iters=$iters"
+scripts/mkiso.sh --test "$out/bench-uhv.iso" "" build/guest/bench.elf "iters=$iters"
 scripts/emu.sh "$model" "$out/bench-native.iso" "$out/native.log" 600
 scripts/emu.sh "$model" "$out/bench-uhv.iso" "$out/uhv.log" 600
 get() { sed -n "s/.*guest: bench $2[-0-9a-fx]*: \([0-9]*\) ticks.*/\1/p" "$1" | tail -1; }

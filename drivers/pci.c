@@ -181,9 +181,11 @@ static struct pci_dev *add_function(struct pci *p, u16 seg, u8 bus, u8 dev, u8 f
 	const struct pci_cfg_ops *ops = p->ops;
 
 	if (p->count == PCI_MAX_DEVS) {
+		/* fail closed: a function uhv does not know it cannot hide from the guest */
 		if (p->overflow++ == 0)
-			pr_warn("more than %d PCI functions: ignoring %02x:%02x.%u and later ones "
-				"(raise PCI_MAX_DEVS)\n", PCI_MAX_DEVS, bus, dev, fn);
+			pr_err("the PCI device table is full: more than %d PCI functions, %02x:%02x.%u "
+			       "and later ones not recorded; uhv will not start the guest (raise "
+			       "PCI_MAX_DEVS in include/uhv/pci.h)\n", PCI_MAX_DEVS, bus, dev, fn);
 		return NULL;
 	}
 	struct pci_dev *d = &p->devs[p->count++];
@@ -297,7 +299,7 @@ int pci_scan(struct pci *p, const struct pci_cfg_ops *ops, u16 seg, u8 bus_start
 		if (head == tail)
 			break;
 	}
-	return (int)p->count;
+	return p->overflow ? -ENOSPC : (int)p->count;
 }
 
 /* --- lookup ---------------------------------------------------------------------------------- */
@@ -459,6 +461,6 @@ void pci_print(const struct pci *p)
 		pr_info("%s\n", line);
 	}
 	if (p->overflow)
-		pr_warn("%u more functions not recorded (PCI_MAX_DEVS %d)\n", p->overflow,
+		pr_err("%u more functions not recorded (PCI_MAX_DEVS %d)\n", p->overflow,
 			PCI_MAX_DEVS);
 }

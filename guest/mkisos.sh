@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the ISO variants that boot uhv with a test guest (for the system tests):
 #   guest/mkisos.sh [OUTDIR]        (default build/guest-iso; needs `make all`)
+# Each holds the test variant build/uhv-test.elf (the guests use its test hooks).
 # uhv-selftest.iso   uhv + selftest, with bench as a module (so the guest sees one)
 # uhv-bench.iso      uhv + bench
 # uhv-bad-NAME.iso   uhv + build/guest/bad-NAME.elf (uhv must refuse it clearly)
@@ -12,14 +13,14 @@ cd "$(dirname "$0")/.."
 out=${1:-build/guest-iso}
 cmd=${UHV_CMDLINE:-}
 mkdir -p "$out"
-scripts/mkiso.sh "$out/uhv-selftest.iso" "$cmd" build/guest/selftest.elf "memwalk=64 selftest" \
+scripts/mkiso.sh --test "$out/uhv-selftest.iso" "$cmd" build/guest/selftest.elf "memwalk=64 selftest" \
 	build/guest/bench.elf "a module for the selftest"
-scripts/mkiso.sh "$out/uhv-bench.iso" "$cmd" build/guest/bench.elf "iters=10000"
+scripts/mkiso.sh --test "$out/uhv-bench.iso" "$cmd" build/guest/bench.elf "iters=10000"
 for f in build/guest/bad-*.elf; do
 	name=$(basename "$f" .elf)
-	scripts/mkiso.sh "$out/uhv-$name.iso" "$cmd" "$f" ""
+	scripts/mkiso.sh --test "$out/uhv-$name.iso" "$cmd" "$f" ""
 done
-scripts/mkiso.sh "$out/uhv-nokernel.iso" "$cmd"
+scripts/mkiso.sh --test "$out/uhv-nokernel.iso" "$cmd"
 guest/mkiso-native.sh "$out/native-selftest.iso" build/guest/selftest.elf "memwalk=64" \
 	build/guest/bench.elf "a module for the selftest"
 guest/mkiso-native.sh "$out/native-bench.iso" build/guest/bench.elf "iters=10000"

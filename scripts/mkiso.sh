@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Build a bootable hybrid (BIOS + UEFI) ISO with GRUB:
-#   scripts/mkiso.sh OUT.iso "UHV CMDLINE" [MODULE_FILE "MODULE ARGS"]...
+#   scripts/mkiso.sh [--test] OUT.iso "UHV CMDLINE" [MODULE_FILE "MODULE ARGS"]...
 # The first module is the guest kernel (its string is the guest command line),
-# the next ones its modules (initrd), as with Xen.
+# the next ones its modules (initrd), as with Xen. The ISO holds the production
+# image build/uhv.elf; with --test the test variant build/uhv-test.elf, which
+# has the test hooks the test guests use (include/uhv/test_hooks.h). UHV_ELF
+# names another image (guest/mkiso-native.sh boots a guest kernel that way).
 set -euo pipefail
-out=$1; shift
-cmdline=${1:-}; shift || true
 top=$(cd "$(dirname "$0")/.." && pwd)
 elf=${UHV_ELF:-$top/build/uhv.elf}
+if [ "${1:-}" = --test ]; then
+	shift
+	elf=${UHV_ELF:-$top/build/uhv-test.elf}
+fi
+[ -f "$elf" ] || { echo "mkiso.sh: no $elf (make all builds it)" >&2; exit 1; }
+out=$1; shift
+cmdline=${1:-}; shift || true
 stage=$(mktemp -d)
 errlog=$(mktemp)
 trap 'rm -rf "$stage" "$errlog"' EXIT

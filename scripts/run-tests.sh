@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test runner behind `make test`: host unit tests (cmocka), then system
-# tests (test/system/*.sh, each boots emulators and checks the serial log).
+# tests (test/system/*.sh, each boots emulators and checks the serial log;
+# they boot the test variant build/uhv-test.elf, 27-production-image.sh the
+# production image build/uhv.elf).
 # scripts/check-docs.sh runs with the unit tests, as one more test. Logs go to
 # build/test-logs/. Ends with the line "N passed, N failed".
 #   scripts/run-tests.sh [--unit-only|--system-only] [NAME-FILTER]
@@ -67,6 +69,10 @@ if [ "$mode" != system ]; then
 fi
 
 if [ "$mode" != unit ]; then
+	# the system tests boot the test variant (test/system/lib.sh); `make all` builds both images
+	for img in build/uhv-test.elf build/uhv.elf; do
+		[ -f "$img" ] || { echo "no $img: run 'make all' first"; exit 1; }
+	done
 	tests=()
 	for t in test/system/[0-9]*.sh; do
 		name=$(basename "$t" .sh)

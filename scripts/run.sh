@@ -8,7 +8,8 @@
 # (scripts/linux/fetch.sh, mkinitramfs.sh): it pings the gateway through the
 # passed-through e1000, then gives a shell on the serial console
 # (uhvinit=shell); leaving the shell powers the guest off and ends the run.
-# Without the kernel (no network, no apt) the selftest guest runs instead.
+# Without the kernel (no network, no apt) the selftest guest runs instead, in its
+# prodcheck mode (make run boots the production image, which has no test hooks).
 # The serial console is this terminal. UHV_CMDLINE adds uhv options;
 # UHV_GUEST (+ UHV_GUEST_ARGS) boots another multiboot guest instead.
 set -euo pipefail
@@ -28,7 +29,7 @@ elif scripts/linux/fetch.sh >build/run-fetch.log 2>&1 && scripts/linux/mkinitram
 		"(ping, then a shell: 'exit' powers off)"
 else
 	echo "run: cannot fetch the Linux kernel (see build/run-fetch.log); running the selftest guest"
-	mods=(build/guest/selftest.elf "")
+	mods=(build/guest/selftest.elf "prodcheck")	# the checks that fit the production image
 fi
 if [ ! -f "${mods[0]}" ]; then
 	echo "run: no guest kernel at ${mods[0]} (make guests builds the test guests)" >&2

@@ -12,6 +12,7 @@
 #include <uhv/vmx_trap.h>
 #include <uhv/io_policy.h>
 #include <uhv/vm.h>
+#include <uhv/test_hooks.h>
 
 /* ---- CPUID: the hot path, kept short ---- */
 
@@ -291,12 +292,8 @@ void vmx_handle_io(struct vcpu *v)
 		vmx_report_exit(v, "string I/O on a port uhv intercepts is not emulated");
 		vmx_stop(false, "unsupported string I/O");
 	}
-	if (port == UHV_TEST_PORT) {	/* the benchmark's I/O exit: keep it short */
-		if (q & IO_QUAL_IN)
-			set_rax_sized(v, size, UHV_TEST_PORT_VALUE | size);
-		vmx_skip_instruction();
+	if (test_hook_io(v, q))	/* test build: the benchmark's I/O exit, port 0x510 */
 		return;
-	}
 	/* Native ports never exit (their bitmap bits are clear): here every access has a byte
 	 * that is trapped or unassigned. */
 	const struct vmx_io_trap *t = vmx_trap_io_find(v->vm, port), *failed = NULL;
@@ -392,13 +389,9 @@ void vmx_handle_ept_violation(struct vcpu *v)
 			"%#llx: %s\n", access_name(q), gpa, vmread(VMCS_GUEST_RIP),
 			uhv ? "uhv's own memory" : "not mapped for the guest");
 
-	/* Test hook 2: resume after the instruction, whose length the guest
-	 * told us (the exit gives none for EPT violations). Never while an
-	 * event was being delivered: that is no instruction to skip. */
-	if (v->ept_skip_len && !(vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID)) {
-		vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + v->ept_skip_len);
+	/* test build, hook 2: resume after the instruction */
+	if (test_hook_ept_skip(v, (u32)vmread(VMCS_IDT_VECTORING_INFO)))
 		return;
-	}
 	vmx_report_exit(v, "EPT violation");
 	vmx_stop(false, uhv ? "guest accessed uhv's memory" : "guest accessed unmapped memory");
 }

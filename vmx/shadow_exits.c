@@ -13,6 +13,7 @@
 #include <uhv/cpu.h>
 #include <uhv/log.h>
 #include <uhv/errno.h>
+#include <uhv/test_hooks.h>
 #include "shadow_priv.h"
 
 /* ---- the guest's view and the real registers ---- */
@@ -313,10 +314,8 @@ static void fill_mmio(struct vcpu *v, u64 la, u32 pfec, u64 gpa, u32 idt)
 		gpa, la, vmread(VMCS_GUEST_RIP),
 		uhv ? "uhv's own memory" : "not mapped for the guest");
 	/* test hook 2, as for EPT violations: resume after the instruction */
-	if (v->ept_skip_len && !(idt & INTR_INFO_VALID)) {
-		vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + v->ept_skip_len);
+	if (test_hook_ept_skip(v, idt))
 		return;
-	}
 	shadow_stop(v, "guest access outside its memory (shadow paging)",
 	     uhv ? "guest accessed uhv's memory" : "guest accessed unmapped memory");
 }

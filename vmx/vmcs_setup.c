@@ -12,6 +12,7 @@
 #include <uhv/options.h>
 #include <uhv/vmx_smp.h>
 #include <uhv/vm.h>
+#include <uhv/test_hooks.h>
 
 #define EXIT_STACK_SIZE	(16 * 1024)
 #define GUEST_PAT_RESET	0x0007040600070406ULL	/* IA32_PAT power-up value */
@@ -391,15 +392,7 @@ int vmx_run_guest(struct vm *vm)
 	}
 	pr_info("launching the guest (%s): EPTP %#llx, VPID %u\n", g->kind ? g->kind : "?",
 		vm->ept.eptp, vm->vpid);
-	/* panic-test=vmentry-*: break the VMCS on purpose so tests see what a
-	 * failed VM entry reports */
-	if (o->panic_test == UHV_PANIC_VMENTRY_GUEST) {
-		pr_info("panic-test: making the guest TR unusable before VMLAUNCH\n");
-		vmwrite(VMCS_GUEST_TR_ACCESS_RIGHTS, 0x10000);
-	} else if (o->panic_test == UHV_PANIC_VMENTRY_CTL) {
-		pr_info("panic-test: setting a reserved pin-based control before VMLAUNCH\n");
-		vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROLS, vmx.pin | BIT(31));	/* reserved: must be 0 */
-	}
+	test_hook_break_vmentry(o);	/* test build: panic-test=vmentry-* */
 	/* every other CPU into VMX non-root (wait-for-SIPI) before the guest runs */
 	if ((ret = vmx_smp_release_aps(v, o)) < 0)
 		return ret;

@@ -12,6 +12,9 @@ void check_memwalk(void);
 void check_hostile(void);
 void check_deny_msr(void);
 void check_deny_io(void);
+/* production.c: the word prodcheck on the command line: only check_production() runs */
+bool prodcheck_requested(void);
+void check_production(void);
 
 /* paging.c: identity paging (4 MiB pages) plus a 4 KiB window at
  * PAGING_WINDOW onto the page holding physical address pa (< 4 GiB);

@@ -36,7 +36,9 @@ struct acpi {
 /* rsdp points at a copy of the RSDP (e.g. inside a multiboot2 tag 14/15) of rsdp_len bytes.
  * Validates it, walks the XSDT (revision >= 2 and address != 0) or else the RSDT, and records
  * every table whose header is sane; the DSDT named by the FADT is added too. Bad table checksums
- * are warnings. Returns the number of tables, or -EINVAL (bad RSDP, unusable root table). */
+ * are warnings. Returns the number of tables, or -EINVAL (bad RSDP, unusable root table), or
+ * -ENOSPC when there were more than ACPI_MAX_TABLES (reported; a holds the first ones): uhv must
+ * then not start the guest. */
 int acpi_init(struct acpi *a, const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx);
 
 /* Scan [lo, hi) on 16-byte boundaries for an RSDP with a valid checksum (BIOS systems keep it in
@@ -99,7 +101,8 @@ struct acpi_madt_info {
 	struct acpi_nmi nmis[ACPI_MAX_NMIS];
 };
 
-/* madt may be NULL (-> -ENOENT). Returns the number of enabled CPUs or -errno. */
+/* madt may be NULL (-> -ENOENT). Returns the number of enabled CPUs or -errno; -ENOSPC when
+ * one of the tables in m is full (reported; m holds what fit): uhv must not start the guest. */
 int acpi_madt_parse(const struct acpi_sdt_header *madt, struct acpi_madt_info *m);
 /* "MADT: 1 CPU (APIC id 0), IOAPIC id 0 @ 0xfec00000 GSI 0-23, 5 overrides" */
 void acpi_madt_print(const struct acpi_madt_info *m);
@@ -122,7 +125,8 @@ struct acpi_mcfg_info {
 	struct acpi_ecam ecam[ACPI_MAX_ECAM];
 };
 
-/* mcfg may be NULL (-> -ENOENT: use port I/O config access). Returns the window count. */
+/* mcfg may be NULL (-> -ENOENT: use port I/O config access). Returns the window count, or
+ * -ENOSPC when there were more than ACPI_MAX_ECAM (reported): uhv must not start the guest. */
 int acpi_mcfg_parse(const struct acpi_sdt_header *mcfg, struct acpi_mcfg_info *m);
 /* "MCFG: ECAM 0xb0000000 seg 0 bus 0-255" */
 void acpi_mcfg_print(const struct acpi_mcfg_info *m);

@@ -39,13 +39,15 @@ struct uhv_options {
 	enum uhv_exit_mode exit;	/* default UHV_EXIT_AUTO */
 	u64 uhvmem;			/* hypervisor heap in bytes; 0 = automatic */
 	bool probe;			/* report the machine, then stop without a guest */
-	u8 panic_test;			/* deliberately raise this CPU exception (tests) */
 	u16 gdb_port;			/* gdb=: GDB stub's 16550 port; 0 = none (default) */
 	u32 gdb_baud;			/* gdb=PORT,BAUD; default 115200 */
 	u32 console_poll_ms;		/* console-poll=: escape/GDB poll period, 0 = off; default 10 */
 	u32 cpus;			/* cpus=: CPUs the guest gets; 0 = all uhv controls (default) */
+#ifdef UHV_TEST_BUILD	/* include/uhv/test_hooks.h: not in the production image */
+	u8 panic_test;			/* deliberately raise this CPU exception (tests) */
 #define UHV_PANIC_VMENTRY_GUEST	0xf0	/* panic-test=vmentry-guest: invalid guest state */
 #define UHV_PANIC_VMENTRY_CTL	0xf1	/* panic-test=vmentry-ctl: invalid VM-execution control */
+#endif
 };
 
 void options_defaults(struct uhv_options *o);

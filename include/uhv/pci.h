@@ -111,7 +111,9 @@ struct pci {
  * bus numbers as assigned by firmware (plus every other bus with PCI_SCAN_ALL_BUSES), with
  * multi-function detection, BAR sizing (decode disabled while probing, then restored) and the
  * capability walk. May be called once per segment; results accumulate in p (zero it first).
- * Returns the number of functions found so far. */
+ * Returns the number of functions found so far, or -ENOSPC once more functions were found than
+ * the table holds (PCI_MAX_DEVS; reported): then uhv must not start the guest, for it could not
+ * hide the functions it did not record. */
 int pci_scan(struct pci *p, const struct pci_cfg_ops *ops, u16 seg, u8 bus_start, u8 bus_end,
 	     unsigned flags);
 

@@ -35,7 +35,9 @@ struct vcpu {
 	u64 gpr[VMX_NR_GPRS];
 	struct vm *vm;			/* the guest this CPU belongs to (parked CPUs too) */
 	u64 ept_violations;		/* all EPT violations seen */
+#ifdef UHV_TEST_BUILD
 	u32 ept_skip_len;		/* test hook 2: skip this many bytes on an EPT violation */
+#endif
 	u32 cpu;			/* uhv's CPU index (0: the boot CPU) */
 	u32 apic_id;
 	bool given;			/* a CPU of the guest; otherwise parked under uhv */

@@ -12,7 +12,7 @@ expect "stack trace" "stack trace"
 expect_end qemu fail "CPU exception in the hypervisor" "run ends with FAIL"
 # the RIP must point into kmain's panic_test (symbolize with addr2line)
 rip=$(sed -n 's/.*RIP \(0xffffffff[0-9a-f]*\).*/\1/p' "$LOG" | head -1)
-if [ -n "$rip" ] && addr2line -f -e build/uhv.elf "$rip" | grep -q panic_test; then
+if [ -n "$rip" ] && addr2line -f -e "$UHV_IMAGE" "$rip" | grep -q panic_test; then
 	echo "  ok: RIP $rip is in panic_test"
 else
 	echo "  WRONG: RIP $rip is not in panic_test"; fails=$((fails + 1))

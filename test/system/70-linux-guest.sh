@@ -7,7 +7,7 @@
 # Skipped (77) when the kernel cannot be fetched (scripts/linux/fetch.sh needs
 # Debian's package registry).
 . "$(dirname "$0")/lib.sh"
-make -s build/uhv.elf >/dev/null || { echo "cannot build uhv"; exit 1; }
+make -s "$UHV_IMAGE" >/dev/null || { echo "cannot build uhv"; exit 1; }
 if ! scripts/linux/fetch.sh >"$LOGS/70-linux-fetch.log" 2>&1; then
 	echo "skip: the Linux kernel could not be fetched (see $LOGS/70-linux-fetch.log)"
 	exit 77

@@ -16,7 +16,7 @@
 # 4.5 minutes (one nested Bochs at a time: it may first wait for another test's lock).
 . "$(dirname "$0")/lib.sh"
 t_start=$(date +%s)
-make -s build/uhv.elf >/dev/null || { echo "cannot build uhv"; exit 1; }
+make -s "$UHV_IMAGE" >/dev/null || { echo "cannot build uhv"; exit 1; }
 if ! scripts/linux/fetch.sh >"$LOGS/71-linux-fetch.log" 2>&1; then
 	echo "skip: the Linux kernel could not be fetched (see $LOGS/71-linux-fetch.log)"
 	exit 77

@@ -15,7 +15,7 @@
 # Skipped (77) when the Linux kernel cannot be fetched.
 . "$(dirname "$0")/lib.sh"
 t_start=$(date +%s)
-make -s build/uhv.elf guests >/dev/null || { echo "cannot build uhv and the test guests"; exit 1; }
+make -s "$UHV_IMAGE" guests >/dev/null || { echo "cannot build uhv and the test guests"; exit 1; }
 if ! scripts/linux/fetch.sh >"$LOGS/73-linux-fetch.log" 2>&1; then
 	echo "skip: the Linux kernel could not be fetched (see $LOGS/73-linux-fetch.log)"
 	exit 77

@@ -7,10 +7,24 @@ ISODIR=build/test-iso
 mkdir -p "$LOGS" "$ISODIR"
 fails=0
 
-# iso NAME "UHV CMDLINE" [MODULE "ARGS"]... -> prints the ISO path
+# The system tests boot the test variant build/uhv-test.elf (it has the test
+# hooks the test guests use, include/uhv/test_hooks.h); UHV_IMAGE names it for
+# checks on the image itself (addr2line). iso_production boots the production
+# image build/uhv.elf, which has none.
+UHV_IMAGE=build/uhv-test.elf
+
+# iso NAME "UHV CMDLINE" [MODULE "ARGS"]... -> prints the ISO path (test variant)
 iso() {
 	local name=$1; shift
 	# prefixed with the test's name: tests run in parallel and must not share files
+	local out=$ISODIR/$(basename "$0" .sh)-$name.iso
+	scripts/mkiso.sh --test "$out" "$@" >&2 || { echo "cannot build $out" >&2; exit 1; }
+	echo "$out"
+}
+
+# iso_production NAME "UHV CMDLINE" [MODULE "ARGS"]... -> the ISO path (production image)
+iso_production() {
+	local name=$1; shift
 	local out=$ISODIR/$(basename "$0" .sh)-$name.iso
 	scripts/mkiso.sh "$out" "$@" >&2 || { echo "cannot build $out" >&2; exit 1; }
 	echo "$out"

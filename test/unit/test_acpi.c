@@ -505,9 +505,9 @@ static void test_madt_synthetic(void **state)
 	m->hdr.length = off;
 
 	log_capture_reset();
-	int n = acpi_madt_parse(&m->hdr, &madt);
+	/* 299 CPUs do not fit: fail closed (the CPUs not recorded would stay outside uhv) */
+	assert_int_equal(acpi_madt_parse(&m->hdr, &madt), -ENOSPC);
 	assert_int_equal(madt.ncpus, ACPI_MAX_CPUS);
-	assert_int_equal(n, ACPI_MAX_CPUS - 1);	/* one is only online-capable */
 	assert_int_equal(madt.overflow, 300 - 1 - ACPI_MAX_CPUS);	/* i == 2 is no CPU */
 	assert_true(madt.cpus[0].x2apic);
 	assert_int_equal(madt.cpus[0].apic_id, 0x100);
@@ -520,7 +520,8 @@ static void test_madt_synthetic(void **state)
 	assert_false(madt.nmis[1].lapic);
 	assert_int_equal(madt.nmis[1].gsi, 3);
 	assert_int_equal(madt.nioapics, 0);
-	assert_true(log_capture_contains("MADT: more than 256 CPUs"));
+	assert_true(log_capture_contains("MADT: more than 256 CPUs, the table uhv keeps them in is "
+					 "full; uhv will not start the guest (raise ACPI_MAX_CPUS"));
 	assert_true(log_capture_contains("entry type 1 is 4 bytes, expected 12"));
 	assert_true(log_capture_contains("malformed entry (type 2, length 0)"));
 
@@ -530,6 +531,13 @@ static void test_madt_synthetic(void **state)
 		"MADT: 255 CPUs (APIC ids 256,259,260,261,262,263,264,265,...) "
 		"+ 1 online-capable"));
 	assert_true(log_capture_contains("0 overrides, 2 NMI entries"));
+
+	/* the same table with the CPUs that fit: no refusal, one CPU is only online-capable */
+	m->hdr.length = sizeof(struct acpi_madt) + ACPI_MAX_CPUS * sizeof(struct acpi_madt_x2apic);
+	log_capture_reset();
+	assert_int_equal(acpi_madt_parse(&m->hdr, &madt), ACPI_MAX_CPUS - 2);
+	assert_int_equal(madt.overflow, 0);
+	assert_false(log_capture_contains("will not start"));
 
 	assert_int_equal(acpi_madt_parse(NULL, &madt), -ENOENT);
 	memcpy(m->hdr.signature, "APIX", 4);
@@ -562,6 +570,82 @@ static void test_mcfg_synthetic(void **state)
 	assert_true(log_capture_contains("MCFG: ECAM 0x4000000000 seg 1 bus 128-255"));
 }
 
+/* More ECAM windows than ACPI_MAX_ECAM: a window uhv does not know it cannot trap, so
+ * acpi_mcfg_parse fails closed. */
+static void test_mcfg_full(void **state)
+{
+	enum { N = ACPI_MAX_ECAM + 2 };
+	static u8 buf[sizeof(struct acpi_mcfg) + N * sizeof(struct acpi_mcfg_entry)];
+	struct acpi_mcfg *m = (void *)buf;
+	struct acpi_mcfg_entry *e = (void *)(buf + sizeof(*m));
+	struct acpi_mcfg_info info;
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(m->hdr.signature, "MCFG", 4);
+	for (unsigned i = 0; i < N; i++)
+		e[i] = (struct acpi_mcfg_entry){ .base = 0xe0000000ull + ((u64)i << 28),
+						 .segment = (u16)i, .end_bus = 0xff };
+	m->hdr.length = sizeof(struct acpi_mcfg) + ACPI_MAX_ECAM * sizeof(*e);
+	log_capture_reset();
+	assert_int_equal(acpi_mcfg_parse(&m->hdr, &info), ACPI_MAX_ECAM);	/* exactly full */
+	assert_false(log_capture_contains("will not start"));
+	m->hdr.length = sizeof(buf);
+	log_capture_reset();
+	assert_int_equal(acpi_mcfg_parse(&m->hdr, &info), -ENOSPC);
+	assert_int_equal(info.count, ACPI_MAX_ECAM);
+	assert_int_equal(info.overflow, 2);
+	assert_true(log_capture_contains("MCFG: more than 16 ECAM windows, the table uhv keeps them "
+					 "in is full (entry 16 and later ones not recorded); uhv "
+					 "will not start the guest (raise ACPI_MAX_ECAM"));
+}
+
+/* More tables than ACPI_MAX_TABLES in the RSDT: a DMAR or MCFG uhv did not record would leave
+ * DMA unconfined or config space untrapped, so acpi_init fails closed. */
+static void test_too_many_tables(void **state)
+{
+	enum { N = ACPI_MAX_TABLES + 6, BASE = 0x100000, ROOT = 0x100, TABLES = 0x1000 };
+	size_t size = TABLES + N * ACPI_SDT_HEADER_SIZE;
+	u8 *buf = calloc(1, size);
+	struct acpi_rsdp *r = (void *)buf;
+	struct acpi_sdt_header *rsdt = (void *)(buf + ROOT);
+	u32 *entry = (u32 *)(buf + ROOT + ACPI_SDT_HEADER_SIZE);
+
+	assert_non_null(buf);
+	memcpy(r->signature, "RSD PTR ", 8);
+	r->rsdt_address = BASE + ROOT;
+	fix_checksum(buf, 20, 8);
+	memcpy(rsdt->signature, "RSDT", 4);
+	rsdt->length = ACPI_SDT_HEADER_SIZE + 4 * N;
+	for (unsigned i = 0; i < N; i++) {
+		u8 *t = buf + TABLES + i * ACPI_SDT_HEADER_SIZE;
+		struct acpi_sdt_header *h = (void *)t;
+
+		memcpy(h->signature, "SSDT", 4);
+		h->length = ACPI_SDT_HEADER_SIZE;
+		h->oem_revision = i;
+		fix_checksum(t, ACPI_SDT_HEADER_SIZE, 9);
+		entry[i] = BASE + TABLES + i * ACPI_SDT_HEADER_SIZE;
+	}
+	fix_checksum(buf + ROOT, rsdt->length, 9);
+	mem = (struct mem){ .n = 1 };
+	mem.b[0] = (struct blob){ .pa = BASE, .len = size, .data = buf };
+
+	log_capture_reset();
+	assert_int_equal(acpi_init(&acpi, buf, 20, mem_map, &mem), -ENOSPC);
+	assert_int_equal(acpi.count, ACPI_MAX_TABLES);
+	assert_int_equal(acpi.dropped, N + 1 - ACPI_MAX_TABLES);	/* the RSDT is listed too */
+	assert_true(log_capture_contains("more than 64 ACPI tables, uhv's table list is full: "
+					 "ignoring SSDT at 0x1018dc and later ones; uhv will not "
+					 "start the guest (raise ACPI_MAX_TABLES"));
+	/* exactly full (the RSDT and 63 tables): no refusal */
+	rsdt->length = ACPI_SDT_HEADER_SIZE + 4 * (ACPI_MAX_TABLES - 1);
+	fix_checksum(buf + ROOT, rsdt->length, 9);
+	log_capture_reset();
+	assert_int_equal(acpi_init(&acpi, buf, 20, mem_map, &mem), ACPI_MAX_TABLES);
+	assert_false(log_capture_contains("will not start"));
+	mem_free(&mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,6 +661,8 @@ int main(void)
 		cmocka_unit_test(test_scan_rsdp),
 		cmocka_unit_test(test_madt_synthetic),
 		cmocka_unit_test(test_mcfg_synthetic),
+		cmocka_unit_test(test_mcfg_full),
+		cmocka_unit_test(test_too_many_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

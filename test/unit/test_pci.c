@@ -411,9 +411,13 @@ static void test_overflow(void **state)
 	assert_int_equal(pci_scan(&big, &fake_ops, 0, 1, 1, 0), PCI_MAX_DEVS);
 	assert_int_equal(big.overflow, 0);
 	assert_false(log_capture_contains("more than"));
-	assert_int_equal(pci_scan(&big, &fake_ops, 0, 1, 1, 0), PCI_MAX_DEVS);
+	/* one more bus: the table is full, the scan fails closed (uhv will not start the guest) */
+	assert_int_equal(pci_scan(&big, &fake_ops, 0, 1, 1, 0), -ENOSPC);
+	assert_int_equal(big.count, PCI_MAX_DEVS);
 	assert_int_equal(big.overflow, MAX_FAKE * 8);
-	assert_true(log_capture_contains("more than 256 PCI functions: ignoring 01:00.0"));
+	assert_true(log_capture_contains("the PCI device table is full: more than 256 PCI functions, "
+					 "01:00.0 and later ones not recorded; uhv will not start "
+					 "the guest (raise PCI_MAX_DEVS"));
 }
 
 int main(void)

@@ -22,7 +22,6 @@ static void test_io_bitmap(void **state)
 	memset(io_a, 0, sizeof(io_a));
 	memset(io_b, 0, sizeof(io_b));
 	vmx_io_policy_build(io_a, io_b);
-
 	/* deny by default: until the port table opens native ports, every access exits */
 	for (u32 port = 0; port <= 0xffff; port++)
 		assert_true(vmx_io_bitmap_exits(io_a, io_b, (u16)port, 1));

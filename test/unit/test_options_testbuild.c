@@ -1,0 +1,50 @@
+// UNIT-SOURCES: arch/options.c lib/cmdline.c
+// UNIT-CFLAGS: -DUHV_TEST_BUILD
+/* uhv's options as the test variant (build/uhv-test.elf) parses them: there,
+ * and only there, panic-test= exists (test_options checks the production side). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <uhv/options.h>
+#include "log_capture.h"
+
+static struct uhv_options O;
+
+static int reset(void **state)
+{
+	log_capture_reset();
+	memset(&O, 0x5a, sizeof(O));
+	return 0;
+}
+
+static void test_panic_test(void **state)
+{
+	assert_int_equal(options_parse("", &O), 0);
+	assert_int_equal(O.panic_test, 0xff);	/* off */
+	assert_int_equal(options_parse("probe panic-test=pf", &O), 0);
+	assert_true(O.probe);
+	assert_int_equal(O.panic_test, 14);
+	assert_int_equal(options_parse("panic-test=ud", &O), 0);
+	assert_int_equal(O.panic_test, 6);
+	assert_int_equal(options_parse("panic-test=vmentry-ctl", &O), 0);
+	assert_int_equal(O.panic_test, UHV_PANIC_VMENTRY_CTL);
+	assert_int_equal(options_parse("panic-test=boom", &O), 1);
+	assert_int_equal(O.panic_test, 0xff);
+	assert_true(log_capture_contains("'boom'"));
+	log_capture_reset();
+	options_help();
+	assert_true(log_capture_contains("panic-test"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_panic_test, reset),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
