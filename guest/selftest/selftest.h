@@ -10,6 +10,7 @@
 void check_paging(void);
 void check_memwalk(void);
 void check_hostile(void);
+void check_deny_mmio(void);	/* deny_mmio.c */
 
 /* paging.c: identity paging (4 MiB pages) plus a 4 KiB window at
  * PAGING_WINDOW onto the page holding physical address pa (< 4 GiB);
