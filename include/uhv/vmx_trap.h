@@ -2,8 +2,8 @@
  * ranges (vmx/intercept.c). PCI passthrough claims 0xcf8-0xcff and the ECAM
  * window, the platform code the ACPI power-off port, the console its UART.
  * Ports not claimed pass straight through to hardware (the guest owns the
- * machine); guest-physical ranges not mapped in the EPT and not claimed stop
- * the guest with a report.
+ * machine); guest-physical ranges neither mapped (<uhv/mmio_policy.h>) nor
+ * claimed are unassigned space: reads all-ones, writes dropped.
  *
  * Register after vmx_init() (the I/O bitmaps exist then) and before
  * vmx_run_guest(). */
