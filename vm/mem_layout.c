@@ -196,12 +196,14 @@ int guest_mem_ept_regions(const struct guest *g, const struct mmio_policy *polic
 			.memtype = use_mtrr ? EPT_MT_FROM_MTRR : fixed_type(r->rule),
 		};
 	}
-	/* Only RAM from g->mem: its ACPI/NVS regions are policy ranges, and reserved regions
-	 * are mapped only where a rule names them (below 1 MiB) */
+	/* The guest's memory: RAM, and ACPI/NVS regions (the firmware's, which the ACPI rules
+	 * name too, and the guest's own ACPI copy, which uhv carves out of its RAM). Reserved
+	 * regions only where a rule names them (below 1 MiB): on real machines firmware marks
+	 * chipset registers and the flash reserved */
 	for (unsigned i = 0; i < g->nr_mem; i++) {
 		const struct guest_region *r = &g->mem[i];
 
-		if (r->type != GUEST_MEM_RAM)
+		if (r->type == GUEST_MEM_RESERVED)
 			continue;
 		if (n == cap)
 			return -ENOSPC;

@@ -137,7 +137,7 @@ void mmio_policy_gap(const struct mmio_policy *p, const struct guest *g, u64 gpa
 	for (unsigned i = 0; i < p->n; i++)
 		narrow(p->r[i].gpa, p->r[i].gpa + p->r[i].size, gpa, lo, hi);
 	for (unsigned i = 0; i < g->nr_mem; i++)
-		if (g->mem[i].type == GUEST_MEM_RAM)
+		if (g->mem[i].type != GUEST_MEM_RESERVED)
 			narrow(g->mem[i].gpa, g->mem[i].gpa + g->mem[i].size, gpa, lo, hi);
 }
 

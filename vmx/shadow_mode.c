@@ -93,13 +93,20 @@ static int sh_ram_hpa(void *ctx, u64 gpa, u64 len, paddr_t *hpa)
 	return kmem_is_hypervisor(*hpa, len) ? -EPERM : 0;
 }
 
-/* Non-RAM the guest may map (uncached), identity: the ranges of the MMIO policy (the same the
- * EPT maps) and the pages added by map_mmio (the NIC's BARs). Everything else is unassigned. */
+/* Non-RAM the guest may map (uncached): its ACPI and NVS regions, and identity the ranges of the
+ * MMIO policy (the same the EPT maps) and the pages added by map_mmio (the NIC's BARs).
+ * Everything else is unassigned. */
 static int sh_mmio_hpa(void *ctx, u64 gpa, u64 len, paddr_t *hpa)
 {
 	struct shadow_vm *sv = ctx;
+	const struct guest_region *r = region_of(sv, gpa, len);
 	unsigned i;
 
+	/* the guest's ACPI and NVS regions (its ACPI copy may live at other host addresses) */
+	if (r && (r->type == GUEST_MEM_ACPI || r->type == GUEST_MEM_NVS)) {
+		*hpa = r->hpa + (gpa - r->gpa);
+		return kmem_is_hypervisor(*hpa, len) ? -EPERM : 0;
+	}
 	if (!mmio_policy_find(sv->policy, gpa, len)) {
 		for (i = 0; i < sv->nr_mmio; i++)
 			if (gpa >= sv->mmio[i].gpa && gpa - sv->mmio[i].gpa < sv->mmio[i].size &&

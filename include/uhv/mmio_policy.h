@@ -69,7 +69,7 @@ int mmio_policy_build(struct mmio_policy *p, const struct mmio_platform *plat,
 const struct mmio_range *mmio_policy_find(const struct mmio_policy *p, u64 gpa, u64 size);
 
 /* The unassigned range around gpa: the largest [*lo, *hi) holding gpa that no rule range and
- * no RAM region of g covers (the unit uhv reports once). gpa must be unassigned. */
+ * no RAM, ACPI or NVS region of g covers (the unit uhv reports once). gpa must be unassigned. */
 void mmio_policy_gap(const struct mmio_policy *p, const struct guest *g, u64 gpa, u64 *lo,
 		     u64 *hi);
 

@@ -45,8 +45,8 @@ int guest_mem_holes(const struct memmap *map, const struct ept_hole *extra, size
 		    struct ept_hole *out, size_t cap);
 
 /* EPT regions for g: every range of the MMIO policy (RWX, identity), then
- * every RAM region of g->mem (RWX; mapped last, so RAM wins an overlap).
- * Nothing else: what the policy does not name stays unmapped. use_mtrr:
+ * every RAM, ACPI and NVS region of g->mem (RWX; mapped last, so they win an
+ * overlap). Reserved regions and holes only where the policy names them. use_mtrr:
  * memory type EPT_MT_FROM_MTRR everywhere; else WB for RAM/ACPI/NVS and UC
  * for the rest. Returns the number of regions or -ENOSPC. */
 int guest_mem_ept_regions(const struct guest *g, const struct mmio_policy *policy,
