@@ -177,7 +177,8 @@ int guest_mem_holes(const struct memmap *map, const struct ept_hole *extra, size
 /* Memory type without the MTRRs: firmware tables are RAM (WB), device space UC. */
 static u8 fixed_type(unsigned rule)
 {
-	return rule == MMIO_RULE_ACPI || rule == MMIO_RULE_NVS ? MTRR_TYPE_WB : MTRR_TYPE_UC;
+	return rule == MMIO_RULE_ACPI || rule == MMIO_RULE_NVS || rule == MMIO_RULE_ACPI_TABLES ?
+	       MTRR_TYPE_WB : MTRR_TYPE_UC;
 }
 
 int guest_mem_ept_regions(const struct guest *g, const struct mmio_policy *policy,

@@ -12,6 +12,7 @@ enum mmio_source {
 	SRC_HPET,		/* .hpet, one page */
 	SRC_FIXED,		/* [base, base+size) on every PC */
 	SRC_MEMMAP,		/* memory map ranges of type mtype below limit */
+	SRC_TABLES,		/* .table[], where no earlier rule covers them */
 };
 
 struct mmio_rule_def {
@@ -41,6 +42,9 @@ static const struct mmio_rule_def rules[MMIO_RULE_COUNT] = {
 		"the firmware's ACPI tables the guest parses" },
 	[MMIO_RULE_NVS] = { "ACPI NVS", SRC_MEMMAP, MEMMAP_NVS, 0, 0,
 		"firmware memory the guest's AML (operation regions) uses" },
+	[MMIO_RULE_ACPI_TABLES] = { "ACPI tables in reserved memory", SRC_TABLES, 0, 0, 0,
+		"the firmware's ACPI tables (and FACS) the guest parses, where the memory map does "
+		"not call them ACPI (SeaBIOS on q35 keeps them in reserved memory)" },
 	[MMIO_RULE_LOW_RESERVED] = { "reserved below 1 MiB", SRC_MEMMAP, MEMMAP_RESERVED, 0,
 		MiB(1), "real-mode firmware data (EBDA, BIOS data) an OS reads at boot" },
 };
@@ -67,6 +71,25 @@ static int add(struct mmio_policy *p, u64 base, u64 end, unsigned rule)
 	return 0;
 }
 
+/* A table's pages, unless a range holds them already; merged with the range before when they
+ * touch (tables sit next to each other), so a few ranges cover them all. */
+static int add_table(struct mmio_policy *p, const struct mmio_fw_table *t, unsigned rule)
+{
+	u64 b = ALIGN_DOWN(t->pa, PAGE_SIZE), e = ALIGN_UP(t->pa + t->len, PAGE_SIZE);
+	struct mmio_range *last = p->n ? &p->r[p->n - 1] : NULL;
+
+	if (!t->len || e <= b || mmio_policy_find(p, b, e - b))
+		return 0;
+	if (last && last->rule == rule && b <= last->gpa + last->size && last->gpa <= e) {
+		u64 end = MAX(e, last->gpa + last->size);
+
+		last->gpa = MIN(b, last->gpa);
+		last->size = end - last->gpa;
+		return 0;
+	}
+	return add(p, b, e, rule);
+}
+
 static int add_rule(struct mmio_policy *p, const struct mmio_platform *plat,
 		    const struct memmap *map, unsigned rule)
 {
@@ -84,6 +107,10 @@ static int add_rule(struct mmio_policy *p, const struct mmio_platform *plat,
 		return err;
 	case SRC_FIXED:
 		return add(p, d->base, d->base + d->size, rule);
+	case SRC_TABLES:
+		for (unsigned i = 0; i < plat->ntables && i < MMIO_MAX_FW_TABLES && !err; i++)
+			err = add_table(p, &plat->table[i], rule);
+		return err;
 	default:
 		for (size_t i = 0; i < map->n && !err; i++) {
 			const struct memmap_range *r = &map->r[i];

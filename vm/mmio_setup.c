@@ -13,6 +13,7 @@
 #include <uhv/cpu.h>
 #include <uhv/log.h>
 #include <uhv/errno.h>
+#include <uhv/unaligned.h>
 
 #define MAX_DRHD		16
 #define MP_DEFAULT_IOAPIC	0xfec00000ULL	/* MP spec default, for firmware without a MADT */
@@ -50,6 +51,29 @@ static int vtd_register_pages(const void *dmar, size_t len, struct drhd_list *l)
 	return dmar_walk(&t, &vis);
 }
 
+#define FADT_FIRMWARE_CTRL	36	/* FADT: 32-bit FACS address */
+#define FADT_X_FIRMWARE_CTRL	132	/* ACPI 2.0+: 64-bit FACS address, if the table is this long */
+#define FACS_MIN_LEN		64
+
+/* Where the firmware's ACPI tables are, the FACS (no standard header, named by the FADT)
+ * included: the guest reads them where the firmware put them. */
+static void acpi_tables(const struct acpi *acpi, struct mmio_platform *plat)
+{
+	for (unsigned i = 0; acpi && i < acpi->count && plat->ntables < MMIO_MAX_FW_TABLES; i++)
+		plat->table[plat->ntables++] = (struct mmio_fw_table){
+			acpi->tables[i].pa, acpi->tables[i].hdr->length };
+
+	const struct acpi_sdt_header *f = acpi ? acpi_find_table(acpi, "FACP", 0) : NULL;
+	u64 facs = 0;
+
+	if (f && f->length >= FADT_X_FIRMWARE_CTRL + 8)
+		facs = get_le((const u8 *)f + FADT_X_FIRMWARE_CTRL, 8);
+	if (f && !facs && f->length >= FADT_FIRMWARE_CTRL + 4)
+		facs = get_le((const u8 *)f + FADT_FIRMWARE_CTRL, 4);
+	if (facs && plat->ntables < MMIO_MAX_FW_TABLES)
+		plat->table[plat->ntables++] = (struct mmio_fw_table){ facs, FACS_MIN_LEN };
+}
+
 /* LAPIC from IA32_APIC_BASE (where the CPU decodes it), IOAPICs from the MADT, HPET from its
  * table. */
 static void platform_facts(const struct acpi *acpi, struct mmio_platform *plat)
@@ -73,6 +97,7 @@ static void platform_facts(const struct acpi *acpi, struct mmio_platform *plat)
 	t = acpi ? acpi_find_table(acpi, "HPET", 0) : NULL;
 	if (t && acpi_hpet_parse(t, &hpet) >= 0)
 		plat->hpet = hpet.address;
+	acpi_tables(acpi, plat);
 }
 
 static void print_policy(const struct mmio_policy *p)
@@ -90,8 +115,8 @@ static void print_policy(const struct mmio_policy *p)
 
 int vm_mmio_setup(struct vm *vm, const struct acpi *acpi, const struct acpi_sdt_header *dmar)
 {
+	static struct mmio_platform plat;	/* build scratch, used once before any vCPU runs */
 	struct vm_mmio *m = &vm->mmio;
-	struct mmio_platform plat;
 	struct drhd_list drhd;
 	int ret;
 

@@ -86,6 +86,41 @@ static void test_build(void **state)
 	assert_int_equal(p.r[2].gpa + p.r[2].size, 0x100000);
 }
 
+/* SeaBIOS on q35 keeps its ACPI tables in a reserved range above 1 MiB (captured in
+ * test/data/acpi/q35-seabios: FACS 0xffe0000, DSDT 0xffe0040, FACP..RSDT up to 0xffe2395): they
+ * get their pages, merged into one range, and nothing more of that reserved range; tables in an
+ * ACPI range need no rule of their own. */
+static void test_acpi_tables(void **state)
+{
+	static const struct memmap_entry e820[] = {
+		{ 0, 0x9fc00, 1 }, { 0x100000, 0xfedf000, 1 }, { 0xffdf000, 0x21000, 2 },
+		{ 0x20000000, 0x10000, 3 },
+	};
+	static struct mmio_platform q35 = {
+		.lapic = 0xfee00000, .ioapic = { 0xfec00000 }, .nioapic = 1, .hpet = 0xfed00000,
+		.table = { { 0xffe2359, 60 }, { 0xffe20d9, 244 }, { 0xffe0040, 8345 },
+			   { 0xffe0000, 64 }, { 0x20000100, 36 } },
+		.ntables = 5,
+	};
+	static struct mmio_policy p;
+	unsigned n = 0;
+
+	assert_int_equal(memmap_init(&map, st, ARRAY_SIZE(st), e820, ARRAY_SIZE(e820)), 0);
+	assert_int_equal(mmio_policy_build(&p, &q35, &map), 0);
+	for (unsigned i = 0; i < p.n; i++) {
+		if (p.r[i].rule != MMIO_RULE_ACPI_TABLES)
+			continue;
+		n++;
+		assert_int_equal(p.r[i].gpa, 0xffe0000);
+		assert_int_equal(p.r[i].size, 0x3000);
+	}
+	assert_int_equal(n, 1);
+	assert_non_null(mmio_policy_find(&p, 0xffe2359, 60));
+	assert_null(mmio_policy_find(&p, 0xffdf000, 4));	/* the rest of the reserved range */
+	assert_null(mmio_policy_find(&p, 0xffe3000, 4));
+	assert_int_equal(mmio_policy_find(&p, 0x20000100, 36)->rule, MMIO_RULE_ACPI);
+}
+
 /* The table fills up: an error, never a silently shorter table. */
 static void test_full(void **state)
 {
@@ -150,6 +185,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_acpi_tables),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_gap),
 		cmocka_unit_test(test_uhv),
