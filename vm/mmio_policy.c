@@ -12,7 +12,7 @@ enum mmio_source {
 	SRC_HPET,		/* .hpet, one page */
 	SRC_FIXED,		/* [base, base+size) on every PC */
 	SRC_MEMMAP,		/* memory map ranges of type mtype below limit */
-	SRC_TABLES,		/* .table[], where no earlier rule covers them */
+	SRC_TABLES,		/* .table[] of this rule, where no earlier rule covers them */
 };
 
 struct mmio_rule_def {
@@ -45,6 +45,9 @@ static const struct mmio_rule_def rules[MMIO_RULE_COUNT] = {
 	[MMIO_RULE_ACPI_TABLES] = { "ACPI tables in reserved memory", SRC_TABLES, 0, 0, 0,
 		"the firmware's ACPI tables (and FACS) the guest parses, where the memory map does "
 		"not call them ACPI (SeaBIOS on q35 keeps them in reserved memory)" },
+	[MMIO_RULE_SMBIOS] = { "SMBIOS table", SRC_TABLES, 0, 0, 0,
+		"the machine's identity an OS reads (DMI quirks, dmidecode); SeaBIOS keeps the "
+		"table in reserved memory above 1 MiB" },
 	[MMIO_RULE_LOW_RESERVED] = { "reserved below 1 MiB", SRC_MEMMAP, MEMMAP_RESERVED, 0,
 		MiB(1), "real-mode firmware data (EBDA, BIOS data) an OS reads at boot" },
 };
@@ -109,7 +112,8 @@ static int add_rule(struct mmio_policy *p, const struct mmio_platform *plat,
 		return add(p, d->base, d->base + d->size, rule);
 	case SRC_TABLES:
 		for (unsigned i = 0; i < plat->ntables && i < MMIO_MAX_FW_TABLES && !err; i++)
-			err = add_table(p, &plat->table[i], rule);
+			if (plat->table[i].rule == rule)
+				err = add_table(p, &plat->table[i], rule);
 		return err;
 	default:
 		for (size_t i = 0; i < map->n && !err; i++) {

@@ -14,6 +14,7 @@
 #include <uhv/log.h>
 #include <uhv/errno.h>
 #include <uhv/unaligned.h>
+#include <uhv/string.h>
 
 #define MAX_DRHD		16
 #define MP_DEFAULT_IOAPIC	0xfec00000ULL	/* MP spec default, for firmware without a MADT */
@@ -54,6 +55,9 @@ static int vtd_register_pages(const void *dmar, size_t len, struct drhd_list *l)
 #define FADT_FIRMWARE_CTRL	36	/* FADT: 32-bit FACS address */
 #define FADT_X_FIRMWARE_CTRL	132	/* ACPI 2.0+: 64-bit FACS address, if the table is this long */
 #define FACS_MIN_LEN		64
+#define SMBIOS_SCAN_BASE	0xf0000
+#define SMBIOS_SCAN_LEN		0x10000
+#define SMBIOS_EP_MIN		0x20	/* both entry points are at least this long */
 
 /* Where the firmware's ACPI tables are, the FACS (no standard header, named by the FADT)
  * included: the guest reads them where the firmware put them. */
@@ -61,7 +65,7 @@ static void acpi_tables(const struct acpi *acpi, struct mmio_platform *plat)
 {
 	for (unsigned i = 0; acpi && i < acpi->count && plat->ntables < MMIO_MAX_FW_TABLES; i++)
 		plat->table[plat->ntables++] = (struct mmio_fw_table){
-			acpi->tables[i].pa, acpi->tables[i].hdr->length };
+			acpi->tables[i].pa, acpi->tables[i].hdr->length, MMIO_RULE_ACPI_TABLES };
 
 	const struct acpi_sdt_header *f = acpi ? acpi_find_table(acpi, "FACP", 0) : NULL;
 	u64 facs = 0;
@@ -71,7 +75,30 @@ static void acpi_tables(const struct acpi *acpi, struct mmio_platform *plat)
 	if (f && !facs && f->length >= FADT_FIRMWARE_CTRL + 4)
 		facs = get_le((const u8 *)f + FADT_FIRMWARE_CTRL, 4);
 	if (facs && plat->ntables < MMIO_MAX_FW_TABLES)
-		plat->table[plat->ntables++] = (struct mmio_fw_table){ facs, FACS_MIN_LEN };
+		plat->table[plat->ntables++] = (struct mmio_fw_table){ facs, FACS_MIN_LEN,
+									MMIO_RULE_ACPI_TABLES };
+}
+
+/* The SMBIOS structure table from its entry point, which BIOS firmware puts on a 16-byte
+ * boundary in 0xF0000-0xFFFFF (SMBIOS 3.x 7.1.1, 7.1.3): "_SM3_" gives a 64-bit address and a
+ * maximum size, "_SM_" a 32-bit address and the length. UEFI firmware hands the entry point
+ * over differently; its tables are then in ranges the memory map names already. */
+static void smbios_table(struct mmio_platform *plat)
+{
+	const u8 *rom = kmem_map_firmware(SMBIOS_SCAN_BASE, SMBIOS_SCAN_LEN);
+	struct mmio_fw_table t = { .rule = MMIO_RULE_SMBIOS };
+
+	for (u32 o = 0; rom && o + SMBIOS_EP_MIN <= SMBIOS_SCAN_LEN && !t.len; o += 16) {
+		if (!memcmp(rom + o, "_SM3_", 5)) {
+			t.len = get_le(rom + o + 0x0c, 4);
+			t.pa = get_le(rom + o + 0x10, 8);
+		} else if (!memcmp(rom + o, "_SM_", 4)) {
+			t.len = get_le(rom + o + 0x16, 2);
+			t.pa = get_le(rom + o + 0x18, 4);
+		}
+	}
+	if (t.len && plat->ntables < MMIO_MAX_FW_TABLES)
+		plat->table[plat->ntables++] = t;
 }
 
 /* LAPIC from IA32_APIC_BASE (where the CPU decodes it), IOAPICs from the MADT, HPET from its
@@ -98,6 +125,7 @@ static void platform_facts(const struct acpi *acpi, struct mmio_platform *plat)
 	if (t && acpi_hpet_parse(t, &hpet) >= 0)
 		plat->hpet = hpet.address;
 	acpi_tables(acpi, plat);
+	smbios_table(plat);
 }
 
 static void print_policy(const struct mmio_policy *p)

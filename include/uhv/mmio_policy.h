@@ -29,22 +29,24 @@ enum mmio_rule {
 	MMIO_RULE_ACPI,		/* memory map ACPI (reclaimable) ranges */
 	MMIO_RULE_NVS,		/* memory map ACPI NVS ranges */
 	MMIO_RULE_ACPI_TABLES,	/* ACPI tables outside those ranges (SeaBIOS: reserved memory) */
+	MMIO_RULE_SMBIOS,	/* the SMBIOS structure table, where no range above holds it */
 	MMIO_RULE_LOW_RESERVED,	/* memory map reserved ranges below 1 MiB (EBDA) */
 	MMIO_RULE_COUNT
 };
 
 /* What firmware and the CPU say about the platform devices (0: absent). */
 #define MMIO_MAX_IOAPICS	16
-#define MMIO_MAX_FW_TABLES	72	/* ACPI_MAX_TABLES and the FACS, with room */
+#define MMIO_MAX_FW_TABLES	72	/* ACPI_MAX_TABLES, the FACS and SMBIOS, with room */
 struct mmio_fw_table {
 	u64 pa, len;
+	u8 rule;		/* MMIO_RULE_ACPI_TABLES or MMIO_RULE_SMBIOS */
 };
 struct mmio_platform {
 	u64 lapic;
 	u64 ioapic[MMIO_MAX_IOAPICS];
 	unsigned nioapic;
 	u64 hpet;
-	struct mmio_fw_table table[MMIO_MAX_FW_TABLES];	/* the firmware's ACPI tables */
+	struct mmio_fw_table table[MMIO_MAX_FW_TABLES];	/* firmware tables the guest reads */
 	unsigned ntables;
 };
 

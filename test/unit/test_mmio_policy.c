@@ -87,9 +87,9 @@ static void test_build(void **state)
 }
 
 /* SeaBIOS on q35 keeps its ACPI tables in a reserved range above 1 MiB (captured in
- * test/data/acpi/q35-seabios: FACS 0xffe0000, DSDT 0xffe0040, FACP..RSDT up to 0xffe2395): they
- * get their pages, merged into one range, and nothing more of that reserved range; tables in an
- * ACPI range need no rule of their own. */
+ * test/data/acpi/q35-seabios: FACS 0xffe0000, DSDT 0xffe0040, FACP..RSDT up to 0xffe2395), and
+ * its SMBIOS table too: they get their pages, the ACPI ones merged into one range, and nothing
+ * more of that reserved range; tables a range holds already need no rule of their own. */
 static void test_acpi_tables(void **state)
 {
 	static const struct memmap_entry e820[] = {
@@ -98,9 +98,14 @@ static void test_acpi_tables(void **state)
 	};
 	static struct mmio_platform q35 = {
 		.lapic = 0xfee00000, .ioapic = { 0xfec00000 }, .nioapic = 1, .hpet = 0xfed00000,
-		.table = { { 0xffe2359, 60 }, { 0xffe20d9, 244 }, { 0xffe0040, 8345 },
-			   { 0xffe0000, 64 }, { 0x20000100, 36 } },
-		.ntables = 5,
+		.table = { { 0xffe2359, 60, MMIO_RULE_ACPI_TABLES },
+			   { 0xffe20d9, 244, MMIO_RULE_ACPI_TABLES },
+			   { 0xffe0040, 8345, MMIO_RULE_ACPI_TABLES },
+			   { 0xffe0000, 64, MMIO_RULE_ACPI_TABLES },
+			   { 0x20000100, 36, MMIO_RULE_ACPI_TABLES },
+			   { 0xffdf000, 0x1f0, MMIO_RULE_SMBIOS },	/* SeaBIOS: SMBIOS up there */
+			   { 0xf5000, 0x100, MMIO_RULE_SMBIOS } },	/* in the ROM window: no range */
+		.ntables = 7,
 	};
 	static struct mmio_policy p;
 	unsigned n = 0;
@@ -116,8 +121,14 @@ static void test_acpi_tables(void **state)
 	}
 	assert_int_equal(n, 1);
 	assert_non_null(mmio_policy_find(&p, 0xffe2359, 60));
-	assert_null(mmio_policy_find(&p, 0xffdf000, 4));	/* the rest of the reserved range */
-	assert_null(mmio_policy_find(&p, 0xffe3000, 4));
+	assert_int_equal(mmio_policy_find(&p, 0xffdf000, 0x1f0)->rule, MMIO_RULE_SMBIOS);
+	assert_null(mmio_policy_find(&p, 0xffe3000, 4));	/* the rest of the reserved range */
+	assert_null(mmio_policy_find(&p, 0xfff0000, 4));
+	assert_int_equal(mmio_policy_find(&p, 0xf5000, 0x100)->rule, MMIO_RULE_ROM);
+	n = 0;
+	for (unsigned i = 0; i < p.n; i++)
+		n += p.r[i].rule == MMIO_RULE_SMBIOS;
+	assert_int_equal(n, 1);
 	assert_int_equal(mmio_policy_find(&p, 0x20000100, 36)->rule, MMIO_RULE_ACPI);
 }
 
