@@ -73,6 +73,17 @@ static int rmrr_map_for(void *ctx, const struct dmar_rmrr *r)
 		return 0;
 	paddr_t lo = ALIGN_DOWN(r->base, PAGE_SIZE), hi = ALIGN_UP(r->limit + 1, PAGE_SIZE);
 	paddr_t pa;
+	/* Firmware names the range, but a device must never reach uhv's memory: refuse the
+	 * attach (fail closed) rather than map it. The region is not the guest's CPU view
+	 * either: the EPT maps what the MMIO policy names (<uhv/mmio_policy.h>), and RMRRs are
+	 * reserved ranges, unassigned unless below 1 MiB. */
+	if (hi <= lo || kmem_is_hypervisor(lo, hi - lo)) {
+		pr_err("reserved region (RMRR) [%#llx, %#llx] of %02x:%02x.%x overlaps uhv's "
+		       "memory: the device is not attached\n", r->base, r->limit, c->bus,
+		       c->devfn >> 3, c->devfn & 7);
+		c->err = -EPERM;
+		return 0;
+	}
 	if (ptab_lookup(&c->dom->pt, lo, &pa, NULL, NULL) == 0 && pa != lo)
 		pr_warn("domain %u: reserved region [%#llx, %#llx] of %02x:%02x.%x overrides the "
 			"domain's mapping there\n", c->dom->did, r->base,

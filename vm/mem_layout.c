@@ -174,41 +174,44 @@ int guest_mem_holes(const struct memmap *map, const struct ept_hole *extra, size
 	return (int)n;
 }
 
-static u8 fixed_type(u32 gtype)
+/* Memory type without the MTRRs: firmware tables are RAM (WB), device space UC. */
+static u8 fixed_type(unsigned rule)
 {
-	return gtype == GUEST_MEM_RESERVED ? MTRR_TYPE_UC : MTRR_TYPE_WB;
+	return rule == MMIO_RULE_ACPI || rule == MMIO_RULE_NVS || rule == MMIO_RULE_ACPI_TABLES ?
+	       MTRR_TYPE_WB : MTRR_TYPE_UC;
 }
 
-int guest_mem_ept_regions(const struct guest *g, const struct memmap *map, bool use_mtrr,
-			  struct ept_region *out, size_t cap)
+int guest_mem_ept_regions(const struct guest *g, const struct mmio_policy *policy,
+			  bool use_mtrr, struct ept_region *out, size_t cap)
 {
 	size_t n = 0;
 
-	for (unsigned i = 0; i < g->nr_mem; i++) {
-		const struct guest_region *r = &g->mem[i];
+	/* The policy's ranges first: a RAM region mapped after them wins where they meet */
+	for (unsigned i = 0; i < policy->n; i++) {
+		const struct mmio_range *r = &policy->r[i];
 
 		if (n == cap)
 			return -ENOSPC;
 		out[n++] = (struct ept_region){
-			.gpa = r->gpa, .hpa = r->hpa, .size = r->size, .perms = EPT_RWX,
-			.memtype = use_mtrr ? EPT_MT_FROM_MTRR : fixed_type(r->type),
+			.gpa = r->gpa, .hpa = r->gpa, .size = r->size, .perms = EPT_RWX,
+			.memtype = use_mtrr ? EPT_MT_FROM_MTRR : fixed_type(r->rule),
 		};
 	}
-	/* Holes of the map below 4 GiB: MMIO. The map is sorted. */
-	u64 at = 0;
-	for (size_t i = 0; i <= map->n && at < GiB(4); i++) {
-		u64 next = i < map->n ? MIN(map->r[i].base, GiB(4)) : GiB(4);
+	/* The guest's memory: RAM, and ACPI/NVS regions (the firmware's, which the ACPI rules
+	 * name too, and the guest's own ACPI copy, which uhv carves out of its RAM). Reserved
+	 * regions only where a rule names them (below 1 MiB): on real machines firmware marks
+	 * chipset registers and the flash reserved */
+	for (unsigned i = 0; i < g->nr_mem; i++) {
+		const struct guest_region *r = &g->mem[i];
 
-		if (next > at) {
-			if (n == cap)
-				return -ENOSPC;
-			out[n++] = (struct ept_region){
-				.gpa = at, .hpa = at, .size = next - at, .perms = EPT_RWX,
-				.memtype = use_mtrr ? EPT_MT_FROM_MTRR : MTRR_TYPE_UC,
-			};
-		}
-		if (i < map->n)
-			at = MAX(at, map->r[i].end);
+		if (r->type == GUEST_MEM_RESERVED)
+			continue;
+		if (n == cap)
+			return -ENOSPC;
+		out[n++] = (struct ept_region){
+			.gpa = r->gpa, .hpa = r->hpa, .size = r->size, .perms = EPT_RWX,
+			.memtype = use_mtrr ? EPT_MT_FROM_MTRR : MTRR_TYPE_WB,
+		};
 	}
 	return (int)n;
 }

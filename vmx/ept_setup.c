@@ -8,13 +8,12 @@
 #include <uhv/vm.h>
 #include <uhv/ept.h>
 #include <uhv/mtrr.h>
-#include <uhv/dmar.h>
 #include <uhv/kmem.h>
 #include <uhv/cpu.h>
 #include <uhv/log.h>
 #include <uhv/errno.h>
+#include <uhv/string.h>
 
-#define MAX_DRHD	16
 #define MAX_EPT_REGIONS	(GUEST_MAX_REGIONS + 64)
 #define CPUID_1_EDX_MTRR BIT(12)
 
@@ -34,39 +33,6 @@ static const struct ptab_mem ept_mem = { .alloc_table = ept_alloc, .p2v = ept_p2
 static u64 rdmsr_cb(void *ctx, u32 msr)
 {
 	return rdmsr(msr);
-}
-
-struct drhd_list {
-	struct ept_hole h[MAX_DRHD];
-	size_t n;
-};
-
-static int add_drhd(void *ctx, const struct dmar_drhd *d)
-{
-	struct drhd_list *l = ctx;
-
-	if (l->n == MAX_DRHD) {
-		pr_err("more than %d VT-d units in the DMAR table\n", MAX_DRHD);
-		return -ENOSPC;
-	}
-	l->h[l->n++] = (struct ept_hole){ .hpa = d->base, .size = PAGE_SIZE << d->size };
-	return 0;
-}
-
-static int vtd_register_pages(const void *dmar, size_t len, struct drhd_list *l)
-{
-	struct dmar_table t;
-	struct dmar_visitor vis = { .drhd = add_drhd, .ctx = l };
-
-	l->n = 0;
-	if (!dmar)
-		return 0;
-	if (dmar_parse(dmar, len, &t) < 0) {
-		pr_err("the DMAR table is malformed: cannot tell where the VT-d registers are, "
-		       "so the guest cannot be kept away from them\n");
-		return -EINVAL;
-	}
-	return dmar_walk(&t, &vis);
 }
 
 static void read_mtrrs(struct mtrr_state *m)
@@ -106,34 +72,28 @@ static void print_layout(const struct guest *g, const struct ept_hole *holes, in
 			"VT-d registers");
 }
 
-/* ept_mmu.setup_memory: the EPT from vm->guest.mem, with uhv's memory and the VT-d register
- * pages left out. The region list is build scratch from the pool, given back after. */
+/* ept_mmu.setup_memory: the EPT from vm->guest.mem's RAM and the MMIO policy (vm->mmio, built
+ * by vm_mmio_setup), with uhv's memory and the VT-d register pages left out. The region list is
+ * build scratch from the pool, given back after. */
 static int ept_setup_memory(struct vm *vm, const void *dmar, size_t dmar_len)
 {
 	struct vm_ept *e = &vm->ept;
 	const struct guest *g = &vm->guest;
 	size_t scratch = ALIGN_UP(MAX_EPT_REGIONS * sizeof(struct ept_region), PAGE_SIZE);
-	struct drhd_list drhd;
-	int ret, nholes, nregions;
+	unsigned nholes = vm->mmio.nuhv;
+	int ret, nregions;
 
 	if (!vmx.ready) {
 		pr_err("EPT setup: vmx_init first\n");
 		return -EINVAL;
 	}
-	ret = vtd_register_pages(dmar, dmar_len, &drhd);
-	if (ret < 0)
-		return ret;
-	nholes = guest_mem_holes(kmem_memmap(), drhd.h, drhd.n, e->holes, VM_EPT_MAX_HOLES);
-	if (nholes < 0) {
-		pr_err("too many ranges to hide from the guest\n");
-		return nholes;
-	}
+	memcpy(e->holes, vm->mmio.uhv, sizeof(e->holes[0]) * nholes);
 	read_mtrrs(&e->host_mtrr);
 	paddr_t regions_pa = kmem_alloc_pages(scratch / PAGE_SIZE, PAGE_SIZE);
 	if (!regions_pa)
 		return -ENOMEM;
 	struct ept_region *regions = phys_to_virt(regions_pa);
-	nregions = guest_mem_ept_regions(g, kmem_memmap(), e->host_mtrr.enabled, regions,
+	nregions = guest_mem_ept_regions(g, &vm->mmio.policy, e->host_mtrr.enabled, regions,
 					 MAX_EPT_REGIONS);
 	if (nregions < 0) {
 		pr_err("too many EPT regions for the guest\n");
@@ -152,12 +112,12 @@ static int ept_setup_memory(struct vm *vm, const void *dmar, size_t dmar_len)
 	ret = ept_make_eptp(&vmx.caps, e->pt.root, false, &e->eptp);
 	if (ret < 0)
 		return ret;
-	print_layout(g, e->holes, nholes);
-	pr_info("EPT: %zu table pages, largest leaf %s, memory types from %s; %d MMIO/firmware "
-		"ranges below 4 GiB passed through\n", ptab_table_count(&e->pt),
+	print_layout(g, e->holes, (int)nholes);
+	pr_info("EPT: %zu table pages, largest leaf %s, memory types from %s; %u MMIO/firmware "
+		"ranges of the MMIO policy mapped, the rest unassigned\n", ptab_table_count(&e->pt),
 		e->pt.max_leaf_level == 2 ? "1 GiB" : e->pt.max_leaf_level ? "2 MiB" : "4 KiB",
 		e->host_mtrr.enabled ? "the host MTRRs" : "defaults (MTRRs off: RAM WB, rest UC)",
-		nregions - (int)g->nr_mem);
+		vm->mmio.policy.n);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <uhv/io_policy.h>
 #include <uhv/vm.h>
 #include <uhv/test_hooks.h>
+#include <uhv/mmio_emul.h>
 
 /* ---- CPUID: the hot path, kept short ---- */
 
@@ -376,6 +377,11 @@ void vmx_handle_ept_violation(struct vcpu *v)
 			vmx_report_exit(v, t->name);
 			vmx_stop(false, "a trapped MMIO access failed");
 		}
+		return;
+	}
+	if (!uhv && !vm_gpa_is_uhvs(v->vm, gpa & ~0xfffULL, PAGE_SIZE)) {
+		/* no rule of the MMIO policy names it (else the EPT would map it) */
+		vmx_mmio_unassigned(v, gpa, q);
 		return;
 	}
 	v->ept_violations++;

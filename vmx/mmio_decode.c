@@ -5,6 +5,7 @@
 #include <uhv/errno.h>
 #include <uhv/string.h>
 #include <uhv/unaligned.h>
+#include <uhv/hw/vmx.h>
 
 #define REX_W	0x08
 #define REX_R	0x04
@@ -253,4 +254,19 @@ u64 mmio_load_result(const struct mmio_insn *in, u64 old_reg, u64 data)
 	default:
 		return v;
 	}
+}
+
+const char *mmio_emul_refusal(u64 q, u32 idt)
+{
+	if (idt & INTR_INFO_VALID)
+		return "the exit came during event delivery (IDT-vectoring information valid): "
+		       "RIP is not the instruction that made the access";
+	if (q & EPT_VIOL_FETCH)
+		return "an instruction fetch from this space";
+	if (!(q & EPT_VIOL_GLA_VALID))
+		return "the access has no linear address (exit qualification bit 7 clear)";
+	if (!(q & EPT_VIOL_GLA_TRANSLATED))
+		return "the guest's page walk read its paging structures here (exit qualification "
+		       "bit 8 clear): no instruction operand to emulate";
+	return NULL;
 }

@@ -4,6 +4,7 @@
 #define LOG_MODULE "shadow"
 #include <uhv/shadow_vmx.h>
 #include <uhv/vm.h>
+#include <uhv/mmio_emul.h>
 #include <uhv/shadow.h>
 #include <uhv/vmx_exit.h>
 #include <uhv/vmx_trap.h>
@@ -289,9 +290,9 @@ static void reinject(struct shadow_vm *sv, u32 idt)
 }
 
 /* The guest's translation reaches guest-physical gpa that is neither RAM nor
- * allowed MMIO: a claimed range is emulated; anything else (uhv's memory,
- * unmapped space) is what an EPT violation is in EPT mode, with the same test
- * hooks (count, skip). */
+ * allowed MMIO: a claimed range is emulated, unassigned space too (reads
+ * all-ones, writes dropped); uhv's memory is what an EPT violation is in EPT
+ * mode, with the same test hooks (count, skip). */
 static void fill_mmio(struct vcpu *v, u64 la, u32 pfec, u64 gpa, u32 idt)
 {
 	struct shadow_vm *sv = &v->vm->shadow;
@@ -300,13 +301,18 @@ static void fill_mmio(struct vcpu *v, u64 la, u32 pfec, u64 gpa, u32 idt)
 	const char *acc = (pfec & PFEC_FETCH) ? "instruction fetch" :
 			  (pfec & PFEC_W) ? "write" : "read";
 
-	sv->pf_mmio++;
-	if (t && !(idt & INTR_INFO_VALID)) {
-		u64 q = ((pfec & PFEC_FETCH) ? QUAL_FETCH : (pfec & PFEC_W) ? QUAL_WRITE :
-			 QUAL_READ) | QUAL_GLA_VALID | QUAL_GLA_XLAT;
+	u64 q = ((pfec & PFEC_FETCH) ? QUAL_FETCH : (pfec & PFEC_W) ? QUAL_WRITE : QUAL_READ) |
+		QUAL_GLA_VALID | QUAL_GLA_XLAT;
 
+	sv->pf_mmio++;
+	/* the handlers refuse an exit during event delivery (<uhv/mmio_emul.h>) */
+	if (t) {
 		if (t->fn(t->ctx, v, gpa, q) < 0)
 			shadow_stop(v, t->name, "a trapped MMIO access failed");
+		return;
+	}
+	if (!uhv && !vm_gpa_is_uhvs(v->vm, gpa & ~0xfffULL, PAGE_SIZE)) {
+		vmx_mmio_unassigned(v, gpa, q);	/* as in EPT mode */
 		return;
 	}
 	v->ept_violations++;

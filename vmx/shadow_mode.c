@@ -93,27 +93,30 @@ static int sh_ram_hpa(void *ctx, u64 gpa, u64 len, paddr_t *hpa)
 	return kmem_is_hypervisor(*hpa, len) ? -EPERM : 0;
 }
 
-/* Non-RAM the guest may map (uncached): its firmware regions (ACPI tables,
- * NVS, reserved: the EPT maps them too) and the allowed device pages. */
+/* Non-RAM the guest may map (uncached): its ACPI and NVS regions, and identity the ranges of the
+ * MMIO policy (the same the EPT maps) and the pages added by map_mmio (the NIC's BARs).
+ * Everything else is unassigned. */
 static int sh_mmio_hpa(void *ctx, u64 gpa, u64 len, paddr_t *hpa)
 {
 	struct shadow_vm *sv = ctx;
 	const struct guest_region *r = region_of(sv, gpa, len);
+	unsigned i;
 
-	if (r) {
+	/* the guest's ACPI and NVS regions (its ACPI copy may live at other host addresses) */
+	if (r && (r->type == GUEST_MEM_ACPI || r->type == GUEST_MEM_NVS)) {
 		*hpa = r->hpa + (gpa - r->gpa);
-	} else {
-		unsigned i;
-
+		return kmem_is_hypervisor(*hpa, len) ? -EPERM : 0;
+	}
+	if (!mmio_policy_find(sv->policy, gpa, len)) {
 		for (i = 0; i < sv->nr_mmio; i++)
 			if (gpa >= sv->mmio[i].gpa && gpa - sv->mmio[i].gpa < sv->mmio[i].size &&
 			    len <= sv->mmio[i].size - (gpa - sv->mmio[i].gpa))
 				break;
 		if (i == sv->nr_mmio)
 			return -ENOENT;
-		*hpa = gpa;
 	}
-	return kmem_is_hypervisor(*hpa, len) ? -EPERM : 0;
+	*hpa = gpa;
+	return vm_gpa_is_uhvs(sv->vm, gpa, len) ? -EPERM : 0;
 }
 
 static paddr_t sh_alloc(void *ctx)
@@ -158,12 +161,13 @@ static int shadow_setup_memory(struct vm *vm, const void *dmar, size_t dmar_len)
 {
 	struct shadow_vm *sv = &vm->shadow;
 	struct guest *g = &vm->guest;
-	u64 apic = rdmsr(MSR_IA32_APIC_BASE);
 
 	if (!vmx.ready)
 		return -EINVAL;
 	sv->on = true;
 	sv->g = g;
+	sv->vm = vm;
+	sv->policy = &vm->mmio.policy;
 	sv->mem = (struct ptab_mem){ .alloc_table = sh_alloc, .free_table = sh_free,
 				     .p2v = sh_p2v, .ctx = sv };
 	sv->ops = (struct shadow_ops){
@@ -171,23 +175,11 @@ static int shadow_setup_memory(struct vm *vm, const void *dmar, size_t dmar_len)
 		.mmio_hpa = sh_mmio_hpa, .mem = &sv->mem, .ctx = sv,
 		.host_1g = cpuid(0x80000001, 0).edx & BIT(26),
 	};
-	/* The platform devices a guest drives directly; everything else that
-	 * is not guest memory (PCI BARs, VT-d registers, uhv) stays unmapped.
-	 * Pass-through devices add their BARs with shadow_vmx_allow_mmio(). */
-	if (apic & APIC_BASE_EN)
-		shadow_vmx_allow_mmio(vm, apic & ~0xfffULL & (BIT(vmx.phys_bits) - 1), PAGE_SIZE,
-				      "local APIC");
-	shadow_vmx_allow_mmio(vm, 0xfec00000ULL, PAGE_SIZE, "IOAPIC");
-	shadow_vmx_allow_mmio(vm, 0xfed00000ULL, PAGE_SIZE, "HPET");
-	/* As with EPT: the legacy VGA window and the option/BIOS ROMs below 1 MiB
-	 * (an OS scans them), and the firmware flash below 4 GiB */
-	shadow_vmx_allow_mmio(vm, 0xa0000ULL, 0x60000ULL, "legacy VGA window and ROMs");
-	shadow_vmx_allow_mmio(vm, 0xfffc0000ULL, 0x40000ULL, "firmware flash");
+	/* The guest may map its RAM and the MMIO policy's ranges (printed by vm_mmio_setup);
+	 * pass-through devices add their BARs with shadow_vmx_allow_mmio(). */
 	pr_info("guest memory: %llu MiB of RAM in %u regions, mapped on demand by shadow page "
-		"tables; MMIO the guest may map:\n", (guest_ram_total(g) >> 20), g->nr_mem);
-	for (unsigned i = 0; i < sv->nr_mmio; i++)
-		pr_info("  [%#014llx-%#014llx) %s\n", sv->mmio[i].gpa,
-			(sv->mmio[i].gpa + sv->mmio[i].size), sv->mmio[i].name);
+		"tables; MMIO: the %u ranges of the MMIO policy\n", (guest_ram_total(g) >> 20),
+		g->nr_mem, sv->policy->n);
 	return 0;
 }
 

@@ -15,6 +15,7 @@ void check_deny_io(void);
 /* production.c: the word prodcheck on the command line: only check_production() runs */
 bool prodcheck_requested(void);
 void check_production(void);
+void check_deny_mmio(void);	/* deny_mmio.c */
 
 /* paging.c: identity paging (4 MiB pages) plus a 4 KiB window at
  * PAGING_WINDOW onto the page holding physical address pa (< 4 GiB);

@@ -60,4 +60,9 @@ u64 mmio_store_value(const struct mmio_insn *in, u64 reg_val);
  * writes bits 15:8). */
 u64 mmio_load_result(const struct mmio_insn *in, u64 old_reg, u64 data);
 
+/* Which exits may be emulated at all (<uhv/mmio_emul.h> says why the others are refused):
+ * NULL when an EPT violation with exit qualification q and IDT-vectoring information idt is a
+ * data access of the instruction at the guest's RIP, else the reason it is not. */
+const char *mmio_emul_refusal(u64 q, u32 idt);
+
 #endif

@@ -14,6 +14,7 @@ struct vmx_caps;
 struct vcpu;
 struct vm;
 struct guest;
+struct mmio_policy;
 
 #define SHADOW_MAX_ALLOWED_MMIO	16
 
@@ -26,7 +27,9 @@ struct shadow_mmio_allow {
  * the exit handlers of its one vCPU (mem=shadow gives the guest one CPU), so no lock. */
 struct shadow_vm {
 	bool on;
+	struct vm *vm;
 	struct guest *g;
+	const struct mmio_policy *policy;	/* &vm->mmio.policy: what the guest may map */
 	struct shadow sh;
 	struct shadow_ops ops;
 	struct ptab_mem mem;

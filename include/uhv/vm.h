@@ -32,6 +32,7 @@
 #include <uhv/vmx_debug.h>
 #include <uhv/vtd.h>
 #include <uhv/vm_denials.h>
+#include <uhv/mmio_policy.h>
 
 struct uhv_options;
 
@@ -72,6 +73,7 @@ struct vm {
 					 * only by a NIC BAR move, under emul_lock */
 	u32 msr_noted;			/* MSR classes whose refusal was reported (atomic or) */
 	struct vm_denials denied;	/* what the policies refused, counted (atomics) */
+	struct vm_mmio mmio;		/* guest-physical space beyond RAM (<uhv/mmio_policy.h>) */
 	volatile u32 emul_lock;		/* device emulation, see above */
 
 	/* Devices and the platform. */

@@ -4,10 +4,10 @@
  *  - RAM the firmware reports, minus uhv's image and pool, is guest RAM; the
  *    low MiB, the boot information and the modules count as RAM (the guest
  *    owns the real-mode structures, and the loader has taken what it needs);
- *  - ACPI, NVS and firmware-reserved ranges are passed through as such;
- *  - holes in the memory map below 4 GiB (MMIO: APIC, IOAPIC, HPET, PCI BARs,
- *    the legacy VGA/ROM window) are mapped too, so the guest reaches its
- *    devices, but do not appear in the memory map the guest is given;
+ *  - ACPI, NVS and firmware-reserved ranges appear in the guest's memory map
+ *    as such; the EPT maps, besides RAM, only the ranges of the MMIO policy
+ *    (<uhv/mmio_policy.h>: LAPIC, IOAPIC, HPET, VGA/ROM window, ACPI and NVS,
+ *    reserved below 1 MiB); everything else is unassigned and exits;
  *  - uhv's own memory and the VT-d register pages are holes: never mapped.
  * Memory types come from the host MTRRs when they are enabled; otherwise RAM
  * (and ACPI/NVS, which are RAM) is WB and everything else UC.
@@ -23,6 +23,7 @@
 #include <uhv/options.h>
 #include <uhv/mtrr.h>
 #include <uhv/ptab.h>
+#include <uhv/mmio_policy.h>
 
 /* Fill g->mem (and nr_mem) from the memory map, merging neighbours of the
  * same guest type. Returns 0 or -ENOSPC (more than GUEST_MAX_REGIONS).
@@ -43,12 +44,13 @@ int guest_mem_from_memmap(struct guest *g, const struct memmap *map, enum uhv_pl
 int guest_mem_holes(const struct memmap *map, const struct ept_hole *extra, size_t nextra,
 		    struct ept_hole *out, size_t cap);
 
-/* EPT regions for g: every g->mem region (RWX), then every hole of the
- * memory map below 4 GiB (RWX, MMIO). use_mtrr: memory type
- * EPT_MT_FROM_MTRR everywhere; else WB for RAM/ACPI/NVS and UC for the rest.
- * Returns the number of regions or -ENOSPC. */
-int guest_mem_ept_regions(const struct guest *g, const struct memmap *map, bool use_mtrr,
-			  struct ept_region *out, size_t cap);
+/* EPT regions for g: every range of the MMIO policy (RWX, identity), then
+ * every RAM, ACPI and NVS region of g->mem (RWX; mapped last, so they win an
+ * overlap). Reserved regions and holes only where the policy names them. use_mtrr:
+ * memory type EPT_MT_FROM_MTRR everywhere; else WB for RAM/ACPI/NVS and UC
+ * for the rest. Returns the number of regions or -ENOSPC. */
+int guest_mem_ept_regions(const struct guest *g, const struct mmio_policy *policy,
+			  bool use_mtrr, struct ept_region *out, size_t cap);
 
 /* The memory map type name of a guest region type ("RAM", "ACPI", ...). */
 const char *guest_mem_type_name(u32 type);

@@ -4,8 +4,9 @@
  * Which ports the guest reaches natively, which a trap handles and which are
  * unassigned is the port table's decision (<uhv/io_policy.h>): every trap must
  * cover ports the table calls emulated or filtered, and every such port needs
- * a trap, or uhv does not start the guest. Guest-physical ranges not mapped in
- * the EPT and not claimed stop the guest with a report.
+ * a trap, or uhv does not start the guest. Guest-physical ranges neither mapped
+ * (<uhv/mmio_policy.h>) nor claimed are unassigned space: reads all-ones,
+ * writes dropped.
  *
  * Register after vmx_init() (the I/O bitmaps exist then) and before
  * vmx_run_guest(). */

@@ -66,4 +66,7 @@ expect "uhv vmx: exit statistics: [0-9]+ exits" "exit statistics"
 expect "uhv vmx: +10 CPUID +[0-9]+ exits" "CPUID exits counted"
 expect_end bochs pass "guest shut down, status 0" "run ends with the guest's verdict"
 reject "test hook's target in uhv's image was changed" "uhv memory changed by the guest"
+. "$(dirname "$0")/deny-mmio.sh"
+expect_deny_mmio
+expect "uhv vm: MMIO policy: [0-9]+ ranges" "MMIO policy printed"
 finish

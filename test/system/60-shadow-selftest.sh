@@ -7,6 +7,7 @@
 # accesses to uhv's memory must fail exactly as with EPT (counted and skipped
 # through the same test hooks).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/deny-mmio.sh"
 make -s guests >/dev/null || { echo "cannot build the test guests"; exit 1; }
 img=$(iso selftest 'mem=shadow' build/guest/selftest.elf 'selftest')
 for plat in bochs bochs-tigerlake; do
@@ -73,6 +74,7 @@ for plat in bochs bochs-tigerlake; do
 	expect "uhv shadow: shadow root cache: [0-9]+ hits" "root cache statistics"
 	expect_end bochs pass "guest shut down, status 0" "run ends with the guest's verdict"
 	reject "test hook's target in uhv's image was changed" "uhv memory changed by the guest"
+	expect_deny_mmio
 done
 # The other VMX-issue guest, bench, in shadow mode too (its exit-count checks must hold).
 boot shadow-bench bochs "$(iso bench 'mem=shadow' build/guest/bench.elf 'iters=2000')" 300

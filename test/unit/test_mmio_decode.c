@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <uhv/mmio_decode.h>
+#include <uhv/hw/vmx.h>
 #include <uhv/errno.h>
 
 #define RAX 0
@@ -219,6 +220,23 @@ static void test_unsupported(void **state)
 	assert_int_equal(mmio_decode(movs, 0, MMIO_MODE_64, &in), -EINVAL);
 }
 
+/* Exits the instruction at RIP did not cause as a data access are refused (item 8d): during
+ * event delivery, a page-walk access (bit 7 set, bit 8 clear), no linear address, a fetch. */
+static void test_refusal(void **state)
+{
+	const u64 data = EPT_VIOL_GLA_VALID | EPT_VIOL_GLA_TRANSLATED;
+
+	assert_null(mmio_emul_refusal(EPT_VIOL_READ | data, 0));
+	assert_null(mmio_emul_refusal(EPT_VIOL_WRITE | data, 0));
+	/* a vectoring event that is not valid does not count */
+	assert_null(mmio_emul_refusal(EPT_VIOL_READ | data, 0x80000e00 & ~INTR_INFO_VALID));
+	assert_non_null(mmio_emul_refusal(EPT_VIOL_WRITE | data, INTR_INFO_VALID | 14));
+	assert_non_null(mmio_emul_refusal(EPT_VIOL_READ | EPT_VIOL_GLA_VALID, 0));
+	assert_non_null(mmio_emul_refusal(EPT_VIOL_WRITE | EPT_VIOL_GLA_VALID, 0));
+	assert_non_null(mmio_emul_refusal(EPT_VIOL_READ, 0));
+	assert_non_null(mmio_emul_refusal(EPT_VIOL_FETCH | EPT_VIOL_READ | data, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_mode_16),
 		cmocka_unit_test(test_load_merge),
 		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_refusal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
-// UNIT-SOURCES: vm/mem_layout.c loader/guest_mem.c mm/memmap.c mm/ept.c mm/ptab.c mm/mtrr.c vmx/vmx_caps.c
+// UNIT-SOURCES: vm/mem_layout.c vm/mmio_policy.c loader/guest_mem.c mm/memmap.c mm/ept.c mm/ptab.c mm/mtrr.c vmx/vmx_caps.c
 /* The guest's memory layout and EPT from uhv's memory map: RAM (the low MiB,
  * boot information and modules included) identity-mapped, uhv's image and
- * pool and the VT-d register pages absent, MMIO holes below 4 GiB passed
- * through UC, nothing above 4 GiB but RAM and firmware ranges. */
+ * pool and the VT-d register pages absent, of the rest only the ranges of the
+ * MMIO policy (UC; ACPI/NVS WB): holes of the map and reserved ranges above
+ * 1 MiB that no rule names are not mapped. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,8 @@
 #include <cmocka.h>
 
 #include <uhv/vmx_guest_mem.h>
+#include <uhv/mmio_policy.h>
+#include <uhv/guest.h>
 #include <uhv/errno.h>
 #include "arena.h"
 #include "log_capture.h"
@@ -61,6 +64,36 @@ static void build_map(void)
 	assert_int_equal(memmap_reserve(&map, MBI, 0x1000, MEMMAP_BOOT_INFO), 0);
 	assert_int_equal(memmap_reserve(&map, MODULE, 0xe000, MEMMAP_BOOT_MODULE), 0);
 	assert_int_equal(memmap_reserve(&map, POOL, POOL_LEN, MEMMAP_HV_POOL), 0);
+}
+
+/* The MMIO policy of this machine: LAPIC, IOAPIC and HPET where PCs have them. */
+static void build_policy(struct mmio_policy *p)
+{
+	const struct mmio_platform plat = { .lapic = 0xfee00000, .ioapic = { 0xfec00000 },
+					    .nioapic = 1, .hpet = 0xfed00000 };
+
+	assert_int_equal(mmio_policy_build(p, &plat, &map), 0);
+}
+
+/* The guest's memory regions the EPT maps: all but the reserved ones. */
+static unsigned ram_regions(const struct guest *g)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < g->nr_mem; i++)
+		n += g->mem[i].type != GUEST_MEM_RESERVED;
+	return n;
+}
+
+static bool guest_memory(const struct guest *g, u64 gpa, u64 size)
+{
+	for (unsigned i = 0; i < g->nr_mem; i++) {
+		const struct guest_region *r = &g->mem[i];
+
+		if (r->type != GUEST_MEM_RESERVED && gpa >= r->gpa && gpa + size <= r->gpa + r->size)
+			return true;
+	}
+	return false;
 }
 
 static void test_regions(void **state)
@@ -129,15 +162,22 @@ static void test_ept(void **state)
 	assert_int_equal(holes[2].hpa, DRHD);
 	assert_int_equal(guest_mem_holes(&map, extra, 1, holes, 2), -ENOSPC);
 
-	int nr = guest_mem_ept_regions(&g, &map, false, regions, ARRAY_SIZE(regions));
-	assert_int_equal(nr, (int)g.nr_mem + 3);	/* MMIO holes: VGA/ROM window, PCI, 0xfed91000.. */
-	assert_int_equal(regions[g.nr_mem].gpa, 0xa0000);
-	assert_int_equal(regions[g.nr_mem].size, 0xe8000 - 0xa0000);
-	assert_int_equal(regions[g.nr_mem + 1].gpa, 0x10000000);
-	assert_int_equal(regions[g.nr_mem + 1].size, DRHD - 0x10000000);
-	assert_int_equal(regions[g.nr_mem + 2].gpa, DRHD + 0x1000);
-	assert_int_equal(regions[g.nr_mem + 2].size, 0xfffc0000 - DRHD - 0x1000);
-	assert_int_equal(guest_mem_ept_regions(&g, &map, false, regions, 4), -ENOSPC);
+	static struct mmio_policy pol;
+	build_policy(&pol);
+	int nr = guest_mem_ept_regions(&g, &pol, false, regions, ARRAY_SIZE(regions));
+	/* the table first, then RAM: every region is a named rule's range or RAM of g */
+	assert_int_equal(nr, (int)(pol.n + ram_regions(&g)));
+	for (int i = 0; i < nr; i++) {
+		if ((unsigned)i < pol.n) {
+			assert_int_equal(regions[i].gpa, pol.r[i].gpa);
+			assert_int_equal(regions[i].hpa, pol.r[i].gpa);
+			assert_int_equal(regions[i].size, pol.r[i].size);
+			assert_string_not_equal(mmio_rule_name(pol.r[i].rule), "?");
+		} else {
+			assert_true(guest_memory(&g, regions[i].gpa, regions[i].size));
+		}
+	}
+	assert_int_equal(guest_mem_ept_regions(&g, &pol, false, regions, 4), -ENOSPC);
 
 	caps.ept_vpid = VMX_EPT_PAGE_WALK_4 | VMX_EPT_MEMTYPE_WB | VMX_EPT_PDE_2M |
 			VMX_EPT_PDPTE_1G | VMX_EPT_INVEPT | VMX_EPT_INVEPT_SINGLE_CONTEXT;
@@ -159,27 +199,69 @@ static void test_ept(void **state)
 		assert_false(look(&pt, a).mapped);
 	/* the VT-d registers are absent even though the firmware reserved them */
 	assert_false(look(&pt, DRHD).mapped);
-	/* MMIO below 4 GiB and firmware ranges: UC */
-	static const u64 mmio[] = { 0xa0000, 0xb8000, 0x10000000, 0xe0000000, 0xfec00000,
-				    0xfee00000, DRHD - 0x1000, DRHD + 0x1000, 0xfffff000 };
+	/* the policy's ranges: UC */
+	static const u64 mmio[] = { 0x9f000, 0xa0000, 0xb8000, 0xc0000, 0xe8000, 0xff000,
+				    0xfec00000, 0xfed00000, 0xfee00000 };
 	for (size_t i = 0; i < ARRAY_SIZE(mmio); i++) {
 		struct lookup l = look(&pt, mmio[i]);
 		assert_true(l.mapped);
 		assert_int_equal(l.hpa, mmio[i]);
 		assert_int_equal(l.memtype, MTRR_TYPE_UC);
 	}
-	/* ACPI tables are RAM: WB */
+	/* no rule names them: PCI space, chipset registers (ICH9 RCBA, TXT public space),
+	 * firmware-reserved ranges above 1 MiB (the flash), the space between */
+	static const u64 unassigned[] = { 0x10000000, 0xe0000000, 0xfec01000, 0xfed1c000,
+					  0xfed30000, DRHD - 0x1000, DRHD + 0x1000, 0xfee01000,
+					  0xfffc0000, 0xfffff000 };
+	for (size_t i = 0; i < ARRAY_SIZE(unassigned); i++)
+		assert_false(look(&pt, unassigned[i]).mapped);
+	/* ACPI tables and NVS are RAM: WB */
 	assert_int_equal(look(&pt, 0xfff0000).memtype, MTRR_TYPE_WB);
+	assert_int_equal(look(&pt, 0x180000000ULL).memtype, MTRR_TYPE_WB);
 	/* nothing beyond what the map lists above 4 GiB */
 	assert_false(look(&pt, 0x180001000ULL).mapped);
 	assert_false(look(&pt, 0x200000000ULL).mapped);
+	/* every page below 4 GiB: mapped exactly when it is RAM or a rule's, and not uhv's */
+	for (u64 a = 0; a < GiB(4); a += PAGE_SIZE) {
+		bool want = (guest_memory(&g, a, PAGE_SIZE) || mmio_policy_find(&pol, a, PAGE_SIZE)) &&
+			    !(a >= POOL && a < IMAGE + IMAGE_LEN) && a != DRHD;
+		if (look(&pt, a).mapped != want)
+			fail_msg("page %#llx: mapped %d, the table says %d", (unsigned long long)a,
+				 !want, want);
+	}
 	/* large leaves were used: far fewer tables than 4 KiB mappings would need */
 	assert_true(ptab_table_count(&pt) < 16);
 
 	/* with MTRRs every region asks for their types */
-	nr = guest_mem_ept_regions(&g, &map, true, regions, ARRAY_SIZE(regions));
+	nr = guest_mem_ept_regions(&g, &pol, true, regions, ARRAY_SIZE(regions));
 	for (int i = 0; i < nr; i++)
 		assert_int_equal(regions[i].memtype, EPT_MT_FROM_MTRR);
+}
+
+/* uhv puts the guest's ACPI copy in guest RAM and gives that region type ACPI: the host map
+ * calls it RAM, so no ACPI rule names it, yet the guest must read it (and in offset placement its
+ * host address differs). */
+static void test_ept_guest_acpi_copy(void **state)
+{
+	static struct guest g;
+	static struct mmio_policy pol;
+	struct ept_region regions[64];
+
+	build_map();
+	assert_int_equal(guest_mem_from_memmap(&g, &map, UHV_PLACEMENT_IDENTITY), 0);
+	assert_int_equal(g.mem[0].gpa, 0);
+	g.mem[0].size = 0x9e000 - 0x1000;
+	memmove(&g.mem[2], &g.mem[1], sizeof(g.mem[0]) * (g.nr_mem - 1));
+	g.mem[1] = (struct guest_region){ 0x9d000, 0x1000, 0x5000000, GUEST_MEM_ACPI };
+	g.nr_mem++;
+	build_policy(&pol);
+	assert_null(mmio_policy_find(&pol, 0x9d000, PAGE_SIZE));
+	int nr = guest_mem_ept_regions(&g, &pol, false, regions, ARRAY_SIZE(regions));
+	bool found = false;
+	for (int i = 0; i < nr; i++)
+		found |= regions[i].gpa == 0x9d000 && regions[i].hpa == 0x5000000 &&
+			 regions[i].memtype == MTRR_TYPE_WB;
+	assert_true(found);
 }
 
 static void test_too_many(void **state)
@@ -264,10 +346,13 @@ static void test_offset(void **state)
 	assert_int_equal(high, id_high - 0xe000);
 	/* the GPA -> HPA translation of a byte above 4 GiB differs, and EPT regions carry it */
 	static struct ept_region er[GUEST_MAX_REGIONS + 64];
-	int n = guest_mem_ept_regions(&g, &map, false, er, ARRAY_SIZE(er));
-	assert_true(n > (int)g.nr_mem);
-	for (unsigned i = 0; i < g.nr_mem; i++)
-		assert_int_equal(er[i].hpa, g.mem[i].hpa);
+	static struct mmio_policy pol;
+	build_policy(&pol);
+	int n = guest_mem_ept_regions(&g, &pol, false, er, ARRAY_SIZE(er));
+	assert_int_equal(n, (int)(pol.n + ram_regions(&g)));
+	for (unsigned i = 0, k = pol.n; i < g.nr_mem; i++)
+		if (g.mem[i].type != GUEST_MEM_RESERVED)
+			assert_int_equal(er[k++].hpa, g.mem[i].hpa);
 }
 
 /* Too little RAM above 1 MiB to move: the layout stays identity. */
@@ -289,6 +374,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test_setup_teardown(test_ept, setup, teardown),
+		cmocka_unit_test(test_ept_guest_acpi_copy),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_offset),
 		cmocka_unit_test(test_offset_tiny),
