@@ -4,7 +4,7 @@
 #define LOG_MODULE "vmx"
 #include <uhv/vmx_exit.h>
 #include <uhv/cpu.h>
-#include <uhv/kmem.h>
+#include <uhv/mmio_policy.h>
 #include <uhv/log.h>
 #include <uhv/vm.h>
 
@@ -65,16 +65,17 @@ void vmx_handle_rdmsr(struct vcpu *v)
 
 #define APIC_BASE_EN	BIT(11)
 
-static bool wrmsr_apic_base(u32 msr, u64 val)
+static bool wrmsr_apic_base(struct vm *vm, u32 msr, u64 val)
 {
 	u64 old = rdmsr(MSR_IA32_APIC_BASE);
 	paddr_t base = val & (BIT(vmx.phys_bits) - 1) & ~0xfffULL;
 
 	if (!vmx_apic_base_write_ok(old, val, vmx.phys_bits))
 		return false;
-	/* The APIC page shadows whatever RAM is at its address, for uhv too. */
-	if ((val & APIC_BASE_EN) && kmem_is_hypervisor(base, PAGE_SIZE)) {
-		pr_warn("guest tried to move the local APIC onto uhv's memory (%#llx): #GP\n",
+	/* The APIC page shadows whatever is at its address, for uhv too: never over uhv's
+	 * memory, a VT-d register page or a range uhv emulates (ECAM). */
+	if ((val & APIC_BASE_EN) && vm_gpa_is_uhvs(vm, base, PAGE_SIZE)) {
+		pr_warn("guest tried to move the local APIC onto a range uhv keeps (%#llx): #GP\n",
 			base);
 		return false;
 	}
@@ -91,7 +92,7 @@ static bool emulate_write(struct vcpu *v, const struct msr_rule *r, u32 msr, u64
 	case MSR_EMUL_EFER:
 		return vm->mmu->write_efer(v, val);
 	case MSR_EMUL_APIC_BASE:
-		return wrmsr_apic_base(msr, val);
+		return wrmsr_apic_base(vm, msr, val);
 	case MSR_EMUL_MTRR:
 		/* The MTRRs also set uhv's memory types; with EPT the guest's
 		 * accesses take their type from EPT, so dropping is harmless. */

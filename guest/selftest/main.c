@@ -270,6 +270,7 @@ void guest_main(void)
 	check_memwalk();
 	check_hostile();
 	check_deny_io();
+	check_deny_apic();
 	check_deny_mmio();
 	if (under_uhv)
 		printf("guest: %u VM exits so far\n", hc(UHV_HC_EXIT_COUNT, EXIT_ALL, 0));

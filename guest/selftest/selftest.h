@@ -12,6 +12,7 @@ void check_memwalk(void);
 void check_hostile(void);
 void check_deny_msr(void);
 void check_deny_io(void);
+void check_deny_apic(void);	/* deny_apic.c */
 /* production.c: the word prodcheck on the command line: only check_production() runs */
 bool prodcheck_requested(void);
 void check_production(void);

@@ -7,7 +7,7 @@
 # accesses to uhv's memory must fail exactly as with EPT (counted and skipped
 # through the same test hooks).
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/deny-mmio.sh"
+. "$(dirname "$0")/deny-checks.sh"
 make -s guests >/dev/null || { echo "cannot build the test guests"; exit 1; }
 img=$(iso selftest 'mem=shadow' build/guest/selftest.elf 'selftest')
 for plat in bochs bochs-tigerlake; do
@@ -24,17 +24,6 @@ for plat in bochs bochs-tigerlake; do
 	expect "uhv vmx:   primary: .*INVLPG exiting.*CR3-load exiting, CR3-store exiting" "INVLPG and CR3 exiting on"
 	expect "uhv shadow: shadow paging: guest CR0 0x11 CR3 0x0 CR4 0x0 EFER 0x0; real CR0 0x8001[0-9a-f]{4} CR4 0x[0-9a-f]*2[0-9a-f] EFER 0x800" "paging-off guest on an identity shadow (real PG, WP, PAE, NXE)"
 	expect "uhv vmx: launching the guest \(multiboot2 ELF\)" "launch"
-	expect "uhv vmx: MSR policy: [0-9]+ MSRs reach the hardware as the table in vmx/msr_policy.c says; every other MSR: #GP" "MSR policy built from its table"
-	expect "^guest: test msr-deny-tsc-write: ok" "IA32_TSC write denied (uhv's time base)"
-	expect "^guest: test msr-deny-tsc-adjust: ok" "TSC_ADJUST hidden and denied"
-	expect "^guest: test msr-machine-check-view: ok" "an MCA without banks: MCG_CAP 0, MCG_STATUS 0"
-	expect "^guest: test msr-deny-machine-check: ok" "machine-check banks and MCG_CTL denied"
-	expect "^guest: test msr-deny-platform: ok" "microcode trigger, SMRR, DS area, RAPL, debug interface, unknown MSR: #GP"
-	expect "^guest: test msr-misc-enable-xd: ok" "XD disable cannot be set through IA32_MISC_ENABLE"
-	expect "^guest: test msr-deny-processor-trace: ok" "Processor Trace hidden and denied"
-	expect "^guest: test msr-allowed-native: ok" "kernel MSRs (PAT, STAR) still native"
-	expect "uhv vmx: denied by policy: MSR reads [1-9][0-9]*, writes [1-9][0-9]* \(#GP\), writes ignored [1-9]" "MSR denials counted in the statistics"
-	expect "uhv vmx:   denied MSR 0x79 \\(IA32_BIOS_UPDT_TRIG\\): 1 reads, 1 writes" "the microcode trigger named in the statistics"
 	expect "^guest: test paging-cr3-switch: ok" "CR3 switch"
 	expect "^guest: test paging-4m-map: ok" "4 MiB page (two 2 MiB shadow leaves)"
 	expect "^guest: test paging-pf-not-present: ok" "true #PF (not present) injected with error code and CR2"
@@ -49,31 +38,14 @@ for plat in bochs bochs-tigerlake; do
 	expect "^guest: test hostile-paged: ok" "hostile access through guest paging failed"
 	expect "^guest: test hostile-alive: ok" "uhv survives hostile accesses"
 	expect "^guest: RESULT: PASS" "guest verdict"
-	# deny by default for ports (issue 14, guest/selftest/deny_io.c): each hostile access gets the
-	# documented answer, uhv says it once and counts it
-	expect "uhv vmx: port table: [0-9]+ rules, [0-9]+ ports native" "port table applied"
-	expect "^guest: test io-deny-com1-overlap: ok" "word at 0x3f7: unassigned byte all-ones, COM1 byte emulated"
-	expect "uhv vmx: warning: guest read of port 0x3f7 \(2 bytes\): unassigned" "partial overlap of COM1 emulated per byte"
-	expect "^guest: test io-deny-unassigned: ok" "unassigned ports read all-ones"
-	expect "uhv vmx: warning: guest read of port 0x1f7 \(1 byte\): unassigned" "unassigned port said once"
-	expect "^guest: test io-deny-rtc-nmi-mask: ok" "RTC index with the NMI-mask bit"
-	expect "uhv platform: warning: guest wrote 0x8a to the RTC index port 0x70: the NMI-mask bit is not passed on" "NMI mask kept from the chipset"
-	expect "^guest: test io-deny-cmos-copy: ok" "CMOS from 0x0e a private copy"
-	expect "uhv platform: warning: guest wrote 0x[0-9a-f]+ to CMOS byte 0x3f: kept in the guest's copy" "firmware CMOS unchanged"
-	expect "uhv platform: warning: guest wrote 0x5a to SMI_CMD 0xb2: dropped" "SMI command dropped"
-	expect "^guest: test io-deny-a20: ok" "A20 cannot be cleared through port 0x92"
-	expect "uhv platform: warning: guest cleared A20 through port 0x92" "A20 kept on, said"
-	expect "^guest: test io-deny-kbc-output-port: ok" "8042 write-output-port (reset line) dropped"
-	expect "uhv platform: warning: guest sent the keyboard controller command 0xd1" "8042 0xd1 dropped, said"
-	expect "^guest: test io-deny-pm1-overlap: ok" "outl at PM1a_CNT-2 did not sleep the machine"
-	expect "uhv platform: warning: the guest asked for sleep state SLP_TYP 1 through PM1a_CNT \(0xb004\): dropped" "sleep state through an overlapping access dropped"
-	expect "uhv vmx: denied by policy: .*ports unassigned [1-9][0-9]*, filtered [1-9]" "port refusals counted"
 	reject "FAIL " "failed checks"
 	expect "uhv vmx: +0 exception or NMI +[1-9][0-9]* exits" "#PF exits counted"
 	expect "uhv shadow: shadow statistics: CR3 loads [1-9]" "shadow statistics"
 	expect "uhv shadow: shadow root cache: [0-9]+ hits" "root cache statistics"
 	expect_end bochs pass "guest shut down, status 0" "run ends with the guest's verdict"
 	reject "test hook's target in uhv's image was changed" "uhv memory changed by the guest"
+	expect_deny_msr
+	expect_deny_io 0xb004
 	expect_deny_mmio
 done
 # The other VMX-issue guest, bench, in shadow mode too (its exit-count checks must hold).

@@ -42,15 +42,16 @@ boot() {
 	echo "[$name] $plat exit status $RC after $(( $(date +%s) - t0 ))s, serial log $LOG"
 }
 
-# boot_nested NAME ISO: uhv (the ISO) as L2 under nested KVM with QEMU q35 +
+# boot_nested NAME ISO [QEMU-OPTS...]: uhv (the ISO) as L2 under nested KVM with QEMU q35 +
 # intel-iommu + e1000 (scripts/nested/run.sh); sets LOG and RC (the inner
 # QEMU's exit status, so expect_rc qemu pass|fail applies)
 boot_nested() {
 	local name=$1 isofile=$2
+	shift 2
 	LOG=$LOGS/$name.log
 	rm -f "$LOG"
 	local t0=$(date +%s)
-	scripts/nested/run.sh "$isofile" "$LOG"
+	scripts/nested/run.sh "$isofile" "$LOG" "$@"
 	RC=$?
 	echo "[$name] nested run exit status $RC after $(( $(date +%s) - t0 ))s, serial log $LOG"
 }
