@@ -3,6 +3,7 @@
  * and the scope iterator then trust the table. */
 #define LOG_MODULE "dmar"
 #include <uhv/dmar.h>
+#include <uhv/memmap.h>
 #include <uhv/errno.h>
 #include <uhv/format.h>
 #include <uhv/log.h>
@@ -428,4 +429,20 @@ void dmar_print(const struct dmar_table *t)
 		t->nr_drhd, t->nr_rmrr, t->flags & DMAR_FLAG_INTR_REMAP ? ", interrupt remapping" : "",
 		t->flags & DMAR_FLAG_X2APIC_OPT_OUT ? ", x2APIC opt-out" : "");
 	dmar_walk(t, &v);
+}
+
+int dmar_rmrr_pages(const struct dmar_rmrr *r, const struct memmap *map, paddr_t *lo, paddr_t *hi)
+{
+	if (r->limit < r->base || r->limit == ~(paddr_t)0)
+		return -EINVAL;
+	*lo = ALIGN_DOWN(r->base, PAGE_SIZE);
+	*hi = ALIGN_UP(r->limit + 1, PAGE_SIZE);
+	for (size_t i = 0; i < map->n; i++) {
+		const struct memmap_range *m = &map->r[i];
+
+		if ((m->type == MEMMAP_HV_IMAGE || m->type == MEMMAP_HV_POOL) &&
+		    *lo < m->end && m->base < *hi)
+			return -EPERM;
+	}
+	return 0;
 }

@@ -71,17 +71,17 @@ static int rmrr_map_for(void *ctx, const struct dmar_rmrr *r)
 	if (r->segment != c->seg ||
 	    !dmar_scopes_match(r->segment, r->scopes, r->scopes_len, c->bus, c->devfn, &vtd.pci))
 		return 0;
-	paddr_t lo = ALIGN_DOWN(r->base, PAGE_SIZE), hi = ALIGN_UP(r->limit + 1, PAGE_SIZE);
-	paddr_t pa;
+	paddr_t lo, hi, pa;
 	/* Firmware names the range, but a device must never reach uhv's memory: refuse the
 	 * attach (fail closed) rather than map it. The region is not the guest's CPU view
 	 * either: the EPT maps what the MMIO policy names (<uhv/mmio_policy.h>), and RMRRs are
 	 * reserved ranges, unassigned unless below 1 MiB. */
-	if (hi <= lo || kmem_is_hypervisor(lo, hi - lo)) {
-		pr_err("reserved region (RMRR) [%#llx, %#llx] of %02x:%02x.%x overlaps uhv's "
-		       "memory: the device is not attached\n", r->base, r->limit, c->bus,
-		       c->devfn >> 3, c->devfn & 7);
-		c->err = -EPERM;
+	int bad = dmar_rmrr_pages(r, kmem_memmap(), &lo, &hi);
+	if (bad) {
+		pr_err("reserved region (RMRR) [%#llx, %#llx] of %02x:%02x.%x %s: the device is not "
+		       "attached\n", r->base, r->limit, c->bus, c->devfn >> 3, c->devfn & 7,
+		       bad == -EPERM ? "overlaps uhv's memory" : "is empty");
+		c->err = bad;
 		return 0;
 	}
 	if (ptab_lookup(&c->dom->pt, lo, &pa, NULL, NULL) == 0 && pa != lo)

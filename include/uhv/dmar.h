@@ -89,6 +89,14 @@ struct dmar_rmrr {
 	size_t scopes_len;
 };
 
+/* The pages an RMRR asks to identity-map, [*lo, *hi). Returns 0, or -EINVAL when the range is
+ * empty or inverted, or -EPERM when it overlaps a range of map that is uhv's (its image or pool):
+ * a device must never reach uhv's memory, whatever firmware says (fail closed: the caller does
+ * not attach the device). Pure. */
+struct memmap;
+int dmar_rmrr_pages(const struct dmar_rmrr *r, const struct memmap *map, paddr_t *lo,
+		    paddr_t *hi);
+
 struct dmar_atsr {		/* also used for SATC (same layout) */
 	u8 flags;
 	u16 segment;

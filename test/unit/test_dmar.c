@@ -12,6 +12,7 @@
 
 #include <uhv/dmar.h>
 #include <uhv/errno.h>
+#include <uhv/memmap.h>
 #include "log_capture.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -627,10 +628,39 @@ static void test_bad_contents(void **state)
 	assert_int_equal(d.nr_drhd, 0);
 }
 
+/* An RMRR over uhv's memory is refused, whatever its scope (issue 14, item 8c); one next to it
+ * is mapped page-aligned. */
+static void test_rmrr_over_uhv(void **state)
+{
+	struct memmap_range r[] = {
+		{ .base = 0x100000, .end = 0x800000, .type = MEMMAP_AVAILABLE },
+		{ .base = 0x800000, .end = 0xa00000, .type = MEMMAP_HV_IMAGE },
+		{ .base = 0xa00000, .end = 0xc00000, .type = MEMMAP_HV_POOL },
+		{ .base = 0xc00000, .end = 0xd00000, .type = MEMMAP_RESERVED },
+	};
+	struct memmap map = { .r = r, .n = ARRAY_SIZE(r), .cap = ARRAY_SIZE(r) };
+	struct dmar_rmrr rm = { .base = 0xc00100, .limit = 0xc01fff };
+	paddr_t lo, hi;
+
+	(void)state;
+	assert_int_equal(dmar_rmrr_pages(&rm, &map, &lo, &hi), 0);
+	assert_int_equal(lo, 0xc00000);
+	assert_int_equal(hi, 0xc02000);
+	rm = (struct dmar_rmrr){ .base = 0x9ff000, .limit = 0x9fffff };	/* uhv's image */
+	assert_int_equal(dmar_rmrr_pages(&rm, &map, &lo, &hi), -EPERM);
+	rm = (struct dmar_rmrr){ .base = 0x7ff000, .limit = 0x800fff };	/* straddles it */
+	assert_int_equal(dmar_rmrr_pages(&rm, &map, &lo, &hi), -EPERM);
+	rm = (struct dmar_rmrr){ .base = 0xbff800, .limit = 0xbff900 };	/* pool, unaligned */
+	assert_int_equal(dmar_rmrr_pages(&rm, &map, &lo, &hi), -EPERM);
+	rm = (struct dmar_rmrr){ .base = 0x200000, .limit = 0x1fffff };	/* inverted */
+	assert_int_equal(dmar_rmrr_pages(&rm, &map, &lo, &hi), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_default),
+		cmocka_unit_test(test_rmrr_over_uhv),
 		cmocka_unit_test(test_qemu_root_port),
 		cmocka_unit_test(test_qemu_aw48),
 		cmocka_unit_test(test_many_scopes),
