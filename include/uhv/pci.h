@@ -80,7 +80,7 @@ struct pci_bar {
 };
 
 #define PCI_MAX_BARS		6
-#define PCI_MAX_DEVS		256
+#define PCI_MAX_DEVS		1024	/* functions; a two-socket server has several hundred */
 
 struct pci_dev {
 	u16 seg;
