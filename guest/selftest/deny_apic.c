@@ -8,7 +8,7 @@
 #define MSR_APIC_BASE		0x1b
 #define APIC_BASE_ADDR_MASK	0xfffff000ULL
 
-static u64 ecam_base(void)
+u64 mcfg_ecam_base(void)
 {
 	struct acpi_root r;
 	char err[120];
@@ -24,7 +24,7 @@ static u64 ecam_base(void)
 
 void check_deny_apic(void)
 {
-	u64 ecam = ecam_base(), old = 0, now = 0;
+	u64 ecam = mcfg_ecam_base(), old = 0, now = 0;
 
 	if (!under_uhv || !ecam || ecam >> 32) {
 		test_skip("apic-base-over-ecam", !under_uhv ? NOT_UHV : "no ECAM below 4 GiB (MCFG)");

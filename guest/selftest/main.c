@@ -255,8 +255,14 @@ static void check_vmx(void)
 
 void guest_main(void)
 {
+	char attack[16];
+
 	if (prodcheck_requested()) {	/* under uhv's production image */
 		check_production();
+		return;
+	}
+	if (cmdline_get("attack", attack, sizeof(attack)) && !strncmp(attack, "ecam-walk", sizeof(attack))) {
+		attack_ecam_walk();
 		return;
 	}
 	check_boot();

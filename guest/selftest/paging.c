@@ -62,6 +62,15 @@ u32 paging_on_with_window(u32 pa)
 	return WIN + (pa & 0xfff);
 }
 
+u32 paging_on_with_table_at(u32 pt_pa)
+{
+	identity(pd1);
+	pd1[WIN_IDX] = (pt_pa & ~0xfffU) | W | P;	/* the window's page table: pt_pa */
+	paging_on(pd1);
+	invlpg(WIN);
+	return WIN;
+}
+
 void check_paging(void)
 {
 	u32 v;

@@ -13,6 +13,8 @@ void check_hostile(void);
 void check_deny_msr(void);
 void check_deny_io(void);
 void check_deny_apic(void);	/* deny_apic.c */
+u64 mcfg_ecam_base(void);	/* deny_apic.c: the first ECAM window of the MCFG, or 0 */
+void attack_ecam_walk(void);	/* deny_walk.c: attack=ecam-walk */
 /* production.c: the word prodcheck on the command line: only check_production() runs */
 bool prodcheck_requested(void);
 void check_production(void);
@@ -23,6 +25,9 @@ void check_deny_mmio(void);	/* deny_mmio.c */
  * returns the virtual address of pa itself. */
 #define PAGING_WINDOW	0xc0000000u
 u32 paging_on_with_window(u32 pa);
+/* ...or with the window's page table at pt_pa (its first entry maps PAGING_WINDOW): an access
+ * there makes the CPU's page walk read pt_pa. Returns PAGING_WINDOW. */
+u32 paging_on_with_table_at(u32 pt_pa);
 void paging_off(void);
 
 #endif

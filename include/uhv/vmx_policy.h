@@ -45,8 +45,8 @@ struct vmx_cpuid_cfg {
 					 BIT(0x14) | BIT(0x1c))
 static inline bool vmx_cpuid_leaf_adjusted(u32 leaf)
 {
-	if (leaf < 32)
-		return VMX_CPUID_ADJUSTED_BASIC & BIT(leaf);
+	if (__builtin_expect(leaf < 32, 1))	/* the basic leaves: inline, one shift */
+		return ((u32)VMX_CPUID_ADJUSTED_BASIC >> leaf) & 1;
 	return leaf == 0x80000001 || (leaf >> 28) == 4;
 }
 /* Does leaf need cfg->guest_cr4 (so the caller can skip reading it)? */
