@@ -12,8 +12,8 @@
 # same path (vmx_nmi_in_root refuses, the NMI is counted), but no emulator here delivers an
 # NMI to it: Bochs 2.7 keeps NMIs masked after the SIPI exit of a CPU in wait-for-SIPI.
 . "$(dirname "$0")/lib.sh"
-make -s guests >/dev/null || { echo "cannot build the test guests"; exit 1; }
-command -v gdb >/dev/null || { echo "SKIP: no gdb"; exit 0; }
+make -s "$UHV_IMAGE" guests >/dev/null || { echo "cannot build uhv and the test guests"; exit 1; }
+command -v gdb >/dev/null || { echo "skip: no gdb"; exit 77; }
 isof=$(iso nmi '' build/guest/selftest.elf 'selftest')
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 LOG=$LOGS/nmi-no-guest.log
@@ -21,7 +21,7 @@ GLOG=$LOGS/nmi-no-guest.gdb.log
 rm -f "$LOG" "$GLOG"
 UHV_CPUS=4 scripts/emu.sh qemu "$isof" "$LOG" 120 -- -S -gdb "tcp:127.0.0.1:$port" &
 emu=$!
-gdb_attach 110 build/uhv.elf "$port" \
+gdb_attach 110 "$UHV_IMAGE" "$port" \
 	-ex 'hbreak vmx_init' \
 	-ex 'continue' \
 	-ex 'monitor nmi' \
