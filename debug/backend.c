@@ -38,10 +38,20 @@ static u8 con_in(void *ctx, unsigned reg)
 	return inb((u16)(dbg->con_port + reg));
 }
 
+static void con_thr(void *ctx, u8 val)
+{
+	struct vm_debug *dbg = ctx;
+	outb((u16)(dbg->con_port + UART_THR), val);
+}
+
 static void con_out(void *ctx, unsigned reg, u8 val)
 {
 	struct vm_debug *dbg = ctx;
-	outb((u16)(dbg->con_port + reg), val);
+
+	if (reg == UART_THR)	/* the vuart never sets the real DLAB: this is data */
+		log_guest_putc(val, con_thr, dbg);	/* whole lines: never mixed with uhv's */
+	else
+		outb((u16)(dbg->con_port + reg), val);
 }
 
 
@@ -229,6 +239,7 @@ static void poll_running(struct vm_debug *dbg)
 	}
 	if (dbg->gdb_port)	/* no call on the common path: most runs have no gdb= port */
 		poll_gdb_port(dbg);
+	log_poll();		/* uhv's lines that waited for a guest line left open */
 	if (dbg->vu.action != CONSOLE_NONE)
 		handle_console_action(dbg->vu.action);
 	if (dbg->want_interrupt) {

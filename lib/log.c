@@ -55,7 +55,8 @@ static void console_exit(bool taken)
 	spin_unlock(&console_lock);
 }
 
-/* Lines held while a guest owns the console (log_hold); under the console lock. */
+/* Lines held while a guest owns the console (log_hold), or while the guest is in the middle of a
+ * line on the shared UART (log_guest_putc); under the console lock. */
 static struct {
 	bool on;
 	size_t len;
@@ -63,13 +64,20 @@ static struct {
 	char buf[8192];
 } held;
 
+/* The guest's console output on the same UART: in the middle of a line since its last byte. */
+static struct {
+	bool mid;
+	u64 last;		/* TSC of its last byte */
+} guest_line;
+
+#define GUEST_LINE_WAIT_MS	200	/* how long uhv's lines wait for the guest's line to end */
+
 void log_hold(void) { held.on = true; }
 
-static void release_locked(void)
+static void flush_held(void)
 {
-	if (!held.on)
+	if (!held.len && !held.lost)
 		return;
-	held.on = false;
 	uart_write(held.buf, held.len);
 	if (held.lost) {
 		char line[96];
@@ -82,11 +90,57 @@ static void release_locked(void)
 	held.lost = 0;
 }
 
+/* The guest is writing a line now: uhv's lines wait for its end. A line it leaves open (a
+ * prompt waiting for input) stops counting after GUEST_LINE_WAIT_MS. */
+static bool guest_line_open(void)
+{
+	u64 khz = tsc_khz() ? tsc_khz() : 1000000;	/* uncalibrated: say 1 GHz */
+
+	return guest_line.mid && rdtsc() - guest_line.last < khz * GUEST_LINE_WAIT_MS;
+}
+
+/* uhv writes now: end the guest's unfinished line first, then what was held. */
+static void break_guest_line(void)
+{
+	if (guest_line.mid) {
+		uart_write("\n", 1);
+		guest_line.mid = false;
+	}
+	if (!held.on)
+		flush_held();
+}
+
 void log_release(void)
 {
 	bool taken = console_enter();
 
-	release_locked();
+	held.on = false;
+	break_guest_line();
+	console_exit(taken);
+}
+
+void log_guest_putc(u8 c, void (*put)(void *ctx, u8 c), void *ctx)
+{
+	bool taken = console_enter();
+
+	if (guest_line.mid && !guest_line_open() && held.len)
+		break_guest_line();	/* held lines that waited long enough go first */
+	put(ctx, c);
+	guest_line.mid = c != '\n';
+	guest_line.last = rdtsc();
+	if (!guest_line.mid && !held.on)
+		flush_held();
+	console_exit(taken);
+}
+
+void log_poll(void)
+{
+	if (!held.len || held.on || guest_line_open())
+		return;
+	bool taken = console_enter();
+
+	if (!held.on && !guest_line_open())
+		break_guest_line();
 	console_exit(taken);
 }
 
@@ -94,7 +148,7 @@ static void emit(enum log_level level, const char *line, size_t len)
 {
 	bool taken = console_enter();
 
-	if (held.on && level != LOG_ERROR) {
+	if ((held.on || guest_line_open()) && level != LOG_ERROR) {
 		if (held.len + len > sizeof(held.buf)) {
 			held.lost++;
 		} else {
@@ -103,7 +157,8 @@ static void emit(enum log_level level, const char *line, size_t len)
 			held.len += len;
 		}
 	} else {
-		release_locked();
+		held.on = held.on && level != LOG_ERROR;
+		break_guest_line();
 		uart_write(line, len);
 	}
 	console_exit(taken);

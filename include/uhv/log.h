@@ -36,6 +36,14 @@ enum log_level log_get_level(void);
  * releases them). The buffer is 8 KiB; lines beyond it are counted. */
 void log_hold(void);
 void log_release(void);
+/* One byte of the guest's own console output on uhv's UART (the vuart's THR), written by put
+ * under the console lock: uhv's lines and the guest's never mix within a line. While the guest
+ * is in the middle of a line, uhv's lines below LOG_ERROR wait (held as above) until it ends
+ * the line, or until it has been quiet for 200 ms (a prompt waiting for input): then uhv ends
+ * the guest's line with a newline and prints them. */
+void log_guest_putc(u8 c, void (*put)(void *ctx, u8 c), void *ctx);
+/* Print lines that waited for a guest line the guest left open (the console poll calls it). */
+void log_poll(void);
 /* A panic is being reported (arch/exceptions.c): from now on no CPU waits long for the console lock
  * (lines from several CPUs are otherwise never interleaved; a CPU that holds the lock and faults
  * or is stopped writes without it). */
