@@ -119,6 +119,15 @@ void log_release(void)
 	console_exit(taken);
 }
 
+/* After the guest's bytes: is its line still open? Its end lets the held lines out. */
+static void guest_wrote(char last)
+{
+	guest_line.mid = last != '\n';
+	guest_line.last = rdtsc();
+	if (!guest_line.mid && !held.on)
+		flush_held();
+}
+
 void log_guest_putc(u8 c, void (*put)(void *ctx, u8 c), void *ctx)
 {
 	bool taken = console_enter();
@@ -126,10 +135,20 @@ void log_guest_putc(u8 c, void (*put)(void *ctx, u8 c), void *ctx)
 	if (guest_line.mid && !guest_line_open() && held.len)
 		break_guest_line();	/* held lines that waited long enough go first */
 	put(ctx, c);
-	guest_line.mid = c != '\n';
-	guest_line.last = rdtsc();
-	if (!guest_line.mid && !held.on)
-		flush_held();
+	guest_wrote((char)c);
+	console_exit(taken);
+}
+
+void log_guest_write(const char *s, size_t len)
+{
+	if (!len)
+		return;
+	bool taken = console_enter();
+
+	if (guest_line.mid && !guest_line_open() && held.len)
+		break_guest_line();
+	uart_write(s, len);
+	guest_wrote(s[len - 1]);
 	console_exit(taken);
 }
 

@@ -7,7 +7,6 @@
 #include <uhv/abi/hypercall.h>
 #include <uhv/guest.h>
 #include <uhv/kmem.h>
-#include <uhv/uart.h>
 #include <uhv/errno.h>
 #include <uhv/string.h>
 #include <uhv/log.h>
@@ -28,7 +27,7 @@ static void console_out(struct vm_console *c, const char *buf, size_t len)
 	while (i < len) {
 		if (!c->mid_line) {
 			if (len - i < sizeof(prefix) - 1 || memcmp(buf + i, prefix, sizeof(prefix) - 1))
-				uart_write(prefix, sizeof(prefix) - 1);
+				log_guest_write(prefix, sizeof(prefix) - 1);
 			c->mid_line = true;
 		}
 		size_t j = i;
@@ -38,7 +37,7 @@ static void console_out(struct vm_console *c, const char *buf, size_t len)
 			j++;
 			c->mid_line = false;
 		}
-		uart_write(buf + i, j - i);
+		log_guest_write(buf + i, j - i);
 		i = j;
 	}
 }
@@ -71,7 +70,7 @@ out:
 static __noreturn void shutdown(struct vcpu *v, u32 status)
 {
 	if (v->vm->console.mid_line)
-		uart_write("\n", 1);
+		log_guest_write("\n", 1);
 	pr_info("guest requested shutdown with status %u after %llu exits\n", status,
 		vmx_exit_count(~0U));
 	bool intact = test_hook_targets_intact();

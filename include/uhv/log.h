@@ -42,6 +42,8 @@ void log_release(void);
  * the line, or until it has been quiet for 200 ms (a prompt waiting for input): then uhv ends
  * the guest's line with a newline and prints them. */
 void log_guest_putc(u8 c, void (*put)(void *ctx, u8 c), void *ctx);
+/* The same for text the guest hands uhv to print (the console hypercall), via uart_write. */
+void log_guest_write(const char *s, size_t len);
 /* Print lines that waited for a guest line the guest left open (the console poll calls it). */
 void log_poll(void);
 /* A panic is being reported (arch/exceptions.c): from now on no CPU waits long for the console lock
