@@ -17,9 +17,11 @@ garbage 3000 1
 expect uhv vmx: launching the guest
 garbage 6000 2
 expect guest: RESULT: PASS
-expect uhv: run ended: PASS
 eof
 SCRIPT
+# uhv's last line is not awaited on the socket: Bochs exits with unread noise in its receive
+# buffer, the connection is reset and the tail can be lost. Bochs' exit status says how the run
+# ended (expect_rc below: 0 = uhv's PASS).
 src=$?
 wait $emu
 RC=$?
