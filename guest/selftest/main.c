@@ -265,6 +265,10 @@ void guest_main(void)
 		attack_ecam_walk();
 		return;
 	}
+	if (cmdline_get("attack", attack, sizeof(attack)) && !strncmp(attack, "fast-reset", sizeof(attack))) {
+		attack_fast_reset();
+		return;
+	}
 	check_boot();
 	check_cpuid();
 	check_msr();

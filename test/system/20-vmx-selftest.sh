@@ -41,4 +41,12 @@ expect_deny_msr
 expect_deny_io 0xb004
 expect_deny_mmio
 expect "uhv vm: MMIO policy: [0-9]+ ranges" "MMIO policy printed"
+
+# Fast reset through port 0x92 bit 0 (issue 20, item 5): a guest reset request, said like the
+# 8042's and the reset register's; before the port policy the write reset the emulated machine.
+boot vmx-fast-reset bochs "$(iso fast-reset '' build/guest/selftest.elf 'selftest attack=fast-reset')" 180
+expect "^guest: fast-reset: writing 0x[0-9a-f]+ to port 0x92" "the guest wrote the fast reset bit"
+expect "uhv platform: the guest reset the machine \(fast reset through port 0x92\); uhv does not restart guests" "reset request said"
+reject "^guest: test fast-reset-ends-run: FAIL" "the write returned"
+expect_end bochs pass "guest reset the machine" "run ends: guest reset the machine"
 finish
