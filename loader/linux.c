@@ -42,6 +42,20 @@ static void version_string(const u8 *file, size_t len, u16 kv, char *out, size_t
 	out[n] = 0;
 }
 
+int linux_pm_bytes(u32 syssize, u64 avail, u64 *mem_size, u64 *file_size)
+{
+	*mem_size = (u64)syssize * LINUX_PARAGRAPH;
+	*file_size = MIN(*mem_size, avail);
+	if (!syssize) {
+		*mem_size = *file_size = avail;
+		return 0;
+	}
+	/* the builders round the code up to whole paragraphs without padding
+	 * the file (memtest86+: (_end - _start + 15) >> 4): a short last
+	 * paragraph is what the protocol allows, more is a truncated file */
+	return *mem_size - *file_size < LINUX_PARAGRAPH ? 0 : -EINVAL;
+}
+
 int linux_parse_image(const void *img, size_t len, struct linux_image *out)
 {
 	const u8 *file = img;
@@ -96,10 +110,7 @@ int linux_parse_image(const void *img, size_t len, struct linux_image *out)
 	}
 	/* syssize counts the protected-mode code; a signed image carries its
 	 * signature after it, which the kernel does not need */
-	out->pm_size = (u64)h->syssize * 16;
-	if (out->pm_size == 0)
-		out->pm_size = len - out->pm_offset;
-	if (out->pm_size > len - out->pm_offset) {
+	if (linux_pm_bytes(h->syssize, len - out->pm_offset, &out->pm_size, &out->pm_file_size)) {
 		pr_err("guest kernel: bzImage header says %llu bytes of protected-mode code at "
 		       "offset 0x%llx, the file has %llu: the file is truncated\n",
 		       out->pm_size, out->pm_offset,
@@ -305,12 +316,16 @@ static int load_pm_kernel(const struct linux_load *l)
 			       "there is no free guest RAM to move it out of the way\n");
 			return -ENOMEM;
 		}
-		ret = guest_write(l->g, tmp, pm, k->pm_size);
+		ret = guest_write(l->g, tmp, pm, k->pm_file_size);
 		if (ret)
 			return ret;
-		pm = guest_ptr(l->g, tmp, k->pm_size);
+		pm = guest_ptr(l->g, tmp, k->pm_file_size);
 	}
-	return guest_write(l->g, l->load, pm, k->pm_size);
+	ret = guest_write(l->g, l->load, pm, k->pm_file_size);
+	if (ret)
+		return ret;
+	/* the rest of a last paragraph the file does not hold (linux_pm_bytes) */
+	return guest_zero(l->g, l->load + k->pm_file_size, k->pm_size - k->pm_file_size);
 }
 
 int linux_load(struct guest *g, const struct loader_module *mods, unsigned n, u64 rsdp_gpa)

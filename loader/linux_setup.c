@@ -170,6 +170,11 @@ void linux_report(const struct linux_load *l, struct linux_layout *layout)
 	pr_info("  boot_params 0x%llx, command line 0x%llx (%llu bytes), %d e820 entries\n",
 		(l->data + DATA_BOOT_PARAMS), l->cmdline_gpa,
 		l->cmdline_len, l->nr_e820);
+	/* what the guest sizes its memory from (memtest86+ prints the sum of
+	 * types 1 and 3; test/system/63-memtest.sh compares) */
+	for (int i = 0; i < l->nr_e820; i++)
+		pr_info("  e820 [0x%012llx-0x%012llx) type %u\n", l->e820[i].addr,
+			(l->e820[i].addr + l->e820[i].size), l->e820[i].type);
 	if (!layout)
 		return;
 	*layout = (struct linux_layout){

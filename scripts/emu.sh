@@ -10,8 +10,11 @@
 #   "mode=file, dev=LOG"; scripts/run.sh uses "mode=term, dev=<its tty>").
 #   UHV_CPUS (default 1) is the number of CPUs: QEMU -smp, Bochs "cpu: count"
 #   (Debian's Bochs is built with SMP support). UHV_MEM is the RAM in MiB.
+#   UHV_STOP_AT (an extended regex) stops the emulator as soon as the serial
+#   log matches it, for guests that never end by themselves (memtest86+).
 #   Exit status is the emulator's (see include/uhv/platform.h):
-#   QEMU 33 = PASS, 35 = FAIL; Bochs 0 = PASS, 1 = FAIL; 124 = timeout.
+#   QEMU 33 = PASS, 35 = FAIL; Bochs 0 = PASS, 1 = FAIL; 124 = timeout;
+#   100 = stopped at UHV_STOP_AT.
 set -uo pipefail
 plat=$1 iso=$2 log=$3 tmo=${4:-120}
 shift 3; [ $# -gt 0 ] && [ "$1" != "--" ] && shift
@@ -21,6 +24,28 @@ mkdir -p "$(dirname "$log")"
 log=$(readlink -f "$log")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# run_emu [timeout options] CMD...: CMD under timeout; with UHV_STOP_AT, the log
+# is watched once a second and CMD stopped (through its timeout) at a match
+run_emu() {
+	local opts=()
+	while [[ $1 == --* ]]; do opts+=("$1"); shift; done
+	if [ -z "${UHV_STOP_AT:-}" ]; then
+		timeout "${opts[@]}" "$tmo" "$@"
+		return
+	fi
+	timeout "${opts[@]}" "$tmo" "$@" &
+	local pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		if grep -aqE -- "$UHV_STOP_AT" "$log" 2>/dev/null; then
+			kill "$pid" 2>/dev/null
+			wait "$pid"
+			return 100
+		fi
+		sleep 1
+	done
+	wait "$pid"
+}
 
 qemu_common=(-M q35 -m "${UHV_MEM:-256}" -smp "${UHV_CPUS:-1}" -cdrom "$iso" -display none -serial "file:$log" -no-reboot
 	-device isa-debug-exit,iobase=0xf4,iosize=4 -netdev user,id=n0
@@ -63,7 +88,7 @@ RC
 	# a serial port on the terminal: Bochs must stay in the foreground process
 	# group, or its first tcsetattr stops it (SIGTTOU)
 	fg=(); [[ ${UHV_BOCHS_COM1:-} == *mode=term* ]] && fg=(--foreground)
-	( cd "$work" && timeout "${fg[@]}" "$tmo" bochs-bin -q -f bochsrc -rc dbgcmds </dev/null >"$work/stdout" 2>&1 )
+	( cd "$work" && run_emu "${fg[@]}" bochs-bin -q -f bochsrc -rc dbgcmds </dev/null >"$work/stdout" 2>&1 )
 	rc=$?
 	# keep Bochs' own log next to the serial log for debugging
 	cp "$work/bochs.log" "${log%.log}.bochs.log" 2>/dev/null
@@ -71,7 +96,7 @@ RC
 	exit $rc ;;
 *) echo "emu.sh: unknown platform '$plat'" >&2; exit 2 ;;
 esac
-timeout "$tmo" qemu-system-x86_64 "${args[@]}" "$@" >"$work/stdout" 2>&1
+run_emu qemu-system-x86_64 "${args[@]}" "$@" >"$work/stdout" 2>&1
 rc=$?
 cat "$work/stdout" > "${log%.log}.qemu.log"
 exit $rc

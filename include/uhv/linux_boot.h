@@ -39,7 +39,8 @@ struct linux_image {
 	u16 version;
 	unsigned setup_sects;		/* 0 already replaced by 4 */
 	u64 pm_offset;			/* file offset of the protected-mode kernel */
-	u64 pm_size;			/* bytes of it to load */
+	u64 pm_size;			/* bytes it occupies (syssize * 16) */
+	u64 pm_file_size;		/* of those, the bytes the file has (the rest zeroed) */
 	u64 init_size;			/* needed from the runtime start (>= pm_size) */
 	u64 alignment;			/* kernel_alignment (relocatable kernels) */
 	bool relocatable;
@@ -49,6 +50,14 @@ struct linux_image {
 
 /* Is this a bzImage with a boot protocol header ("HdrS" at 0x202)? */
 bool linux_is_bzimage(const void *img, size_t len);
+
+/* The protected-mode code from syssize (16-byte paragraphs, 0: the rest of
+ * the file) and avail, the bytes the file has after the setup sectors:
+ * *mem_size bytes it occupies, *file_size of them to load from the file.
+ * The image builders round syssize up to whole paragraphs and do not pad the
+ * file, so the file may end up to 15 bytes before syssize * 16 (the rest is
+ * zero); 0, or -EINVAL when more is missing (a truncated file). */
+int linux_pm_bytes(u32 syssize, u64 avail, u64 *mem_size, u64 *file_size);
 
 /* Parse and check the header. 0, or -ENOEXEC (not a bzImage), -EINVAL
  * (malformed, truncated, too old: message printed with what to do). */

@@ -739,7 +739,7 @@ static void errors(void **state)
 	expect_fail(2, -EINVAL, "ends at 0x242, before init_size");
 
 	make_bzimage();
-	khdr()->syssize = (PM_SIZE + SIG_SIZE) / 16 + 1;
+	khdr()->syssize = (PM_SIZE + SIG_SIZE) / 16 + 2;	/* > 15 bytes past the end */
 	grub_modules(INITRD_GPA);
 	expect_fail(2, -EINVAL, "the file is truncated");
 
@@ -791,25 +791,147 @@ static void errors(void **state)
 	expect_fail(1, -ENOEXEC, "not a Linux bzImage");
 }
 
+/* A file from the build or the system (the real images below), or NULL if absent. */
+static u8 *read_whole(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	u8 *file;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	*size = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	file = malloc(*size);
+	assert_non_null(file);
+	assert_int_equal(fread(file, 1, *size, f), *size);
+	fclose(f);
+	return file;
+}
+
+/* ---- syssize: whole paragraphs, the file may end inside the last one ------------------------ */
+
+static void pm_bytes_rule(void **state)
+{
+	static const struct {
+		u32 syssize;
+		u64 avail;
+		int ret;
+		u64 mem_size, file_size;
+	} cases[] = {
+		/* the file has all of syssize * 16, or more (a signature after it) */
+		{ 10, 160, 0, 160, 160 },
+		{ 10, 500, 0, 160, 160 },
+		/* 1 to 15 bytes short: the last paragraph was rounded up, allowed */
+		{ 10, 159, 0, 160, 159 },
+		{ 10, 145, 0, 160, 145 },
+		{ 1, 1, 0, 16, 1 },
+		/* 16 or more short: a whole paragraph is missing, the file is truncated */
+		{ 10, 144, -EINVAL, 160, 144 },
+		{ 1, 0, -EINVAL, 16, 0 },
+		{ 0xffffffffU, 4096, -EINVAL, 0xffffffffULL * 16, 4096 },	/* no 32-bit wrap */
+		/* syssize 0: all of the rest of the file */
+		{ 0, 1234, 0, 1234, 1234 },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		u64 mem_sz = 0, file_sz = 0;
+
+		assert_int_equal(linux_pm_bytes(cases[i].syssize, cases[i].avail, &mem_sz, &file_sz),
+				 cases[i].ret);
+		assert_int_equal(mem_sz, cases[i].mem_size);
+		assert_int_equal(file_sz, cases[i].file_size);
+	}
+}
+
+/* A bzImage whose file ends short bytes before syssize * 16 (no signature). */
+static void make_short_bzimage(unsigned short_by)
+{
+	make_bzimage();
+	ksize = PM_OFFSET + PM_SIZE - short_by;
+	/* what follows the file's end must not be loaded */
+	memset(kfile + ksize, 0xee, sizeof(kfile) - ksize);
+}
+
+static void short_last_paragraph(void **state)
+{
+	struct linux_layout l;
+	struct linux_image k;
+
+	for (unsigned short_by = 1; short_by < 16; short_by++) {
+		make_short_bzimage(short_by);
+		log_capture_reset();
+		assert_int_equal(linux_parse_image(kfile, ksize, &k), 0);
+		assert_int_equal(k.pm_size, PM_SIZE);
+		assert_int_equal(k.pm_file_size, PM_SIZE - short_by);
+	}
+	/* loaded: the bytes the file has, then zeros to the paragraph's end;
+	 * once from the file in guest RAM (on top of the load address), once
+	 * from a file outside guest memory */
+	for (int in_guest = 1; in_guest >= 0; in_guest--) {
+		make_short_bzimage(8);
+		std_guest();
+		grub_modules(INITRD_GPA);
+		memset(mem + KFILE_GPA + ksize, 0xee, 64);
+		if (!in_guest)
+			mods[0] = (struct loader_module){ kfile, ksize, LOADER_NOT_IN_GUEST,
+							  CMDLINE };
+		assert_int_equal(load(2, 0, NULL, &l), 0);
+		assert_int_equal(l.kernel_start, PREF);
+		assert_int_equal(l.kernel_end, PREF + PM_SIZE);
+		for (size_t i = 0; i < PM_SIZE - 8; i++)
+			assert_int_equal(mem[PREF + i], pm_byte(i));
+		for (size_t i = PM_SIZE - 8; i < PM_SIZE; i++)
+			assert_int_equal(mem[PREF + i], 0);
+	}
+	/* a whole paragraph missing: refused as truncated */
+	make_short_bzimage(16);
+	std_guest();
+	grub_modules(INITRD_GPA);
+	expect_fail(2, -EINVAL, "header says 12304 bytes of protected-mode code at offset 0x800, "
+		    "the file has 12288: the file is truncated");
+}
+
+/* Debian's memtest86+ (package memtest86+): its file ends 8 bytes before
+ * syssize * 16 (6.10), as its linker script rounds up. */
+static void real_memtest(void **state)
+{
+	struct linux_image k;
+	struct linux_layout l;
+	size_t size;
+	u8 *file = read_whole("/boot/memtest86+x64.bin", &size);
+
+	if (!file)
+		skip();		/* apt-get install memtest86+ (scripts/deps.sh) */
+
+	log_capture_reset();
+	assert_int_equal(linux_parse_image(file, size, &k), 0);
+	assert_int_equal(k.pm_size, (u64)k.hdr.syssize * 16);
+	assert_int_equal(k.pm_file_size, size - k.pm_offset);
+	assert_true(k.pm_size - k.pm_file_size < 16);
+	std_guest();
+	memcpy(mem + KFILE_GPA, file, size);
+	mods[0] = (struct loader_module){ mem + KFILE_GPA, size, KFILE_GPA, "console=ttyS0" };
+	assert_int_equal(load(1, 0, NULL, &l), 0);
+	assert_int_equal(l.kernel_end - l.kernel_start, k.pm_size);
+	assert_memory_equal(mem + l.kernel_start, file + k.pm_offset, k.pm_file_size);
+	for (u64 i = k.pm_file_size; i < k.pm_size; i++)
+		assert_int_equal(mem[l.kernel_start + i], 0);
+	check_layout(&l);
+	free(file);
+}
+
 /* ---- the real Debian kernel (scripts/linux/fetch.sh), when present -------------------------- */
 
 static void real_vmlinuz(void **state)
 {
-	FILE *f = fopen("build/linux/vmlinuz", "rb");
 	struct linux_image k;
 	struct linux_layout l;
-	u8 *file;
 	size_t size;
+	u8 *file = read_whole("build/linux/vmlinuz", &size);
 
-	if (!f)
+	if (!file)
 		skip();		/* run scripts/linux/fetch.sh first */
-	fseek(f, 0, SEEK_END);
-	size = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	file = malloc(size);
-	assert_non_null(file);
-	assert_int_equal(fread(file, 1, size, f), size);
-	fclose(f);
 
 	log_capture_reset();
 	assert_true(linux_is_bzimage(file, size));
@@ -875,6 +997,9 @@ int main(void)
 		cmocka_unit_test(cmdline_and_rsdp),
 		cmocka_unit_test(boot_data_high),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(pm_bytes_rule),
+		cmocka_unit_test(short_last_paragraph),
+		cmocka_unit_test(real_memtest),
 		cmocka_unit_test(real_vmlinuz),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -13,6 +13,7 @@
 #define LINUX_MIN_VERSION	0x020c	/* 2.12: xloadflags (XLF_KERNEL_64) */
 #define LINUX_RSDP_VERSION	0x020e	/* 2.14: boot_params.acpi_rsdp_addr is read */
 #define LINUX_SECTOR		512
+#define LINUX_PARAGRAPH		16	/* syssize's unit */
 #define LINUX_DEFAULT_SETUP_SECTS 4	/* setup_sects 0 means 4 */
 #define LINUX_LEGACY_LOAD_ADDR	0x100000ULL	/* non-relocatable bzImage */
 #define LINUX_ENTRY64_OFFSET	0x200	/* 64-bit entry: load address + 0x200 */
