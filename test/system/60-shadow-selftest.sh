@@ -50,7 +50,26 @@ for plat in bochs bochs-tigerlake; do
 	expect_deny_io 0xb004
 	expect_deny_mmio
 	expect_cr_rules pcid
+	tr -d '\r' < "$LOG" | grep -a '^guest: test cr-' > "$LOGS/60-cr-$plat"
 	expect "uhv shadow: shadow statistics: .*CR/EFER writes refused [1-9][0-9]* \(#GP\)" "refused CR writes counted"
+done
+# The control-register checks natively (Bochs skylake_x, GRUB): the same lines as under shadow
+# paging (cr_rules.c), and real mode there and back.
+native=$ISODIR/60-selftest-native.iso
+guest/mkiso-native.sh "$native" build/guest/selftest.elf 'selftest realmode=1' >/dev/null 2>&1 ||
+	{ echo "cannot build $native"; exit 1; }
+boot selftest-native bochs "$native" 300
+expect "guest: started natively" "runs without uhv"
+expect_cr_rules pcid
+expect "^guest: test cr-real-mode-round-trip: ok" "real mode and back natively"
+tr -d '\r' < "$LOG" | grep -a '^guest: test cr-' | grep -v real-mode > "$LOGS/60-cr-native"
+for plat in bochs bochs-tigerlake; do
+	if diff -u "$LOGS/60-cr-native" "$LOGS/60-cr-$plat" > "$LOGS/60-cr-$plat.diff"; then
+		echo "  ok: $(wc -l < "$LOGS/60-cr-native") control-register checks identical natively and under shadow ($plat)"
+	else
+		echo "  DIFFERENT: control-register checks natively and under shadow ($plat): $LOGS/60-cr-$plat.diff"
+		fails=$((fails + 1))
+	fi
 done
 # A guest that enters real mode gets a stop that says what it tried (no triple fault, no hang).
 boot shadow-realmode bochs "$(iso selftest-realmode 'mem=shadow' build/guest/selftest.elf 'selftest realmode=1')" 300
