@@ -119,11 +119,11 @@ static bool load_pdptes(struct vcpu *v, struct gwalk_mode *m)
 	return err == 0;
 }
 
-/* The guest's registers for the checks of <uhv/cr_checks.h>. */
+/* The guest's registers for the checks of <uhv/cr_checks.h>. CS.L only where a rule needs it
+ * (CR0): CR3 loads are frequent and need no VMREAD more. */
 static struct cr_state cr_state_of(const struct gwalk_mode *m)
 {
-	return (struct cr_state){ .cr0 = m->cr0, .cr3 = m->cr3, .cr4 = m->cr4, .efer = m->efer,
-				  .cs_l = vmread(VMCS_GUEST_CS_ACCESS_RIGHTS) & VMX_AR_L };
+	return (struct cr_state){ .cr0 = m->cr0, .cr3 = m->cr3, .cr4 = m->cr4, .efer = m->efer };
 }
 
 /* A write the SDM refuses: #GP, counted. */
@@ -143,6 +143,7 @@ static bool guest_cr0_write(struct vcpu *v, u64 val)
 	u64 old = m.cr0;
 	u32 entry = (u32)vmread(VMCS_VM_ENTRY_CONTROLS), new_entry = entry;
 
+	s.cs_l = vmread(VMCS_GUEST_CS_ACCESS_RIGHTS) & VMX_AR_L;
 	if (refused(v, cr0_write_check(&s, &vmx.cr_caps, val)))
 		return false;
 	val = cr0_written(val);
