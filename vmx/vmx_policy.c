@@ -194,6 +194,11 @@ bool vmx_xcr0_valid(u64 v, u64 supported)
 
 /* ---- CR0 / CR4 ---- */
 
+/* CR4 bits of features the guest does not get: VMX (no nested VMX), SMX (GETSEC is #UD), user
+ * interrupts (CPUID hides them, their MSRs are denied). Owned by uhv so setting one exits, and
+ * then #GP as on a processor without the feature. */
+#define CR4_HIDDEN	(CR4_VMXE | CR4_SMXE | CR4_UINTR)
+
 u64 vmx_cr0_guest_host_mask(const struct vmx_cr_cfg *c)
 {
 	return (c->cr0_fixed0 & ~(u64)(CR0_PE | CR0_PG)) | ~c->cr0_fixed1;
@@ -201,7 +206,7 @@ u64 vmx_cr0_guest_host_mask(const struct vmx_cr_cfg *c)
 
 u64 vmx_cr4_guest_host_mask(const struct vmx_cr_cfg *c)
 {
-	return c->cr4_fixed0 | ~c->cr4_fixed1 | CR4_VMXE | CR4_SMXE;
+	return c->cr4_fixed0 | ~c->cr4_fixed1 | CR4_HIDDEN;
 }
 
 u64 vmx_cr0_real(const struct vmx_cr_cfg *c, u64 view)
@@ -214,11 +219,10 @@ u64 vmx_cr4_real(const struct vmx_cr_cfg *c, u64 view)
 	return (view | c->cr4_fixed0) & c->cr4_fixed1;
 }
 
-/* VMXE: uhv offers no nested VMX; SMXE: GETSEC is #UD (CPUID hides SMX). */
 struct cr_caps vmx_cr_caps(const struct vmx_cr_cfg *c, bool nx, unsigned maxphyaddr)
 {
 	return (struct cr_caps){
-		.cr4_ok = c->cr4_fixed1 & ~(u64)(CR4_VMXE | CR4_SMXE),
+		.cr4_ok = c->cr4_fixed1 & ~(u64)CR4_HIDDEN,
 		.efer_ok = EFER_SCE | EFER_LME | EFER_LMA | (nx ? EFER_NXE : 0),
 		.maxphyaddr = maxphyaddr,
 	};

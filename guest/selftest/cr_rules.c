@@ -246,8 +246,9 @@ static void in_protected_mode(void)
 	     read_cr4() & CR4_PCIDE, 0);
 	PROBE("cr-pg-without-pe", try_write_cr0((cr0 & ~CR0_PE) | CR0_PG), VEC_GP,
 	     read_cr0() & (CR0_PE | CR0_PG), CR0_PE);
+	/* CR0 unchanged: natively it may start with CD=NW=1 (the reset value) */
 	PROBE("cr-nw-without-cd", try_write_cr0((cr0 & ~CR0_CD) | CR0_NW), VEC_GP,
-	     read_cr0() & CR0_NW, 0);
+	     read_cr0() & (CR0_CD | CR0_NW), cr0 & (CR0_CD | CR0_NW));
 	write_cr4(cr4 & ~CR4_PAE);
 	try_wrmsr(MSR_EFER, efer | EFER_LME);
 	PROBE("cr-pg-lme-without-pae", try_write_cr0(cr0 | CR0_PG), VEC_GP,

@@ -83,14 +83,16 @@ struct vmx_cr_cfg {
 /* The bits uhv owns: the guest reads the shadow for them, and a MOV that
  * would give one of them a value other than the shadow's exits. CR0: the
  * bits VMX forces (NE; PE and PG are free with unrestricted guest). CR4:
- * VMXE, SMXE and everything FIXED1 does not allow. */
+ * VMXE, SMXE, UINTR (features CPUID hides) and everything FIXED1 does not
+ * allow. */
 u64 vmx_cr0_guest_host_mask(const struct vmx_cr_cfg *c);
 u64 vmx_cr4_guest_host_mask(const struct vmx_cr_cfg *c);
 /* The real CR0/CR4 for what the guest wants (its view, = read shadow). */
 u64 vmx_cr0_real(const struct vmx_cr_cfg *c, u64 guest_view);
 u64 vmx_cr4_real(const struct vmx_cr_cfg *c, u64 guest_view);
 /* What the guest's processor offers, for the checks of <uhv/cr_checks.h>: CR4 as FIXED1 allows
- * less VMXE and SMXE; EFER SCE, LME, LMA, and NXE when the CPU has NX. */
+ * less the bits of features CPUID hides (VMXE, SMXE, UINTR); EFER SCE, LME, LMA, and NXE when
+ * the CPU has NX. */
 struct cr_caps vmx_cr_caps(const struct vmx_cr_cfg *c, bool nx, unsigned maxphyaddr);
 
 #endif

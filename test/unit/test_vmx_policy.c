@@ -156,6 +156,12 @@ static const struct vmx_cr_cfg kvm = {
 	.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x332fff,
 };
 
+/* a processor whose FIXED1 allows user interrupts (CR4 bit 25) */
+static const struct vmx_cr_cfg kvm_uintr = {
+	.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xffffffff,
+	.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x2332fff,
+};
+
 static void test_cr(void **state)
 {
 	/* CR0: only NE (and the reserved upper half) belongs to uhv */
@@ -188,6 +194,9 @@ static void test_cr_caps(void **state)
 	assert_true((c.cr4_ok & (CR4_PAE | CR4_PGE | CR4_OSXSAVE)) == (CR4_PAE | CR4_PGE | CR4_OSXSAVE));
 	assert_false(c.cr4_ok & CR4_VMXE);
 	assert_false(c.cr4_ok & CR4_SMXE);
+	struct cr_caps k = vmx_cr_caps(&kvm_uintr, true, 40);	/* UINTR hidden by CPUID */
+	assert_false(k.cr4_ok & CR4_UINTR);
+	assert_true(vmx_cr4_guest_host_mask(&kvm_uintr) & CR4_UINTR);
 	assert_false(c.cr4_ok & ~bochs.cr4_fixed1);
 	/* EFER: SCE, LME, LMA (writes ignored), NXE only with NX */
 	assert_int_equal(c.efer_ok, EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE);
