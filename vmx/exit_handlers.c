@@ -89,25 +89,42 @@ static void flush_guest_tlb(const struct vm *vm)
 		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
 }
 
+/* The read shadows are right for the bits uhv owns only: a MOV that changes none of them does
+ * not exit, so the guest's view of the others is the real register. */
+static u64 cr_view(u32 real_field, u32 shadow_field, u32 mask_field)
+{
+	u64 mask = vmread(mask_field);
+
+	return (vmread(real_field) & ~mask) | (vmread(shadow_field) & mask);
+}
+
+/* The guest's registers for the checks of <uhv/cr_checks.h>. */
+static struct cr_state cr_state_now(void)
+{
+	return (struct cr_state){
+		.cr0 = cr_view(VMCS_GUEST_CR0, VMCS_CR0_READ_SHADOW, VMCS_CR0_GUEST_HOST_MASK),
+		.cr4 = cr_view(VMCS_GUEST_CR4, VMCS_CR4_READ_SHADOW, VMCS_CR4_GUEST_HOST_MASK),
+		.cr3 = vmread(VMCS_GUEST_CR3), .efer = vmread(VMCS_GUEST_IA32_EFER),
+		.cs_l = vmread(VMCS_GUEST_CS_ACCESS_RIGHTS) & VMX_AR_L,
+	};
+}
+
 static bool guest_write_cr0(struct vcpu *v, u64 val)
 {
-	u64 old = vmread(VMCS_CR0_READ_SHADOW);
-	u64 cr4 = vmread(VMCS_CR4_READ_SHADOW);
-	u64 efer = vmread(VMCS_GUEST_IA32_EFER), new_efer = efer;
+	struct cr_state s = cr_state_now();
+	u64 old = s.cr0, efer = s.efer, new_efer = efer & ~(u64)EFER_LMA;
 	u32 entry = (u32)vmread(VMCS_VM_ENTRY_CONTROLS), new_entry = entry;
 
-	if (!vmx_cr0_write_ok(val))
+	if (cr0_write_check(&s, &vmx.cr_caps, val) != CR_OK)
 		return false;
-	if (!(old & CR0_PG) && (val & CR0_PG) && (efer & EFER_LME)) {
-		if (!(cr4 & CR4_PAE))
-			return false;
-		new_efer |= EFER_LMA;	/* entering IA-32e mode */
+	val = cr0_written(val);
+	if (cr0_lma_after(&s, val)) {
+		new_efer |= EFER_LMA;
 		new_entry |= VM_ENTRY_IA32E_MODE;
-	} else if ((old & CR0_PG) && !(val & CR0_PG) && (efer & EFER_LMA)) {
-		new_efer &= ~(u64)EFER_LMA;
+	} else {
 		new_entry &= ~(u32)VM_ENTRY_IA32E_MODE;
 	}
-	if (pae_paging(val, cr4, new_efer) && !pae_paging(old, cr4, efer) && !load_pdptes(v))
+	if (pae_paging(val, s.cr4, new_efer) && !pae_paging(old, s.cr4, efer) && !load_pdptes(v))
 		return false;
 	vmwrite(VMCS_CR0_READ_SHADOW, val);
 	vmwrite(VMCS_GUEST_CR0, vmx_cr0_real(&vmx.cr, val));
@@ -121,13 +138,12 @@ static bool guest_write_cr0(struct vcpu *v, u64 val)
 
 static bool guest_write_cr4(struct vcpu *v, u64 val)
 {
-	u64 old = vmread(VMCS_CR4_READ_SHADOW);
-	u64 cr0 = vmread(VMCS_CR0_READ_SHADOW);
-	u64 efer = vmread(VMCS_GUEST_IA32_EFER);
+	struct cr_state s = cr_state_now();
+	u64 old = s.cr4;
 
-	if (!vmx_cr4_write_ok(&vmx.cr, old, val, efer & EFER_LMA, vmread(VMCS_GUEST_CR3)))
+	if (cr4_write_check(&s, &vmx.cr_caps, val) != CR_OK)
 		return false;
-	if (pae_paging(cr0, val, efer) &&
+	if (pae_paging(s.cr0, val, s.efer) &&
 	    ((val ^ old) & (CR4_PAE | CR4_PSE | CR4_PGE | CR4_SMEP | CR4_SMAP)) && !load_pdptes(v))
 		return false;
 	vmwrite(VMCS_CR4_READ_SHADOW, val);
@@ -146,7 +162,7 @@ void vmx_ept_cr_access(struct vcpu *v)
 {
 	u64 q = vmread(VMCS_EXIT_QUALIFICATION);
 	unsigned cr = CR_QUAL_CR_NUM(q);
-	u64 shadow0 = vmread(VMCS_CR0_READ_SHADOW);
+	u64 shadow0 = cr_view(VMCS_GUEST_CR0, VMCS_CR0_READ_SHADOW, VMCS_CR0_GUEST_HOST_MASK);
 	u64 val;
 	bool ok;
 

@@ -156,11 +156,12 @@ void vmx_handle_wrmsr(struct vcpu *v)
 /* ept_mmu.write_efer: the guest's EFER is in the VMCS. */
 bool vmx_ept_write_efer(struct vcpu *v, u64 val)
 {
-	u64 efer;
+	/* the rules need CR0.PG only, which EPT mode never owns: the real CR0's */
+	struct cr_state s = { .cr0 = vmread(VMCS_GUEST_CR0),
+			      .efer = vmread(VMCS_GUEST_IA32_EFER) };
 
-	if (!vmx_efer_write_ok(vmread(VMCS_GUEST_IA32_EFER), val, vmx.nx,
-			       vmread(VMCS_CR0_READ_SHADOW) & CR0_PG, &efer))
+	if (efer_write_check(&s, &vmx.cr_caps, val) != CR_OK)
 		return false;
-	vmwrite(VMCS_GUEST_IA32_EFER, efer);
+	vmwrite(VMCS_GUEST_IA32_EFER, efer_written(&s, val));
 	return true;
 }

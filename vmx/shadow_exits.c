@@ -55,6 +55,17 @@ __noreturn void shadow_stop(struct vcpu *v, const char *what, const char *why)
 	vmx_stop(false, why);
 }
 
+/* Real mode needs unrestricted guest (SDM 26.3.1.1: without it, VM entry requires CR0.PE=1 and
+ * PG=1), so a guest that enters it cannot go on: said with what it tried, and the run ends. */
+__noreturn void shadow_real_mode_stop(struct vcpu *v, const char *what)
+{
+	pr_err("the guest tried to enter real mode (%s at RIP %#llx): real-mode code cannot run "
+	       "with mem=shadow; use mem=ept on a CPU with EPT and unrestricted guest\n", what,
+	       vmread(VMCS_GUEST_RIP));
+	shadow_stop(v, "the guest left protected mode (CR0.PE=0)",
+		    "real mode is not available with shadow paging (use mem=ept)");
+}
+
 /* A shadow call failed (out of table memory, or guest tables outside RAM). */
 __noreturn void shadow_failed(struct vcpu *v, int err, u64 gpa)
 {
@@ -108,27 +119,41 @@ static bool load_pdptes(struct vcpu *v, struct gwalk_mode *m)
 	return err == 0;
 }
 
+/* The guest's registers for the checks of <uhv/cr_checks.h>. CS.L only where a rule needs it
+ * (CR0): CR3 loads are frequent and need no VMREAD more. */
+static struct cr_state cr_state_of(const struct gwalk_mode *m)
+{
+	return (struct cr_state){ .cr0 = m->cr0, .cr3 = m->cr3, .cr4 = m->cr4, .efer = m->efer };
+}
+
+/* A write the SDM refuses: #GP, counted. */
+static bool refused(struct vcpu *v, enum cr_rule r)
+{
+	if (r == CR_OK)
+		return false;
+	v->vm->shadow.cr_refused++;
+	return true;
+}
+
 static bool guest_cr0_write(struct vcpu *v, u64 val)
 {
 	struct shadow_vm *sv = &v->vm->shadow;
 	struct gwalk_mode m = sv->sh.mode;
+	struct cr_state s = cr_state_of(&m);
 	u64 old = m.cr0;
 	u32 entry = (u32)vmread(VMCS_VM_ENTRY_CONTROLS), new_entry = entry;
 
-	if (!vmx_cr0_write_ok(val))
+	s.cs_l = vmread(VMCS_GUEST_CS_ACCESS_RIGHTS) & VMX_AR_L;
+	if (refused(v, cr0_write_check(&s, &vmx.cr_caps, val)))
 		return false;
-	if (!(val & CR0_PE)) {
-		/* real mode needs unrestricted guest */
-		vmx_report_exit(v, "the guest left protected mode (CR0.PE=0)");
-		vmx_stop(false, "real mode is not available with shadow paging (use mem=ept)");
-	}
-	if (!(old & CR0_PG) && (val & CR0_PG) && (m.efer & EFER_LME)) {
-		if (!(m.cr4 & CR4_PAE))
-			return false;
-		m.efer |= EFER_LMA;	/* entering IA-32e mode */
+	val = cr0_written(val);
+	if (!(val & CR0_PE))	/* real mode needs unrestricted guest */
+		shadow_real_mode_stop(v, "MOV to CR0 clearing CR0.PE");
+	m.efer &= ~(u64)EFER_LMA;
+	if (cr0_lma_after(&s, val)) {
+		m.efer |= EFER_LMA;
 		new_entry |= VM_ENTRY_IA32E_MODE;
-	} else if ((old & CR0_PG) && !(val & CR0_PG) && (m.efer & EFER_LMA)) {
-		m.efer &= ~(u64)EFER_LMA;
+	} else {
 		new_entry &= ~(u32)VM_ENTRY_IA32E_MODE;
 	}
 	m.cr0 = val;
@@ -145,9 +170,10 @@ static bool guest_cr4_write(struct vcpu *v, u64 val)
 {
 	struct shadow_vm *sv = &v->vm->shadow;
 	struct gwalk_mode m = sv->sh.mode;
+	struct cr_state s = cr_state_of(&m);
 	u64 old = m.cr4;
 
-	if (!vmx_cr4_write_ok(&vmx.cr, old, val, m.efer & EFER_LMA, m.cr3))
+	if (refused(v, cr4_write_check(&s, &vmx.cr_caps, val)))
 		return false;
 	m.cr4 = val;
 	if (pae_paging(&m) && ((val ^ old) & (CR4_PAE | CR4_PSE | CR4_PGE | CR4_SMEP)) &&
@@ -162,17 +188,14 @@ static bool guest_cr3_write(struct vcpu *v, u64 val)
 {
 	struct shadow_vm *sv = &v->vm->shadow;
 	struct gwalk_mode m = sv->sh.mode;
-	bool lma = m.efer & EFER_LMA;
 	u64 pdpte[4];
 	paddr_t root;
 	int err;
 
-	if (lma) {
-		u64 addr = (m.cr4 & CR4_PCIDE) ? val & ~BIT(63) : val;
+	struct cr_state s = cr_state_of(&m);
 
-		if (addr >> m.maxphyaddr)
-			return false;
-	}
+	if (refused(v, cr3_write_check(&s, &vmx.cr_caps, val)))
+		return false;
 	if (pae_paging(&m)) {
 		err = gwalk_load_pdptes(&sv->sh.gops, val, m.maxphyaddr, pdpte);
 		if (err == -EIO)
@@ -246,11 +269,13 @@ bool shadow_write_efer(struct vcpu *v, u64 val)
 {
 	struct shadow_vm *sv = &v->vm->shadow;
 	struct gwalk_mode m = sv->sh.mode;
+	struct cr_state s = cr_state_of(&m);
 	paddr_t root;
 	u64 efer;
 
-	if (!vmx_efer_write_ok(m.efer, val, vmx.nx, m.cr0 & CR0_PG, &efer))
+	if (refused(v, efer_write_check(&s, &vmx.cr_caps, val)))
 		return false;
+	efer = efer_written(&s, val);
 	m.efer = efer;
 	if (shadow_set_mode(&sv->sh, &m, &root)) {
 		pr_err("shadow MMU: out of table memory at an EFER write\n");

@@ -26,14 +26,19 @@ bool shadow_vmx_choose(const struct uhv_options *o, const struct vmx_caps *caps)
 
 	if (o->mem == UHV_MEM_SHADOW) {
 		pr_info("memory virtualization: shadow page tables (mem=shadow)\n");
-		return true;
 	} else if (!has) {
 		pr_warn("this CPU has no EPT or no unrestricted guest (IA32_VMX_PROCBASED_CTLS2 "
 			"allowed-1 %#x): using shadow page tables instead (as with mem=shadow); "
 			"the guest must start in protected mode\n", caps->ctl[VMX_CTL_PROC2].may1);
-		return true;
+	} else {
+		return false;
 	}
-	return false;
+	/* what cannot run, before it is tried: docs/shadow.md, "Mode selection" */
+	pr_info("real-mode code (BIOS calls, SIPI-started APs, real-mode-only images) cannot run "
+		"with mem=shadow: VMX runs real mode only with unrestricted guest, which needs "
+		"EPT, and uhv does not emulate it; guests that enter in protected or long mode "
+		"(multiboot, Linux 32/64-bit boot) and never clear CR0.PE run, on one vCPU\n");
+	return true;
 }
 
 static void shadow_want_controls(struct vmx_ctl_want *proc, struct vmx_ctl_want *proc2)
@@ -253,9 +258,9 @@ static void shadow_print_stats(struct vm *vm)
 		return;
 	pr_info("shadow statistics: CR3 loads %llu, CR3 reads %llu, CR0/CR4/EFER writes %llu, "
 		"INVLPG %llu, #PF exits %llu (hidden %llu, true %llu, outside memory %llu, "
-		"events re-injected %llu)\n", sv->cr3_loads, sv->cr3_reads,
-		sv->mode_writes, sv->invlpg_exits, sv->pf_exits, sv->pf_hidden,
-		sv->pf_true, sv->pf_mmio, sv->reinjected);
+		"events re-injected %llu), CR/EFER writes refused %llu (#GP)\n", sv->cr3_loads,
+		sv->cr3_reads, sv->mode_writes, sv->invlpg_exits, sv->pf_exits, sv->pf_hidden,
+		sv->pf_true, sv->pf_mmio, sv->reinjected, sv->cr_refused);
 	pr_info("shadow root cache: %llu hits, %llu misses, %llu evictions, hit rate %llu%%; "
 		"fills %llu, injects %llu (reflected %llu), flushes %llu, %u roots, %llu table "
 		"pages\n", s->hits, s->misses, s->evictions,

@@ -4,6 +4,7 @@
 
 #include <uhv/shadow_vmx.h>
 #include <uhv/vm.h>
+#include <uhv/cr_checks.h>
 
 #define VEC_DF		8
 #define VEC_PF		14
@@ -34,6 +35,7 @@ u64 shadow_real_cr4(u64 view, u64 cr0_view);
 u64 shadow_real_efer(u64 view);
 unsigned shadow_guest_cpl(void);
 __noreturn void shadow_stop(struct vcpu *v, const char *what, const char *why);
+__noreturn void shadow_real_mode_stop(struct vcpu *v, const char *what);
 __noreturn void shadow_failed(struct vcpu *v, int err, u64 gpa);
 void shadow_set_root(paddr_t root);
 

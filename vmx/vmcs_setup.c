@@ -246,10 +246,13 @@ static int setup_guest(const struct guest_boot_state *b, u32 *entry)
 
 	if (ret < 0)
 		return ret;
-	if (!vmx_cr0_write_ok(m.cr0) ||
-	    !vmx_cr4_write_ok(&vmx.cr, 0, m.cr4, b->mode == GUEST_MODE_LONG64, b->cr3)) {
-		pr_err("the loader's CR0 %#llx / CR4 %#llx are not valid for the guest\n", m.cr0,
-		       m.cr4);
+	struct cr_state s = { .cr0 = m.cr0, .cr4 = m.cr4, .efer = m.efer,
+			      .cr3 = b->mode == GUEST_MODE_LONG64 ? b->cr3 : 0 };
+	enum cr_rule rule = cr_state_check(&s, &vmx.cr_caps);
+
+	if (rule != CR_OK) {
+		pr_err("the loader's CR0 %#llx / CR4 %#llx are not valid for the guest (%s)\n",
+		       m.cr0, m.cr4, cr_rule_name(rule));
 		return -EINVAL;
 	}
 	wr_segs(&m.code, &m.data, &ldtr, &tr, m.gdt_base, m.gdt_limit, m.idt_limit);

@@ -329,6 +329,7 @@ int vmx_init(const struct uhv_options *o, struct vm *vm)
 		return ret;
 	}
 	cpu_facts();
+	vmx.cr_caps = vmx_cr_caps(&vmx.cr, vmx.nx, vmx.phys_bits);
 	ret = enter_vmx_root(vm);
 	if (ret < 0)
 		return ret;

@@ -144,18 +144,6 @@ void vmx_cpuid_adjust(u32 leaf, u32 sub, u32 r[4], const struct vmx_cpuid_cfg *c
 
 /* ---- checked writes ---- */
 
-bool vmx_efer_write_ok(u64 old, u64 new, bool nx, bool cr0_pg, u64 *out)
-{
-	u64 allowed = EFER_SCE | EFER_LME | EFER_LMA | (nx ? EFER_NXE : 0);
-
-	if (new & ~allowed)
-		return false;
-	if (cr0_pg && ((new ^ old) & EFER_LME))
-		return false;	/* LME cannot change while paging is on */
-	*out = (new & ~EFER_LMA) | (old & EFER_LMA);
-	return true;
-}
-
 #define APIC_BASE_BSP	BIT(8)
 #define APIC_BASE_EXTD	BIT(10)
 #define APIC_BASE_EN	BIT(11)
@@ -206,6 +194,11 @@ bool vmx_xcr0_valid(u64 v, u64 supported)
 
 /* ---- CR0 / CR4 ---- */
 
+/* CR4 bits of features the guest does not get: VMX (no nested VMX), SMX (GETSEC is #UD), user
+ * interrupts (CPUID hides them, their MSRs are denied). Owned by uhv so setting one exits, and
+ * then #GP as on a processor without the feature. */
+#define CR4_HIDDEN	(CR4_VMXE | CR4_SMXE | CR4_UINTR)
+
 u64 vmx_cr0_guest_host_mask(const struct vmx_cr_cfg *c)
 {
 	return (c->cr0_fixed0 & ~(u64)(CR0_PE | CR0_PG)) | ~c->cr0_fixed1;
@@ -213,7 +206,7 @@ u64 vmx_cr0_guest_host_mask(const struct vmx_cr_cfg *c)
 
 u64 vmx_cr4_guest_host_mask(const struct vmx_cr_cfg *c)
 {
-	return c->cr4_fixed0 | ~c->cr4_fixed1 | CR4_VMXE | CR4_SMXE;
+	return c->cr4_fixed0 | ~c->cr4_fixed1 | CR4_HIDDEN;
 }
 
 u64 vmx_cr0_real(const struct vmx_cr_cfg *c, u64 view)
@@ -226,28 +219,11 @@ u64 vmx_cr4_real(const struct vmx_cr_cfg *c, u64 view)
 	return (view | c->cr4_fixed0) & c->cr4_fixed1;
 }
 
-bool vmx_cr0_write_ok(u64 v)
+struct cr_caps vmx_cr_caps(const struct vmx_cr_cfg *c, bool nx, unsigned maxphyaddr)
 {
-	if (v >> 32)
-		return false;
-	if ((v & CR0_PG) && !(v & CR0_PE))
-		return false;
-	return !((v & CR0_NW) && !(v & CR0_CD));
-}
-
-bool vmx_cr4_write_ok(const struct vmx_cr_cfg *c, u64 old, u64 v, bool long_mode, u64 cr3)
-{
-	u64 forbidden = CR4_VMXE | CR4_SMXE | ~c->cr4_fixed1;
-
-	if (v & forbidden)
-		return false;
-	if (long_mode && !(v & CR4_PAE))
-		return false;
-	if ((v & CR4_PCIDE) && !long_mode)
-		return false;
-	if ((v & CR4_PCIDE) && !(old & CR4_PCIDE) && (cr3 & 0xfff))
-		return false;
-	if (long_mode && ((v ^ old) & CR4_LA57))
-		return false;
-	return true;
+	return (struct cr_caps){
+		.cr4_ok = c->cr4_fixed1 & ~(u64)CR4_HIDDEN,
+		.efer_ok = EFER_SCE | EFER_LME | EFER_LMA | (nx ? EFER_NXE : 0),
+		.maxphyaddr = maxphyaddr,
+	};
 }

@@ -20,6 +20,7 @@ void attack_fast_reset(void);	/* deny_reset.c: attack=fast-reset */
 bool prodcheck_requested(void);
 void check_production(void);
 void check_deny_mmio(void);	/* deny_mmio.c */
+void check_cr_rules(void);	/* cr_rules.c: paging off on entry */
 
 /* paging.c: identity paging (4 MiB pages) plus a 4 KiB window at
  * PAGING_WINDOW onto the page holding physical address pa (< 4 GiB);

@@ -38,6 +38,7 @@ struct shadow_vm {
 	u64 table_pages;	/* shadow table pages allocated - freed */
 	u64 cr3_loads, cr3_reads, mode_writes, pf_exits, pf_hidden, pf_true, pf_mmio;
 	u64 invlpg_exits, reinjected;
+	u64 cr_refused;		/* CR0/CR3/CR4/EFER writes the SDM's rules refuse (#GP) */
 };
 
 /* vmx_init(), before the controls are computed: shadow paging when the command line says

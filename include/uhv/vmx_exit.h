@@ -21,6 +21,7 @@ struct vmx_global {
 	struct vmx_caps caps;
 	struct vmx_caps_raw caps_raw;	/* as read on the boot CPU; every AP must match */
 	struct vmx_cr_cfg cr;
+	struct cr_caps cr_caps;		/* for the checks on emulated CR/EFER writes */
 	u32 pin, proc, proc2, exit, entry;	/* control values (entry without IA-32e mode) */
 	paddr_t vmxon_pa, vmcs_pa;
 	unsigned phys_bits;		/* MAXPHYADDR */

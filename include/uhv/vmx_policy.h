@@ -10,6 +10,7 @@
 #define UHV_VMX_POLICY_H
 
 #include <uhv/types.h>
+#include <uhv/cr_checks.h>
 
 /* ---- MSRs: <uhv/msr_policy.h> ---- */
 #include <uhv/msr_policy.h>
@@ -64,10 +65,6 @@ void vmx_cpuid_adjust(u32 leaf, u32 subleaf, u32 regs[4], const struct vmx_cpuid
 
 /* ---- checks on values uhv writes for the guest ---- */
 
-/* WRMSR IA32_EFER: may the guest write new (old = current guest EFER)?
- * nx: the CPU has NX. cr0_pg: guest paging is on (LME cannot change then).
- * On success *out is the value for the VMCS (LMA kept from old). */
-bool vmx_efer_write_ok(u64 old, u64 new, bool nx, bool cr0_pg, u64 *out);
 /* WRMSR IA32_APIC_BASE: reserved bits, valid xAPIC/x2APIC mode change
  * (SDM Vol. 3A 11.12.5). The caller still checks that the new base is not
  * uhv's memory. phys_bits = MAXPHYADDR. */
@@ -86,18 +83,16 @@ struct vmx_cr_cfg {
 /* The bits uhv owns: the guest reads the shadow for them, and a MOV that
  * would give one of them a value other than the shadow's exits. CR0: the
  * bits VMX forces (NE; PE and PG are free with unrestricted guest). CR4:
- * VMXE, SMXE and everything FIXED1 does not allow. */
+ * VMXE, SMXE, UINTR (features CPUID hides) and everything FIXED1 does not
+ * allow. */
 u64 vmx_cr0_guest_host_mask(const struct vmx_cr_cfg *c);
 u64 vmx_cr4_guest_host_mask(const struct vmx_cr_cfg *c);
 /* The real CR0/CR4 for what the guest wants (its view, = read shadow). */
 u64 vmx_cr0_real(const struct vmx_cr_cfg *c, u64 guest_view);
 u64 vmx_cr4_real(const struct vmx_cr_cfg *c, u64 guest_view);
-/* Is a MOV to CR0 of v allowed (no #GP)? Reserved bits, PG without PE,
- * NW without CD. Long-mode transitions are the caller's (they need EFER). */
-bool vmx_cr0_write_ok(u64 v);
-/* Is a MOV to CR4 of v allowed, old being the guest's current view?
- * Bits uhv does not offer (VMXE, SMXE, beyond FIXED1), PAE cleared or LA57
- * changed in long mode, PCIDE outside long mode or with CR3[11:0] != 0. */
-bool vmx_cr4_write_ok(const struct vmx_cr_cfg *c, u64 old, u64 v, bool long_mode, u64 cr3);
+/* What the guest's processor offers, for the checks of <uhv/cr_checks.h>: CR4 as FIXED1 allows
+ * less the bits of features CPUID hides (VMXE, SMXE, UINTR); EFER SCE, LME, LMA, and NXE when
+ * the CPU has NX. */
+struct cr_caps vmx_cr_caps(const struct vmx_cr_cfg *c, bool nx, unsigned maxphyaddr);
 
 #endif

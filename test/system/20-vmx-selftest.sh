@@ -6,8 +6,9 @@
 # through test hook 2), and the shutdown hypercall ending the run with PASS.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/deny-checks.sh"
+. "$(dirname "$0")/cr-rules-checks.sh"
 make -s guests >/dev/null || { echo "cannot build the test guests"; exit 1; }
-boot vmx-selftest bochs "$(iso selftest '' build/guest/selftest.elf 'selftest')" 300
+boot vmx-selftest bochs "$(iso selftest '' build/guest/selftest.elf 'selftest realmode=1')" 300
 expect "uhv vmx: controls chosen:" "controls computed and printed"
 expect "uhv vmx:   secondary: enable EPT.*unrestricted guest" "EPT and unrestricted guest on"
 expect "uhv vmx: VMX root operation: CR0 0x[0-9a-f]+ CR4 0x[0-9a-f]*[2367abef][0-9a-f]{3}," "VMXON with CR4.VMXE"
@@ -40,6 +41,8 @@ reject "test hook's target in uhv's image was changed" "uhv memory changed by th
 expect_deny_msr
 expect_deny_io 0xb004
 expect_deny_mmio
+expect_cr_rules pcid
+expect "^guest: test cr-real-mode-round-trip: ok" "real mode and back (unrestricted guest)"
 expect "uhv vm: MMIO policy: [0-9]+ ranges" "MMIO policy printed"
 
 # Fast reset through port 0x92 bit 0 (issue 20, item 5): a guest reset request, said like the

@@ -8,12 +8,14 @@
 # through the same test hooks).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/deny-checks.sh"
+. "$(dirname "$0")/cr-rules-checks.sh"
 make -s guests >/dev/null || { echo "cannot build the test guests"; exit 1; }
 img=$(iso selftest 'mem=shadow' build/guest/selftest.elf 'selftest')
 for plat in bochs bochs-tigerlake; do
 	boot shadow-selftest-$plat $plat "$img" 300
 	expect "uhv options: .* mem=shadow" "mem=shadow parsed"
 	expect "uhv shadow: memory virtualization: shadow page tables \(mem=shadow\)" "shadow mode chosen"
+	expect "uhv shadow: real-mode code \(BIOS calls, SIPI-started APs, real-mode-only images\) cannot run with mem=shadow: .*never clear CR0.PE run, on one vCPU" "what cannot run said at boot, in one line"
 	# the chosen controls (after "controls chosen:"), not the capability list before
 	chosen2=$(sed -n '/uhv vmx: controls chosen:/,/uhv vmx:   entry:/p' "$LOG" | grep -a "secondary:")
 	if [ -n "$chosen2" ] && ! grep -q "enable EPT\|unrestricted guest\|enable VPID" <<<"$chosen2"; then
@@ -47,7 +49,34 @@ for plat in bochs bochs-tigerlake; do
 	expect_deny_msr
 	expect_deny_io 0xb004
 	expect_deny_mmio
+	expect_cr_rules pcid
+	tr -d '\r' < "$LOG" | grep -a '^guest: test cr-' > "$LOGS/60-cr-$plat"
+	expect "uhv shadow: shadow statistics: .*CR/EFER writes refused [1-9][0-9]* \(#GP\)" "refused CR writes counted"
 done
+# The control-register checks natively (Bochs skylake_x, GRUB): the same lines as under shadow
+# paging (cr_rules.c), and real mode there and back.
+native=$ISODIR/60-selftest-native.iso
+guest/mkiso-native.sh "$native" build/guest/selftest.elf 'selftest realmode=1' >/dev/null 2>&1 ||
+	{ echo "cannot build $native"; exit 1; }
+boot selftest-native bochs "$native" 300
+expect "guest: started natively" "runs without uhv"
+expect_cr_rules pcid
+expect "^guest: test cr-real-mode-round-trip: ok" "real mode and back natively"
+tr -d '\r' < "$LOG" | grep -a '^guest: test cr-' | grep -v real-mode > "$LOGS/60-cr-native"
+for plat in bochs bochs-tigerlake; do
+	if diff -u "$LOGS/60-cr-native" "$LOGS/60-cr-$plat" > "$LOGS/60-cr-$plat.diff"; then
+		echo "  ok: $(wc -l < "$LOGS/60-cr-native") control-register checks identical natively and under shadow ($plat)"
+	else
+		echo "  DIFFERENT: control-register checks natively and under shadow ($plat): $LOGS/60-cr-$plat.diff"
+		fails=$((fails + 1))
+	fi
+done
+# A guest that enters real mode gets a stop that says what it tried (no triple fault, no hang).
+boot shadow-realmode bochs "$(iso selftest-realmode 'mem=shadow' build/guest/selftest.elf 'selftest realmode=1')" 300
+expect "uhv shadow: real-mode code \(BIOS calls, SIPI-started APs, real-mode-only images\) cannot run with mem=shadow" "said at boot"
+expect "uhv shadow: ERROR: the guest tried to enter real mode \(MOV to CR0 clearing CR0.PE at RIP 0x[0-9a-f]+\): real-mode code cannot run with mem=shadow; use mem=ept" "the stop names what the guest tried"
+reject "triple fault" "no triple fault"
+expect_end bochs fail "real mode is not available with shadow paging \(use mem=ept\)" "the run ends with the reason"
 # The other VMX-issue guest, bench, in shadow mode too (its exit-count checks must hold).
 boot shadow-bench bochs "$(iso bench 'mem=shadow' build/guest/bench.elf 'iters=2000')" 300
 expect "^guest: test bench-cpuid-exits: ok" "bench: CPUID exit count exact"

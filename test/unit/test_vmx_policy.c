@@ -113,22 +113,6 @@ static void test_cpuid(void **state)
 	assert_int_equal(r[0], 0x7);		/* XSAVES hidden */
 }
 
-static void test_efer(void **state)
-{
-	u64 out;
-
-	assert_true(vmx_efer_write_ok(0, EFER_LME | EFER_SCE, true, false, &out));
-	assert_int_equal(out, EFER_LME | EFER_SCE);
-	/* LMA is the CPU's: kept from the old value whatever is written */
-	assert_true(vmx_efer_write_ok(EFER_LME | EFER_LMA, EFER_LME | EFER_NXE, true, true, &out));
-	assert_int_equal(out, EFER_LME | EFER_LMA | EFER_NXE);
-	assert_true(vmx_efer_write_ok(0, EFER_LMA, true, false, &out));
-	assert_int_equal(out, 0);
-	assert_false(vmx_efer_write_ok(0, EFER_NXE, false, false, &out));	/* no NX */
-	assert_false(vmx_efer_write_ok(0, BIT(12), true, false, &out));	/* SVME: reserved */
-	assert_false(vmx_efer_write_ok(0, EFER_LME, true, true, &out));	/* LME with paging on */
-}
-
 static void test_apic_base(void **state)
 {
 	const u64 xapic = 0xfee00000 | BIT(11) | BIT(8);
@@ -172,17 +156,18 @@ static const struct vmx_cr_cfg kvm = {
 	.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x332fff,
 };
 
+/* a processor whose FIXED1 allows user interrupts (CR4 bit 25) */
+static const struct vmx_cr_cfg kvm_uintr = {
+	.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xffffffff,
+	.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x2332fff,
+};
+
 static void test_cr(void **state)
 {
 	/* CR0: only NE (and the reserved upper half) belongs to uhv */
 	assert_int_equal(vmx_cr0_guest_host_mask(&bochs), 0xffffffff00000020ULL);
 	assert_int_equal(vmx_cr0_real(&bochs, CR0_PE | CR0_ET), 0x31);
 	assert_int_equal(vmx_cr0_real(&bochs, CR0_ET), 0x30);	/* real mode: PE stays 0 */
-	assert_true(vmx_cr0_write_ok(CR0_PE | CR0_PG | CR0_NE));
-	assert_false(vmx_cr0_write_ok(CR0_PG));
-	assert_false(vmx_cr0_write_ok(CR0_PE | CR0_NW));
-	assert_true(vmx_cr0_write_ok(CR0_PE | CR0_NW | CR0_CD));
-	assert_false(vmx_cr0_write_ok(BIT(32) | CR0_PE));
 
 	/* CR4: VMXE, SMXE and everything FIXED1 lacks */
 	u64 m = vmx_cr4_guest_host_mask(&bochs);
@@ -194,18 +179,29 @@ static void test_cr(void **state)
 	/* nested KVM offers SMAP but no LA57: LA57 becomes uhv's, SMAP stays the guest's */
 	assert_false(vmx_cr4_guest_host_mask(&kvm) & CR4_SMAP);
 	assert_true(vmx_cr4_guest_host_mask(&kvm) & CR4_LA57);
-	assert_false(vmx_cr4_write_ok(&kvm, 0, CR4_LA57, false, 0));
+	assert_false(vmx_cr_caps(&kvm, true, 39).cr4_ok & CR4_LA57);
 	assert_int_equal(vmx_cr4_real(&bochs, 0), CR4_VMXE);
 	assert_int_equal(vmx_cr4_real(&bochs, CR4_PAE | CR4_PSE), CR4_VMXE | CR4_PAE | CR4_PSE);
 
-	assert_true(vmx_cr4_write_ok(&bochs, 0, CR4_PAE | CR4_PGE | CR4_OSXSAVE, false, 0));
-	assert_false(vmx_cr4_write_ok(&bochs, 0, CR4_VMXE, false, 0));
-	assert_false(vmx_cr4_write_ok(&bochs, 0, CR4_SMXE, false, 0));
-	assert_false(vmx_cr4_write_ok(&bochs, 0, BIT(23), false, 0));
-	assert_false(vmx_cr4_write_ok(&bochs, CR4_PAE, 0, true, 0));	/* PAE off in long mode */
-	assert_false(vmx_cr4_write_ok(&bochs, CR4_PAE, CR4_PAE | CR4_PCIDE, false, 0));
-	assert_false(vmx_cr4_write_ok(&bochs, CR4_PAE, CR4_PAE | CR4_PCIDE, true, 0x1001));
-	assert_true(vmx_cr4_write_ok(&bochs, CR4_PAE, CR4_PAE | CR4_PCIDE, true, 0x1000));
+}
+
+/* The caps behind the EFER and CR4 checks (the rules: test/unit/test_cr_checks.c). */
+static void test_cr_caps(void **state)
+{
+	struct cr_caps c = vmx_cr_caps(&bochs, true, 40);
+
+	/* CR4: what FIXED1 allows, less VMXE (no nested VMX) and SMXE (GETSEC is #UD) */
+	assert_true((c.cr4_ok & (CR4_PAE | CR4_PGE | CR4_OSXSAVE)) == (CR4_PAE | CR4_PGE | CR4_OSXSAVE));
+	assert_false(c.cr4_ok & CR4_VMXE);
+	assert_false(c.cr4_ok & CR4_SMXE);
+	struct cr_caps k = vmx_cr_caps(&kvm_uintr, true, 40);	/* UINTR hidden by CPUID */
+	assert_false(k.cr4_ok & CR4_UINTR);
+	assert_true(vmx_cr4_guest_host_mask(&kvm_uintr) & CR4_UINTR);
+	assert_false(c.cr4_ok & ~bochs.cr4_fixed1);
+	/* EFER: SCE, LME, LMA (writes ignored), NXE only with NX */
+	assert_int_equal(c.efer_ok, EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE);
+	assert_int_equal(vmx_cr_caps(&bochs, false, 40).efer_ok, EFER_SCE | EFER_LME | EFER_LMA);
+	assert_int_equal(c.maxphyaddr, 40);
 }
 
 int main(void)
@@ -213,7 +209,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_io_bitmap),
 		cmocka_unit_test(test_cpuid),
-		cmocka_unit_test(test_efer),
+		cmocka_unit_test(test_cr_caps),
 		cmocka_unit_test(test_apic_base),
 		cmocka_unit_test(test_xcr0),
 		cmocka_unit_test(test_cr),
