@@ -19,26 +19,17 @@ static void write_state(struct vmx_insn_state old, struct vmx_insn_state s)
 		vmwrite(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, s.pending_dbg);
 }
 
-void vmx_complete_instruction(u64 next_rip)
+void vmx_complete_instruction_slow(u64 rflags, u64 intr)
 {
-	struct vmx_insn_state old = {
-		.rflags = vmread(VMCS_GUEST_RFLAGS),
-		.intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE),
-	};
+	struct vmx_insn_state old = { .rflags = rflags, .intr = intr };
 	bool btf = false;
 
-	vmwrite(VMCS_GUEST_RIP, next_rip);
-	/* the rare case reads the rest: a single step to raise, perhaps on top of a MOV SS's */
-	if (old.rflags & RFLAGS_TF) {
+	/* a single step to raise, perhaps on top of a MOV SS's pending #DB */
+	if (rflags & RFLAGS_TF) {
 		old.pending_dbg = vmread(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS);
 		btf = vmread(VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF;
 	}
 	write_state(old, vmx_after_instruction(old, btf));
-}
-
-void vmx_skip_instruction(void)
-{
-	vmx_complete_instruction(vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
 }
 
 void vmx_inject_exception(unsigned vector, bool has_error, u32 error)

@@ -36,20 +36,23 @@ extern vmx_deliver_pending_nmi
 
 ; A guest NMI that came while uhv ran (vcpu.nmi_pending, set by the host NMI handler) goes to
 ; the guest at this entry: checked after the last C code, and an NMI between the check and the
-; entry instruction moves its return address back to the check (vmx_nmi_rewind). %1: label.
+; entry instruction moves its return address back to the check (vmx_nmi_rewind). Two
+; instructions when none is pending; NMI_DELIVER %1 (out of the hot path) hands it on.
 %macro CHECK_NMI 1
 global %1_check
 %1_check:
 	cmp dword [rsp + VCPU_NMI_PENDING], 0
-	jne %%deliver
+	jne %1_deliver
 	LOAD_GUEST_GPRS
-	jmp %1_insn
-%%deliver:
+global %1_insn
+%1_insn:
+%endmacro
+
+%macro NMI_DELIVER 1
+%1_deliver:
 	mov rdi, rsp
 	call vmx_deliver_pending_nmi
 	jmp %1_check
-global %1_insn
-%1_insn:
 %endmacro
 
 ; void vmx_launch(struct vcpu *v): never returns. The first entry; every
@@ -96,3 +99,6 @@ entry_failed:
 	mov rdi, rsp
 	call vmx_entry_failed		; does not return
 	ud2
+
+	NMI_DELIVER vmx_launch
+	NMI_DELIVER vmx_resume

@@ -84,11 +84,32 @@ static inline u32 vmx_nmi_window_ticks(u64 entry_info, u64 intr)
 
 struct vcpu;
 
-/* Complete the exiting instruction: RIP past it (VM-exit instruction length), then the
- * rules of vmx_after_instruction. */
-void vmx_skip_instruction(void);
-/* The same for an instruction uhv decoded itself: next_rip is where the guest goes on. */
-void vmx_complete_instruction(u64 next_rip);
+#ifndef UHV_HOST_TEST
+#include <uhv/vmcs.h>
+
+/* vmx_complete_instruction's rare case: TF, RF or a shadow to end (vmx/event.c). */
+void vmx_complete_instruction_slow(u64 rflags, u64 intr);
+
+/* Complete an instruction uhv decoded or emulated: RIP to next_rip, then the rules of
+ * vmx_after_instruction. Inline: the CPUID, I/O and VMCALL exits pay two VMREADs and one
+ * VMWRITE here when TF, RF and the shadows are clear. */
+static inline void vmx_complete_instruction(u64 next_rip)
+{
+	u64 rflags = vmread(VMCS_GUEST_RFLAGS);
+	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+
+	vmwrite(VMCS_GUEST_RIP, next_rip);
+	if (__builtin_expect((rflags & (RFLAGS_TF | RFLAGS_RF)) ||
+			     (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)), 0))
+		vmx_complete_instruction_slow(rflags, intr);
+}
+
+/* Complete the exiting instruction: RIP past it (VM-exit instruction length). */
+static inline void vmx_skip_instruction(void)
+{
+	vmx_complete_instruction(vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+}
+#endif
 /* Inject a hardware exception on the next VM entry (RIP not advanced: the instruction
  * faults), with the rules of vmx_before_exception. The error code is dropped in real mode,
  * where the CPU delivers none. */
