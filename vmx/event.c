@@ -7,8 +7,9 @@
 #include <uhv/vcpu.h>
 #include <uhv/vmx_debug.h>
 
-/* Guest RFLAGS, interruptibility and pending debug exceptions: written back only what changed
- * (the common exit, CPUID or I/O without TF, RF or a shadow, writes none). */
+/* Guest RFLAGS, interruptibility and pending debug exceptions: written back only what changed.
+ * (The common exit, CPUID or I/O without TF, RF or a shadow, never gets here: the inline
+ * vmx_complete_instruction in <uhv/vmx_event.h> tests for those first.) */
 static void write_state(struct vmx_insn_state old, struct vmx_insn_state s)
 {
 	if (s.rflags != old.rflags)
