@@ -126,14 +126,14 @@ static void pf_decode(u64 err)
 /* An NMI is no fault of uhv's code: whoever sent it (the guest's APIC, which can target any
  * APIC ID, parked CPUs included; a platform NMI on LINT1; a watchdog), it must not end the run.
  * No logging here: the NMI may have interrupted this CPU inside the log lock. */
-static void nmi_dispatch(struct percpu *pc)
+static void nmi_dispatch(struct percpu *pc, struct trap_frame *f)
 {
 	/* the stop-all path of a panic elsewhere (smp_stop_others) */
 	if (smp_stopping())
 		smp_stop_this_cpu();
 	/* an NMI for the guest (an IPI from another vCPU, a PMU overflow) that came
 	 * while this CPU was in uhv: passed on */
-	if (vmx_nmi_in_root())
+	if (vmx_nmi_in_root(&f->rip))
 		return;
 	/* no guest on this CPU: parked, not launched yet, or before VMX. Nobody to pass it to;
 	 * counted (printed when the run ends, nmi_report_ignored) and dropped */
@@ -177,7 +177,7 @@ void trap_dispatch(struct trap_frame *f)
 	u32 me = pc ? pc->cpu : 0, apic_id = pc ? pc->apic_id : 0, owner = NO_CPU;
 
 	if (f->vector == 2) {
-		nmi_dispatch(pc);
+		nmi_dispatch(pc, f);
 		return;
 	}
 	log_panic();

@@ -7,10 +7,10 @@
 #define UHV_DEBUG_DEBUG_PRIV_H
 
 #include <uhv/types.h>
+#include <uhv/cpu.h>
 #include <uhv/vm.h>
 #include <uhv/vmx_debug.h>
 
-#define RFLAGS_TF	BIT(8)
 
 /* DRn of this CPU: not switched by VM entry/exit, so the guest's (uhv does not use them). */
 #define DEFINE_DR(n) \

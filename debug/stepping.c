@@ -12,7 +12,6 @@
 
 #define VEC_DB		1
 #define VEC_BP		3
-#define RFLAGS_RF	BIT(16)
 #define DR6_BS		BIT(14)
 #define DR6_BD		BIT(13)
 #define DR6_B0_3	0xfULL
@@ -144,20 +143,10 @@ void vmx_handle_mtf(struct vcpu *v)
 	step_done();
 }
 
-static void reinject(u32 info, unsigned vec)
+static void reinject(u32 info)
 {
-	u32 type = INTR_INFO_TYPE(info);
-	u32 entry = vec | (type << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID;
-
-	if (info & INTR_INFO_DELIVER_ERROR_CODE) {
-		entry |= INTR_INFO_DELIVER_ERROR_CODE;
-		vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE,
-			vmread(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE));
-	}
-	if (type == INTR_TYPE_SOFT_EXCEPTION || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
-	    type == INTR_TYPE_SOFT_INTR)
-		vmwrite(VMCS_VM_ENTRY_INSTRUCTION_LEN, vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
-	vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, entry);
+	vmx_reinject_event(info, (u32)vmread(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE),
+			   (u32)vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
 }
 
 void vmx_handle_exception(struct vcpu *v)
@@ -181,7 +170,7 @@ void vmx_handle_exception(struct vcpu *v)
 			dbg_stop_gdb(&st);
 			return;
 		}
-		reinject(info, vec);	/* the guest's own int3 */
+		reinject(info);	/* the guest's own int3 */
 		return;
 	}
 	q = vmread(VMCS_EXIT_QUALIFICATION);
@@ -201,6 +190,6 @@ void vmx_handle_exception(struct vcpu *v)
 	/* the guest's own #DB: DR6 as the CPU would have set it, then deliver */
 	write_dr6((read_dr6() & ~(DR6_B0_3 | DR6_BD | DR6_BS)) |
 		  (q & (DR6_B0_3 | DR6_BD | DR6_BS)));
-	reinject(info, vec);
+	reinject(info);
 }
 

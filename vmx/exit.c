@@ -1,5 +1,5 @@
 /* The exit dispatcher (called by vmx/vmentry.asm), exit statistics, event
- * injection, and the reports for fatal exits and failed VM entries. */
+ * and the reports for fatal exits and failed VM entries. */
 #define LOG_MODULE "vmx"
 #include <uhv/vmx_exit.h>
 #include <uhv/timer.h>
@@ -44,7 +44,7 @@ static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
 	[EXIT_REASON_VMFUNC] = vmx_handle_vmx_insn,
 	[EXIT_REASON_XSETBV] = vmx_handle_xsetbv,
 	[EXIT_REASON_MONITOR_TRAP_FLAG] = vmx_handle_mtf,		/* debug/stepping.c */
-	[EXIT_REASON_PREEMPTION_TIMER] = vmx_handle_preemption_timer,	/* debug/backend.c */
+	[EXIT_REASON_PREEMPTION_TIMER] = vmx_handle_timer,	/* vmx/event.c, debug/backend.c */
 };
 #pragma GCC diagnostic pop
 
@@ -143,18 +143,6 @@ void vmx_print_stats(void)
 		vm->mmu->print_stats(vm);
 	if (vm)
 		vm_denials_print(vm);
-}
-
-void vmx_inject_exception(unsigned vector, bool has_error, u32 error)
-{
-	u32 info = vector | (INTR_TYPE_HARD_EXCEPTION << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID;
-
-	/* no error codes in real mode (26.2.1.3) */
-	if (has_error && (vmread(VMCS_GUEST_CR0) & CR0_PE)) {
-		info |= INTR_INFO_DELIVER_ERROR_CODE;
-		vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error);
-	}
-	vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
 }
 
 __noreturn void vmx_stop(bool pass, const char *why)

@@ -101,17 +101,13 @@ static void report_insn(const char *what, const char *why, const u8 *code, int n
 	       vmread(VMCS_GUEST_RIP), why, n > 0 ? hex : "unreadable");
 }
 
-/* RIP past the instruction; an emulated instruction ends STI / MOV SS blocking as a real one
- * would. */
+/* RIP past the instruction (wrapping at 4 GiB outside 64-bit mode); the rest of what completing
+ * it does is vmx_complete_instruction's. */
 static void skip_insn(enum mmio_cpu_mode mode, unsigned len)
 {
 	u64 rip = vmread(VMCS_GUEST_RIP) + len;
-	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
 
-	vmwrite(VMCS_GUEST_RIP, mode == MMIO_MODE_64 ? rip : (u32)rip);
-	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE,
-			intr & ~(u64)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	vmx_complete_instruction(mode == MMIO_MODE_64 ? rip : (u32)rip);
 }
 
 int mmio_emulate(struct vcpu *v, u64 gpa, u64 q, const char *what, mmio_emul_fn fn, void *ctx)

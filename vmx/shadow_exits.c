@@ -303,15 +303,9 @@ void shadow_vmx_handle_invlpg(struct vcpu *v)
 /* The event whose delivery caused the exit goes in again (SDM 27.2.4). */
 static void reinject(struct shadow_vm *sv, u32 idt)
 {
-	u32 type = INTR_INFO_TYPE(idt);
-
 	sv->reinjected++;
-	if (idt & INTR_INFO_DELIVER_ERROR_CODE)
-		vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, vmread(VMCS_IDT_VECTORING_ERROR_CODE));
-	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
-	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		vmwrite(VMCS_VM_ENTRY_INSTRUCTION_LEN, vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
-	vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, idt & ~(u32)INTR_INFO_NMI_UNBLOCKING_IRET);
+	vmx_reinject_event(idt, (u32)vmread(VMCS_IDT_VECTORING_ERROR_CODE),
+			   (u32)vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
 }
 
 /* The guest's translation reaches guest-physical gpa that is neither RAM nor

@@ -153,7 +153,7 @@ bool test_hook_ept_skip(struct vcpu *v, u32 idt)
 	 * us; never while an event was being delivered (no instruction to skip) */
 	if (!v->ept_skip_len || (idt & INTR_INFO_VALID))
 		return false;
-	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + v->ept_skip_len);
+	vmx_complete_instruction(vmread(VMCS_GUEST_RIP) + v->ept_skip_len);
 	return true;
 }
 

@@ -434,33 +434,24 @@ void vmx_smp_print_stats(void)
 	}
 }
 
-/* An NMI that arrived while this CPU ran uhv's code (the host IDT, arch/exceptions.c): the guest owns
- * NMIs, so it is injected on the next VM entry, if the VMCS allows that now (no event already
- * being injected, no blocking by NMI or MOV SS: SDM Vol. 3C 27.2.1.5); otherwise it is counted
- * and dropped, which a guest sees as two NMIs merged into one. False on a CPU that runs no
- * vCPU of the guest (parked, or not launched yet): the caller counts and ignores the NMI there.
- * A parked CPU gets one when the guest's APIC targets its APIC ID: the NMI is held while it
- * waits for SIPI and arrives here with the next VM exit (a SIPI). */
-bool vmx_nmi_in_root(void)
+/* An NMI that arrived while this CPU ran uhv's code (the host IDT, arch/exceptions.c): the guest
+ * owns NMIs, so it is the guest's, pending until the way back into the guest delivers it (vmx/
+ * event.c) as soon as the guest can take it. Nothing here touches the VMCS: an exit handler may be
+ * in the middle of writing it. A second NMI while one waits is merged into it, as the processor
+ * holds at most one. False on a CPU that runs no vCPU of the guest (parked, or not launched yet):
+ * the caller counts and ignores the NMI there. A parked CPU gets one when the guest's APIC targets
+ * its APIC ID: the NMI is held while it waits for SIPI and arrives here with the next VM exit. */
+bool vmx_nmi_in_root(u64 *rip)
 {
 	struct percpu *pc = smp_this_cpu_checked();
 	struct vcpu *v = pc ? pc->vmx : NULL;
 
 	if (!v || !v->launched || pc->state != CPU_VMX || !v->given)
 		return false;
-	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
-	u64 info = vmread(VMCS_VM_ENTRY_INTERRUPTION_INFO);
-	u64 act = vmread(VMCS_GUEST_ACTIVITY_STATE);
-
-	if ((info & INTR_INFO_VALID) || (intr & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_MOV_SS)) ||
-	    act == GUEST_ACTIVITY_WAIT_SIPI) {
+	if (v->nmi_pending || v->nmi_window)
 		v->nmis_dropped++;
-		return true;
-	}
-	vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO,
-		2 | (INTR_TYPE_NMI << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID);
-	if (act == GUEST_ACTIVITY_HLT)
-		vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
-	v->nmis_injected++;
+	else
+		v->nmi_pending = 1;
+	vmx_nmi_rewind(rip);
 	return true;
 }

@@ -401,5 +401,6 @@ int vmx_run_guest(struct vm *vm)
 		return ret;
 	if (g->console_quiet)
 		log_hold();	/* until the run ends: the guest's lines stay whole */
+	v->launched = true;	/* from here an NMI is the guest's (vmx_nmi_in_root) */
 	vmx_launch(v);
 }

@@ -8,11 +8,13 @@ bits 64
 default rel
 
 %define GPR(n) (8 * (n))
+%define VCPU_NMI_PENDING 128	; struct vcpu.nmi_pending (checked in vmx/event.c)
 
 section .text
 
 extern vmx_exit_dispatch
 extern vmx_entry_failed
+extern vmx_deliver_pending_nmi
 
 %macro LOAD_GUEST_GPRS 0
 	mov rax, [rsp + GPR(0)]
@@ -32,12 +34,33 @@ extern vmx_entry_failed
 	mov r15, [rsp + GPR(15)]
 %endmacro
 
+; A guest NMI that came while uhv ran (vcpu.nmi_pending, set by the host NMI handler) goes to
+; the guest at this entry: checked after the last C code, and an NMI between the check and the
+; entry instruction moves its return address back to the check (vmx_nmi_rewind). Two
+; instructions when none is pending; NMI_DELIVER %1 (out of the hot path) hands it on.
+%macro CHECK_NMI 1
+global %1_check
+%1_check:
+	cmp dword [rsp + VCPU_NMI_PENDING], 0
+	jne %1_deliver
+	LOAD_GUEST_GPRS
+global %1_insn
+%1_insn:
+%endmacro
+
+%macro NMI_DELIVER 1
+%1_deliver:
+	mov rdi, rsp
+	call vmx_deliver_pending_nmi
+	jmp %1_check
+%endmacro
+
 ; void vmx_launch(struct vcpu *v): never returns. The first entry; every
 ; later one is the VMRESUME below.
 global vmx_launch
 vmx_launch:
 	mov rsp, rdi
-	LOAD_GUEST_GPRS
+	CHECK_NMI vmx_launch
 	vmlaunch
 	; VMfailInvalid / VMfailValid: RFLAGS says which
 	pushfq
@@ -66,7 +89,7 @@ vmx_exit_entry:
 	xor ebp, ebp			; stack traces in uhv stop here
 	mov rdi, rsp
 	call vmx_exit_dispatch		; returns when the guest is to continue
-	LOAD_GUEST_GPRS
+	CHECK_NMI vmx_resume
 	vmresume
 	; falls through only when VMRESUME itself failed
 	pushfq
@@ -76,3 +99,6 @@ entry_failed:
 	mov rdi, rsp
 	call vmx_entry_failed		; does not return
 	ud2
+
+	NMI_DELIVER vmx_launch
+	NMI_DELIVER vmx_resume

@@ -175,6 +175,9 @@ u32 pit_tsc_per_ms(void);
 extern volatile u32 catch_fixup;
 extern volatile int catch_vector;
 extern volatile u32 catch_error, catch_cr2;
+extern volatile u32 catch_eip, catch_eflags;	/* where it faulted, the RFLAGS it pushed */
+/* Called for an NMI instead of the catcher (with the interrupted EIP), when set. */
+extern void (*volatile trap_nmi_hook)(u32 eip);
 
 #define VEC_UD	6
 #define VEC_GP	13

@@ -22,6 +22,8 @@ struct idt_entry {
 volatile u32 catch_fixup;
 volatile int catch_vector = -1;
 volatile u32 catch_error, catch_cr2;
+volatile u32 catch_eip, catch_eflags;
+void (*volatile trap_nmi_hook)(u32 eip);
 
 extern const u32 isr_table[32];
 static struct idt_entry idt[32] __aligned(8);
@@ -54,10 +56,18 @@ void trap_init(void)
 
 void trap_handler(struct trap_frame *f)
 {
+	if (f->vector == 2 && trap_nmi_hook) {
+		trap_nmi_hook(f->eip);
+		return;
+	}
 	if (catch_fixup) {
 		catch_vector = f->vector;
 		catch_error = f->error;
 		catch_cr2 = f->vector == VEC_PF ? read_cr2() : 0;
+		catch_eip = f->eip;
+		catch_eflags = f->eflags;
+		if (f->vector == 1)
+			f->eflags &= ~0x100u;	/* a single step ends with its trap */
 		f->eip = catch_fixup;
 		catch_fixup = 0;
 		return;

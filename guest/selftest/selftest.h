@@ -21,6 +21,7 @@ bool prodcheck_requested(void);
 void check_production(void);
 void check_deny_mmio(void);	/* deny_mmio.c */
 void check_cr_rules(void);	/* cr_rules.c: paging off on entry */
+void check_inject(void);	/* inject.c: injected faults, single steps, NMIs as natively */
 
 /* paging.c: identity paging (4 MiB pages) plus a 4 KiB window at
  * PAGING_WINDOW onto the page holding physical address pa (< 4 GiB);

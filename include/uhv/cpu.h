@@ -112,7 +112,9 @@ static inline void invlpg(const void *va) { asm volatile("invlpg (%0)" : : "r"(v
 #define EFER_LMA	BIT(10)
 #define EFER_NXE	BIT(11)
 
+#define RFLAGS_TF	BIT(8)
 #define RFLAGS_IF	BIT(9)
+#define RFLAGS_RF	BIT(16)
 
 /* CPUID feature bits used by uhv */
 #define CPUID_1_ECX_VMX		BIT(5)

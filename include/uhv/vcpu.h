@@ -33,6 +33,11 @@ struct vcpu {
 	/* Offset 0, saved and restored by vmx/vmentry.asm: the VMCS host RSP
 	 * points here, the exit-path stack lies just below. */
 	u64 gpr[VMX_NR_GPRS];
+	/* Offset 128, read by vmx/vmentry.asm before each entry: a guest NMI came while this CPU
+	 * ran uhv (set in NMI context, vmx_nmi_in_root; delivered by vmx_deliver_pending_nmi). */
+	volatile u32 nmi_pending;
+	bool nmi_window;		/* an NMI waits for the guest to take it (timer armed) */
+	bool nmi_timer_own;		/* ...and the preemption timer was off before */
 	struct vm *vm;			/* the guest this CPU belongs to (parked CPUs too) */
 	u64 ept_violations;		/* all EPT violations seen */
 #ifdef UHV_TEST_BUILD
@@ -47,7 +52,8 @@ struct vcpu {
 	volatile u32 waiting_sipi;	/* in wait-for-SIPI: INIT is blocked there (SDM 25.2) */
 	u64 sipi_base;			/* CS base of the last SIPI start, until its first INIT */
 	u64 guest_inits, guest_sipis;	/* INIT/SIPI from the guest (to a given or parked CPU) */
-	u64 nmis_injected, nmis_dropped;	/* guest NMIs that arrived while in uhv */
+	u64 nmis_injected, nmis_dropped;	/* guest NMIs that arrived while in uhv: passed on,
+					 * merged (one was waiting already), or lost */
 	paddr_t vmxon_pa, vmcs_pa;
 	/* exit counts and handler time by reason, on this CPU */
 	struct {

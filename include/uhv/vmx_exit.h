@@ -10,6 +10,7 @@
 #include <uhv/vmx_policy.h>
 #include <uhv/vmx_run.h>
 #include <uhv/vmcs.h>
+#include <uhv/vmx_event.h>
 
 struct vm;
 
@@ -64,23 +65,6 @@ __noreturn void vmx_entry_failed(struct vcpu *v, u64 rflags, u64 resume);
 __noreturn void vmx_launch(struct vcpu *v);
 extern char vmx_exit_entry[];	/* VMCS host RIP */
 
-/* Advance the guest RIP past the exiting instruction (VM-exit instruction
- * length) and drop STI / MOV-SS blocking, as completing it would. */
-static inline void vmx_skip_instruction(void)
-{
-	u64 rip = vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN);
-	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_STATE);
-
-	vmwrite(VMCS_GUEST_RIP, rip);
-	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE,
-			intr & ~(u64)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-}
-
-/* Inject a hardware exception on the next VM entry (RIP not advanced: the
- * instruction faults). The error code is dropped in real mode, where the
- * CPU delivers none. */
-void vmx_inject_exception(unsigned vector, bool has_error, u32 error);
 #define VEC_UD	6
 #define VEC_GP	13
 

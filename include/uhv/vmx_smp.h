@@ -56,9 +56,10 @@ void vmx_handle_init(struct vcpu *v);
 void vmx_handle_sipi(struct vcpu *v);
 
 /* The host NMI handler (arch/exceptions.c) on a CPU running a vCPU: the NMI is the
- * guest's; injected at the next VM entry (or counted and dropped). True when
- * handled; false when this CPU runs no guest (then the caller counts and ignores it). */
-bool vmx_nmi_in_root(void);
+ * guest's; pending for the guest (vmx/event.c), rip the interrupted code's (moved back
+ * when it lay on the way into the guest). True when handled; false when this CPU runs
+ * no guest (then the caller counts and ignores it). */
+bool vmx_nmi_in_root(u64 *rip);
 
 /* The end of a run: stop the other CPUs (arch/ap_start.c); per-CPU exit lines. */
 void vmx_smp_stop_others(void);
