@@ -29,19 +29,18 @@
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static const struct pci_dev *choose_nic(struct passthrough *pt, const struct uhv_options *o,
-					int *err)
+const struct pci_dev *nic_choose(const struct pci *pci, const struct uhv_options *o, int *err)
 {
 	const struct pci_dev *d;
 
 	*err = 0;
 	if (!o->nic_given) {
-		d = pci_find_class(pt->pci, CLASS_NETWORK, SUBCLASS_ETHERNET, 0);
+		d = pci_find_class(pci, CLASS_NETWORK, SUBCLASS_ETHERNET, 0);
 		if (!d)
 			pr_info("no Ethernet controller on the PCI bus: the guest gets no NIC\n");
 		return d;
 	}
-	d = pci_find_bdf(pt->pci, o->nic_seg, o->nic_bus, o->nic_dev, o->nic_fn);
+	d = pci_find_bdf(pci, o->nic_seg, o->nic_bus, o->nic_dev, o->nic_fn);
 	if (!d) {
 		pr_err("nic=%04x:%02x:%02x.%x: there is no such PCI function (the list above has "
 		       "every function found); give the address of a network controller, or leave "
@@ -115,7 +114,7 @@ static void add_visible(struct passthrough *pt, const struct pci_dev *d, const c
 static const struct pci_dev *attach_nic(struct passthrough *pt, const struct pci_cfg_ops *cfg,
 					int *err)
 {
-	const struct pci_dev *nic = choose_nic(pt, pt->vm->opt, err);
+	const struct pci_dev *nic = nic_choose(pt->pci, pt->vm->opt, err);
 
 	if (*err < 0)
 		return NULL;
