@@ -196,9 +196,9 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	if (options.mem == UHV_MEM_SHADOW && options.cpus != 1 && smp_cpu_count() > 1) {
 		pr_warn("mem=shadow: the guest gets one CPU (uhv's shadow page tables serve one "
 			"vCPU); the others stay parked under uhv\n");
-		smp_assign_guest_cpus(1);
+		smp_assign_guest_cpus(options.cpus, 1, "mem=shadow");
 	} else {
-		smp_assign_guest_cpus(options.cpus);
+		smp_assign_guest_cpus(options.cpus, 0, NULL);
 	}
 	panic_test(&options, false);	/* test build, panic-test= without probe: the APs are up */
 
