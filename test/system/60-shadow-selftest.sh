@@ -37,6 +37,9 @@ for plat in bochs bochs-tigerlake; do
 	expect "^guest: test hostile-write: ok" "hostile write failed in the guest"
 	expect "^guest: test hostile-paged: ok" "hostile access through guest paging failed"
 	expect "^guest: test hostile-alive: ok" "uhv survives hostile accesses"
+	expect "uhv vmx: [1-9][0-9]* guest access\(es\) outside its memory during the run \(caught by shadow paging; mem=shadow uses no EPT\)" \
+		"hostile accesses counted, named for shadow paging"
+	reject "EPT violation" "EPT words in a run without EPT"
 	expect "^guest: RESULT: PASS" "guest verdict"
 	reject "FAIL " "failed checks"
 	expect "uhv vmx: +0 exception or NMI +[1-9][0-9]* exits" "#PF exits counted"
