@@ -43,6 +43,7 @@ struct passthrough {
 	const struct pci *pci;
 	const struct acpi_mcfg_info *mcfg;
 	const struct pci_dev *nic;	/* NULL: the guest has no NIC */
+	const struct pci_dev *isa;	/* the ISA bridge the guest sees (PIRQ routing), or NULL */
 	struct pci_virt pv;
 	struct pt_ecam_win ecam[ACPI_MAX_ECAM];
 	unsigned necam;
