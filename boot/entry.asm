@@ -23,6 +23,9 @@ PTE_P			equ 1
 PTE_RW			equ 2
 PTE_PS			equ 0x80
 COM1			equ 0x3f8
+EXIT_QEMU_PORT		equ 0xf4	; include/uhv/platform.h
+EXIT_QEMU_FAIL		equ 0x11
+EXIT_BOCHS_SHUTDOWN	equ 0x8900
 
 ; physical address of a symbol, with EBP = load base
 %define PA(sym) ebp + (sym - KERNEL_VMA)
@@ -187,9 +190,115 @@ _start32:
 	push eax
 	retf
 
+; No long mode: say so, then end the run as platform_exit (arch/platform.c) ends every
+; other fatal error: the "run ended" line, then QEMU's isa-debug-exit or Bochs' shutdown
+; port as exit= says (exit=auto or none: detected as platform_detect does), else halt with
+; the same words.
 .no_long_mode:
+	call .exit_option
 	lea esi, [PA(msg_no_lm)]
-.putc:
+	call .puts
+	lea esi, [PA(msg_run_ended)]
+	call .puts
+	cmp edi, 'h'			; exit=halt
+	je .halt
+	cmp edi, 'q'			; exit=qemu
+	je .qemu
+	cmp edi, 'b'			; exit=bochs
+	je .bochs
+	mov eax, 1
+	cpuid
+	test ecx, 1 << 31		; CPUID.1:ECX.hypervisor
+	jz .not_qemu
+	mov eax, 0x40000000
+	cpuid
+	cmp ebx, 'TCGT'			; "TCGTCGTCGTCG" (TCG) or "KVMKVMKVM" (KVM)
+	je .qemu
+	cmp ebx, 'KVMK'
+	jne .not_qemu
+.qemu:
+	mov dx, EXIT_QEMU_PORT
+	mov eax, EXIT_QEMU_FAIL
+	out dx, eax
+	cmp edi, 'q'
+	je .halt
+.not_qemu:
+	mov dx, 0xe9			; Bochs' port_e9_hack reads back 0xe9
+	in al, dx
+	cmp al, 0xe9
+	jne .halt
+.bochs:
+	lea esi, [PA(msg_bochs_shutdown)]
+	mov dx, EXIT_BOCHS_SHUTDOWN
+.shutdown:
+	lodsb
+	test al, al
+	jz .halt
+	out dx, al
+	jmp .shutdown
+.halt:
+	lea esi, [PA(msg_halted)]
+	call .puts
+.hang32:
+	cli
+	hlt
+	jmp .hang32
+
+; EDI = the first letter of the last exit= value on the multiboot2 command line ('q', 'b',
+; 'h', 'a'), or 0 without one. In: EDI = boot magic, ESI = boot information.
+.exit_option:
+	xor eax, eax
+	cmp edi, MB2_BOOT_MAGIC
+	jne .opt_done
+	mov edx, [esi]			; total_size
+	add edx, esi
+	lea ecx, [esi + 8]
+.opt_tag:
+	lea ebx, [ecx + 8]
+	cmp ebx, edx
+	ja .opt_done
+	mov ebx, [ecx]			; type
+	test ebx, ebx
+	jz .opt_done
+	cmp ebx, 1			; the command line
+	je .opt_cmdline
+	mov ebx, [ecx + 4]
+	cmp ebx, 8
+	jb .opt_done
+	add ebx, 7
+	and ebx, ~7
+	add ecx, ebx
+	jmp .opt_tag
+.opt_cmdline:
+	mov ebx, [ecx + 4]
+	add ebx, ecx			; end of the tag
+	lea ecx, [ecx + 8]
+	mov esi, ecx			; start of the string
+.opt_scan:
+	lea edx, [ecx + 6]		; "exit=" and one letter
+	cmp edx, ebx
+	ja .opt_done
+	cmp byte [ecx], 0
+	je .opt_done
+	cmp dword [ecx], 'exit'
+	jne .opt_next
+	cmp byte [ecx + 4], '='
+	jne .opt_next
+	cmp ecx, esi			; at the start or after a space
+	je .opt_take
+	cmp byte [ecx - 1], ' '
+	jne .opt_next
+.opt_take:
+	movzx eax, byte [ecx + 5]
+.opt_next:
+	inc ecx
+	jmp .opt_scan
+.opt_done:
+	mov edi, eax
+	ret
+
+; ESI: a NUL-terminated string to COM1 (polled; GRUB left the UART set up)
+.puts:
 	mov dx, COM1 + 5
 .wait:
 	in al, dx
@@ -198,13 +307,11 @@ _start32:
 	mov dx, COM1
 	lodsb
 	test al, al
-	jz .halt
+	jz .puts_done
 	out dx, al
-	jmp .putc
-.halt:
-	cli
-	hlt
-	jmp .halt
+	jmp .puts
+.puts_done:
+	ret
 
 bits 64
 long_mode_entry:
@@ -234,7 +341,13 @@ higher_half:
 
 section .rodata
 msg_no_lm:
-	db "uhv: this CPU has no 64-bit long mode; uhv needs an x86-64 CPU with VT-x. Halted.", 13, 10, 0
+	db 13, 10, "uhv: this CPU has no 64-bit long mode; uhv needs an x86-64 CPU with VT-x", 13, 10, 0
+msg_run_ended:
+	db "uhv: run ended: FAIL - no 64-bit long mode", 13, 10, 0
+msg_halted:
+	db "uhv: halted. It is safe to power off or reset the machine.", 13, 10, 0
+msg_bochs_shutdown:
+	db "Shutdown", 0
 
 section .data
 align 16
