@@ -16,6 +16,7 @@ bits 32
 MB2_HEADER_MAGIC	equ 0xe85250d6
 MB2_BOOT_MAGIC		equ 0x36d76289
 MB2_TAG_LOAD_BASE	equ 21
+MB2_TAG_CMDLINE		equ 1
 KERNEL_VMA		equ 0xffffffff80200000
 KERNEL_PHYS		equ 0x200000
 BOOT_STACK_SIZE		equ 16384
@@ -67,8 +68,10 @@ _start32:
 	mov edi, eax			; multiboot2 magic, checked in C
 	mov esi, ebx			; boot information (physical)
 
-	; Where are we? Default to the link address, then look for tag 21.
+	; Where are we? Default to the link address, then look for tag 21. The command line tag
+	; (1) is noted on the way (EBX) for .exit_option, the only reader before kmain.
 	mov ebp, KERNEL_PHYS
+	xor ebx, ebx
 	cmp edi, MB2_BOOT_MAGIC
 	jne .base_known			; no trustworthy info block; kmain reports it
 	mov edx, [esi]			; total_size
@@ -82,7 +85,13 @@ _start32:
 	test eax, eax
 	jz .base_known
 	cmp eax, MB2_TAG_LOAD_BASE
-	je .found
+	jne .not_base
+	mov ebp, [ecx + 8]
+.not_base:
+	cmp eax, MB2_TAG_CMDLINE
+	jne .not_cmdline
+	mov ebx, ecx
+.not_cmdline:
 	mov eax, [ecx + 4]		; size
 	cmp eax, 8
 	jb .base_known			; malformed; kmain's parser will say so
@@ -90,10 +99,9 @@ _start32:
 	and eax, ~7
 	add ecx, eax
 	jmp .next_tag
-.found:
-	mov ebp, [ecx + 8]
 .base_known:
 	lea esp, [PA(boot_stack_top)]
+	mov [PA(mb2_cmdline_tag)], ebx
 
 	; Long mode is required: CPUID 0x80000001 EDX bit 29.
 	mov eax, 0x80000000
@@ -245,31 +253,12 @@ _start32:
 	jmp .hang32
 
 ; EDI = the first letter of the last exit= value on the multiboot2 command line ('q', 'b',
-; 'h', 'a'), or 0 without one. In: EDI = boot magic, ESI = boot information.
+; 'h', 'a'), or 0 without one (the tag _start32 noted).
 .exit_option:
 	xor eax, eax
-	cmp edi, MB2_BOOT_MAGIC
-	jne .opt_done
-	mov edx, [esi]			; total_size
-	add edx, esi
-	lea ecx, [esi + 8]
-.opt_tag:
-	lea ebx, [ecx + 8]
-	cmp ebx, edx
-	ja .opt_done
-	mov ebx, [ecx]			; type
-	test ebx, ebx
+	mov ecx, [PA(mb2_cmdline_tag)]
+	test ecx, ecx
 	jz .opt_done
-	cmp ebx, 1			; the command line
-	je .opt_cmdline
-	mov ebx, [ecx + 4]
-	cmp ebx, 8
-	jb .opt_done
-	add ebx, 7
-	and ebx, ~7
-	add ecx, ebx
-	jmp .opt_tag
-.opt_cmdline:
 	mov ebx, [ecx + 4]
 	add ebx, ecx			; end of the tag
 	lea ecx, [ecx + 8]
@@ -350,6 +339,8 @@ msg_bochs_shutdown:
 	db "Shutdown", 0
 
 section .data
+mb2_cmdline_tag:
+	dd 0				; physical address of the command line tag, or 0
 align 16
 boot_gdt:
 	dq 0
