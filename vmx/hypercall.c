@@ -80,7 +80,7 @@ static __noreturn void shutdown(struct vcpu *v, u32 status)
 			v->ept_violations);
 	else if (v->ept_violations)
 		pr_info("%llu guest access(es) outside its memory during the run (caught by shadow "
-			"paging; mem=shadow uses no EPT)\n", v->ept_violations);
+			"paging, which uses no EPT)\n", v->ept_violations);
 	if (vtd_active()) {
 		vtd_poll_faults();	/* what happened since the last poll */
 		if (vtd_fault_count()) {
