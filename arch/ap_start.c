@@ -11,6 +11,7 @@
 #include <uhv/lapic.h>
 #include <uhv/log.h>
 #include <uhv/memmap.h>
+#include <uhv/options.h>
 #include <uhv/ptab.h>
 #include <uhv/ptab_x86.h>
 #include <uhv/string.h>
@@ -403,14 +404,16 @@ int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu
 
 /* ---- the guest's CPUs (cpus=) --------------------------------------------------------------- */
 
-unsigned smp_assign_guest_cpus(unsigned want)
+unsigned smp_assign_guest_cpus(unsigned asked, unsigned most, const char *why)
 {
-	unsigned up = smp_cpu_count(), n = 0;
-	char list[128] = "", asked[16] = "all";
+	unsigned up = smp_cpu_count(), n = 0, want = asked;
+	char list[128] = "", said[OPTIONS_CPUS_NAME_LEN], limit[48] = "";
 	size_t len = 0;
 
-	if (want)
-		ksnprintf(asked, sizeof(asked), "%u", want);
+	if (most && (want == 0 || want > most)) {
+		want = most;
+		ksnprintf(limit, sizeof(limit), " (%s: at most %u)", why, most);
+	}
 	if (want > up) {
 		pr_warn("cpus=%u but uhv controls %u CPU(s): the guest gets all of them\n", want,
 			up);
@@ -429,8 +432,8 @@ unsigned smp_assign_guest_cpus(unsigned want)
 			len += ksnprintf(list + len, sizeof(list) - len, ",...");
 		n++;
 	}
-	pr_info("cpus=%s: the guest gets %u of %u CPU(s) (APIC IDs %s); %u parked in uhv, hidden "
-		"from its MADT\n", asked, n, up, list, up - n);
+	pr_info("cpus=%s%s: the guest gets %u of %u CPU(s) (APIC IDs %s); %u parked in uhv, "
+		"hidden from its MADT\n", options_cpus_name(asked, said), limit, n, up, list, up - n);
 	return n;
 }
 

@@ -22,6 +22,7 @@
 #include <uhv/smp.h>
 #include <uhv/vmx_smp.h>
 #include <uhv/vm.h>
+#include <uhv/passthrough.h>
 #include <uhv/test_hooks.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
@@ -103,9 +104,25 @@ static void setup_iommu(void)
 	if (ret < 0 && dmar && options.iommu)
 		pr_err("VT-d setup failed (%s); devices' DMA is not confined\n", errno_name(ret));
 	if (options.vtd_selftest) {
-		ret = vtd_selftest(&pci, &pci_cfg);
+		ret = vtd_selftest(&pci, &pci_cfg, &options);
 		platform_exit(ret == 0, ret == 0 ? "vtd-selftest passed" : "vtd-selftest failed");
 	}
+}
+
+/* probe: the NIC a guest would get, chosen as guest mode chooses it, so a nic= that names no
+ * network controller fails here as it would at the guest's start. */
+static __noreturn void probe_nic(void)
+{
+	int err;
+	const struct pci_dev *d = nic_choose(&pci, &options, &err);
+
+	if (err < 0)
+		platform_exit(false, "nic= names no network controller");
+	if (d)
+		pr_info("a guest would get the NIC %02x:%02x.%x %04x:%04x (%s)\n", d->bus, d->dev,
+			d->fn, d->vendor, d->device,
+			options.nic_given ? "nic=" : "the first Ethernet controller");
+	platform_exit(true, "probe complete");
 }
 
 static void apply_exit_option(const struct uhv_options *o)
@@ -171,7 +188,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	setup_iommu();
 
 	if (options.probe)
-		platform_exit(true, "probe complete");
+		probe_nic();
 
 	/* Every other CPU into uhv (vmx_ap_main), before the guest's MADT is made of those
 	 * that came up. */
@@ -179,9 +196,9 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	if (options.mem == UHV_MEM_SHADOW && options.cpus != 1 && smp_cpu_count() > 1) {
 		pr_warn("mem=shadow: the guest gets one CPU (uhv's shadow page tables serve one "
 			"vCPU); the others stay parked under uhv\n");
-		smp_assign_guest_cpus(1);
+		smp_assign_guest_cpus(options.cpus, 1, "mem=shadow");
 	} else {
-		smp_assign_guest_cpus(options.cpus);
+		smp_assign_guest_cpus(options.cpus, 0, NULL);
 	}
 	panic_test(&options, false);	/* test build, panic-test= without probe: the APs are up */
 

@@ -316,11 +316,19 @@ const char *options_loglevel_name(enum log_level l)
 	return (unsigned)l < ARRAY_SIZE(level_names) ? level_names[l] : "?";
 }
 
+const char *options_cpus_name(u32 cpus, char buf[OPTIONS_CPUS_NAME_LEN])
+{
+	if (!cpus)
+		return "all";
+	ksnprintf(buf, OPTIONS_CPUS_NAME_LEN, "%u", cpus);
+	return buf;
+}
+
 void options_print(const struct uhv_options *o)
 {
 	char nic[24] = "auto";
 	char mem[24] = "auto";
-	char cpus[12] = "all";
+	char cpus[OPTIONS_CPUS_NAME_LEN];
 
 	if (o->nic_given)
 		ksnprintf(nic, sizeof(nic), "%04x:%02x:%02x.%x", o->nic_seg, o->nic_bus,
@@ -331,12 +339,11 @@ void options_print(const struct uhv_options *o)
 		ksnprintf(mem, sizeof(mem), "%llu%c", (o->uhvmem >> shift),
 			  shift == 10 ? 'K' : shift == 20 ? 'M' : 'G');
 	}
-	if (o->cpus)
-		ksnprintf(cpus, sizeof(cpus), "%u", o->cpus);
 	pr_info("console=0x%x,%u loglevel=%s iommu=%s mem=%s nic=%s%s exit=%s "
 		"uhvmem=%s cpus=%s%s\n", o->console_port, o->console_baud,
 		options_loglevel_name(o->loglevel), o->iommu ? "on" : "off", mem_names[o->mem], nic,
-		o->vtd_selftest ? " vtd-selftest" : "", exit_names[o->exit], mem, cpus,
+		o->vtd_selftest ? " vtd-selftest" : "", exit_names[o->exit], mem,
+		options_cpus_name(o->cpus, cpus),
 		o->placement == UHV_PLACEMENT_OFFSET ? " placement=offset" : "");
 	if (o->gdb_port)
 		pr_info("gdb=0x%x,%u: GDB stub on that port\n", o->gdb_port, o->gdb_baud);

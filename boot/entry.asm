@@ -16,6 +16,7 @@ bits 32
 MB2_HEADER_MAGIC	equ 0xe85250d6
 MB2_BOOT_MAGIC		equ 0x36d76289
 MB2_TAG_LOAD_BASE	equ 21
+MB2_TAG_CMDLINE		equ 1
 KERNEL_VMA		equ 0xffffffff80200000
 KERNEL_PHYS		equ 0x200000
 BOOT_STACK_SIZE		equ 16384
@@ -23,6 +24,9 @@ PTE_P			equ 1
 PTE_RW			equ 2
 PTE_PS			equ 0x80
 COM1			equ 0x3f8
+EXIT_QEMU_PORT		equ 0xf4	; include/uhv/platform.h
+EXIT_QEMU_FAIL		equ 0x11
+EXIT_BOCHS_SHUTDOWN	equ 0x8900
 
 ; physical address of a symbol, with EBP = load base
 %define PA(sym) ebp + (sym - KERNEL_VMA)
@@ -64,8 +68,10 @@ _start32:
 	mov edi, eax			; multiboot2 magic, checked in C
 	mov esi, ebx			; boot information (physical)
 
-	; Where are we? Default to the link address, then look for tag 21.
+	; Where are we? Default to the link address, then look for tag 21. The command line tag
+	; (1) is noted on the way (EBX) for .exit_option, the only reader before kmain.
 	mov ebp, KERNEL_PHYS
+	xor ebx, ebx
 	cmp edi, MB2_BOOT_MAGIC
 	jne .base_known			; no trustworthy info block; kmain reports it
 	mov edx, [esi]			; total_size
@@ -79,7 +85,13 @@ _start32:
 	test eax, eax
 	jz .base_known
 	cmp eax, MB2_TAG_LOAD_BASE
-	je .found
+	jne .not_base
+	mov ebp, [ecx + 8]
+.not_base:
+	cmp eax, MB2_TAG_CMDLINE
+	jne .not_cmdline
+	mov ebx, ecx
+.not_cmdline:
 	mov eax, [ecx + 4]		; size
 	cmp eax, 8
 	jb .base_known			; malformed; kmain's parser will say so
@@ -87,10 +99,9 @@ _start32:
 	and eax, ~7
 	add ecx, eax
 	jmp .next_tag
-.found:
-	mov ebp, [ecx + 8]
 .base_known:
 	lea esp, [PA(boot_stack_top)]
+	mov [PA(mb2_cmdline_tag)], ebx
 
 	; Long mode is required: CPUID 0x80000001 EDX bit 29.
 	mov eax, 0x80000000
@@ -187,9 +198,96 @@ _start32:
 	push eax
 	retf
 
+; No long mode: say so, then end the run as platform_exit (arch/platform.c) ends every
+; other fatal error: the "run ended" line, then QEMU's isa-debug-exit or Bochs' shutdown
+; port as exit= says (exit=auto or none: detected as platform_detect does), else halt with
+; the same words.
 .no_long_mode:
+	call .exit_option
 	lea esi, [PA(msg_no_lm)]
-.putc:
+	call .puts
+	lea esi, [PA(msg_run_ended)]
+	call .puts
+	cmp edi, 'h'			; exit=halt
+	je .halt
+	cmp edi, 'q'			; exit=qemu
+	je .qemu
+	cmp edi, 'b'			; exit=bochs
+	je .bochs
+	mov eax, 1
+	cpuid
+	test ecx, 1 << 31		; CPUID.1:ECX.hypervisor
+	jz .not_qemu
+	mov eax, 0x40000000
+	cpuid
+	cmp ebx, 'TCGT'			; "TCGTCGTCGTCG" (TCG) or "KVMKVMKVM" (KVM)
+	je .qemu
+	cmp ebx, 'KVMK'
+	jne .not_qemu
+.qemu:
+	mov dx, EXIT_QEMU_PORT
+	mov eax, EXIT_QEMU_FAIL
+	out dx, eax
+	cmp edi, 'q'
+	je .halt
+.not_qemu:
+	mov dx, 0xe9			; Bochs' port_e9_hack reads back 0xe9
+	in al, dx
+	cmp al, 0xe9
+	jne .halt
+.bochs:
+	lea esi, [PA(msg_bochs_shutdown)]
+	mov dx, EXIT_BOCHS_SHUTDOWN
+.shutdown:
+	lodsb
+	test al, al
+	jz .halt
+	out dx, al
+	jmp .shutdown
+.halt:
+	lea esi, [PA(msg_halted)]
+	call .puts
+.hang32:
+	cli
+	hlt
+	jmp .hang32
+
+; EDI = the first letter of the last exit= value on the multiboot2 command line ('q', 'b',
+; 'h', 'a'), or 0 without one (the tag _start32 noted).
+.exit_option:
+	xor eax, eax
+	mov ecx, [PA(mb2_cmdline_tag)]
+	test ecx, ecx
+	jz .opt_done
+	mov ebx, [ecx + 4]
+	add ebx, ecx			; end of the tag
+	lea ecx, [ecx + 8]
+	mov esi, ecx			; start of the string
+.opt_scan:
+	lea edx, [ecx + 6]		; "exit=" and one letter
+	cmp edx, ebx
+	ja .opt_done
+	cmp byte [ecx], 0
+	je .opt_done
+	cmp dword [ecx], 'exit'
+	jne .opt_next
+	cmp byte [ecx + 4], '='
+	jne .opt_next
+	cmp ecx, esi			; at the start or after a space
+	je .opt_take
+	cmp byte [ecx - 1], ' '
+	jne .opt_next
+.opt_take:
+	movzx eax, byte [ecx + 5]
+.opt_next:
+	inc ecx
+	jmp .opt_scan
+.opt_done:
+	mov edi, eax
+	ret
+
+; ESI: a NUL-terminated string to COM1 (polled; GRUB left the UART set up)
+.puts:
 	mov dx, COM1 + 5
 .wait:
 	in al, dx
@@ -198,13 +296,11 @@ _start32:
 	mov dx, COM1
 	lodsb
 	test al, al
-	jz .halt
+	jz .puts_done
 	out dx, al
-	jmp .putc
-.halt:
-	cli
-	hlt
-	jmp .halt
+	jmp .puts
+.puts_done:
+	ret
 
 bits 64
 long_mode_entry:
@@ -234,9 +330,17 @@ higher_half:
 
 section .rodata
 msg_no_lm:
-	db "uhv: this CPU has no 64-bit long mode; uhv needs an x86-64 CPU with VT-x. Halted.", 13, 10, 0
+	db 13, 10, "uhv: this CPU has no 64-bit long mode; uhv needs an x86-64 CPU with VT-x", 13, 10, 0
+msg_run_ended:
+	db "uhv: run ended: FAIL - no 64-bit long mode", 13, 10, 0
+msg_halted:
+	db "uhv: halted. It is safe to power off or reset the machine.", 13, 10, 0
+msg_bochs_shutdown:
+	db "Shutdown", 0
 
 section .data
+mb2_cmdline_tag:
+	dd 0				; physical address of the command line tag, or 0
 align 16
 boot_gdt:
 	dq 0

@@ -26,6 +26,8 @@
 #include <uhv/log.h>
 #include <uhv/mmio.h>
 #include <uhv/pci.h>
+#include <uhv/passthrough.h>
+#include <uhv/options.h>
 #include <uhv/string.h>
 #include <uhv/timer.h>
 #include "e1000_regs.h"
@@ -272,12 +274,6 @@ static int expect_fault(struct nic *n, u64 before, u64 addr, enum vtd_access acc
 	return 0;
 }
 
-static const struct pci_dev *find_nic(const struct pci *pci)
-{
-	const struct pci_dev *d = pci_find_id(pci, E1000_VENDOR_INTEL, E1000_DEV_82540EM, 0);
-	return d ? d : pci_find_id(pci, E1000_VENDOR_INTEL, E1000_DEV_82574L, 0);
-}
-
 /* Step 1: ARP request out and reply in, all through the test domain. */
 static int dma_through_domain(struct nic *n, paddr_t rx_buf)
 {
@@ -415,8 +411,48 @@ static int uhv_memory(struct nic *n)
 	return err;
 }
 
-/* VT-d is on and the machine has an e1000/e1000e with a memory BAR 0: what the test needs. */
-static int find_test_nic(const struct pci *pci, struct nic *n)
+static bool drivable(const struct pci_dev *d)
+{
+	return d && d->vendor == E1000_VENDOR_INTEL &&
+	       (d->device == E1000_DEV_82540EM || d->device == E1000_DEV_82574L) &&
+	       d->bar[0].type != PCI_BAR_NONE && d->bar[0].type != PCI_BAR_IO;
+}
+
+/* The NIC under test: the one nic= names, chosen and checked as guest mode chooses the guest's
+ * (nic_choose: same rules, same messages), else the first e1000/e1000e. -errno: said why. */
+static int choose_test_nic(const struct pci *pci, const struct uhv_options *o,
+			   const struct pci_dev **out)
+{
+	int err = 0;
+
+	if (o && o->nic_given) {
+		const struct pci_dev *d = nic_choose(pci, o, &err);
+		if (err < 0)
+			return err;
+		if (!drivable(d)) {
+			pr_err("FAIL: nic=%04x:%02x:%02x.%x is %04x:%04x (%s); the self-test drives "
+			       "only an e1000 (8086:100e) or e1000e (8086:10d3) with a memory BAR 0: "
+			       "name one, or leave nic= out to take the first\n", d->seg, d->bus,
+			       d->dev, d->fn, d->vendor, d->device,
+			       pci_class_name(d->class, d->subclass));
+			return -EINVAL;
+		}
+		*out = d;
+		return 0;
+	}
+	*out = pci_find_id(pci, E1000_VENDOR_INTEL, E1000_DEV_82540EM, 0);
+	if (!*out)
+		*out = pci_find_id(pci, E1000_VENDOR_INTEL, E1000_DEV_82574L, 0);
+	if (!drivable(*out)) {
+		pr_err("FAIL: needs an e1000 or e1000e (QEMU: -netdev user,id=n0 -device "
+		       "e1000,netdev=n0)\n");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/* VT-d is on and the NIC to test is an e1000/e1000e with a memory BAR 0: what the test needs. */
+static int find_test_nic(const struct pci *pci, const struct uhv_options *o, struct nic *n)
 {
 	if (!vtd_active()) {
 		pr_err("FAIL: DMA remapping is not active (no DMAR table, iommu=off, or VT-d setup "
@@ -424,12 +460,10 @@ static int find_test_nic(const struct pci *pci, struct nic *n)
 		pr_err("FAIL (%s)\n", errno_name(-ENODEV));
 		return -ENODEV;
 	}
-	n->dev = pci ? find_nic(pci) : NULL;
-	if (!n->dev || n->dev->bar[0].type == PCI_BAR_NONE || n->dev->bar[0].type == PCI_BAR_IO) {
-		pr_err("FAIL: needs an e1000 or e1000e (QEMU: -netdev user,id=n0 -device "
-		       "e1000,netdev=n0)\n");
-		pr_err("FAIL (%s)\n", errno_name(-ENODEV));
-		return -ENODEV;
+	int err = pci ? choose_test_nic(pci, o, &n->dev) : -ENODEV;
+	if (err < 0) {
+		pr_err("FAIL (%s)\n", errno_name(err));
+		return err;
 	}
 	n->sid = (u16)(n->dev->bus << 8 | n->dev->dev << 3 | n->dev->fn);
 	return 0;
@@ -484,14 +518,15 @@ static int setup_domain(struct nic *n, struct vtd_domain *dom, struct test_frame
 	return 0;
 }
 
-int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg)
+int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg,
+		 const struct uhv_options *o)
 {
 	struct nic n = { 0 };
 	struct vtd_domain dom;
 	struct test_frames fr;
 	u64 t0 = time_us();
 
-	int err = find_test_nic(pci, &n);
+	int err = find_test_nic(pci, o, &n);
 	if (err)
 		return err;
 	err = setup_domain(&n, &dom, &fr);

@@ -87,11 +87,15 @@ $(BUILD)/guest/bad-trunc.elf: $(BUILD)/guest/selftest.elf
 	@echo "  GEN     $@"
 	@head -c 512 $< > $@
 
-# a file with the Linux boot protocol signature "HdrS" at 0x202
-$(BUILD)/guest/bad-bzimage.elf:
+# a file with the Linux boot header of protocol 2.03 at 0x1f1 (the jump at 0x200 over it to
+# 0x230, "HdrS" at 0x202, the version at 0x206) and a version string at 0x600 (kernel_version
+# 0x400 at 0x20e): an image of before 2.12, which uhv refuses and says what it is
+$(BUILD)/guest/bad-bzimage.elf: guest/guests.mk
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
-	@{ head -c 514 /dev/zero; printf 'HdrS'; head -c 3578 /dev/zero; } > $@
+	@{ head -c 512 /dev/zero; printf '\353\056HdrS\003\002'; head -c 6 /dev/zero; \
+	   printf '\000\004'; head -c 1008 /dev/zero; printf 'uhv-bad-bzimage 2.4.0\000'; \
+	   head -c 2538 /dev/zero; } > $@
 
 # --- nictest (issue #5; guest/nic/, owner: NIC passthrough) --------------------------------
 # The e1000 test guest is built from guest/nic/ but named nictest.elf.

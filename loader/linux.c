@@ -56,6 +56,22 @@ int linux_pm_bytes(u32 syssize, u64 avail, u64 *mem_size, u64 *file_size)
 	return *mem_size - *file_size < LINUX_PARAGRAPH ? 0 : -EINVAL;
 }
 
+/* An image with the Linux boot header but an older protocol: what it is, and what uhv can
+ * enter. Before 2.12 no xloadflags say which entries exist, and such images (old kernels,
+ * tools that borrow the header) may rely on their real-mode setup code and the BIOS. */
+static void refuse_old_protocol(const struct linux_image *k)
+{
+	pr_err("guest kernel: an image with a Linux boot header (\"HdrS\"), boot protocol "
+	       "%u.%02u%s%s%s; uhv starts such images only from protocol %u.%02u (Linux 3.8 "
+	       "or later), whose xloadflags say which entries they have\n", k->version >> 8,
+	       k->version & 0xff, k->version_string[0] ? ", version \"" : "", k->version_string,
+	       k->version_string[0] ? "\"" : "", LINUX_MIN_VERSION >> 8, LINUX_MIN_VERSION & 0xff);
+	pr_err("guest kernel: uhv gives a guest no BIOS and enters it in 32-bit protected mode "
+	       "(multiboot, multiboot2, ELF, a bzImage's 32-bit entry) or 64-bit mode (a "
+	       "bzImage's 64-bit entry), never in real mode: an image that starts only in real "
+	       "mode cannot run\n");
+}
+
 int linux_parse_image(const void *img, size_t len, struct linux_image *out)
 {
 	const u8 *file = img;
@@ -77,11 +93,10 @@ int linux_parse_image(const void *img, size_t len, struct linux_image *out)
 	}
 	memcpy(&out->hdr, file + LINUX_HDR_OFFSET, out->hdr_len);
 	out->version = h->version;
+	version_string(file, len, h->kernel_version, out->version_string,
+		       sizeof(out->version_string));
 	if (h->version < LINUX_MIN_VERSION) {
-		pr_err("guest kernel: this bzImage uses boot protocol %u.%02u; uhv needs >= "
-		       "%u.%02u (64-bit entry and xloadflags, Linux 3.8 or newer): boot a newer "
-		       "kernel\n", h->version >> 8, h->version & 0xff, LINUX_MIN_VERSION >> 8,
-		       LINUX_MIN_VERSION & 0xff);
+		refuse_old_protocol(out);
 		return -EINVAL;
 	}
 	if (out->hdr_len < __builtin_offsetof(struct linux_setup_header, handover_offset)) {
@@ -126,8 +141,6 @@ int linux_parse_image(const void *img, size_t len, struct linux_image *out)
 		return -EINVAL;
 	}
 	out->kernel64 = h->xloadflags & LINUX_XLF_KERNEL_64;
-	version_string(file, len, h->kernel_version, out->version_string,
-		       sizeof(out->version_string));
 	return 0;
 }
 

@@ -29,19 +29,18 @@
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static const struct pci_dev *choose_nic(struct passthrough *pt, const struct uhv_options *o,
-					int *err)
+const struct pci_dev *nic_choose(const struct pci *pci, const struct uhv_options *o, int *err)
 {
 	const struct pci_dev *d;
 
 	*err = 0;
 	if (!o->nic_given) {
-		d = pci_find_class(pt->pci, CLASS_NETWORK, SUBCLASS_ETHERNET, 0);
+		d = pci_find_class(pci, CLASS_NETWORK, SUBCLASS_ETHERNET, 0);
 		if (!d)
 			pr_info("no Ethernet controller on the PCI bus: the guest gets no NIC\n");
 		return d;
 	}
-	d = pci_find_bdf(pt->pci, o->nic_seg, o->nic_bus, o->nic_dev, o->nic_fn);
+	d = pci_find_bdf(pci, o->nic_seg, o->nic_bus, o->nic_dev, o->nic_fn);
 	if (!d) {
 		pr_err("nic=%04x:%02x:%02x.%x: there is no such PCI function (the list above has "
 		       "every function found); give the address of a network controller, or leave "
@@ -61,9 +60,13 @@ static const struct pci_dev *choose_nic(struct passthrough *pt, const struct uhv
 	return d;
 }
 
-/* DMA: the guest's VT-d domain, or without remapping only with iommu=off. false: refused. */
+/* DMA: the guest's VT-d domain, or without remapping only with iommu=off. false: refused.
+ * A refusal by design is an error only when the user named the NIC (nic=) and so asked for
+ * what they do not get; the NIC uhv would have picked on its own is refused with a warning. */
 static bool confine_dma(struct passthrough *pt, const struct pci_dev *d)
 {
+	enum log_level refusal = pt->vm->opt->nic_given ? LOG_ERROR : LOG_WARN;
+
 	if (vtd_active()) {
 		struct vtd_domain *dom = pt->vm->dma_ready ? &pt->vm->dma : NULL;
 		int ret = dom ? vtd_attach_device(dom, d->seg, d->bus, (u8)(d->dev << 3 | d->fn)) :
@@ -79,19 +82,21 @@ static bool confine_dma(struct passthrough *pt, const struct pci_dev *d)
 		return true;
 	}
 	if (pt->vm->opt->placement == UHV_PLACEMENT_OFFSET) {
-		pr_err("refusing to pass %02x:%02x.%u through: placement=offset puts guest RAM at "
-		       "other host addresses, and without DMA remapping (%s) the NIC would DMA to "
-		       "the guest-physical addresses the guest gives it, i.e. to the wrong host "
-		       "memory, uhv's included; the guest runs without a NIC. Use VT-d "
-		       "(iommu=on on a machine with a DMAR) or placement=identity\n", d->bus,
-		       d->dev, d->fn, pt->vm->opt->iommu ? "no VT-d/DMAR" : "iommu=off");
+		log_printf(refusal, LOG_MODULE, "refusing to pass %02x:%02x.%u through: "
+			   "placement=offset puts guest RAM at other host addresses, and without "
+			   "DMA remapping (%s) the NIC would DMA to the guest-physical addresses "
+			   "the guest gives it, i.e. to the wrong host memory, uhv's included; the "
+			   "guest runs without a NIC. Use VT-d (iommu=on on a machine with a "
+			   "DMAR) or placement=identity\n", d->bus, d->dev, d->fn,
+			   pt->vm->opt->iommu ? "no VT-d/DMAR" : "iommu=off");
 		return false;
 	}
 	if (pt->vm->opt->iommu) {
-		pr_err("refusing to pass %02x:%02x.%u through: DMA remapping is not active (no "
-		       "VT-d/DMAR), so the NIC's DMA could overwrite uhv; the guest runs without a "
-		       "NIC. Add iommu=off to uhv's command line to pass it through anyway, "
-		       "without DMA isolation\n", d->bus, d->dev, d->fn);
+		log_printf(refusal, LOG_MODULE, "refusing to pass %02x:%02x.%u through: DMA "
+			   "remapping is not active (no VT-d/DMAR), so the NIC's DMA could "
+			   "overwrite uhv; the guest runs without a NIC. Add iommu=off to uhv's "
+			   "command line to pass it through anyway, without DMA isolation\n",
+			   d->bus, d->dev, d->fn);
 		return false;
 	}
 	pr_warn("***** iommu=off: %02x:%02x.%u is passed through WITHOUT DMA isolation: the "
@@ -115,7 +120,7 @@ static void add_visible(struct passthrough *pt, const struct pci_dev *d, const c
 static const struct pci_dev *attach_nic(struct passthrough *pt, const struct pci_cfg_ops *cfg,
 					int *err)
 {
-	const struct pci_dev *nic = choose_nic(pt, pt->vm->opt, err);
+	const struct pci_dev *nic = nic_choose(pt->pci, pt->vm->opt, err);
 
 	if (*err < 0)
 		return NULL;
@@ -148,6 +153,7 @@ static void show_bridges(struct passthrough *pt)
 	const struct pci_dev *isa = pci_find_class(pt->pci, PCI_CLASS_BRIDGE, SUBCLASS_ISA_BRIDGE,
 						   0);
 	if (isa && isa->bus == 0) {
+		pt->isa = isa;
 		add_visible(pt, isa, "ISA bridge");
 		/* PIRQA-D route control at 0x60-0x63 (PIIX3, ICH9); ICH9 adds PIRQE-H at 0x68 */
 		pci_virt_allow_writes(&pt->pv, isa->seg, isa->bus, isa->dev, isa->fn, 0x60, 4);
@@ -190,8 +196,15 @@ static void log_guest_view(const struct passthrough *pt)
 
 	for (unsigned i = 0; i < pt->pv.nfn; i++) {
 		const struct pci_virt_fn *f = &pt->pv.fn[i];
-		pr_info("guest sees %02x:%02x.%u %s\n", f->bus, f->dev, f->fn,
-			f->role == PCI_VIRT_PASSTHROUGH ? "(passed through)" : "(read-only)");
+		const struct pci_dev *isa = pt->isa;
+		char how[96];
+		bool pirq = f->ro_writable && isa && isa->seg == f->seg && isa->bus == f->bus &&
+			    isa->dev == f->dev && isa->fn == f->fn;
+
+		pr_info("guest sees %02x:%02x.%u (%s)%s\n", f->bus, f->dev, f->fn,
+			pci_virt_access_text(f, how, sizeof(how)),
+			pirq ? ": the ISA bridge's PIRQ routing, which the guest's OS may "
+			"reprogram" : "");
 	}
 	if (nic)
 		pr_info("passing %02x:%02x.%u %04x:%04x through to the guest%s\n", nic->bus,

@@ -8,6 +8,7 @@
 #include <uhv/errno.h>
 #include <uhv/log.h>
 #include <uhv/string.h>
+#include <uhv/format.h>
 #include "pci_virt_priv.h"
 
 static u32 ones(unsigned size)
@@ -551,6 +552,27 @@ int pci_virt_ecam(struct pci_virt *pv, u16 seg, u8 bus_start, u64 off, unsigned 
 		return -EINVAL;
 	}
 	return access(pv, seg, (u8)bus, (off >> 15) & 0x1f, (off >> 12) & 7, reg, size, write, val);
+}
+
+const char *pci_virt_access_text(const struct pci_virt_fn *f, char *buf, size_t cap)
+{
+	size_t len;
+
+	if (f->role == PCI_VIRT_PASSTHROUGH)
+		return ksnprintf(buf, cap, "passed through"), buf;
+	len = (size_t)ksnprintf(buf, cap, "read-only");
+	/* each run of writable bytes in the device-specific area as first-last */
+	for (unsigned b = 0, runs = 0; b < 64 && len < cap; b++) {
+		if (!(f->ro_writable & BIT(b)) || (b && (f->ro_writable & BIT(b - 1))))
+			continue;
+		unsigned e = b;
+		while (e + 1 < 64 && (f->ro_writable & BIT(e + 1)))
+			e++;
+		len += (size_t)ksnprintf(buf + len, cap - len, "%s0x%02x-0x%02x",
+					 runs++ ? ", " : " but for config bytes ", 0x40 + b,
+					 0x40 + e);
+	}
+	return buf;
 }
 
 int pci_virt_allow_writes(struct pci_virt *pv, u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u16 len)

@@ -74,9 +74,13 @@ static __noreturn void shutdown(struct vcpu *v, u32 status)
 	pr_info("guest requested shutdown with status %u after %llu exits\n", status,
 		vmx_exit_count(~0U));
 	bool intact = test_hook_targets_intact();
-	if (v->ept_violations)
+	/* named for what caught them: with mem=shadow there is no EPT */
+	if (v->ept_violations && v->vm->mmu->uses_eptp)
 		pr_info("%llu EPT violation(s) during the run\n",
 			v->ept_violations);
+	else if (v->ept_violations)
+		pr_info("%llu guest access(es) outside its memory during the run (caught by shadow "
+			"paging, which uses no EPT)\n", v->ept_violations);
 	if (vtd_active()) {
 		vtd_poll_faults();	/* what happened since the last poll */
 		if (vtd_fault_count()) {

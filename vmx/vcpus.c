@@ -400,8 +400,10 @@ int vmx_smp_release_aps(struct vcpu *boot_vcpu, const struct uhv_options *o)
 		pr_err("%u AP(s) are not under VMX: not running the guest\n", bad);
 		return -EIO;
 	}
-	pr_info("the guest gets %u of %u CPUs (cpus=%u); %u parked\n", given, up, o->cpus,
-		up - given);
+	char said[OPTIONS_CPUS_NAME_LEN];
+	pr_info("the guest gets %u of %u CPUs (cpus=%s%s); %u parked\n", given, up,
+		options_cpus_name(o->cpus, said),
+		!vm->mmu->uses_eptp && o->cpus != 1 ? ", mem=shadow: at most 1" : "", up - given);
 	return 0;
 }
 

@@ -60,5 +60,8 @@ void options_print(const struct uhv_options *o);
 void options_help(void);
 
 const char *options_loglevel_name(enum log_level l);
+/* The cpus= value as the user writes it: "all" for 0, else the number (in buf). */
+#define OPTIONS_CPUS_NAME_LEN 12
+const char *options_cpus_name(u32 cpus, char buf[OPTIONS_CPUS_NAME_LEN]);
 
 #endif

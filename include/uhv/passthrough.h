@@ -43,11 +43,18 @@ struct passthrough {
 	const struct pci *pci;
 	const struct acpi_mcfg_info *mcfg;
 	const struct pci_dev *nic;	/* NULL: the guest has no NIC */
+	const struct pci_dev *isa;	/* the ISA bridge the guest sees (PIRQ routing), or NULL */
 	struct pci_virt pv;
 	struct pt_ecam_win ecam[ACPI_MAX_ECAM];
 	unsigned necam;
 	u64 ecam_exits;
 };
+
+/* The NIC the nic= option names, else the first Ethernet controller (NULL: there is none, said
+ * so). A nic= that names no function or a function that is no network controller is said in
+ * one error line and gives *err < 0 (-ENODEV, -EINVAL). Guest mode, probe and vtd-selftest
+ * all choose through this, so they read nic= alike. */
+const struct pci_dev *nic_choose(const struct pci *pci, const struct uhv_options *o, int *err);
 
 int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci_cfg_ops *cfg,
 			  const struct acpi_mcfg_info *mcfg);

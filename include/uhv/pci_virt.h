@@ -148,6 +148,10 @@ void pci_virt_init(struct pci_virt *pv, const struct pci_cfg_ops *cfg,
 /* Let the guest write bytes [off, off + len) of a PCI_VIRT_RO_FN function (0x40 <= off,
  * off + len <= 0x80). Returns 0 or -EINVAL. */
 int pci_virt_allow_writes(struct pci_virt *pv, u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u16 len);
+/* How the guest may access f, for the boot log: "passed through", "read-only", or "read-only
+ * but for config bytes 0x60-0x63, 0x68-0x6b" (the windows pci_virt_allow_writes opened).
+ * Returns buf. */
+const char *pci_virt_access_text(const struct pci_virt_fn *f, char *buf, size_t cap);
 int pci_virt_add(struct pci_virt *pv, const struct pci_dev *d, enum pci_virt_role role);
 
 /* The usual set for NIC passthrough: nic as PCI_VIRT_PASSTHROUGH, the host bridge at

@@ -25,10 +25,11 @@ void smp_init_boot_cpu(void);
  * guest. */
 int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu *pc));
 
-/* cpus=: mark which CPUs the guest gets: the boot CPU and the first want - 1 APs that came up
- * (want 0: all of them; more than uhv controls: a warning, then all). Prints the choice.
- * Returns the number of guest CPUs. */
-unsigned smp_assign_guest_cpus(unsigned want);
+/* cpus=: mark which CPUs the guest gets: the boot CPU and the first asked - 1 APs that came up
+ * (asked 0: all of them; more than uhv controls: a warning, then all), but at most most when
+ * most is not 0 (why says what limits it, e.g. "mem=shadow"). Prints the choice with cpus= as
+ * the user gave it. Returns the number of guest CPUs. */
+unsigned smp_assign_guest_cpus(unsigned asked, unsigned most, const char *why);
 /* The (x2)APIC IDs of the guest's CPUs, the boot CPU first, at most cap of them (the boot CPU
  * alone before smp_assign_guest_cpus). Returns how many were written. */
 unsigned smp_guest_apic_ids(u32 *ids, unsigned cap);

@@ -39,7 +39,8 @@ struct vcpu {
 	bool nmi_window;		/* an NMI waits for the guest to take it (timer armed) */
 	bool nmi_timer_own;		/* ...and the preemption timer was off before */
 	struct vm *vm;			/* the guest this CPU belongs to (parked CPUs too) */
-	u64 ept_violations;		/* all EPT violations seen */
+	u64 ept_violations;		/* guest accesses outside its memory: EPT violations,
+					 * or with mem=shadow the #PFs that found none */
 #ifdef UHV_TEST_BUILD
 	u32 ept_skip_len;		/* test hook 2: skip this many bytes on an EPT violation */
 #endif

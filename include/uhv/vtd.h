@@ -383,10 +383,13 @@ u64 vtd_fault_kind_count(u16 sid, u8 reason, enum vtd_access access, u64 addr);
 void vtd_fault_summary(void);			/* one line per kind with its count */
 
 /* The vtd-selftest option (drivers/vtd_selftest.c): DMA through a test domain
- * with an e1000/e1000e found on the PCI bus, then faults for an unmapped IOVA
- * and for an IOVA equal to uhv memory. Returns 0 (pass) or a negative errno. */
+ * with the e1000/e1000e that nic= names (else the first found on the PCI bus),
+ * then faults for an unmapped IOVA and for an IOVA equal to uhv memory.
+ * Returns 0 (pass) or a negative errno. */
 struct pci;
-int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg);
+struct uhv_options;
+int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg,
+		 const struct uhv_options *o);
 
 /* The guest's DMA domain (passthrough/dma_domain.c): vm->dma gets all guest RAM, GPA -> HPA, and
  * vm->dma_ready is set. -ENODEV when DMA remapping is not active. */

@@ -6,6 +6,7 @@
 #  - QEMU q35 (SeaBIOS and OVMF), -smp 4, TCG (no VMX: the run ends at
 #    vmx_init, after the APs are up and the guest's MADT is built);
 #  - QEMU, -smp 4, panic-test=pf: CPU 0 reports, CPUs 1-3 are stopped by NMI;
+#  - QEMU, -smp 4, mem=shadow: one CPU for the guest, said with cpus= as given;
 #  - Bochs, 2 CPUs, the selftest guest under VMX on the boot CPU.
 . "$(dirname "$0")/lib.sh"
 make -s guests >/dev/null || { echo "cannot build the test guests"; exit 1; }
@@ -37,6 +38,14 @@ boot smp-qemu-cpus9 qemu "$(iso cpus9 'cpus=9' build/guest/selftest.elf 'selftes
 expect "uhv smp: warning: cpus=9 but uhv controls 4 CPU\(s\): the guest gets all of them" "cpus= above the count: warning"
 expect "MADT with 4 CPUs" "and all CPUs"
 
+# mem=shadow on 4 CPUs: the guest gets one, and uhv says why, with cpus= as the user gave it
+# (issue 20: it said "cpus=1:" though the user had not asked for one CPU)
+boot smp-qemu-shadow qemu "$(iso shadow 'mem=shadow' build/guest/selftest.elf 'selftest')" 60
+expect "uhv: warning: mem=shadow: the guest gets one CPU" "shadow: one CPU, said why"
+expect "^uhv smp: cpus=all \(mem=shadow: at most 1\): the guest gets 1 of 4 CPU\(s\) \(APIC IDs 0\); 3 parked" \
+	"shadow: the choice, with the user's cpus="
+reject "cpus=1:" "a cpus=1 the user did not give"
+
 boot smp-qemu-panic qemu "$(iso panic 'panic-test=pf' build/guest/selftest.elf 'selftest')" 60
 for i in 1 2 3; do
 	expect "^uhv smp: CPU $i \(APIC ID $i\) started" "CPU $i started"
@@ -53,6 +62,7 @@ boot smp-bochs bochs "$(iso bochs '' build/guest/selftest.elf 'selftest')" 300
 expect "^uhv smp: CPU 1 \(APIC ID 1\) started" "Bochs: CPU 1 (APIC ID 1) started"
 expect "^uhv smp: all 2 CPUs run uhv" "summary"
 expect "MADT with 2 CPUs, boot CPU APIC ID 0" "guest MADT: 2 CPUs"
+expect "^uhv smp: the guest gets 2 of 2 CPUs \(cpus=all\); 0 parked" "the CPUs under VMX, with cpus= as given"
 expect "^guest: RESULT: PASS" "the selftest guest passes on the boot CPU"
 expect_end bochs pass "" "PASS"
 finish

@@ -26,7 +26,7 @@ reject "test hook's target in uhv's image was changed" "uhv memory changed by th
 expect_end bochs pass "guest shut down, status 0" "run ends with the guest's verdict"
 
 boot placement-nic-refused bochs "$(iso nic 'placement=offset iommu=off' build/guest/nictest.elf 'net=bochs')" 300
-expect "uhv nic: ERROR: refusing to pass 00:02.0 through: placement=offset puts guest RAM at other host addresses, and without DMA remapping \(iommu=off\)" "NIC refused: offset placement without VT-d"
+expect "uhv nic: warning: refusing to pass 00:02.0 through: placement=offset puts guest RAM at other host addresses, and without DMA remapping \(iommu=off\)" "NIC refused: offset placement without VT-d"
 reject "WITHOUT DMA isolation" "NIC passed through without isolation"
 reject "guest sees 00:02.0" "NIC visible"
 expect "^guest: test nic-found: FAIL" "guest sees no NIC"

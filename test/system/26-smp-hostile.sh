@@ -47,6 +47,7 @@ for n in 2 4; do
 	UHV_CPUS=$n boot smp-uhv-cpus1-of$n bochs "$parked" 300
 	expect "^guest: started under uhv" "guest runs under uhv ($n CPUs)"
 	expect "^guest: cpus in MADT: 1 \(APIC IDs 0\)" "the guest's MADT lists only its CPU"
+	expect "^uhv smp: the guest gets 1 of $n CPUs \(cpus=1\); $((n - 1)) parked" "the CPUs under VMX, cpus=1"
 	expect "^guest: test smp-madt: ok" "smp-madt"
 	expect "^guest: hostile: 0 CPUs ran the trampoline" "no parked CPU ran the trampoline"
 	expect "^guest: test smp-parked-sipi: ok" "smp-parked-sipi"

@@ -5,7 +5,7 @@
 # error codes and CR2) now go through uhv's CR3/INVLPG/#PF exits, the memory
 # walk through the identity shadow of paging-off mode, and the hostile
 # accesses to uhv's memory must fail exactly as with EPT (counted and skipped
-# through the same test hooks).
+# through the same test hooks). Then the automatic fallback on a Nehalem model.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/deny-checks.sh"
 . "$(dirname "$0")/cr-rules-checks.sh"
@@ -39,6 +39,9 @@ for plat in bochs bochs-tigerlake; do
 	expect "^guest: test hostile-write: ok" "hostile write failed in the guest"
 	expect "^guest: test hostile-paged: ok" "hostile access through guest paging failed"
 	expect "^guest: test hostile-alive: ok" "uhv survives hostile accesses"
+	expect "uhv vmx: [1-9][0-9]* guest access\(es\) outside its memory during the run \(caught by shadow paging, which uses no EPT\)" \
+		"hostile accesses counted, named for shadow paging"
+	reject "EPT violation" "EPT words in a run without EPT"
 	expect "^guest: RESULT: PASS" "guest verdict"
 	reject "FAIL " "failed checks"
 	expect "uhv vmx: +0 exception or NMI +[1-9][0-9]* exits" "#PF exits counted"
@@ -82,4 +85,22 @@ boot shadow-bench bochs "$(iso bench 'mem=shadow' build/guest/bench.elf 'iters=2
 expect "^guest: test bench-cpuid-exits: ok" "bench: CPUID exit count exact"
 expect "^guest: RESULT: PASS" "bench guest passes in shadow mode"
 expect_end bochs pass "guest shut down, status 0" "clean end"
+
+# A Nehalem (Bochs corei5_lynnfield_750: VMX without EPT or unrestricted guest) runs the guest on
+# shadow page tables without mem=shadow (README, "Booting on real hardware"); with two CPUs it
+# cannot park the second and says so.
+nehalem() { echo "cpu: model=corei5_lynnfield_750, count=$1, ips=200000000, reset_on_triple_fault=0"; }
+img=$(iso nehalem '' build/guest/selftest.elf 'selftest')
+boot shadow-nehalem bochs "$img" 300 -- "$(nehalem 1)"
+expect "uhv shadow: warning: this CPU has no EPT or no unrestricted guest .*: using shadow page tables instead" \
+	"Nehalem: shadow paging chosen automatically"
+expect "^guest: RESULT: PASS" "Nehalem: the selftest guest passes"
+expect "uhv vmx: [1-9][0-9]* guest access\(es\) outside its memory during the run \(caught by shadow paging" \
+	"Nehalem: the end-of-run count named for shadow paging"
+reject "EPT violation" "EPT words without EPT"
+expect_end bochs pass "guest shut down, status 0" "Nehalem: clean end"
+UHV_CPUS=2 boot shadow-nehalem-2cpus bochs "$img" 300 -- "$(nehalem 2)"
+expect "uhv smp: ERROR: parking the other 1 CPU\(s\) needs EPT and unrestricted guest, which this CPU lacks; boot with one CPU" \
+	"Nehalem, 2 CPUs: refused, said why"
+expect_end bochs fail "the guest could not be started" "Nehalem, 2 CPUs: run ends with FAIL"
 finish

@@ -718,10 +718,17 @@ static void errors(void **state)
 	make_bzimage();
 	khdr()->version = 0x020b;
 	grub_modules(INITRD_GPA);
-	expect_fail(2, -EINVAL, "this bzImage uses boot protocol 2.11; uhv needs >= 2.12");
+	expect_fail(2, -EINVAL, "an image with a Linux boot header (\"HdrS\"), boot protocol 2.11, "
+		    "version \"" KVER "\"; uhv starts such images only from protocol 2.12");
 	khdr()->version = 0x0204;
 	grub_modules(INITRD_GPA);
-	expect_fail(2, -EINVAL, "boot protocol 2.04; uhv needs >= 2.12");
+	/* what the image is, and which entry modes uhv has (issue 20: "boot a newer kernel") */
+	expect_fail(2, -EINVAL, "boot protocol 2.04, version \"" KVER "\"; uhv starts");
+	check_log("enters it in 32-bit protected mode (multiboot, multiboot2, ELF, a bzImage's "
+		  "32-bit entry) or 64-bit mode (a bzImage's 64-bit entry), never in real mode");
+	khdr()->kernel_version = 0;
+	grub_modules(INITRD_GPA);
+	expect_fail(2, -EINVAL, "boot protocol 2.04; uhv starts such images only from protocol 2.12");
 
 	make_bzimage();
 	khdr()->boot_flag = 0;

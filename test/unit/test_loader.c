@@ -616,7 +616,8 @@ static void err_bzimage(void **state)
 	memset(kfile, 0, sizeof(kfile));
 	memcpy(kfile + 0x202, "HdrS", 4);
 	ksize = 0x1000;
-	expect_fail(grub_modules(1), -EINVAL, "uhv needs >= 2.12");
+	expect_fail(grub_modules(1), -EINVAL, "boot protocol 0.00; uhv starts such images only "
+		    "from protocol 2.12");
 }
 
 static void err_aout_entry0(void **state)
@@ -801,7 +802,8 @@ static void built_guests(void **state)
 		{ "bad-notram", -EINVAL, "not in guest RAM: this memory is reserved by uhv" },
 		{ "bad-mb2-arch", -EINVAL, "architecture 4 is not i386" },
 		{ "bad-trunc", -EINVAL, "run past the end of the file" },
-		{ "bad-bzimage", -EINVAL, "uses boot protocol 0.00; uhv needs >= 2.12" },
+		{ "bad-bzimage", -EINVAL, "boot protocol 2.03, version \"uhv-bad-bzimage 2.4.0\"; "
+		  "uhv starts such images only from protocol 2.12" },
 		{ "bad-overlap", -EINVAL, "overlap in physical memory" },
 	};
 	unsigned found = 0;

@@ -322,6 +322,11 @@ static void test_cpus(void **state)
 	assert_int_equal(O.cpus, 0);
 	assert_int_equal(options_parse("cpus=0", &O), 0);
 	assert_int_equal(O.cpus, 0);
+	/* said as the user writes it (issue 20: "cpus=0" was printed for cpus=all) */
+	char buf[OPTIONS_CPUS_NAME_LEN];
+	assert_string_equal(options_cpus_name(0, buf), "all");
+	assert_string_equal(options_cpus_name(1, buf), "1");
+	assert_string_equal(options_cpus_name(65535, buf), "65535");
 
 	static const char *const bad[] = { "cpus", "cpus=", "cpus=two", "cpus=-1",
 					   "cpus=99999999" };

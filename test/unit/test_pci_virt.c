@@ -308,7 +308,17 @@ static void test_host_bridge_read_only(void **state)
  * only the window's bytes reach the device. */
 static void test_ro_writable_window(void **state)
 {
+	char text[80];
+	struct pci_virt_fn *f = pci_virt_find(&pv, 0, 0, 0, 0);
+	assert_string_equal(pci_virt_access_text(f, text, sizeof(text)), "read-only");
 	assert_int_equal(pci_virt_allow_writes(&pv, 0, 0, 0, 0, 0x60, 2), 0);
+	/* the boot log says which bytes stay writable (issue 20: it said "read-only") */
+	assert_string_equal(pci_virt_access_text(f, text, sizeof(text)),
+			    "read-only but for config bytes 0x60-0x61");
+	assert_int_equal(pci_virt_allow_writes(&pv, 0, 0, 0, 0, 0x68, 4), 0);
+	assert_int_equal(pci_virt_allow_writes(&pv, 0, 0, 0, 0, 0x7f, 1), 0);
+	assert_string_equal(pci_virt_access_text(f, text, sizeof(text)),
+			    "read-only but for config bytes 0x60-0x61, 0x68-0x6b, 0x7f-0x7f");
 	assert_int_equal(pci_virt_allow_writes(&pv, 0, 0, 0, 0, 0x10, 4), -EINVAL);
 	assert_int_equal(pci_virt_allow_writes(&pv, 0, 0, 9, 0, 0x60, 4), -EINVAL);
 	wr(0, 0, 0x60, 4, 0xe0ab0000);	/* only bytes 0x60, 0x61 may change */
