@@ -210,13 +210,12 @@ void vmx_handle_init(struct vcpu *v)
 	 * (SDM 25.2) and arrives right after the SIPI started it, before its first
 	 * instruction. Natively it would have hit the waiting CPU, with no effect
 	 * on the start: so has it here. */
-	if (v->sipi_base && vmread(VMCS_GUEST_RIP) == 0 &&
-	    vmread(VMCS_GUEST_CS_BASE) == v->sipi_base) {
-		v->sipi_base = 0;
+	if (v->sipi.pending &&
+	    sipi_start_init_was_held(&v->sipi, vmread(VMCS_GUEST_RIP), vmread(VMCS_GUEST_CS_BASE))) {
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);	/* as the SIPI left it */
 		return;
 	}
-	v->sipi_base = 0;
+	sipi_start_clear(&v->sipi);
 	v->guest_inits++;
 	if (v->cpu == 0) {
 		/* the boot CPU would restart the firmware: the guest reset the machine */
@@ -256,7 +255,7 @@ void vmx_handle_sipi(struct vcpu *v)
 	__atomic_store_n(&v->waiting_sipi, 0, __ATOMIC_SEQ_CST);
 	serve_requests(v);	/* an EPT flush that came while it waited */
 	vmx_vcpu_sipi(vector);
-	v->sipi_base = (u64)vector << 12;
+	sipi_start_record(&v->sipi, vector);
 }
 
 /* ---- bring-up ---- */

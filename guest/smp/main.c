@@ -3,7 +3,9 @@
  * Command line: cpus-expected=N (the MADT must list N CPUs), hostile=1 (first
  * try to start every CPU the MADT does not list), ipi=1 (a fixed IPI to each
  * started AP), treat-as-hidden=ID (pretend the MADT does not list that APIC
- * ID: natively a real CPU then answers, which shows smp-parked-sipi can fail).
+ * ID: natively a real CPU then answers, which shows smp-parked-sipi can fail),
+ * sipi-vector=V (decimal: the APs' trampoline at page V, e.g. 0 = physical 0,
+ * where a start at CS base 0, IP 0 must still count as a start).
  *
  * Checks: smp-madt, smp-apic, smp-parked-sipi (hostile=1), smp-start-aps,
  * smp-ipi (ipi=1). Timing is the TSC calibrated against PIT channel 2. */
@@ -530,6 +532,16 @@ void guest_main(void)
 	if (!hpage || !apage) {
 		test_fail("smp-low-memory", "no two free RAM pages below 0x9f000 for trampolines");
 		return;
+	}
+	long vec = cmdline_num("sipi-vector", -1);
+	if (vec >= 0) {
+		apage = (u32)vec << 12;
+		/* vector 0 is page 0: the real-mode IVT, which this protected-mode guest never uses */
+		if (vec > 0x9e || apage == hpage || !usable_page(apage)) {
+			test_fail("smp-low-memory", "sipi-vector=%ld: page 0x%x is not free RAM below "
+				  "0x9f000", vec, apage);
+			return;
+		}
 	}
 	if (hostile)
 		check_parked(hpage);

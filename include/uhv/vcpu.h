@@ -12,6 +12,7 @@
 
 #include <uhv/types.h>
 #include <uhv/hw/vmx.h>
+#include <uhv/sipi_start.h>
 
 struct vm;
 
@@ -51,7 +52,7 @@ struct vcpu {
 	volatile u32 init_sent;		/* cross-CPU: uhv sent an INIT IPI whose exit has not come */
 	volatile u32 flush_pending;	/* cross-CPU: another CPU changed the EPT: INVEPT here */
 	volatile u32 waiting_sipi;	/* in wait-for-SIPI: INIT is blocked there (SDM 25.2) */
-	u64 sipi_base;			/* CS base of the last SIPI start, until its first INIT */
+	struct sipi_start sipi;		/* the last SIPI start, until its first INIT */
 	u64 guest_inits, guest_sipis;	/* INIT/SIPI from the guest (to a given or parked CPU) */
 	u64 nmis_injected, nmis_dropped;	/* guest NMIs that arrived while in uhv: passed on,
 					 * merged (one was waiting already), or lost */

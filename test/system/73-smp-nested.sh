@@ -8,10 +8,14 @@
 #   smptest-cpus1  -smp 4, cpus=1: the guest's MADT lists one CPU, INIT/SIPI to every other
 #                  APIC ID and to all-but-self run nothing; the three parked CPUs count the SIPIs;
 #   smptest-smp4   -smp 4, every CPU given: the guest starts its three APs;
+#   smptest-vector0 -smp 2, the AP's start-up code at physical 0 (SIPI vector 0x00): the AP
+#                  starts at CS base 0, IP 0 and stays started (issue 20 item 9);
 #   linux-smp2     the Linux guest (placement=offset, VT-d) with 2 CPUs: both online (nproc 2),
 #                  ping through the passed-through e1000.
 # L1 gets two CPUs (NESTED_CPUS=2): a guest vCPU that spins without exits (Linux waiting for
 # its AP) keeps every other vCPU thread of a one-CPU L1 from running. About 8 minutes.
+# No Linux case with 4 CPUs: Linux brings all four online under uhv, then L1 itself hangs
+# (docs/nested.md, "Linux with 4 CPUs"): a fault of the stack, not of uhv.
 # Skipped (77) when the Linux kernel cannot be fetched.
 . "$(dirname "$0")/lib.sh"
 t_start=$(date +%s)
@@ -28,6 +32,7 @@ all=$(iso smptest '' "$smp" 'cpus-expected=2 hostile=1 ipi=1 ept-flush=1')
 one=$(iso smptest-cpus1 'cpus=1' "$smp" 'cpus-expected=1 hostile=1')
 lin=$(iso linux 'placement=offset' build/linux/vmlinuz "$kcmd" "$initrd" '')
 four=$(iso smptest-smp4 '' "$smp" 'cpus-expected=4 ipi=1 ept-flush=1')
+vec0=$(iso smptest-vector0 '' "$smp" 'cpus-expected=2 ipi=1 sipi-vector=0')
 
 export NESTED_CPUS=${NESTED_CPUS:-2}
 export NESTED_CASE_TIMEOUT=${NESTED_CASE_TIMEOUT:-150}
@@ -36,7 +41,7 @@ LOG=$LOGS/smp-nested.log
 base=${LOG%.log}
 t0=$(date +%s)
 scripts/nested/run.sh --multi "$LOG" smptest "$all" "-smp 2" smptest-cpus1 "$one" "-smp 4" \
-	smptest-smp4 "$four" "-smp 4" linux-smp2 "$lin" "-smp 2"
+	smptest-smp4 "$four" "-smp 4" smptest-vector0 "$vec0" "-smp 2" linux-smp2 "$lin" "-smp 2"
 RC=$?
 secs=$(( $(date +%s) - t0 ))
 echo "[smp-nested] run.sh exit status $RC after ${secs}s (lock wait included), serial log $LOG"
@@ -97,6 +102,18 @@ expect "^guest: aps started: 3 of 3 \(CPUs running: 4 of 4\)" "three APs run as 
 expect "^guest: test smp-start-aps: ok" "smp-start-aps"
 expect "^guest: test smp-ipi: ok" "fixed IPIs to three vCPUs"
 expect "uhv vmx: test hook: EPT flushed on CPU 0 and, on request, on 3 other CPU" "EPT flush on all vCPUs"
+expect_end log pass "" "PASS"
+
+LOG=$base.smptest-vector0.log
+echo "case smptest-vector0 ($LOG):"
+common 2 2
+expect "^guest: starting 1 APs \(vector 0x0, trampoline at 0x0\)" "the AP's start-up code at physical 0"
+expect "uhv smp: CPU 1 \(APIC ID 1\): the guest started it at 0x0 \(SIPI vector 0x0\)" "SIPI vector 0 started the vCPU"
+expect "^guest: aps started: 1 of 1 \(CPUs running: 2 of 2\)" "the AP runs as a vCPU"
+expect "^guest: test smp-start-aps: ok" "smp-start-aps"
+expect "^guest: test smp-ipi: ok" "the AP started at 0:0 takes fixed IPIs"
+expect "uhv smp:   CPU 1 \(APIC ID 1, a CPU of the guest\): [0-9]+ exits, guest INIT 0, SIPI 1," \
+	"no guest INIT reset the AP"
 expect_end log pass "" "PASS"
 
 LOG=$base.linux-smp2.log; echo "case linux-smp2 ($LOG):"; linux 2 2
