@@ -86,7 +86,7 @@ void vmx_nmi_rewind(u64 *rip)
  * handler's first instruction (where the processor takes the NMI, Vol. 3C 27.7.4), a short
  * one while the guest blocks NMIs itself (its NMI handler, the shadow of STI or MOV SS), polled
  * until it takes the NMI. False without the timer. */
-static bool arm_nmi_window(struct vcpu *v, u64 entry_info, u64 intr)
+static bool arm_nmi_window(struct vcpu *v, u64 intr)
 {
 	if (!vmx_ctl_allowed(&vmx.caps, VMX_CTL_PIN, PIN_BASED_VMX_PREEMPTION_TIMER))
 		return false;
@@ -96,7 +96,7 @@ static bool arm_nmi_window(struct vcpu *v, u64 entry_info, u64 intr)
 	v->nmi_timer_own = !(pin & PIN_BASED_VMX_PREEMPTION_TIMER);
 	if (v->nmi_timer_own)
 		vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROLS, pin | PIN_BASED_VMX_PREEMPTION_TIMER);
-	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, vmx_nmi_window_ticks(entry_info, intr));
+	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, vmx_nmi_window_ticks(intr));
 	return true;
 }
 
@@ -118,7 +118,7 @@ void vmx_deliver_pending_nmi(struct vcpu *v)
 		return;
 	}
 	/* wait-for-SIPI holds NMIs off until the CPU starts; the processor drops them there */
-	if (v->nmi_window || act == GUEST_ACTIVITY_WAIT_SIPI || !arm_nmi_window(v, info, intr)) {
+	if (v->nmi_window || act == GUEST_ACTIVITY_WAIT_SIPI || !arm_nmi_window(v, intr)) {
 		v->nmis_dropped++;
 		return;
 	}

@@ -14,8 +14,7 @@ bool sipi_start_init_was_held(struct sipi_start *s, u64 rip, u64 cs_base)
 	 * fault of it, SDM Vol. 3A 6.9), so the CPU is still where the SIPI put it. */
 	bool held = s->pending && rip == 0 && cs_base == s->cs_base;
 
-	s->pending = false;
-	s->cs_base = 0;
+	sipi_start_clear(s);
 	return held;
 }
 

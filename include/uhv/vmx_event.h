@@ -75,7 +75,7 @@ static inline bool vmx_nmi_injectable(u64 entry_info, u64 intr, u64 activity)
  * right after the injected event's delivery) when only that event is in the way, else a short
  * poll (the guest's own blocking ends after an instruction, or at its NMI handler's IRET). */
 #define NMI_POLL_TICKS		64
-static inline u32 vmx_nmi_window_ticks(u64 entry_info, u64 intr)
+static inline u32 vmx_nmi_window_ticks(u64 intr)
 {
 	if (intr & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_MOV_SS | GUEST_INTR_STATE_STI))
 		return NMI_POLL_TICKS;

@@ -88,10 +88,10 @@ static void test_nmi_injectable(void **state)
 	assert_false(vmx_nmi_injectable(0, STI, GUEST_ACTIVITY_ACTIVE));
 	assert_false(vmx_nmi_injectable(0, 0, GUEST_ACTIVITY_WAIT_SIPI));
 	/* blocked by an event being injected only: right after its delivery; else a poll */
-	assert_int_equal(vmx_nmi_window_ticks(valid, 0), 0);
-	assert_int_equal(vmx_nmi_window_ticks(0, NMI), NMI_POLL_TICKS);
-	assert_int_equal(vmx_nmi_window_ticks(valid, NMI), NMI_POLL_TICKS);
-	assert_int_equal(vmx_nmi_window_ticks(0, STI), NMI_POLL_TICKS);
+	assert_int_equal(vmx_nmi_window_ticks(0), 0);
+	assert_int_equal(vmx_nmi_window_ticks(NMI), NMI_POLL_TICKS);
+	assert_int_equal(vmx_nmi_window_ticks(NMI), NMI_POLL_TICKS);
+	assert_int_equal(vmx_nmi_window_ticks(STI), NMI_POLL_TICKS);
 }
 
 int main(void)
