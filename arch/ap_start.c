@@ -20,7 +20,9 @@
 
 #define INIT_DELAY_US		10000	/* INIT to SIPI (SDM Vol. 3A 9.4.4.1) */
 #define SIPI_RETRY_US		10000	/* first SIPI to second if the AP is not up yet */
-#define AP_START_TIMEOUT_US	1000000	/* second SIPI to the AP in C (generous: emulators) */
+#define AP_START_TIMEOUT_US	10000000 /* second SIPI to the AP in C: 10 s, as a vCPU thread
+					  * of an overcommitted nested host may not run
+					  * for a second (seen in 73-smp-nested) */
 #define STOP_TIMEOUT_US		1000000	/* the other CPUs to confirm they stopped */
 #define LOW_MEM_END		0xa0000ULL	/* conventional memory ends at VGA */
 #define AP_AREA_SIZE		(CPU_STACK_SIZE + 3 * IST_STACK_SIZE)
