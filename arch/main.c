@@ -100,6 +100,7 @@ static void discover_pci(void)
 static void setup_iommu(void)
 {
 	const struct acpi_sdt_header *dmar = acpi_find_table(&acpi, "DMAR", 0);
+	vtd_use_pci(&pci);
 	int ret = vtd_init(dmar, dmar ? dmar->length : 0, &options, &pci_cfg);
 	if (ret < 0 && dmar && options.iommu)
 		pr_err("VT-d setup failed (%s); devices' DMA is not confined\n", errno_name(ret));

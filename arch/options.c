@@ -260,6 +260,20 @@ static int set_cpus(void *ctx, const char *val, size_t len)
 	return 0;
 }
 
+static const char *const vtd_inval_names[] = { "auto", "qi", "reg" };
+
+/* vtd-inval=auto|qi|reg: how VT-d caches are invalidated (drivers/vtd_inval.c) */
+static int set_vtd_inval(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+	int v = pick(val, len, vtd_inval_names, ARRAY_SIZE(vtd_inval_names));
+
+	if (v < 0)
+		return v;
+	o->vtd_inval = (enum uhv_vtd_inval)v;
+	return 0;
+}
+
 static const struct cmdline_opt option_table[] = {
 	{ "console", set_console,
 	  "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD] serial console, BAUD divides 115200 "
@@ -282,6 +296,8 @@ static const struct cmdline_opt option_table[] = {
 	  "runs (VMX-preemption timer; default 10, 0 = only when the guest touches its UART)" },
 	{ "cpus", set_cpus, "N|all: how many CPUs the guest gets: the boot CPU and the first N-1 "
 	  "others uhv started (default all; more than there are: all)" },
+	{ "vtd-inval", set_vtd_inval, "auto|qi|reg: VT-d cache invalidation through the queue "
+	  "or the CCMD/IOTLB registers (default auto: the queue where a unit has one)" },
 };
 
 void options_defaults(struct uhv_options *o)
@@ -314,6 +330,11 @@ int options_parse(const char *cmdline, struct uhv_options *o)
 const char *options_loglevel_name(enum log_level l)
 {
 	return (unsigned)l < ARRAY_SIZE(level_names) ? level_names[l] : "?";
+}
+
+const char *options_vtd_inval_name(enum uhv_vtd_inval v)
+{
+	return (unsigned)v < ARRAY_SIZE(vtd_inval_names) ? vtd_inval_names[v] : "?";
 }
 
 const char *options_cpus_name(u32 cpus, char buf[OPTIONS_CPUS_NAME_LEN])
@@ -349,6 +370,11 @@ void options_print(const struct uhv_options *o)
 		pr_info("gdb=0x%x,%u: GDB stub on that port\n", o->gdb_port, o->gdb_baud);
 	if (o->probe)
 		pr_info("probe mode: no guest will be started\n");
+	if (o->vtd_inval != UHV_VTD_INVAL_AUTO)
+		pr_info("vtd-inval=%s: VT-d caches are invalidated through %s\n",
+			options_vtd_inval_name(o->vtd_inval),
+			o->vtd_inval == UHV_VTD_INVAL_REG ? "the CCMD/IOTLB registers"
+							  : "the invalidation queue");
 }
 
 void options_help(void)

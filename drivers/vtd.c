@@ -66,6 +66,18 @@ int vtd_gcmd(struct vtd_unit *u, u32 bit, bool on, const char *what)
 	return vtd_wait_reg(u, VTD_GSTS, false, bit, on ? bit : 0, what);
 }
 
+static u32 io_rd32(void *ctx, unsigned off) { return rd32(ctx, off); }
+static void io_wr32(void *ctx, unsigned off, u32 v) { wr32(ctx, off, v); }
+static int io_wait32(void *ctx, unsigned off, u32 mask, u32 want, const char *what)
+{
+	return vtd_wait_reg(ctx, off, false, mask, want, what);
+}
+
+struct vtd_regio vtd_unit_regio(struct vtd_unit *u)
+{
+	return (struct vtd_regio){ io_rd32, io_wr32, io_wait32, u, u->name };
+}
+
 /* One-shot commands (SRTP here, WBF in vtd_inval.c): GSTS reports completion differently. */
 static int set_root_table(struct vtd_unit *u)
 {
@@ -138,6 +150,10 @@ static int unit_probe(struct vtd_unit *u)
 		return -ENODEV;
 	}
 	vtd_print_caps(u->name, u->ver, u->cap, u->ecap);
+	u->wbf = vtd_need_wbf(u->cap, vtd.hb_vendor, vtd.hb_device);
+	if (u->wbf && !vtd_cap_rwbf(u->cap))
+		pr_info("%s: host bridge %04x:%04x needs write-buffer flushes although CAP.RWBF "
+			"is clear: flushing\n", u->name, vtd.hb_vendor, vtd.hb_device);
 	/* fault and IOTLB register blocks must be inside the mapped page */
 	if (vtd_cap_fro(u->cap) + vtd_cap_nfr(u->cap) * VTD_FRCD_SIZE > PAGE_SIZE ||
 	    vtd_ecap_iro(u->ecap) + 16 > PAGE_SIZE) {
@@ -170,6 +186,9 @@ static int unit_enable(struct vtd_unit *u)
 	if (err)
 		return err;
 	u->enabled = true;
+	/* only now: until TE was set the regions kept blocking DMA into them */
+	struct vtd_regio io = vtd_unit_regio(u);
+	vtd_pmr_disable(&io, u->cap);
 	pr_info("%s: DMA remapping enabled (%s invalidation, %u-level tables)\n", u->name,
 		u->qi ? "queued" : "register-based", vtd.levels);
 	return 0;
@@ -290,6 +309,12 @@ int vtd_init(const void *dmar, size_t len, const struct uhv_options *opt,
 	if (err)
 		return err;
 	vtd.cfg = cfg;
+	vtd.inval = opt ? opt->vtd_inval : UHV_VTD_INVAL_AUTO;
+	if (cfg) {
+		u32 id = cfg->read32(cfg->ctx, 0, 0, 0, 0, PCI_VENDOR_ID);
+		vtd.hb_vendor = (u16)id;
+		vtd.hb_device = (u16)(id >> 16);
+	}
 	vtd.pci = (struct dmar_pci_ops){ bridge_buses, NULL };
 	vtd.mem = (struct ptab_mem){ mem_alloc, NULL, mem_p2v, mem_sync, NULL };
 	vtd_fault_log_init(&vtd.flog, vtd.fseen, VTD_FAULT_KINDS);
@@ -309,6 +334,11 @@ int vtd_init(const void *dmar, size_t len, const struct uhv_options *opt,
 		return err;
 	}
 	return 0;
+}
+
+void vtd_use_pci(const struct pci *pci)
+{
+	vtd.devs = pci;
 }
 
 bool vtd_active(void)

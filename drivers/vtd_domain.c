@@ -7,6 +7,7 @@
 #include <uhv/log.h>
 #include <uhv/string.h>
 #include "vtd_priv.h"
+#include "vtd_alias.h"
 
 int vtd_domain_create(struct vtd_domain *dom, unsigned flags)
 {
@@ -94,6 +95,74 @@ static int rmrr_map_for(void *ctx, const struct dmar_rmrr *r)
 	return 0;
 }
 
+/* ---- requester-id aliases: the bridges above a device, from the PCI enumeration ---------------- */
+
+#define PCI_EXP_FLAGS		2	/* PCIe capabilities register, in the PCIe capability */
+#define PCI_EXP_TYPE(flags)	(((flags) >> 4) & 0xf)
+#define PCI_EXP_TYPE_PCI_BRIDGE	0x7	/* PCIe-to-PCI/PCI-X bridge */
+
+static int upstream_bridge(void *ctx, u16 seg, u8 bus, u8 *br_bus, u8 *br_devfn,
+			   enum vtd_bridge_kind *kind)
+{
+	const struct pci *pci = vtd.devs;
+	for (unsigned i = 0; pci && i < pci->count; i++) {
+		const struct pci_dev *d = &pci->devs[i];
+		if (d->seg != seg || d->header_type != PCI_HEADER_BRIDGE || d->secondary_bus != bus ||
+		    d->bus == bus)
+			continue;
+		*br_bus = d->bus;
+		*br_devfn = (u8)(d->dev << 3 | d->fn);
+		if (!d->cap_pcie)
+			*kind = VTD_BRIDGE_PCI;
+		else if (PCI_EXP_TYPE(pci_read16(pci->ops, d, d->cap_pcie + PCI_EXP_FLAGS)) ==
+			 PCI_EXP_TYPE_PCI_BRIDGE)
+			*kind = VTD_BRIDGE_PCIE_TO_PCI;
+		else
+			*kind = VTD_BRIDGE_PCIE_PORT;	/* ports; a PCI-to-PCIe bridge's id is kept */
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static unsigned aliases_of(u16 seg, u8 bus, u8 devfn, u16 *rids)
+{
+	struct vtd_alias_topo t = { upstream_bridge, NULL };
+	return vtd_dma_aliases(&t, seg, bus, devfn, rids, VTD_MAX_ALIASES);
+}
+
+u16 vtd_dma_requester(u16 seg, u8 bus, u8 devfn)
+{
+	u16 rids[VTD_MAX_ALIASES];
+	return rids[aliases_of(seg, bus, devfn, rids) - 1];
+}
+
+static u16 ctx_did(const struct vtd_unit *u, u16 rid)
+{
+	struct vtd_entry128 ce;
+	return vtd_context_get(&u->rt, rid >> 8, rid & 0xff, &ce) ? 0 : VTD_CTX_DID(ce.hi);
+}
+
+/* An alias id already routed to another domain belongs to another device behind the same
+ * bridge (or is that device): both would share one DMA address space. Refused (fail closed):
+ * such devices can only go to the same domain. */
+static int check_aliases(const struct vtd_unit *u, const struct vtd_domain *dom, const u16 *rids,
+			 unsigned n)
+{
+	u16 own = ctx_did(u, rids[0]);
+	for (unsigned i = 1; i < n; i++) {
+		u16 did = ctx_did(u, rids[i]);
+		if (did && did != dom->did && did != own) {
+			pr_err("%02x:%02x.%x: its DMA arrives as %02x:%02x.%x, which domain %u already "
+			       "uses (another device behind the same bridge): it cannot get a domain "
+			       "of its own; give the devices behind that bridge to the same domain\n",
+			       rids[0] >> 8, (rids[0] >> 3) & 0x1f, rids[0] & 7, rids[i] >> 8,
+			       (rids[i] >> 3) & 0x1f, rids[i] & 7, did);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
 int vtd_attach_device(struct vtd_domain *dom, u16 seg, u8 bus, u8 devfn)
 {
 	struct dmar_drhd d;
@@ -106,6 +175,11 @@ int vtd_attach_device(struct vtd_domain *dom, u16 seg, u8 bus, u8 devfn)
 		return -ENOENT;
 	}
 	struct vtd_unit *u = &vtd.units[d.index];
+	u16 rids[VTD_MAX_ALIASES];
+	unsigned n = aliases_of(seg, bus, devfn, rids);
+	int err = check_aliases(u, dom, rids, n);
+	if (err)
+		return err;
 	/* firmware-reserved regions the device needs keep their identity mapping */
 	struct rmrr_map_ctx rc = { dom, seg, bus, devfn, 0 };
 	struct dmar_visitor v = { .rmrr = rmrr_map_for, .ctx = &rc };
@@ -115,7 +189,9 @@ int vtd_attach_device(struct vtd_domain *dom, u16 seg, u8 bus, u8 devfn)
 
 	struct vtd_entry128 ce = vtd_context_entry(dom->pt.root, vtd_levels_to_aw(vtd.levels),
 						   dom->did, VTD_CTX_TT_UNTRANSLATED);
-	int err = vtd_context_set(&u->rt, bus, devfn, ce, NULL);
+	/* the device's own id and every id its DMA may carry on the way up */
+	for (unsigned i = 0; i < n && !err; i++)
+		err = vtd_context_set(&u->rt, rids[i] >> 8, rids[i] & 0xff, ce, NULL);
 	if (err)
 		return err;
 	dom->attached = true;
@@ -125,7 +201,29 @@ int vtd_attach_device(struct vtd_domain *dom, u16 seg, u8 bus, u8 devfn)
 		err = vtd_flush_all(u);
 	pr_info("%04x:%02x:%02x.%x: DMA translated by domain %u (%s)\n", seg, bus, devfn >> 3,
 		devfn & 7, dom->did, u->name);
+	for (unsigned i = 1; i < n; i++)
+		pr_info("%04x:%02x:%02x.%x: its DMA may arrive as %02x:%02x.%x (a bridge to "
+			"conventional PCI takes it over): that id is translated by domain %u too\n",
+			seg, bus, devfn >> 3, devfn & 7, rids[i] >> 8, (rids[i] >> 3) & 0x1f,
+			rids[i] & 7, dom->did);
 	return err;
+}
+
+/* Is rid an alias of an attached device other than bus:devfn, in domain did? */
+static bool alias_in_use(const struct vtd_unit *u, u16 seg, u16 rid, u16 self, u16 did)
+{
+	const struct pci *pci = vtd.devs;
+	for (unsigned i = 0; pci && i < pci->count; i++) {
+		const struct pci_dev *d = &pci->devs[i];
+		u16 own = vtd_rid(d->bus, (u8)(d->dev << 3 | d->fn)), rids[VTD_MAX_ALIASES];
+		if (d->seg != seg || own == self || ctx_did(u, own) != did)
+			continue;
+		unsigned n = aliases_of(seg, d->bus, (u8)(d->dev << 3 | d->fn), rids);
+		for (unsigned k = 0; k < n; k++)
+			if (rids[k] == rid)
+				return true;
+	}
+	return false;
 }
 
 int vtd_detach_device(u16 seg, u8 bus, u8 devfn)
@@ -136,7 +234,15 @@ int vtd_detach_device(u16 seg, u8 bus, u8 devfn)
 	if (dmar_find_unit(&vtd.dmar, seg, bus, devfn, &vtd.pci, &d))
 		return -ENOENT;
 	struct vtd_unit *u = &vtd.units[d.index];
-	if (vtd_context_clear(&u->rt, bus, devfn) && u->enabled)
+	u16 rids[VTD_MAX_ALIASES];
+	unsigned n = aliases_of(seg, bus, devfn, rids);
+	u16 did = ctx_did(u, rids[0]);
+	bool flush = vtd_context_clear(&u->rt, bus, devfn);
+	/* an alias stays while another device behind the same bridge still uses it */
+	for (unsigned i = 1; i < n; i++)
+		if (did && ctx_did(u, rids[i]) == did && !alias_in_use(u, seg, rids[i], rids[0], did))
+			flush |= vtd_context_clear(&u->rt, rids[i] >> 8, rids[i] & 0xff);
+	if (flush && u->enabled)
 		return vtd_flush_all(u);
 	return 0;
 }

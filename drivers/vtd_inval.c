@@ -13,14 +13,12 @@
 #define IQ_PAGES_ORDER		0	/* QS: one page, 256 descriptors */
 #define IQ_ENTRIES		(PAGE_SIZE / VTD_IQ_DESC_SIZE)
 
-/* Units with CAP.RWBF see updated tables only after their write buffer is flushed. */
+/* Units with CAP.RWBF (or chipsets with the quirk) see updated tables only after their write
+ * buffer is flushed: before every invalidation, so after every table update that matters. */
 static int flush_write_buffer(struct vtd_unit *u)
 {
-	if (!vtd_cap_rwbf(u->cap))
-		return 0;
-	u32 sts = rd32(u, VTD_GSTS) & VTD_GCMD_STATE_MASK;
-	wr32(u, VTD_GCMD, sts | VTD_GCMD_WBF);
-	return vtd_wait_reg(u, VTD_GSTS, false, VTD_GSTS_WBFS, 0, "write-buffer flush");
+	struct vtd_regio io = vtd_unit_regio(u);
+	return vtd_write_buffer_flush(&io, u->wbf);
 }
 
 struct wait_seq { volatile u32 *p; u32 want; };
@@ -123,16 +121,21 @@ int vtd_flush_domain(struct vtd_unit *u, u16 did)
 }
 
 /* The queue is one page of descriptors plus a page the wait descriptors write their sequence
- * number to; without ECAP.QI the unit is invalidated through its registers. */
+ * number to; without ECAP.QI, or with vtd-inval=reg, the unit is invalidated through its
+ * registers (which the unit ignores while a queue is enabled: firmware's is stopped either way). */
 int vtd_unit_setup_qi(struct vtd_unit *u)
 {
-	if (!vtd_ecap_qi(u->ecap))
-		return 0;
-	if (rd32(u, VTD_GSTS) & VTD_GSTS_QIES) {
+	bool use_qi = vtd_inval_use_qi(u->ecap, vtd.inval);
+	if (vtd.inval == UHV_VTD_INVAL_QI && !use_qi)
+		pr_warn("%s: vtd-inval=qi, but the unit has no invalidation queue (ECAP.QI 0); "
+			"using its CCMD/IOTLB registers\n", u->name);
+	if (vtd_ecap_qi(u->ecap) && (rd32(u, VTD_GSTS) & VTD_GSTS_QIES)) {
 		/* firmware's queue: stop it so the head resets */
 		if (vtd_gcmd(u, VTD_GCMD_QIE, false, "queued invalidation disable"))
 			return -ETIMEDOUT;
 	}
+	if (!use_qi)
+		return 0;
 	u->iq_pa = kmem_alloc_page();
 	u->wait_pa = kmem_alloc_page();
 	if (!u->iq_pa || !u->wait_pa)

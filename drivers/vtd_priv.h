@@ -10,6 +10,8 @@
 #include <uhv/dmar.h>
 #include <uhv/mmio.h>
 #include <uhv/pci.h>
+#include <uhv/options.h>
+#include "vtd_quirks.h"
 
 /* Emulated IOMMUs answer in microseconds to milliseconds; real ones faster.
  * A generous bound still turns a dead unit into an error, not a hang. */
@@ -34,6 +36,7 @@ struct vtd_unit {
 	paddr_t wait_pa;
 	u32 wait_seq;
 	bool enabled;
+	bool wbf;			/* needs write-buffer flushes (vtd_need_wbf) */
 	char name[32];
 };
 
@@ -45,7 +48,10 @@ struct vtd_driver {
 	unsigned nr_units;
 	unsigned levels, max_leaf;
 	bool coherent;			/* every unit walks tables coherently */
+	enum uhv_vtd_inval inval;	/* vtd-inval= */
+	u16 hb_vendor, hb_device;	/* host bridge 00:00.0, for chipset quirks */
 	const struct pci_cfg_ops *cfg;
+	const struct pci *devs;		/* the enumerated functions (vtd_use_pci), for aliases */
 	struct dmar_pci_ops pci;
 	struct ptab_mem mem;
 	struct vtd_did_alloc dids;
@@ -85,6 +91,8 @@ void vtd_dump_regs(const struct vtd_unit *u, const char *what);
 int vtd_wait_reg(const struct vtd_unit *u, unsigned off, bool is64, u64 mask, u64 want,
 		 const char *what);
 int vtd_gcmd(struct vtd_unit *u, u32 bit, bool on, const char *what);
+/* The unit's registers as a struct vtd_regio (for vtd_quirks.c, vtd_pmr.c, vtd_takeover.c). */
+struct vtd_regio vtd_unit_regio(struct vtd_unit *u);
 
 /* vtd_inval.c: the invalidation queue (when ECAP.QI), and flushing the caches of one unit. */
 int vtd_unit_setup_qi(struct vtd_unit *u);

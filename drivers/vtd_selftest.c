@@ -465,7 +465,11 @@ static int find_test_nic(const struct pci *pci, const struct uhv_options *o, str
 		pr_err("FAIL (%s)\n", errno_name(err));
 		return err;
 	}
-	n->sid = (u16)(n->dev->bus << 8 | n->dev->dev << 3 | n->dev->fn);
+	/* behind a bridge to conventional PCI the unit sees the bridge's id, not the NIC's */
+	n->sid = vtd_dma_requester(n->dev->seg, n->dev->bus, (u8)(n->dev->dev << 3 | n->dev->fn));
+	if (n->sid != (u16)(n->dev->bus << 8 | n->dev->dev << 3 | n->dev->fn))
+		pr_info("NIC %02x:%02x.%x's DMA reaches the unit as %02x:%02x.%x\n", n->dev->bus,
+			n->dev->dev, n->dev->fn, n->sid >> 8, (n->sid >> 3) & 0x1f, n->sid & 7);
 	return 0;
 }
 

@@ -25,6 +25,14 @@ enum uhv_exit_mode {
 	UHV_EXIT_HALT,		/* cli; hlt forever */
 };
 
+/* How VT-d caches are invalidated (vtd-inval=): the queue where a unit has one, or always the
+ * CCMD/IOTLB registers (units and firmware where the queue misbehaves, and to test that path). */
+enum uhv_vtd_inval {
+	UHV_VTD_INVAL_AUTO,	/* queued where ECAP.QI, else registers */
+	UHV_VTD_INVAL_QI,	/* queued; a unit without ECAP.QI still uses its registers (said) */
+	UHV_VTD_INVAL_REG,	/* registers even where ECAP.QI */
+};
+
 struct uhv_options {
 	u16 console_port;		/* 16550 I/O port base; default 0x3f8 (ttyS0) */
 	u32 console_baud;		/* divides 115200; default 115200 */
@@ -43,6 +51,7 @@ struct uhv_options {
 	u32 gdb_baud;			/* gdb=PORT,BAUD; default 115200 */
 	u32 console_poll_ms;		/* console-poll=: escape/GDB poll period, 0 = off; default 10 */
 	u32 cpus;			/* cpus=: CPUs the guest gets; 0 = all uhv controls (default) */
+	enum uhv_vtd_inval vtd_inval;	/* vtd-inval=: default UHV_VTD_INVAL_AUTO */
 #ifdef UHV_TEST_BUILD	/* include/uhv/test_hooks.h: not in the production image */
 	u8 panic_test;			/* deliberately raise this CPU exception (tests) */
 #define UHV_PANIC_VMENTRY_GUEST	0xf0	/* panic-test=vmentry-guest: invalid guest state */
@@ -60,6 +69,8 @@ void options_print(const struct uhv_options *o);
 void options_help(void);
 
 const char *options_loglevel_name(enum log_level l);
+/* "auto", "qi" or "reg" */
+const char *options_vtd_inval_name(enum uhv_vtd_inval v);
 /* The cpus= value as the user writes it: "all" for 0, else the number (in buf). */
 #define OPTIONS_CPUS_NAME_LEN 12
 const char *options_cpus_name(u32 cpus, char buf[OPTIONS_CPUS_NAME_LEN]);

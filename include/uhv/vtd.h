@@ -78,6 +78,10 @@
 #define VTD_GSTS_RTPS	BIT(30)	/* root table pointer latched */
 #define VTD_GSTS_TES	BIT(31)	/* translation enabled */
 
+/* PMEN */
+#define VTD_PMEN_EPM	BIT(31)	/* enable protected memory */
+#define VTD_PMEN_PRS	BIT(0)	/* protected region status (still protecting) */
+
 /* RTADDR */
 #define VTD_RTADDR_TTM_LEGACY	(0ULL << 10)	/* translation table mode: legacy root/context */
 
@@ -360,6 +364,14 @@ struct vtd_domain {
 int vtd_init(const void *dmar, size_t len, const struct uhv_options *opt,
 	     const struct pci_cfg_ops *cfg);
 bool vtd_active(void);
+/* The enumerated PCI functions, for the bridges above a device (requester-id aliases of devices
+ * behind bridges to conventional PCI, drivers/vtd_alias.c). Call before vtd_init; without it
+ * only a device's own id is routed. */
+struct pci;
+void vtd_use_pci(const struct pci *pci);
+/* The requester id the remapping unit sees on seg:bus:devfn's DMA (bus << 8 | devfn): its own,
+ * or that of the bridge to conventional PCI nearest the root above it. */
+u16 vtd_dma_requester(u16 seg, u8 bus, u8 devfn);
 
 int vtd_domain_create(struct vtd_domain *dom, unsigned flags);
 /* Map [iova, iova+size) to [hpa, hpa+size), rw = VTD_SL_R and/or VTD_SL_W; 4K

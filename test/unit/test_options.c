@@ -35,6 +35,7 @@ static void assert_defaults(const struct uhv_options *o)
 	assert_int_equal(o->uhvmem, 0);
 	assert_false(o->probe);
 	assert_int_equal(o->cpus, 0);
+	assert_int_equal(o->vtd_inval, UHV_VTD_INVAL_AUTO);
 }
 
 static void test_defaults(void **state)
@@ -357,6 +358,7 @@ int main(void)
 		cmocka_unit_test_setup(test_iommu_mem_exit, reset),
 		cmocka_unit_test_setup(test_nic, reset),
 		cmocka_unit_test_setup(test_placement, reset),
+		cmocka_unit_test_setup(test_vtd_inval, reset),
 		cmocka_unit_test_setup(test_vtd_selftest, reset),
 		cmocka_unit_test_setup(test_uhvmem, reset),
 		cmocka_unit_test_setup(test_unknown_and_guest, reset),
