@@ -4,7 +4,10 @@
 # PLATFORM: qemu (q35, SeaBIOS), qemu-ovmf (q35, UEFI), qemu-iommu (q35 +
 #   intel-iommu), qemu-iommu-cm (caching-mode=on), qemu-iommu-e1000e (intel-iommu,
 #   an e1000e behind a PCIe root port at 00:1c.0, so the NIC is 01:00.0 and
-#   DMAR names it through a bridge scope), bochs (corei7_skylake_x),
+#   DMAR names it through a bridge scope), qemu-iommu-pcie-pci-bridge and
+#   qemu-iommu-pci-bridge (intel-iommu, an e1000 at 02:01.0 behind a PCIe-to-PCI bridge or a
+#   conventional PCI bridge below a root port at 00:1c.0: its DMA carries the id 02:00.0 or
+#   01:00.0), bochs (corei7_skylake_x),
 #   bochs-tigerlake. Extra arguments go to QEMU; for Bochs they are extra
 #   bochsrc lines. UHV_BOCHS_COM1 replaces Bochs' serial port settings (default
 #   "mode=file, dev=LOG"; scripts/run.sh uses "mode=term, dev=<its tty>").
@@ -59,6 +62,16 @@ qemu-iommu-e1000e)
 		args=("${qemu_common[@]}" -device intel-iommu
 			-device pcie-root-port,id=rp1,bus=pcie.0,addr=1c.0,chassis=1
 			-device e1000e,bus=rp1,netdev=n0,romfile=) ;;
+qemu-iommu-pcie-pci-bridge)
+		args=("${qemu_common[@]}" -device intel-iommu
+			-device pcie-root-port,id=rp1,bus=pcie.0,addr=1c.0,chassis=1
+			-device pcie-pci-bridge,id=br1,bus=rp1
+			-device e1000,bus=br1,addr=1.0,netdev=n0,romfile=) ;;
+qemu-iommu-pci-bridge)
+		args=("${qemu_common[@]}" -device intel-iommu
+			-device pcie-root-port,id=rp1,bus=pcie.0,addr=1c.0,chassis=1
+			-device pci-bridge,id=br1,bus=rp1,chassis_nr=2
+			-device e1000,bus=br1,addr=1.0,netdev=n0,romfile=) ;;
 qemu-noiommu)	args=("${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
 bochs|bochs-tigerlake)
 	model=corei7_skylake_x
