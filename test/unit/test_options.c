@@ -193,6 +193,28 @@ static void test_placement(void **state)
 	assert_defaults(&O);
 }
 
+static void test_vtd_inval(void **state)
+{
+	assert_int_equal(options_parse("", &O), 0);
+	assert_int_equal(O.vtd_inval, UHV_VTD_INVAL_AUTO);
+	options_print(&O);
+	assert_false(log_capture_contains("vtd-inval"));
+	assert_int_equal(options_parse("vtd-inval=reg", &O), 0);
+	assert_int_equal(O.vtd_inval, UHV_VTD_INVAL_REG);
+	options_print(&O);
+	assert_true(log_capture_contains("vtd-inval=reg: VT-d caches are invalidated through the "
+					 "CCMD/IOTLB registers\n"));
+	assert_int_equal(options_parse("vtd-inval=qi", &O), 0);
+	assert_int_equal(O.vtd_inval, UHV_VTD_INVAL_QI);
+	assert_string_equal(options_vtd_inval_name(O.vtd_inval), "qi");
+	assert_int_equal(options_parse("vtd-inval=auto", &O), 0);
+	assert_int_equal(O.vtd_inval, UHV_VTD_INVAL_AUTO);
+	assert_int_equal(options_parse("vtd-inval=registers vtd-inval", &O), 2);
+	assert_true(log_capture_contains("bad value 'registers' for option 'vtd-inval'"));
+	assert_true(log_capture_contains("auto|qi|reg"));
+	assert_defaults(&O);
+}
+
 static void test_nic(void **state)
 {
 	assert_int_equal(options_parse("nic=00:03.0", &O), 0);
