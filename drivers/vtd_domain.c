@@ -64,35 +64,35 @@ int vtd_domain_unmap(struct vtd_domain *dom, u64 iova, u64 size)
 	return err ? err : ferr;
 }
 
-struct rmrr_map_ctx { struct vtd_domain *dom; u16 seg; u8 bus, devfn; int err; };
+struct rmrr_map_ctx { struct vtd_domain *dom; u8 bus, devfn; };
 
-static int rmrr_map_for(void *ctx, const struct dmar_rmrr *r)
+static int rmrr_map_region(void *ctx, const struct dmar_rmrr *r, paddr_t lo, paddr_t hi)
 {
 	struct rmrr_map_ctx *c = ctx;
-	if (r->segment != c->seg ||
-	    !dmar_scopes_match(r->segment, r->scopes, r->scopes_len, c->bus, c->devfn, &vtd.pci))
-		return 0;
-	paddr_t lo, hi, pa;
-	/* Firmware names the range, but a device must never reach uhv's memory: refuse the
-	 * attach (fail closed) rather than map it. The region is not the guest's CPU view
-	 * either: the EPT maps what the MMIO policy names (<uhv/mmio_policy.h>), and RMRRs are
-	 * reserved ranges, unassigned unless below 1 MiB. */
-	int bad = dmar_rmrr_pages(r, kmem_memmap(), &lo, &hi);
-	if (bad) {
-		pr_err("reserved region (RMRR) [%#llx, %#llx] of %02x:%02x.%x %s: the device is not "
-		       "attached\n", r->base, r->limit, c->bus, c->devfn >> 3, c->devfn & 7,
-		       bad == -EPERM ? "overlaps uhv's memory" : "is empty");
-		c->err = bad;
-		return 0;
-	}
+	paddr_t pa;
 	if (ptab_lookup(&c->dom->pt, lo, &pa, NULL, NULL) == 0 && pa != lo)
 		pr_warn("domain %u: reserved region [%#llx, %#llx] of %02x:%02x.%x overrides the "
 			"domain's mapping there\n", c->dom->did, r->base,
 			r->limit, c->bus, c->devfn >> 3, c->devfn & 7);
-	int err = ptab_map(&c->dom->pt, lo, lo, hi - lo, VTD_SL_R | VTD_SL_W);
-	if (err)
-		c->err = err;
-	return 0;
+	return ptab_map(&c->dom->pt, lo, lo, hi - lo, VTD_SL_R | VTD_SL_W);
+}
+
+/* The regions firmware reserved for this device (and for no other) into its domain. Firmware
+ * names the range, but a device must never reach uhv's memory: refuse the attach (fail closed)
+ * rather than map it. The region is not the guest's CPU view either: the EPT maps what the MMIO
+ * policy names (<uhv/mmio_policy.h>), and RMRRs are reserved ranges, unassigned unless below
+ * 1 MiB. */
+static int map_rmrrs(struct vtd_domain *dom, u16 seg, u8 bus, u8 devfn)
+{
+	struct rmrr_map_ctx c = { dom, bus, devfn };
+	struct dmar_rmrr bad;
+	int err = dmar_rmrr_regions(&vtd.dmar, seg, bus, devfn, &vtd.pci, kmem_memmap(),
+				    rmrr_map_region, &c, &bad);
+	if (err == -EPERM || err == -EINVAL)
+		pr_err("reserved region (RMRR) [%#llx, %#llx] of %02x:%02x.%x %s: the device is not "
+		       "attached\n", bad.base, bad.limit, bus, devfn >> 3, devfn & 7,
+		       err == -EPERM ? "overlaps uhv's memory" : "is empty");
+	return err;
 }
 
 /* ---- requester-id aliases: the bridges above a device, from the PCI enumeration ---------------- */
@@ -181,11 +181,9 @@ int vtd_attach_device(struct vtd_domain *dom, u16 seg, u8 bus, u8 devfn)
 	if (err)
 		return err;
 	/* firmware-reserved regions the device needs keep their identity mapping */
-	struct rmrr_map_ctx rc = { dom, seg, bus, devfn, 0 };
-	struct dmar_visitor v = { .rmrr = rmrr_map_for, .ctx = &rc };
-	dmar_walk(&vtd.dmar, &v);
-	if (rc.err)
-		return rc.err;
+	err = map_rmrrs(dom, seg, bus, devfn);
+	if (err)
+		return err;
 
 	struct vtd_entry128 ce = vtd_context_entry(dom->pt.root, vtd_levels_to_aw(vtd.levels),
 						   dom->did, VTD_CTX_TT_UNTRANSLATED);
@@ -247,29 +245,36 @@ int vtd_detach_device(u16 seg, u8 bus, u8 devfn)
 	return 0;
 }
 
-/* RMRR devices keep working (USB legacy, graphics) in a domain of their own
- * until someone attaches them elsewhere. */
-static int rmrr_attach(void *ctx, const struct dmar_rmrr *r)
+/* RMRR devices keep working (USB legacy, graphics) until someone attaches them elsewhere,
+ * each in a domain of its own: a domain shared by all of them would let each reach the others'
+ * reserved regions, which firmware reserved for those devices only. */
+static int rmrr_attach(void *ctx, u16 seg, u8 bus, u8 devfn)
 {
-	struct dmar_scope s;
-	size_t off = 0;
-	while (dmar_scope_next(r->scopes, r->scopes_len, &off, &s)) {
-		struct dmar_scope_target t;
-		if (s.type != DMAR_SCOPE_ENDPOINT || dmar_scope_resolve(r->segment, &s, &vtd.pci, &t))
-			continue;
-		if (!vtd.have_rmrr_dom) {
-			int err = vtd_domain_create(&vtd.rmrr_dom, 0);
-			if (err)
-				return err;
-			vtd.have_rmrr_dom = true;
-		}
-		vtd_attach_device(&vtd.rmrr_dom, r->segment, t.bus, t.devfn);
+	if (vtd.nr_rmrr_doms == vtd.max_rmrr_doms) {
+		pr_err("%02x:%02x.%x: more devices with reserved regions than uhv keeps domains for "
+		       "(%u): its DMA stays blocked\n", bus, devfn >> 3, devfn & 7,
+		       vtd.max_rmrr_doms);
+		return 0;
 	}
+	struct vtd_domain *dom = &vtd.rmrr_doms[vtd.nr_rmrr_doms];
+	int err = vtd_domain_create(dom, 0);
+	if (err)
+		return err;
+	if (vtd_attach_device(dom, seg, bus, devfn) == 0)
+		vtd.nr_rmrr_doms++;
+	else
+		vtd_did_free(&vtd.dids, dom->did);	/* said why; its DMA stays blocked */
 	return 0;
 }
 
 int vtd_attach_rmrr_devices(void)
 {
-	struct dmar_visitor rv = { .rmrr = rmrr_attach };
-	return dmar_walk(&vtd.dmar, &rv);
+	if (!vtd.dmar.nr_rmrr)
+		return 0;
+	paddr_t pa = kmem_alloc_page();
+	if (!pa)
+		return -ENOMEM;
+	vtd.rmrr_doms = phys_to_virt(pa);
+	vtd.max_rmrr_doms = PAGE_SIZE / sizeof(struct vtd_domain);
+	return dmar_rmrr_devices(&vtd.dmar, &vtd.pci, rmrr_attach, NULL);
 }

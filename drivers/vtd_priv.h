@@ -58,8 +58,8 @@ struct vtd_driver {
 	u64 did_bits[VTD_DID_WORDS(VTD_MAX_DOMAINS)];
 	struct vtd_fault_log flog;
 	struct vtd_fault_seen fseen[VTD_FAULT_KINDS];
-	struct vtd_domain rmrr_dom;
-	bool have_rmrr_dom;
+	struct vtd_domain *rmrr_doms;	/* one per device an RMRR names (a page of them) */
+	unsigned nr_rmrr_doms, max_rmrr_doms;
 };
 extern struct vtd_driver vtd;
 

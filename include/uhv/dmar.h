@@ -165,6 +165,21 @@ bool dmar_scopes_match(u16 segment, const u8 *scopes, size_t len, u8 bus, u8 dev
 int dmar_find_unit(const struct dmar_table *t, u16 segment, u8 bus, u8 devfn,
 		   const struct dmar_pci_ops *pci, struct dmar_drhd *out);
 
+/* RMRRs per device (acpi/dmar_rmrr.c). dmar_rmrr_devices calls dev once for each PCI endpoint
+ * that some RMRR's device scope names (in table order, each device once); a non-zero return
+ * stops the walk and is returned. dmar_rmrr_regions calls region with the pages [lo, hi) of each
+ * RMRR whose scope names seg:bus:devfn (directly or below a bridge scope), and of no other RMRR;
+ * but first it checks them all (dmar_rmrr_pages): -EPERM when one overlaps uhv's memory in map,
+ * -EINVAL when one is empty, and then region is never called and *bad (may be NULL) is the first
+ * such RMRR. Otherwise 0, or the first non-zero return of region. */
+struct memmap;
+int dmar_rmrr_devices(const struct dmar_table *t, const struct dmar_pci_ops *pci,
+		      int (*dev)(void *ctx, u16 seg, u8 bus, u8 devfn), void *ctx);
+int dmar_rmrr_regions(const struct dmar_table *t, u16 seg, u8 bus, u8 devfn,
+		      const struct dmar_pci_ops *pci, const struct memmap *map,
+		      int (*region)(void *ctx, const struct dmar_rmrr *r, paddr_t lo, paddr_t hi),
+		      void *ctx, struct dmar_rmrr *bad);
+
 /* Print the table contents (units, scopes, reserved regions) at info level. */
 void dmar_print(const struct dmar_table *t);
 

@@ -1,4 +1,4 @@
-// UNIT-SOURCES: acpi/dmar.c
+// UNIT-SOURCES: acpi/dmar.c acpi/dmar_rmrr.c
 /* DMAR parser: tables captured from QEMU (scripts/capture-dmar.py) and
  * hand-built tables for the cases QEMU never produces. */
 #include <stdarg.h>
@@ -656,11 +656,111 @@ static void test_rmrr_over_uhv(void **state)
 	assert_int_equal(dmar_rmrr_pages(&rm, &map, &lo, &hi), -EINVAL);
 }
 
+/* ---- RMRRs per device (issue 17 item 4): each device gets the regions that name it, no other;
+ * a device with a region over uhv gets none ---------------------------------------------------- */
+
+struct rmrr_seen { unsigned n; u16 rid[8]; paddr_t lo[8], hi[8]; unsigned idx[8]; };
+
+static int seen_dev(void *ctx, u16 seg, u8 bus, u8 devfn)
+{
+	struct rmrr_seen *s = ctx;
+	s->rid[s->n++] = (u16)(bus << 8 | devfn);
+	return 0;
+}
+
+static int seen_region(void *ctx, const struct dmar_rmrr *r, paddr_t lo, paddr_t hi)
+{
+	struct rmrr_seen *s = ctx;
+	s->idx[s->n] = r->index;
+	s->lo[s->n] = lo;
+	s->hi[s->n++] = hi;
+	return 0;
+}
+
+static void test_rmrr_per_device(void **state)
+{
+	static struct tb t;
+	struct dmar_table d;
+	struct memmap_range mr[] = {
+		{ .base = 0x100000, .end = 0x800000, .type = MEMMAP_AVAILABLE },
+		{ .base = 0x800000, .end = 0xa00000, .type = MEMMAP_HV_IMAGE },
+		{ .base = 0xa00000, .end = 0xc00000, .type = MEMMAP_HV_POOL },
+	};
+	struct memmap map = { .r = mr, .n = ARRAY_SIZE(mr), .cap = ARRAY_SIZE(mr) };
+	static const struct fake_bridge br[] = { { 0, 0x1c, 0, 2, 3 } };
+	struct fake_pci fp = { br, ARRAY_SIZE(br), 0 };
+	struct dmar_pci_ops ops = { fake_bridge_buses, &fp };
+
+	(void)state;
+	tb_header(&t, 39, 0);
+	tb_drhd(&t, DMAR_DRHD_INCLUDE_PCI_ALL, 0, 0xfed90000);
+	tb_rmrr(&t, 0, 0x7c000000, 0x7c01ffff);				/* 0: USB, 00:14.0 */
+	tb_scope(&t, DMAR_SCOPE_ENDPOINT, 0, 0, 1, 0x14, 0);
+	tb_rmrr(&t, 0, 0x7d000000, 0x7fffffff);				/* 1: IGD, 00:02.0 */
+	tb_scope(&t, DMAR_SCOPE_ENDPOINT, 0, 0, 1, 0x02, 0);
+	tb_rmrr(&t, 0, 0xe8000, 0xeffff);				/* 2: USB again + 02:00.0 */
+	tb_scope(&t, DMAR_SCOPE_ENDPOINT, 0, 0, 1, 0x14, 0);
+	tb_scope(&t, DMAR_SCOPE_ENDPOINT, 0, 0, 2, 0x1c, 0, 0, 0);
+	tb_rmrr(&t, 0, 0x9ff000, 0x9fffff);				/* 3: 00:1a.0, over uhv */
+	tb_scope(&t, DMAR_SCOPE_ENDPOINT, 0, 0, 1, 0x1a, 0);
+	tb_rmrr(&t, 0, 0x7e000000, 0x7e0fffff);				/* 4: 00:1a.0, fine */
+	tb_scope(&t, DMAR_SCOPE_ENDPOINT, 0, 0, 1, 0x1a, 0);
+	tb_finish(&t);
+	assert_int_equal(dmar_parse(t.b, t.n, &d), 0);
+
+	/* every named device once, in table order */
+	struct rmrr_seen s = { 0 };
+	assert_int_equal(dmar_rmrr_devices(&d, &ops, seen_dev, &s), 0);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.rid[0], DEVFN(0x14, 0));
+	assert_int_equal(s.rid[1], DEVFN(0x02, 0));
+	assert_int_equal(s.rid[2], 0x200);
+	assert_int_equal(s.rid[3], DEVFN(0x1a, 0));
+
+	/* USB: its two regions, not the IGD's */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(dmar_rmrr_regions(&d, 0, 0, DEVFN(0x14, 0), &ops, &map, seen_region, &s,
+					   NULL), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.idx[0], 0);
+	assert_int_equal(s.lo[0], 0x7c000000);
+	assert_int_equal(s.hi[0], 0x7c020000);
+	assert_int_equal(s.idx[1], 2);
+	assert_int_equal(s.lo[1], 0xe8000);
+	assert_int_equal(s.hi[1], 0xf0000);
+	/* IGD: only its own */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(dmar_rmrr_regions(&d, 0, 0, DEVFN(0x02, 0), &ops, &map, seen_region, &s,
+					   NULL), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.idx[0], 1);
+	/* behind the root port (path 1c.0/00.0): region 2 only */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(dmar_rmrr_regions(&d, 0, 2, 0, &ops, &map, seen_region, &s, NULL), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.idx[0], 2);
+	/* a device no RMRR names: nothing; another segment: nothing */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(dmar_rmrr_regions(&d, 0, 0, DEVFN(0x1f, 0), &ops, &map, seen_region, &s,
+					   NULL), 0);
+	assert_int_equal(dmar_rmrr_regions(&d, 1, 0, DEVFN(0x14, 0), &ops, &map, seen_region, &s,
+					   NULL), 0);
+	assert_int_equal(s.n, 0);
+	/* 00:1a.0: one region over uhv's image -> refused, none mapped (not even region 4) */
+	struct dmar_rmrr bad;
+	assert_int_equal(dmar_rmrr_regions(&d, 0, 0, DEVFN(0x1a, 0), &ops, &map, seen_region, &s,
+					   &bad), -EPERM);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(bad.index, 3);
+	assert_int_equal(bad.base, 0x9ff000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_default),
 		cmocka_unit_test(test_rmrr_over_uhv),
+		cmocka_unit_test(test_rmrr_per_device),
 		cmocka_unit_test(test_qemu_root_port),
 		cmocka_unit_test(test_qemu_aw48),
 		cmocka_unit_test(test_many_scopes),
