@@ -212,7 +212,15 @@ static int set_panic_test(void *ctx, const char *val, size_t len)
 		}
 	return -EINVAL;
 }
-#define PANIC_TEST_OPTION { "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" },
+/* vtd-test-fw-te: turn VT-d translation on before uhv's setup, as firmware might (test 47) */
+static int set_vtd_test_fw_te(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	return cmdline_parse_bool(val, len, &o->vtd_test_fw_te);
+}
+#define PANIC_TEST_OPTION { "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" }, \
+	{ "vtd-test-fw-te", set_vtd_test_fw_te, "flag: leave VT-d translating as firmware might before uhv's setup (tests the takeover)" },
 #define PANIC_TEST_DEFAULT .panic_test = 0xff,
 #else
 #define PANIC_TEST_OPTION

@@ -17,7 +17,9 @@
 #include <uhv/options.h>
 #include <uhv/string.h>
 #include <uhv/timer.h>
+#include <uhv/test_hooks.h>
 #include "vtd_priv.h"
+#include "vtd_takeover.h"
 
 struct vtd_driver vtd;
 
@@ -134,6 +136,38 @@ static int add_unit(void *ctx, const struct dmar_drhd *d)
 	return 0;
 }
 
+static u64 tsc_now(void) { return rdtsc(); }
+
+/* Firmware left translation on: uhv's empty root table goes in while TE stays on (see
+ * vtd_takeover.c), at once, before anything else is set up, so firmware's tables stop
+ * mattering as early as possible and no DMA is ever untranslated. */
+static int take_over(struct vtd_unit *u)
+{
+	if (!vtd_ecap_c(u->ecap))
+		vtd.coherent = false;	/* the root table must reach memory, not just the cache */
+	int err = vtd_root_table_init(&u->rt, &vtd.mem);
+	if (err)
+		return err;
+	struct vtd_regio io = vtd_unit_regio(u);
+	struct vtd_takeover t;
+	pr_warn("%s: firmware left translation enabled (root table %#llx); taking over without "
+		"turning it off\n", u->name, rd64(u, VTD_RTADDR) & VTD_ENTRY_ADDR_MASK);
+	err = vtd_takeover(&io, u->cap, u->ecap, u->rt.root, u->wbf, tsc_now, &t);
+	u64 khz = tsc_khz() ? tsc_khz() : 1;
+	if (err) {
+		pr_err("%s: taking over from firmware failed (%s); translation stays on with "
+		       "whatever root table the unit has\n", u->name, errno_name(err));
+		return err;
+	}
+	u->took_over = true;
+	pr_info("%s: took over from firmware: translation stayed on, %snew root table and global "
+		"invalidation; DMA was never untranslated, firmware's cached translations usable "
+		"for at most %llu TSC ticks (%llu us), the whole takeover %llu ticks\n", u->name,
+		t.stopped_qi ? "firmware's invalidation queue stopped, " : "", t.stale_ticks,
+		t.stale_ticks * 1000 / khz, t.total_ticks);
+	return 0;
+}
+
 static int unit_probe(struct vtd_unit *u)
 {
 	u->regs = mmio_map(u->base, PAGE_SIZE);
@@ -163,9 +197,9 @@ static int unit_probe(struct vtd_unit *u)
 	}
 	u32 gsts = rd32(u, VTD_GSTS);
 	if (gsts & VTD_GSTS_TES) {
-		pr_warn("%s: firmware left translation enabled; turning it off\n", u->name);
-		if (vtd_gcmd(u, VTD_GCMD_TE, false, "translation disable"))
-			return -ETIMEDOUT;
+		int err = take_over(u);
+		if (err)
+			return err;
 	}
 	if (gsts & VTD_GSTS_IRES)
 		pr_warn("%s: firmware left interrupt remapping enabled; leaving it\n", u->name);
@@ -175,10 +209,12 @@ static int unit_probe(struct vtd_unit *u)
 
 static int unit_enable(struct vtd_unit *u)
 {
-	int err = vtd_root_table_init(&u->rt, &vtd.mem);
-	if (err)
-		return err;
-	err = set_root_table(u);
+	int err = 0;
+	if (!u->took_over) {
+		err = vtd_root_table_init(&u->rt, &vtd.mem);
+		if (!err)
+			err = set_root_table(u);
+	}
 	if (!err)
 		err = vtd_flush_all(u);
 	if (!err)
@@ -322,6 +358,8 @@ int vtd_init(const void *dmar, size_t len, const struct uhv_options *opt,
 	err = alloc_units();
 	if (!err)
 		err = probe_units();
+	if (!err)
+		test_hook_vtd_takeover_window(opt, vtd.devs, cfg);
 	if (!err)
 		err = enable_units();
 	if (err)

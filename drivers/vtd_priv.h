@@ -37,6 +37,7 @@ struct vtd_unit {
 	u32 wait_seq;
 	bool enabled;
 	bool wbf;			/* needs write-buffer flushes (vtd_need_wbf) */
+	bool took_over;			/* firmware left TE on: uhv's root table is in (take_over) */
 	char name[32];
 };
 

@@ -56,6 +56,7 @@ struct uhv_options {
 	u8 panic_test;			/* deliberately raise this CPU exception (tests) */
 #define UHV_PANIC_VMENTRY_GUEST	0xf0	/* panic-test=vmentry-guest: invalid guest state */
 #define UHV_PANIC_VMENTRY_CTL	0xf1	/* panic-test=vmentry-ctl: invalid VM-execution control */
+	bool vtd_test_fw_te;		/* vtd-test-fw-te: firmware-like VT-d state first (test 47) */
 #endif
 };
 

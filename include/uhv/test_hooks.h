@@ -40,12 +40,27 @@ void test_hook_break_vmentry(const struct uhv_options *o);
 /* panic-test=de|ud|gp|pf: raise it now; before_aps: the point before the
  * other CPUs start (used with probe, which starts none). */
 void panic_test(const struct uhv_options *o, bool before_aps);
+/* vtd-test-fw-te (drivers/vtd_test_hooks.c): before uhv's VT-d setup, turn translation on in
+ * every DMAR unit as firmware might leave it; between uhv's probe (takeover) and enable of the
+ * units, make the e1000 fetch a descriptor from uhv's memory and say whether it got there. */
+struct pci;
+struct pci_cfg_ops;
+void test_hook_vtd_firmware_te(const struct uhv_options *o, const void *dmar, size_t len);
+void test_hook_vtd_takeover_window(const struct uhv_options *o, const struct pci *pci,
+				   const struct pci_cfg_ops *cfg);
 #else
 static inline bool test_hook_targets_intact(void) { return true; }
 static inline bool test_hook_io(struct vcpu *v, u64 q) { return false; }
 static inline bool test_hook_ept_skip(struct vcpu *v, u32 idt) { return false; }
 static inline void test_hook_break_vmentry(const struct uhv_options *o) { }
 static inline void panic_test(const struct uhv_options *o, bool before_aps) { }
+struct pci;
+struct pci_cfg_ops;
+static inline void test_hook_vtd_firmware_te(const struct uhv_options *o, const void *dmar,
+					     size_t len) { }
+static inline void test_hook_vtd_takeover_window(const struct uhv_options *o,
+						 const struct pci *pci,
+						 const struct pci_cfg_ops *cfg) { }
 #endif
 
 #endif
