@@ -1,4 +1,4 @@
-// UNIT-SOURCES: drivers/vtd_quirks.c drivers/vtd_pmr.c drivers/vtd_alias.c
+// UNIT-SOURCES: drivers/vtd_quirks.c drivers/vtd_pmr.c drivers/vtd_alias.c drivers/vtd_takeover.c
 /* VT-d decisions made on what a unit or chipset says (issue 17 item 4): queued or register
  * invalidation (vtd-inval=), the write-buffer flush (CAP.RWBF and the chipset quirk), turning
  * off protected-memory regions (QEMU has none: PMEN is read-only zero there, so this is the
@@ -17,6 +17,7 @@
 #include <uhv/errno.h>
 #include "drivers/vtd_quirks.h"
 #include "drivers/vtd_alias.h"
+#include "drivers/vtd_takeover.h"
 #include "log_capture.h"
 
 #define QEMU_CAP	0x00d2008c22260206ULL
@@ -27,8 +28,14 @@
 
 /* ---- a fake unit ---------------------------------------------------------------------------- */
 
+#define IRO	0xf0		/* QEMU's IOTLB registers: ECAP.IRO 0xf */
+
 struct fake {
-	u32 r[0x100 / 4];
+	u32 r[0x200 / 4];
+	struct { unsigned off; u32 v; } log[64];	/* writes, in order */
+	unsigned nlog;
+	bool te_ever_cleared;		/* a GCMD write without TE while GSTS.TES */
+	bool refuse;			/* invalidations complete with granularity 0 */
 	unsigned writes;		/* register writes seen */
 	unsigned gcmd_writes;
 	u32 last_gcmd;
@@ -50,9 +57,27 @@ static void f_wr32(void *ctx, unsigned off, u32 v)
 {
 	struct fake *f = ctx;
 	f->writes++;
+	if (f->nlog < 64) {
+		f->log[f->nlog].off = off;
+		f->log[f->nlog++].v = v;
+	}
+	if (off == VTD_CCMD + 4 || off == IRO + VTD_IOTLB + 4) {
+		/* command bit done at once; actual granularity = requested (or 0: refused) */
+		unsigned shift = off == VTD_CCMD + 4 ? 29 : 28, ag = off == VTD_CCMD + 4 ? 27 : 25;
+		u32 gran = f->refuse ? 0 : (v >> shift) & 3;
+		f->r[off / 4] = (v & ~BIT(31) & ~(3u << ag)) | gran << ag;
+		return;
+	}
 	if (off == VTD_GCMD) {
 		f->gcmd_writes++;
 		f->last_gcmd = v;
+		u32 *gsts = &f->r[VTD_GSTS / 4];
+		if ((*gsts & VTD_GSTS_TES) && !(v & VTD_GCMD_TE))
+			f->te_ever_cleared = true;
+		*gsts = (*gsts & ~(VTD_GSTS_TES | VTD_GSTS_QIES)) |
+			(v & (VTD_GCMD_TE | VTD_GCMD_QIE));
+		if (v & VTD_GCMD_SRTP)
+			*gsts |= VTD_GSTS_RTPS;
 		if (v & VTD_GCMD_WBF) {
 			f->r[VTD_GSTS / 4] |= VTD_GSTS_WBFS;
 			f->left = f->busy_polls;
@@ -175,6 +200,71 @@ static void test_pmr_low_only_stuck(void **state)
 	assert_true(log_capture_contains("the protected memory regions stay on"));
 }
 
+/* ---- taking over from firmware ------------------------------------------------------------------ */
+
+static u64 clock_now;
+static u64 fake_now(void) { return clock_now += 100; }
+
+static int find_write(unsigned off, u32 mask, unsigned from)
+{
+	for (unsigned i = from; i < F.nlog; i++)
+		if (F.log[i].off == off && (F.log[i].v & mask) == mask)
+			return (int)i;
+	return -1;
+}
+
+static void test_takeover(void **state)
+{
+	struct vtd_takeover t;
+	/* firmware: TE and QIE on, its root table somewhere */
+	F.r[VTD_GSTS / 4] = VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_RTPS;
+	F.r[VTD_RTADDR / 4] = 0x7f000000;
+	assert_int_equal(vtd_takeover(&IO, QEMU_CAP | CAP_RWBF, QEMU_ECAP, 0x5000000000ULL, true,
+				      fake_now, &t), 0);
+	/* translation never off, and still on */
+	assert_false(F.te_ever_cleared);
+	assert_true(F.r[VTD_GSTS / 4] & VTD_GSTS_TES);
+	assert_false(F.r[VTD_GSTS / 4] & VTD_GSTS_QIES);
+	assert_true(t.stopped_qi);
+	/* new root table in RTADDR (legacy mode) */
+	assert_int_equal(F.r[VTD_RTADDR / 4], 0);
+	assert_int_equal(F.r[VTD_RTADDR / 4 + 1], 0x50);
+	/* order: queue stopped, RTADDR, SRTP (with TE), WBF, global CCMD, global IOTLB */
+	int qie = find_write(VTD_GCMD, VTD_GCMD_TE, 0);
+	assert_int_equal(qie, 0);
+	assert_false(F.log[0].v & VTD_GCMD_QIE);
+	int rt = find_write(VTD_RTADDR + 4, 0, (unsigned)qie + 1);
+	int srtp = find_write(VTD_GCMD, VTD_GCMD_SRTP | VTD_GCMD_TE, (unsigned)qie + 1);
+	int wbf = find_write(VTD_GCMD, VTD_GCMD_WBF | VTD_GCMD_TE, 0);
+	int cc = find_write(VTD_CCMD + 4, BIT(31) | BIT(29), 0);	/* ICC, CIRG global */
+	int tlb = find_write(IRO + VTD_IOTLB + 4, BIT(31) | BIT(28) | BIT(17) | BIT(16), 0);
+	assert_true(rt > qie && srtp > rt && wbf > srtp && cc > wbf && tlb > cc);
+	assert_int_equal(F.nlog, (unsigned)tlb + 1);
+	/* time: SRTP .. end of the IOTLB invalidation, within the whole */
+	assert_true(t.stale_ticks > 0 && t.stale_ticks < t.total_ticks);
+}
+
+static void test_takeover_no_queue_no_wbf(void **state)
+{
+	struct vtd_takeover t;
+	F.r[VTD_GSTS / 4] = VTD_GSTS_TES;
+	assert_int_equal(vtd_takeover(&IO, QEMU_CAP, QEMU_ECAP, 0x1000, false, fake_now, &t), 0);
+	assert_false(t.stopped_qi);
+	assert_false(F.te_ever_cleared);
+	assert_int_equal(find_write(VTD_GCMD, VTD_GCMD_WBF, 0), -1);
+	assert_int_equal(F.gcmd_writes, 1);			/* SRTP only */
+}
+
+static void test_takeover_refused(void **state)
+{
+	struct vtd_takeover t;
+	F.r[VTD_GSTS / 4] = VTD_GSTS_TES;
+	F.refuse = true;
+	assert_int_equal(vtd_takeover(&IO, QEMU_CAP, QEMU_ECAP, 0x1000, false, fake_now, &t), -EIO);
+	assert_true(log_capture_contains("global context-cache invalidation refused by the unit"));
+	assert_false(F.te_ever_cleared);
+}
+
 /* ---- requester-id aliases ---------------------------------------------------------------------- */
 
 /* bus -> the bridge above it; QEMU's layouts of test 46 plus a deeper one */
@@ -262,6 +352,9 @@ int main(void)
 		cmocka_unit_test_setup(test_pmr_disabled, reset),
 		cmocka_unit_test_setup(test_pmr_low_only_stuck, reset),
 		cmocka_unit_test_setup(test_aliases, reset),
+		cmocka_unit_test_setup(test_takeover, reset),
+		cmocka_unit_test_setup(test_takeover_no_queue_no_wbf, reset),
+		cmocka_unit_test_setup(test_takeover_refused, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
