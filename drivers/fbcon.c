@@ -14,11 +14,16 @@
 #include <uhv/log.h>
 #include <uhv/mb2.h>
 #include <uhv/mmio.h>
+#include <uhv/io.h>
 
 #define VGA_TEXT_BASE	0xb8000		/* colour text mode, 80x25, 2 bytes a cell */
 #define VGA_TEXT_COLS	80
 #define VGA_TEXT_ROWS	25
 #define EARLY_MAX	4096
+#define VGA_CRTC_INDEX	0x3d4		/* colour CRTC index/data ports */
+#define VGA_CRTC_DATA	0x3d5
+#define CRTC_CURSOR_START 0x0a		/* bit 5: cursor off */
+#define CURSOR_OFF	0x20
 
 enum fbcon_state {
 	FBCON_EARLY,		/* before fbcon_init: text is kept */
@@ -84,8 +89,13 @@ static void start(volatile u8 *va)
 	for (size_t i = 0; i < con.early_len; i++)
 		fbtext_put(&text, con.early[i], &(u16){ 0 }, &(u16){ 0 });
 	con.early_len = 0;
-	if (con.pixels)
+	if (con.pixels) {
 		fb_fill(&con.surf, con.bg);
+	} else {
+		/* the loader's blinking cursor would sit in the middle of the log */
+		outb(VGA_CRTC_INDEX, CRTC_CURSOR_START);
+		outb(VGA_CRTC_DATA, CURSOR_OFF);
+	}
 	draw_all();
 	con.state = FBCON_ON;
 }
