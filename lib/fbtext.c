@@ -1,6 +1,6 @@
 /* The screen console's text grid (see <uhv/fbcon.h>): what the screen shows, as characters.
  * Pure: the driver draws what it reports changed, the host tests and the screendump check
- * (test/tools/fbshot.c) run the same grid over the serial log. */
+ * (test/system/fbshot.c) run the same grid over the serial log. */
 #include <uhv/fbcon.h>
 #include <uhv/string.h>
 
