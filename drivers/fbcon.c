@@ -167,6 +167,14 @@ void fbcon_remap(void)
 {
 	if (con.state != FBCON_ON && con.state != FBCON_WAIT_MAP)
 		return;
+	if (kmem_is_hypervisor(con.fb.addr, fb_bytes())) {
+		con.state = FBCON_OFF;
+		con.have_fb = false;	/* nor is it the guest's */
+		pr_warn("the framebuffer the boot loader named (%#llx, %llu KiB) overlaps uhv's own "
+			"memory: screen console off; the loader's framebuffer tag is wrong\n",
+			con.fb.addr, fb_bytes() >> 10);
+		return;
+	}
 	volatile u8 *va = mmio_map(con.fb.addr, fb_bytes());
 
 	if (!va) {

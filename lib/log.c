@@ -1,5 +1,6 @@
 /* Console logging: format into a line buffer, prefix it, write it to the
- * serial console (and the screen console, drivers/fbcon.c). Several CPUs log: a line is written whole under the console
+ * serial console (and to the screen console, drivers/fbcon.c, until the guest
+ * is launched). Several CPUs log: a line is written whole under the console
  * lock, so lines never interleave. On the panic path (log_panic, or while
  * smp_stop_others stops the CPUs) nobody waits long for that lock: a CPU that
  * died or was stopped holding it must not silence the report, so the lock is
