@@ -45,6 +45,7 @@ open(out + ".vgamem", "wb").write(b"".join(w.to_bytes(2, "little") for w in word
 cmd("quit", 0.5)
 PY
 	wait $pid
+	rm -f "$sock"
 	echo "[$name] $plat screendump $LOGS/$name.ppm, serial log $LOG"
 }
 
