@@ -24,6 +24,7 @@
 #include <uhv/vm.h>
 #include <uhv/passthrough.h>
 #include <uhv/test_hooks.h>
+#include <uhv/fbcon.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
 static struct mb2_info boot_info;
@@ -173,6 +174,10 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 		}
 	}
 	log_set_level(options.loglevel);
+	/* the screen: the loader's framebuffer, or VGA text under BIOS (no EFI system table) */
+	fbcon_init(mb2_has(&boot_info, MB2_TAG_FRAMEBUFFER) ? &boot_info.fb : NULL,
+		   !mb2_has(&boot_info, MB2_TAG_EFI64) && !mb2_has(&boot_info, MB2_TAG_EFI32),
+		   options.console_screen);
 	apply_exit_option(&options);
 	if (errors)
 		pr_warn("%d bad option value(s) on the command line, defaults used for them "
@@ -183,6 +188,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 
 	if (kmem_init(&boot_info, mbi_pa, load_base, options.uhvmem) < 0)
 		platform_exit(false, "memory setup failed");
+	fbcon_remap();	/* uhv's page tables are in use: the framebuffer into them */
 	panic_test(&options, true);	/* test build, panic-test= with probe: here */
 
 	discover_acpi();

@@ -76,11 +76,31 @@ static int parse_serial(const char *val, size_t len, u16 *port_out, u32 *baud_ou
 	return 0;
 }
 
+/* console=SERIAL,fb (or ,vga; or fb alone): the screen console as well (drivers/fbcon.c). A
+ * console= names the consoles wanted, as Linux's does: without the suffix the screen stays
+ * unused. The suffix is the last comma-separated word, so ttyS0,115200,fb works; it is taken
+ * off the value (*len) before the serial part is parsed. */
+static bool screen_suffix(const char *val, size_t *len)
+{
+	size_t i = *len;
+
+	while (i > 0 && val[i - 1] != ',')
+		i--;
+	if (!cmdline_val_is(val + i, *len - i, "fb") && !cmdline_val_is(val + i, *len - i, "vga"))
+		return false;
+	*len = i ? i - 1 : 0;
+	return true;
+}
+
 static int set_console(void *ctx, const char *val, size_t len)
 {
 	struct uhv_options *o = ctx;
+	bool screen = val && screen_suffix(val, &len);
+	int ret = val && !len ? 0 : parse_serial(val, len, &o->console_port, &o->console_baud);
 
-	return parse_serial(val, len, &o->console_port, &o->console_baud);
+	if (!ret)
+		o->console_screen = screen;
+	return ret;
 }
 
 /* gdb=PORT: the GDB stub's serial port (docs/debugging.md) */
@@ -321,6 +341,7 @@ void options_defaults(struct uhv_options *o)
 		PANIC_TEST_DEFAULT
 		.gdb_baud = UART_CLOCK_BAUD,
 		.console_poll_ms = 10,
+		.console_screen = true,
 	};
 }
 

@@ -55,6 +55,11 @@ mb2_header:
 	dw 6, 0
 	dd 8
 
+	align 8				; framebuffer, optional, any mode: GRUB EFI then passes the
+	dw 5, 1				; GOP framebuffer (tag 8) for the screen console; under BIOS
+	dd 20				; grub.cfg's gfxpayload=text keeps VGA text (scripts/mkiso.sh)
+	dd 0, 0, 0			; width, height, depth: no preference
+
 	align 8				; end
 	dw 0, 0
 	dd 8

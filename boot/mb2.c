@@ -35,7 +35,7 @@
 	 BIT(MB2_TAG_ACPI_OLD) | BIT(MB2_TAG_ACPI_NEW) |		\
 	 BIT(MB2_TAG_EFI_MMAP) | BIT(MB2_TAG_EFI_BS) |			\
 	 BIT(MB2_TAG_EFI32_IH) | BIT(MB2_TAG_EFI64_IH) |		\
-	 BIT(MB2_TAG_LOAD_BASE_ADDR))
+	 BIT(MB2_TAG_LOAD_BASE_ADDR) | BIT(MB2_TAG_FRAMEBUFFER))
 
 static const char *const tag_names[MB2_TAG_NR_KNOWN] = {
 	[MB2_TAG_END] = "end",
@@ -178,6 +178,35 @@ static int parse_efi_mmap(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
 	return 0;
 }
 
+/* Framebuffer tag: u64 addr, u32 pitch, width, height, u8 bpp, u8 type, u16 reserved, then
+ * the colour info (RGB: six u8, position and size of red, green, blue). */
+#define FB_TAG_MIN	32
+#define FB_TAG_RGB_MIN	38
+
+static int parse_framebuffer(u32 off, const u8 *tag, u32 size, struct mb2_info *mi)
+{
+	struct mb2_framebuffer *fb = &mi->fb;
+
+	if (!tag_min(off, MB2_TAG_FRAMEBUFFER, size, FB_TAG_MIN))
+		return -EINVAL;
+	*fb = (struct mb2_framebuffer){
+		.addr = get_le64(tag + 8), .pitch = get_le32(tag + 16),
+		.width = get_le32(tag + 20), .height = get_le32(tag + 24),
+		.bpp = tag[28], .type = tag[29],
+	};
+	if (fb->type == MB2_FB_RGB) {
+		if (!tag_min(off, MB2_TAG_FRAMEBUFFER, size, FB_TAG_RGB_MIN))
+			return -EINVAL;
+		fb->red_pos = tag[32];
+		fb->red_size = tag[33];
+		fb->green_pos = tag[34];
+		fb->green_size = tag[35];
+		fb->blue_pos = tag[36];
+		fb->blue_size = tag[37];
+	}
+	return 0;
+}
+
 /* Tags of fixed-size values (and tags uhv skips): copied into mi after a length check. */
 static int parse_value(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info *mi)
 {
@@ -229,7 +258,7 @@ static int parse_value(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_in
 		mi->load_base = get_le32(pl);
 		return 0;
 	default:
-		/* bootdev, VBE, framebuffer, ELF sections, APM, SMBIOS, network */
+		/* bootdev, VBE, ELF sections, APM, SMBIOS, network */
 		pr_debug("multiboot2 info +0x%x: tag %u (%s) not used, skipped\n", off, type,
 			 mb2_tag_name(type));
 		return 0;
@@ -264,6 +293,8 @@ static int parse_tag(u32 off, u32 type, const u8 *tag, u32 size, struct mb2_info
 	case MB2_TAG_EFI_BS:
 		mi->efi_boot_services = true;
 		return 0;
+	case MB2_TAG_FRAMEBUFFER:
+		return parse_framebuffer(off, tag, size, mi);
 	default:
 		return parse_value(off, type, tag, size, mi);
 	}

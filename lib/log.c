@@ -1,11 +1,13 @@
 /* Console logging: format into a line buffer, prefix it, write it to the
- * serial console. Several CPUs log: a line is written whole under the console
+ * serial console (and to the screen console, drivers/fbcon.c, until the guest
+ * is launched). Several CPUs log: a line is written whole under the console
  * lock, so lines never interleave. On the panic path (log_panic, or while
  * smp_stop_others stops the CPUs) nobody waits long for that lock: a CPU that
  * died or was stopped holding it must not silence the report, so the lock is
  * broken after PANIC_WAIT_MS; and a CPU that faults (or takes the stop NMI)
  * while it holds the lock itself writes without it. */
 #include <uhv/log.h>
+#include <uhv/fbcon.h>
 #include <uhv/format.h>
 #include <uhv/percpu.h>
 #include <uhv/smp.h>
@@ -179,6 +181,7 @@ static void emit(enum log_level level, const char *line, size_t len)
 		held.on = held.on && level != LOG_ERROR;
 		break_guest_line();
 		uart_write(line, len);
+		fbcon_write(line, len);	/* the screen too, until the guest is launched */
 	}
 	console_exit(taken);
 }

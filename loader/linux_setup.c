@@ -114,6 +114,9 @@ int linux_setup_boot_data(struct linux_load *l, u64 rsdp_gpa)
 	memset(d, 0, l->data_size);
 	memcpy(d + (l->cmdline_gpa - l->data), l->cmdline, l->cmdline_len);
 	fill_boot_params(l, (struct linux_boot_params *)(d + DATA_BOOT_PARAMS), rsdp_gpa);
+	if (l->g->screen)	/* after uhv's boot log, the screen is the guest's */
+		l->g->screen_given = linux_screen_info(
+			((struct linux_boot_params *)(d + DATA_BOOT_PARAMS))->screen_info, l->g->screen);
 	gdt[LINUX_BOOT_CS / 8] = l->entry64 ? GDT_CODE64 : GDT_CODE32;
 	gdt[LINUX_BOOT_DS / 8] = GDT_DATA;
 	if (l->entry64)

@@ -30,14 +30,19 @@ while [ $# -ge 1 ]; do
 	mods+="	module2 /boot/m$i-$name $args"$'\n'
 	i=$((i + 1))
 done
+# gfxpayload=text (after multiboot2, which sets it from uhv's framebuffer tag): under BIOS uhv's screen console uses VGA text mode (a graphics mode from VBE
+# works too); under UEFI there is no text mode and GRUB passes the GOP framebuffer (efi_gop,
+# from all_video: without a video module GRUB EFI says "no suitable video mode found").
 cat > "$stage/boot/grub/grub.cfg" <<CFG
 set timeout=0
+insmod all_video
 serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output serial console
 menuentry "uhv" {
 	multiboot2 /boot/uhv.elf $cmdline
-$mods	boot
+$mods	if [ "\$grub_platform" = pc ]; then set gfxpayload=text; fi
+	boot
 }
 CFG
 mkdir -p "$(dirname "$out")"

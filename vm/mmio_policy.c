@@ -13,6 +13,7 @@ enum mmio_source {
 	SRC_FIXED,		/* [base, base+size) on every PC */
 	SRC_MEMMAP,		/* memory map ranges of type mtype below limit */
 	SRC_TABLES,		/* .table[] of this rule, where no earlier rule covers them */
+	SRC_FB,			/* .fb, .fb_size */
 };
 
 struct mmio_rule_def {
@@ -50,6 +51,9 @@ static const struct mmio_rule_def rules[MMIO_RULE_COUNT] = {
 		"table in reserved memory above 1 MiB" },
 	[MMIO_RULE_LOW_RESERVED] = { "reserved below 1 MiB", SRC_MEMMAP, MEMMAP_RESERVED, 0,
 		MiB(1), "real-mode firmware data (EBDA, BIOS data) an OS reads at boot" },
+	[MMIO_RULE_FRAMEBUFFER] = { "boot framebuffer", SRC_FB, 0, 0, 0,
+		"the guest's display: the GOP/VBE framebuffer uhv's boot log was on, handed to the "
+		"guest in its boot information (Linux screen_info) once uhv stopped drawing" },
 };
 
 const char *mmio_rule_name(unsigned rule)
@@ -110,6 +114,8 @@ static int add_rule(struct mmio_policy *p, const struct mmio_platform *plat,
 		return err;
 	case SRC_FIXED:
 		return add(p, d->base, d->base + d->size, rule);
+	case SRC_FB:
+		return plat->fb_size ? add(p, plat->fb, plat->fb + plat->fb_size, rule) : 0;
 	case SRC_TABLES:
 		for (unsigned i = 0; i < plat->ntables && i < MMIO_MAX_FW_TABLES && !err; i++)
 			if (plat->table[i].rule == rule)

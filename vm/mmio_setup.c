@@ -8,6 +8,7 @@
 #include <uhv/vmx_exit.h>
 #include <uhv/acpi.h>
 #include <uhv/dmar.h>
+#include <uhv/mb2.h>
 #include <uhv/kmem.h>
 #include <uhv/lapic.h>
 #include <uhv/cpu.h>
@@ -149,6 +150,10 @@ int vm_mmio_setup(struct vm *vm, const struct acpi *acpi, const struct acpi_sdt_
 	int ret;
 
 	platform_facts(acpi, &plat);
+	if (vm->guest.screen_given && vm->guest.screen->type == MB2_FB_RGB) {
+		plat.fb = vm->guest.screen->addr;
+		plat.fb_size = (u64)vm->guest.screen->pitch * vm->guest.screen->height;
+	}
 	ret = mmio_policy_build(&m->policy, &plat, kmem_memmap());
 	if (ret < 0) {
 		pr_err("the MMIO policy table is full (%d ranges): not starting the guest\n",

@@ -12,6 +12,7 @@
 #include <uhv/vmx_run.h>
 #include <uhv/vtd.h>
 #include <uhv/log.h>
+#include <uhv/fbcon.h>
 
 /* placement=offset: where each guest RAM region really is. */
 static void print_placement(const struct guest *g)
@@ -65,6 +66,7 @@ static void load_guest(struct vm *vm, const struct boot_facts *f)
 	/* fw then points at the guest's copy of the tables */
 	if (platform_guest_acpi(&vm->guest, f->acpi, mods, bi->nr_modules, &fw) < 0)
 		pr_warn("the guest gets the firmware's ACPI tables as they are (DMAR included)\n");
+	vm->guest.screen = fbcon_framebuffer();	/* a Linux guest is told about it */
 	if (loader_load_ex(&vm->guest, mods, bi->nr_modules, &fw, NULL) < 0)
 		platform_exit(false, "loading the guest failed");
 }

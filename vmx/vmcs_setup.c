@@ -13,6 +13,7 @@
 #include <uhv/vmx_smp.h>
 #include <uhv/vm.h>
 #include <uhv/test_hooks.h>
+#include <uhv/fbcon.h>
 
 #define EXIT_STACK_SIZE	(16 * 1024)
 #define GUEST_PAT_RESET	0x0007040600070406ULL	/* IA32_PAT power-up value */
@@ -399,6 +400,7 @@ int vmx_run_guest(struct vm *vm)
 	/* every other CPU into VMX non-root (wait-for-SIPI) before the guest runs */
 	if ((ret = vmx_smp_release_aps(v, o)) < 0)
 		return ret;
+	fbcon_stop();	/* the guest owns the screen from here */
 	if (g->console_quiet)
 		log_hold();	/* until the run ends: the guest's lines stay whole */
 	v->launched = true;	/* from here an NMI is the guest's (vmx_nmi_in_root) */

@@ -18,6 +18,8 @@
 #define GUEST_MEM_ACPI		3
 #define GUEST_MEM_NVS		4
 
+struct mb2_framebuffer;
+
 struct guest_region {
 	u64 gpa;
 	u64 size;
@@ -52,6 +54,11 @@ struct guest {
 	const char *kind;	/* "multiboot2 ELF", "multiboot ELF", "Linux bzImage", for the log */
 	bool console_quiet;	/* the guest drives the console UART itself: uhv holds its log
 				 * lines while it runs (log_hold, vplatform/power.c) */
+	/* The screen uhv was given (drivers/fbcon.c; NULL: none), set before loading; a loader
+	 * that tells the guest about it (Linux: screen_info) sets screen_given, and the MMIO
+	 * policy then lets the guest reach the framebuffer (MMIO_RULE_FRAMEBUFFER). */
+	const struct mb2_framebuffer *screen;
+	bool screen_given;
 };
 
 /* Host-virtual pointer to guest-physical [gpa, gpa+len) if it lies inside one

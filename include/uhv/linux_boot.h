@@ -68,6 +68,12 @@ int linux_parse_image(const void *img, size_t len, struct linux_image *out);
  * of entries, or -E2BIG if more than cap are needed (message printed). */
 int linux_build_e820(const struct guest *g, struct linux_e820_entry *tab, unsigned cap);
 
+/* boot_params.screen_info for the screen uhv was given (loader/linux_screen.c): VGA text for
+ * vgacon, a direct-colour framebuffer as VIDEO_TYPE_EFI for efifb/simplefb (above 4 GiB through
+ * ext_lfb_base). false (si zeroed) for a screen Linux cannot be told about. */
+struct mb2_framebuffer;
+bool linux_screen_info(u8 si[LINUX_SCREEN_INFO_LEN], const struct mb2_framebuffer *fb);
+
 struct linux_options {
 	bool entry32;		/* use the 32-bit entry even for a 64-bit kernel */
 };

@@ -53,6 +53,21 @@ struct mb2_module {
 	const char *string;	/* the text after the path on the module2 line */
 };
 
+/* The framebuffer the boot loader set up (tag 8; multiboot2 spec 3.6.12). */
+#define MB2_FB_INDEXED		0	/* palette: uhv does not draw on it */
+#define MB2_FB_RGB		1	/* direct colour, fields below */
+#define MB2_FB_EGA_TEXT		2	/* text mode: width x height characters, 2 bytes each */
+
+struct mb2_framebuffer {
+	u64 addr;		/* physical */
+	u32 pitch;		/* bytes per scan line (text: per character row) */
+	u32 width, height;	/* pixels (text: characters) */
+	u8 bpp;			/* bits per pixel (text: 16) */
+	u8 type;		/* MB2_FB_* */
+	/* MB2_FB_RGB: bit position and width of each colour in a pixel */
+	u8 red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+};
+
 struct mb2_info {
 	u32 total_size;
 	u32 present;		/* bit n set: a tag of type n was seen (n < 32) */
@@ -83,6 +98,8 @@ struct mb2_info {
 	u32 rsdp_v2_len;
 
 	u32 load_base;			/* tag 21: physical load address of the image */
+
+	struct mb2_framebuffer fb;	/* tag 8; valid when mb2_has(mi, MB2_TAG_FRAMEBUFFER) */
 };
 
 struct mb2_mem_range {

@@ -31,6 +31,7 @@ enum mmio_rule {
 	MMIO_RULE_ACPI_TABLES,	/* ACPI tables outside those ranges (SeaBIOS: reserved memory) */
 	MMIO_RULE_SMBIOS,	/* the SMBIOS structure table, where no range above holds it */
 	MMIO_RULE_LOW_RESERVED,	/* memory map reserved ranges below 1 MiB (EBDA) */
+	MMIO_RULE_FRAMEBUFFER,	/* the boot framebuffer, when the guest was told about it */
 	MMIO_RULE_COUNT
 };
 
@@ -48,6 +49,7 @@ struct mmio_platform {
 	u64 hpet;
 	struct mmio_fw_table table[MMIO_MAX_FW_TABLES];	/* firmware tables the guest reads */
 	unsigned ntables;
+	u64 fb, fb_size;	/* the framebuffer given to the guest (guest.screen_given) */
 };
 
 /* One range the guest may reach natively, identity-mapped, page-aligned. */

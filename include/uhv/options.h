@@ -52,6 +52,8 @@ struct uhv_options {
 	u32 console_poll_ms;		/* console-poll=: escape/GDB poll period, 0 = off; default 10 */
 	u32 cpus;			/* cpus=: CPUs the guest gets; 0 = all uhv controls (default) */
 	enum uhv_vtd_inval vtd_inval;	/* vtd-inval=: default UHV_VTD_INVAL_AUTO */
+	bool console_screen;		/* the screen console (drivers/fbcon.c): default true; a
+					 * console= without ,fb turns it off */
 #ifdef UHV_TEST_BUILD	/* include/uhv/test_hooks.h: not in the production image */
 	u8 panic_test;			/* deliberately raise this CPU exception (tests) */
 #define UHV_PANIC_VMENTRY_GUEST	0xf0	/* panic-test=vmentry-guest: invalid guest state */

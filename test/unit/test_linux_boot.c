@@ -1,4 +1,4 @@
-// UNIT-SOURCES: loader/linux.c loader/linux_setup.c loader/guest_mem.c loader/place.c
+// UNIT-SOURCES: loader/linux.c loader/linux_setup.c loader/linux_screen.c loader/guest_mem.c loader/place.c
 /* Linux bzImage loader: a synthetic bzImage (setup header built here, a
  * pattern as protected-mode code) is loaded into a fake guest whose RAM is a
  * malloc'ed buffer with holes and firmware ranges. The kernel file and the

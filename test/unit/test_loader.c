@@ -1,4 +1,4 @@
-// UNIT-SOURCES: loader/loader.c loader/kernel_format.c loader/elf.c loader/multiboot.c loader/multiboot_info.c loader/guest_mem.c boot/mb2.c boot/mb2_mmap.c loader/linux.c loader/linux_setup.c loader/place.c
+// UNIT-SOURCES: loader/loader.c loader/kernel_format.c loader/elf.c loader/multiboot.c loader/multiboot_info.c loader/guest_mem.c boot/mb2.c boot/mb2_mmap.c loader/linux.c loader/linux_setup.c loader/linux_screen.c loader/place.c
 /* Guest loader: synthetic multiboot2 / multiboot / plain ELF kernels and a.out
  * kludge images are loaded into a fake guest whose RAM is a malloc'ed buffer
  * with holes and firmware ranges in its memory map. The kernel file and the

@@ -616,6 +616,57 @@ static void test_duplicate_tag(void **state)
 	assert_true(log_capture_contains("second tag 1 (command line) ignored"));
 }
 
+/* A framebuffer tag as GRUB builds it: 32 bytes of common fields, then the colour info. */
+static u8 *b_fb(struct blob *b, u32 size, u64 addr, u32 pitch, u32 w, u32 h, u8 bpp, u8 type)
+{
+	u8 *t = b_tag(b, MB2_TAG_FRAMEBUFFER, size);
+	memcpy(t + 8, &addr, 8);
+	memcpy(t + 16, &pitch, 4);
+	memcpy(t + 20, &w, 4);
+	memcpy(t + 24, &h, 4);
+	t[28] = bpp;
+	t[29] = type;
+	return t;
+}
+
+/* GOP under OVMF (GRUB or uhv.efi): 32-bit BGRX, and the EGA text tag GRUB gives under BIOS */
+static void test_framebuffer(void **state)
+{
+	b_init(&B);
+	u8 *t = b_fb(&B, 38, 0x80000000ULL, 3200, 800, 600, 32, MB2_FB_RGB);
+	memcpy(t + 32, (u8[]){ 16, 8, 8, 8, 0, 8 }, 6);
+	b_end(&B);
+	assert_int_equal(mb2_parse(B.buf, B.len, &MI), 0);
+	assert_true(mb2_has(&MI, MB2_TAG_FRAMEBUFFER));
+	assert_int_equal(MI.fb.addr, 0x80000000ULL);
+	assert_int_equal(MI.fb.pitch, 3200);
+	assert_int_equal(MI.fb.width, 800);
+	assert_int_equal(MI.fb.height, 600);
+	assert_int_equal(MI.fb.bpp, 32);
+	assert_int_equal(MI.fb.type, MB2_FB_RGB);
+	assert_int_equal(MI.fb.red_pos, 16);
+	assert_int_equal(MI.fb.green_pos, 8);
+	assert_int_equal(MI.fb.blue_pos, 0);
+	assert_int_equal(MI.fb.red_size + MI.fb.green_size + MI.fb.blue_size, 24);
+
+	b_init(&B);
+	b_fb(&B, 32, 0xb8000, 160, 80, 25, 16, MB2_FB_EGA_TEXT);
+	b_end(&B);
+	assert_int_equal(mb2_parse(B.buf, B.len, &MI), 0);
+	assert_int_equal(MI.fb.type, MB2_FB_EGA_TEXT);
+	assert_int_equal(MI.fb.addr, 0xb8000);
+	assert_int_equal(MI.fb.width, 80);
+	assert_int_equal(MI.fb.height, 25);
+
+	/* an RGB tag cut before its colour fields is malformed */
+	log_capture_reset();
+	b_init(&B);
+	b_fb(&B, 34, 0x80000000ULL, 3200, 800, 600, 32, MB2_FB_RGB);
+	b_end(&B);
+	assert_int_equal(mb2_parse(B.buf, B.len, &MI), -EINVAL);
+	assert_true(log_capture_contains("tag 8 (framebuffer info) is 34 bytes, shorter than the 38"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +689,7 @@ int main(void)
 		cmocka_unit_test_setup(test_efi_desc_size, reset),
 		cmocka_unit_test_setup(test_unknown_tag, reset),
 		cmocka_unit_test_setup(test_duplicate_tag, reset),
+		cmocka_unit_test_setup(test_framebuffer, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

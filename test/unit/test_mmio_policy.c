@@ -86,6 +86,27 @@ static void test_build(void **state)
 	assert_int_equal(p.r[2].gpa + p.r[2].size, 0x100000);
 }
 
+/* The boot framebuffer is the guest's only when it was told about it (plat.fb_size set by
+ * vm/mmio_setup.c for guest.screen_given): without it, the range stays unassigned. */
+static void test_framebuffer(void **state)
+{
+	static struct mmio_policy p;
+	struct mmio_platform fb = plat;
+
+	build_map();
+	assert_int_equal(mmio_policy_build(&p, &plat, &map), 0);
+	assert_null(mmio_policy_find(&p, 0x80000000, 4));
+	fb.fb = 0x80000000;
+	fb.fb_size = 800 * 4 * 600 + 100;	/* not a whole number of pages */
+	assert_int_equal(mmio_policy_build(&p, &fb, &map), 0);
+	const struct mmio_range *r = mmio_policy_find(&p, 0x80000000, 4);
+	assert_non_null(r);
+	assert_int_equal(r->rule, MMIO_RULE_FRAMEBUFFER);
+	assert_int_equal(r->size, ALIGN_UP(800 * 4 * 600 + 100, 4096));
+	assert_null(mmio_policy_find(&p, 0x80000000 + r->size, 4));
+	assert_string_equal(mmio_rule_name(MMIO_RULE_FRAMEBUFFER), "boot framebuffer");
+}
+
 /* SeaBIOS on q35 keeps its ACPI tables in a reserved range above 1 MiB (captured in
  * test/data/acpi/q35-seabios: FACS 0xffe0000, DSDT 0xffe0040, FACP..RSDT up to 0xffe2395), and
  * its SMBIOS table too: they get their pages, the ACPI ones merged into one range, and nothing
@@ -196,6 +217,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_framebuffer),
 		cmocka_unit_test(test_acpi_tables),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_gap),

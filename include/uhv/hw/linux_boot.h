@@ -93,6 +93,7 @@ LINUX_HDR_AT(init_size, 0x260);
 #undef LINUX_HDR_AT
 
 #define LINUX_E820_MAX	128	/* entries in boot_params.e820_table */
+#define LINUX_SCREEN_INFO_LEN	0x40	/* boot_params.screen_info */
 
 struct linux_e820_entry {
 	u64 addr, size;
@@ -102,7 +103,7 @@ struct linux_e820_entry {
 /* boot_params, the "zero page" (zero-page.rst); only the fields uhv fills
  * are named. */
 struct linux_boot_params {
-	u8 screen_info[0x40];		/* 0x000 */
+	u8 screen_info[LINUX_SCREEN_INFO_LEN];	/* 0x000 (loader/linux_screen.c) */
 	u8 apm_bios_info[0x14];		/* 0x040 */
 	u8 pad0[4];
 	u64 tboot_addr;			/* 0x058 */
