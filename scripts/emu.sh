@@ -5,7 +5,9 @@
 #   intel-iommu), qemu-iommu-cm (caching-mode=on), qemu-iommu-e1000e (intel-iommu,
 #   an e1000e behind a PCIe root port at 00:1c.0, so the NIC is 01:00.0 and
 #   DMAR names it through a bridge scope), bochs (corei7_skylake_x),
-#   bochs-tigerlake. Extra arguments go to QEMU; for Bochs they are extra
+#   bochs-tigerlake, qemu-ovmf-esp and qemu-ovmf-esp-iommu (OVMF booting uhv.efi:
+#   ISO is then a folder made by scripts/mkesp.sh, a FAT drive through QEMU's vvfat;
+#   the second with intel-iommu). Extra arguments go to QEMU; for Bochs they are extra
 #   bochsrc lines. UHV_BOCHS_COM1 replaces Bochs' serial port settings (default
 #   "mode=file, dev=LOG"; scripts/run.sh uses "mode=term, dev=<its tty>").
 #   UHV_CPUS (default 1) is the number of CPUs: QEMU -smp, Bochs "cpu: count"
@@ -47,12 +49,18 @@ run_emu() {
 	wait "$pid"
 }
 
-qemu_common=(-M q35 -m "${UHV_MEM:-256}" -smp "${UHV_CPUS:-1}" -cdrom "$iso" -display none -serial "file:$log" -no-reboot
+media=(-cdrom "$iso")
+[[ $plat == qemu-ovmf-esp* ]] && media=(-drive "format=raw,file=fat:rw:$iso")
+qemu_common=(-M q35 -m "${UHV_MEM:-256}" -smp "${UHV_CPUS:-1}" "${media[@]}" -display none -serial "file:$log" -no-reboot
 	-device isa-debug-exit,iobase=0xf4,iosize=4 -netdev user,id=n0
 	-monitor none)
 case $plat in
 qemu)		args=("${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
-qemu-ovmf)	args=(-bios /usr/share/ovmf/OVMF.fd "${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
+qemu-ovmf|qemu-ovmf-esp)
+		args=(-bios /usr/share/ovmf/OVMF.fd "${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
+qemu-ovmf-esp-iommu)
+		args=(-bios /usr/share/ovmf/OVMF.fd "${qemu_common[@]}" -device intel-iommu
+			-device e1000,netdev=n0,romfile=) ;;
 qemu-iommu)	args=("${qemu_common[@]}" -device intel-iommu -device e1000,netdev=n0,romfile=) ;;
 qemu-iommu-cm)	args=("${qemu_common[@]}" -device intel-iommu,caching-mode=on -device e1000,netdev=n0,romfile=) ;;
 qemu-iommu-e1000e)
