@@ -130,10 +130,10 @@ unit: unit-build
 
 # --- everything -----------------------------------------------------------------------
 test: deps
-	$(MAKE) all unit-build $(BUILD)/uhv.iso
+	$(MAKE) all unit-build efi $(BUILD)/uhv.iso
 	scripts/run-tests.sh
 
-systest: all $(BUILD)/uhv.iso
+systest: all efi $(BUILD)/uhv.iso
 	scripts/run-tests.sh --system-only
 
 # The nested tier alone (Bochs -> Linux/KVM -> QEMU -> uhv); also part of `make test`.

@@ -52,7 +52,6 @@ fat_image() {
 	kib=$(du -sk "$dir" | cut -f1)
 	kib=$(( (kib + kib / 8 + 2048) / 1024 * 1024 + 1024 ))
 	rm -f "$out"
-	mkfs_ok=0
 	command -v mformat >/dev/null || { echo "mkesp.sh: no mtools (mformat), no image" >&2; exit 1; }
 	dd if=/dev/zero of="$out" bs=1024 count="$kib" status=none
 	mformat -i "$out" -v UHVESP ::
@@ -68,5 +67,6 @@ if [ -n "$iso" ]; then
 	trap 'rm -rf "$stage"' EXIT
 	fat_image "$stage/esp.img"
 	mkdir -p "$(dirname "$iso")"
-	xorriso -as mkisofs -quiet -V UHVEFI -e esp.img -no-emul-boot -o "$iso" "$stage" >/dev/null
+	xorriso -as mkisofs -quiet -V UHVEFI -e esp.img -no-emul-boot -o "$iso" "$stage" \
+		>"$stage/xorriso.log" 2>&1 || { cat "$stage/xorriso.log" >&2; exit 1; }
 fi
