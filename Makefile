@@ -33,7 +33,7 @@ KOBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRC_C)) $(patsubst %.asm,$(BUILD)/k/%.a
 KOBJ_TEST := $(patsubst %.c,$(BUILD)/k-test/%.o,$(KSRC_C) $(KSRC_TEST_ONLY)) \
 	     $(patsubst %.asm,$(BUILD)/k-test/%.asm.o,$(KSRC_ASM))
 
-.PHONY: all iso test unit systest test-nested run bench clean deps guests test-variant
+.PHONY: all iso test unit systest test-nested run bench clean deps guests test-variant efi
 all: $(BUILD)/uhv.elf guests test-variant
 test-variant: $(BUILD)/uhv-test.elf
 
@@ -67,6 +67,37 @@ $(BUILD)/uhv-test.elf: $(KOBJ_TEST)
 guests:
 -include guest/guests.mk
 
+# --- uhv.efi: the UEFI loader (efi/, docs/uefi.md) -----------------------------------
+# A GNU-EFI application: Debian gnu-efi's crt0, linker script and libraries, then
+# objcopy to a PE32+ EFI application. The same uhv.elf boots from it and from GRUB.
+GNUEFI_LIB := /usr/lib
+EFI_APP_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fpic -fshort-wchar -mno-red-zone -ffreestanding -fno-stack-protector \
+	-fno-strict-aliasing -fcf-protection=none -DGNU_EFI_USE_MS_ABI \
+	-Iinclude $(EFI_CFLAGS) -MMD -MP
+EFI_APP_SRC := $(sort $(wildcard efi/*.c)) lib/format.c
+EFI_APP_OBJ := $(patsubst %.c,$(BUILD)/efi/%.o,$(EFI_APP_SRC)) $(BUILD)/efi/efi/trampoline.asm.o
+efi: $(BUILD)/uhv.efi
+
+$(BUILD)/efi/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC-EFI  $<"
+	@$(CC) $(EFI_APP_CFLAGS) -c $< -o $@
+
+$(BUILD)/efi/efi/trampoline.asm.o: efi/trampoline.asm
+	@mkdir -p $(dir $@)
+	@$(NASM) -f elf64 $< -o $@
+
+$(BUILD)/uhv.efi.so: $(EFI_APP_OBJ)
+	@echo "  LD      $@"
+	@$(LD) -nostdlib -znocombreloc -shared -Bsymbolic -T $(GNUEFI_LIB)/elf_x86_64_efi.lds \
+		$(GNUEFI_LIB)/crt0-efi-x86_64.o $^ -L$(GNUEFI_LIB) -lefi -lgnuefi -o $@
+
+$(BUILD)/uhv.efi: $(BUILD)/uhv.efi.so
+	@echo "  OBJCOPY $@"
+	@objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .reloc \
+		--target=efi-app-x86_64 --subsystem=10 $< $@
+
 # --- ISO -------------------------------------------------------------------------
 # scripts/mkiso.sh [--test] OUT CMDLINE [MODULE "ARGS"]... builds any variant; this is the
 # default one, with the production image.
@@ -99,10 +130,10 @@ unit: unit-build
 
 # --- everything -----------------------------------------------------------------------
 test: deps
-	$(MAKE) all unit-build $(BUILD)/uhv.iso
+	$(MAKE) all unit-build efi $(BUILD)/uhv.iso
 	scripts/run-tests.sh
 
-systest: all $(BUILD)/uhv.iso
+systest: all efi $(BUILD)/uhv.iso
 	scripts/run-tests.sh --system-only
 
 # The nested tier alone (Bochs -> Linux/KVM -> QEMU -> uhv); also part of `make test`.
@@ -124,4 +155,4 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/k $(BUILD)/k-test $(BUILD)/unit -type f -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/k $(BUILD)/k-test $(BUILD)/unit $(BUILD)/efi -type f -name '*.d' 2>/dev/null)

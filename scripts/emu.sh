@@ -8,7 +8,9 @@
 #   qemu-iommu-pci-bridge (intel-iommu, an e1000 at 02:01.0 behind a PCIe-to-PCI bridge or a
 #   conventional PCI bridge below a root port at 00:1c.0: its DMA carries the id 02:00.0 or
 #   01:00.0), bochs (corei7_skylake_x),
-#   bochs-tigerlake. Extra arguments go to QEMU; for Bochs they are extra
+#   bochs-tigerlake, qemu-ovmf-esp and qemu-ovmf-esp-iommu (OVMF booting uhv.efi:
+#   ISO is then a folder made by scripts/mkesp.sh, a FAT drive through QEMU's vvfat;
+#   the second with intel-iommu). Extra arguments go to QEMU; for Bochs they are extra
 #   bochsrc lines. UHV_BOCHS_COM1 replaces Bochs' serial port settings (default
 #   "mode=file, dev=LOG"; scripts/run.sh uses "mode=term, dev=<its tty>").
 #   UHV_CPUS (default 1) is the number of CPUs: QEMU -smp, Bochs "cpu: count"
@@ -50,12 +52,18 @@ run_emu() {
 	wait "$pid"
 }
 
-qemu_common=(-M q35 -m "${UHV_MEM:-256}" -smp "${UHV_CPUS:-1}" -cdrom "$iso" -display none -serial "file:$log" -no-reboot
+media=(-cdrom "$iso")
+[[ $plat == qemu-ovmf-esp* ]] && media=(-drive "format=raw,file=fat:rw:$iso")
+qemu_common=(-M q35 -m "${UHV_MEM:-256}" -smp "${UHV_CPUS:-1}" "${media[@]}" -display none -serial "file:$log" -no-reboot
 	-device isa-debug-exit,iobase=0xf4,iosize=4 -netdev user,id=n0
 	-monitor none)
 case $plat in
 qemu)		args=("${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
-qemu-ovmf)	args=(-bios /usr/share/ovmf/OVMF.fd "${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
+qemu-ovmf|qemu-ovmf-esp)
+		args=(-bios /usr/share/ovmf/OVMF.fd "${qemu_common[@]}" -device e1000,netdev=n0,romfile=) ;;
+qemu-ovmf-esp-iommu)
+		args=(-bios /usr/share/ovmf/OVMF.fd "${qemu_common[@]}" -device intel-iommu
+			-device e1000,netdev=n0,romfile=) ;;
 qemu-iommu)	args=("${qemu_common[@]}" -device intel-iommu -device e1000,netdev=n0,romfile=) ;;
 qemu-iommu-cm)	args=("${qemu_common[@]}" -device intel-iommu,caching-mode=on -device e1000,netdev=n0,romfile=) ;;
 qemu-iommu-e1000e)

@@ -26,6 +26,8 @@
 # NESTED_CASE_TIMEOUT (per QEMU run, L1 seconds, default 300), NESTED_MEM (L2
 # RAM in MiB, default 256), NESTED_MEGS (Bochs RAM, default 1024), NESTED_CPUS (Bochs CPUs, i.e.
 # L1 CPUs, default 1),
+# NESTED_L2_FILES (host files, space-separated, copied into L1's /l2/ next to the ISOs,
+# e.g. OVMF.fd for a case with "-bios /l2/OVMF.fd"),
 # NESTED_KEEP=1 keeps the work directory (L1 ISO, bochsrc), NESTED_L1_BOOT=bzimage
 # boots the stock bzImage instead of the PVH loader (see build-l1.sh).
 # Only one nested Bochs runs at a time (a lock in build/nested/).
@@ -95,6 +97,9 @@ for i in "${!names[@]}"; do
 	[[ $o == *-netdev* || $o == *-nic* ]] || dev+=" -netdev user,id=n0 -device e1000,netdev=n0,romfile="
 	echo "${names[$i]} ${NESTED_CASE_TIMEOUT:-300} $dev $o -cdrom /l2/${isoidx[$src]}.iso" |
 		tr -s ' ' >> "$work/cases/nested/cases"
+done
+for f in ${NESTED_L2_FILES:-}; do
+	cp "$f" "$work/cases/l2/$(basename "$f")" || exit 125
 done
 (cd "$work/cases" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
 	cpio -o -0 -H newc -R 0:0 --quiet) > "$work/iso/cases.cpio"

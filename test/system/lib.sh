@@ -30,6 +30,15 @@ iso_production() {
 	echo "$out"
 }
 
+# esp NAME "UHV CMDLINE" [MODULE "ARGS"]... -> prints the path of an ESP folder for
+# uhv.efi (scripts/mkesp.sh, test variant), for the platforms qemu-ovmf-esp*
+esp() {
+	local name=$1; shift
+	local out=$ISODIR/$(basename "$0" .sh)-$name.esp
+	scripts/mkesp.sh --test "$out" "$@" >&2 || { echo "cannot build $out" >&2; exit 1; }
+	echo "$out"
+}
+
 # boot NAME PLATFORM ISO [TIMEOUT] [-- extra args] ; sets LOG and RC
 boot() {
 	local name=$1 plat=$2 isofile=$3 tmo=${4:-120}
