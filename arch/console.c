@@ -190,5 +190,6 @@ void console_setup(const struct uhv_options *o, bool com1, const struct acpi *ac
 		uart_early_replay(false);
 	else
 		uart_early_replay(true);
-	pr_info("console: %s (%s)\n", uart_regs_name(now, name, sizeof(name)), why);
+	pr_info("%s at %u baud (%s)\n", uart_regs_name(now, name, sizeof(name)),
+		UART_CLOCK / (uart_divisor() ? uart_divisor() : 1), why);
 }

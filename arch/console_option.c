@@ -1,6 +1,6 @@
 /* console= beyond the legacy ports (those are in options.c): pci, [SSSS:]BB:DD.F, mmio,0xADDR,
  * mmio32,0xADDR and spcr, each with an optional ,BAUD; and the PCI address syntax that nic=
- * shares. Pure: the host unit test (test/unit/test_console_option.c) checks it. */
+ * shares. Pure: the host unit test (test/unit/test_uart16550.c) checks it. */
 #include <uhv/options.h>
 #include <uhv/cmdline.h>
 #include <uhv/errno.h>

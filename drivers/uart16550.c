@@ -142,6 +142,8 @@ size_t uart_early_replay(bool already_shown)
 {
 	size_t n = early.len;
 
+	if (early.done)
+		return 0;
 	early.done = true;
 	if (already_shown || !console_present)
 		return 0;

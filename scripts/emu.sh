@@ -47,7 +47,7 @@ run_emu() {
 	wait "$pid"
 }
 
-qemu_common=(-M q35 -m "${UHV_MEM:-256}" -smp "${UHV_CPUS:-1}" -cdrom "$iso" -display none -serial "file:$log" -no-reboot
+qemu_common=(-M q35 -m "${UHV_MEM:-256}" -smp "${UHV_CPUS:-1}" -cdrom "$iso" -display none -serial "${UHV_QEMU_SERIAL:-file:$log}" -no-reboot
 	-device isa-debug-exit,iobase=0xf4,iosize=4 -netdev user,id=n0
 	-monitor none)
 case $plat in
