@@ -137,7 +137,9 @@ static int from_chain(bool com1, const struct acpi *acpi, const struct pci *pci,
 {
 	const struct pci_dev *d;
 
-	if (com1 && uart_init(0x3f8, 115200) == 0) {
+	/* COM1 as kmain set it up is left as it is: no reprogramming, no FIFO cleared */
+	bool on_com1 = uart_present() && uart_port() == 0x3f8 && uart_divisor() == 1;
+	if (com1 && (on_com1 || uart_init(0x3f8, 115200) == 0)) {
 		ksnprintf(why, cap, "a UART answers at COM1");
 		return 0;
 	}
@@ -166,6 +168,9 @@ void console_setup(const struct uhv_options *o, bool com1, const struct acpi *ac
 		return;
 	}
 	if (o->console_kind != UHV_CONSOLE_AUTO) {
+		if (was_present)
+			pr_info("console=%s: the log continues there once it answers\n",
+				options_console_name(o, opt, sizeof(opt)));
 		ret = from_option(o, acpi, pci, cfg, why, sizeof(why));
 		options_console_name(o, opt, sizeof(opt));
 		if (ret < 0) {

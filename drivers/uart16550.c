@@ -73,6 +73,9 @@ int uart_init_regs(const struct uart_regs *r, u32 baud)
 	u32 div = baud ? UART_CLOCK / baud : read_divisor(r);
 	if (div == 0 || div > 0xffff)
 		div = 1;	/* firmware left none: 115200 on the standard clock */
+	/* the same UART again: its last bytes leave before the FIFO is cleared below */
+	if (console.access == r->access && console.base == r->base)
+		uart_flush();
 	console = *r;
 	console_present = true;
 	console_divisor = (u16)div;
