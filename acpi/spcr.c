@@ -22,11 +22,11 @@ static u32 spcr_baud(u8 code)
 
 /* Register stride from the GAS bit width (a register per byte or per dword), access width from
  * its access size (0, undefined: as wide as the stride). */
-static int spcr_layout(const struct acpi_gas *g, struct acpi_spcr_info *out)
+static int acpi_uart_layout(const char *table, const struct acpi_gas *g, struct acpi_spcr_info *out)
 {
 	if (g->bit_width != 0 && g->bit_width != 8 && g->bit_width != 32) {
-		pr_warn("SPCR: register width %u bits; uhv drives 8- and 32-bit 16550 registers "
-			"only: give console= (docs/console.md)\n", g->bit_width);
+		pr_warn("%s: register width %u bits; uhv drives 8- and 32-bit 16550 registers "
+			"only: give console= (docs/console.md)\n", table, g->bit_width);
 		return -EOPNOTSUPP;
 	}
 	out->shift = g->bit_width == 32 ? 2 : 0;
@@ -35,16 +35,29 @@ static int spcr_layout(const struct acpi_gas *g, struct acpi_spcr_info *out)
 	case 1: out->access_bytes = 1; break;
 	case 3: out->access_bytes = 4; break;
 	default:
-		pr_warn("SPCR: access size %u (word/qword) is not supported: give console= "
-			"(docs/console.md)\n", g->access_size);
+		pr_warn("%s: access size %u (word/qword) is not supported: give console= "
+			"(docs/console.md)\n", table, g->access_size);
 		return -EOPNOTSUPP;
 	}
 	if (!out->mmio && (out->access_bytes != 1 || out->shift)) {
-		pr_warn("SPCR: an I/O-port UART with %u-byte registers: give console= "
-			"(docs/console.md)\n", out->access_bytes);
+		pr_warn("%s: an I/O-port UART with %u-byte registers: give console= "
+			"(docs/console.md)\n", table, out->access_bytes);
 		return -EOPNOTSUPP;
 	}
 	return 0;
+}
+
+int acpi_uart_gas(const char *table, const struct acpi_gas *g, struct acpi_spcr_info *out)
+{
+	if ((g->space_id != ACPI_GAS_MEMORY && g->space_id != ACPI_GAS_IO) || !g->address ||
+	    (g->space_id == ACPI_GAS_IO && g->address > 0xfff8)) {
+		pr_warn("%s: base address %#llx in space %u is not a usable I/O port or memory "
+			"address; not using it\n", table, g->address, g->space_id);
+		return -EINVAL;
+	}
+	out->mmio = g->space_id == ACPI_GAS_MEMORY;
+	out->address = g->address;
+	return acpi_uart_layout(table, g, out);
 }
 
 int acpi_spcr_parse(const struct acpi_sdt_header *h, struct acpi_spcr_info *out)
@@ -64,16 +77,7 @@ int acpi_spcr_parse(const struct acpi_sdt_header *h, struct acpi_spcr_info *out)
 			"docs/console.md)\n", t->interface_type);
 		return -EOPNOTSUPP;
 	}
-	const struct acpi_gas *g = &t->base_address;
-	if ((g->space_id != ACPI_GAS_MEMORY && g->space_id != ACPI_GAS_IO) || !g->address ||
-	    (g->space_id == ACPI_GAS_IO && g->address > 0xfff8)) {
-		pr_warn("SPCR: base address %#llx in space %u is not a usable I/O port or memory "
-			"address; not using it\n", g->address, g->space_id);
-		return -EINVAL;
-	}
-	out->mmio = g->space_id == ACPI_GAS_MEMORY;
-	out->address = g->address;
-	int ret = spcr_layout(g, out);
+	int ret = acpi_uart_gas("SPCR", &t->base_address, out);
 	if (ret < 0)
 		return ret;
 	out->baud = spcr_baud(t->baud_rate);

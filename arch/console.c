@@ -1,6 +1,6 @@
 /* Which UART is uhv's console, decided once at boot after ACPI and PCI are known: console=, or
- * without it COM1 if a UART answers there, else the one ACPI SPCR names, else the first PCI
- * serial controller. Says which and why; a console= that cannot be had is reported and the
+ * without it COM1 if a UART answers there, else the one ACPI SPCR names, else DBG2's first
+ * 16550, else the first PCI serial controller. Says which and why; a console= that cannot be had is reported and the
  * same chain is taken. The log written before (on COM1, if anything) is replayed on the new
  * console. The device stays uhv's: the guest never sees it (docs/console.md). */
 #define LOG_MODULE "console"
@@ -57,13 +57,16 @@ static int from_pci(const struct pci_dev *d, const struct pci_cfg_ops *cfg, u32 
 	return 0;
 }
 
-static int from_spcr(const struct acpi *acpi, const struct pci *pci,
-		     const struct pci_cfg_ops *cfg, u32 baud, char *why, size_t cap)
+/* The UART of the SPCR table, or of DBG2 (its first 16550 debug port). */
+static int from_table(bool dbg2, const struct acpi *acpi, const struct pci *pci,
+		      const struct pci_cfg_ops *cfg, u32 baud, char *why, size_t cap)
 {
 	struct acpi_spcr_info s;
 	struct uart_regs r;
 	char name[REGS_NAME_LEN];
-	int ret = acpi_spcr_parse(acpi_find_table(acpi, "SPCR", 0), &s);
+	const char *sig = dbg2 ? "DBG2" : "SPCR";
+	int ret = dbg2 ? acpi_dbg2_parse(acpi_find_table(acpi, sig, 0), &s) :
+			 acpi_spcr_parse(acpi_find_table(acpi, sig, 0), &s);
 
 	if (ret < 0)
 		return ret;
@@ -78,11 +81,11 @@ static int from_spcr(const struct acpi *acpi, const struct pci *pci,
 	}
 	ret = try_regs(&r, baud ? baud : s.baud);
 	if (ret < 0) {
-		pr_err("ACPI SPCR names a 16550 at %s, but none answers there\n",
+		pr_err("ACPI %s names a 16550 at %s, but none answers there\n", sig,
 		       uart_regs_name(&r, name, sizeof(name)));
 		return ret;
 	}
-	ksnprintf(why, cap, "ACPI SPCR (interface type %u%s)", s.interface_type,
+	ksnprintf(why, cap, "ACPI %s (interface type %u%s)", sig, s.interface_type,
 		  s.pci ? ", a PCI function" : "");
 	return 0;
 }
@@ -122,7 +125,7 @@ static int from_option(const struct uhv_options *o, const struct acpi *acpi,
 			       sizeof(name)));
 		return ret;
 	case UHV_CONSOLE_SPCR:
-		ret = from_spcr(acpi, pci, cfg, o->console_baud, why, cap);
+		ret = from_table(false, acpi, pci, cfg, o->console_baud, why, cap);
 		if (ret == -ENOENT)
 			pr_err("console=spcr: the firmware has no ACPI SPCR table\n");
 		return ret;
@@ -131,7 +134,7 @@ static int from_option(const struct uhv_options *o, const struct acpi *acpi,
 	}
 }
 
-/* No console= (or one that failed): COM1, SPCR, the first PCI serial controller. */
+/* No console= (or one that failed): COM1, SPCR, DBG2, the first PCI serial controller. */
 static int from_chain(bool com1, const struct acpi *acpi, const struct pci *pci,
 		      const struct pci_cfg_ops *cfg, char *why, size_t cap)
 {
@@ -143,13 +146,14 @@ static int from_chain(bool com1, const struct acpi *acpi, const struct pci *pci,
 		ksnprintf(why, cap, "a UART answers at COM1");
 		return 0;
 	}
-	if (from_spcr(acpi, pci, cfg, 0, why, cap) == 0)
+	if (from_table(false, acpi, pci, cfg, 0, why, cap) == 0 ||
+	    from_table(true, acpi, pci, cfg, 0, why, cap) == 0)
 		return 0;
 	d = uart_pick_pci_first(pci);
 	if (d && from_pci(d, cfg, 0, why, cap) == 0) {
 		size_t n = strlen(why);
 		ksnprintf(why + n, cap - n, ", the first PCI serial controller (no UART at COM1, "
-			  "no usable SPCR)");
+			  "no usable SPCR or DBG2)");
 		return 0;
 	}
 	return -ENODEV;
@@ -175,7 +179,7 @@ void console_setup(const struct uhv_options *o, bool com1, const struct acpi *ac
 		options_console_name(o, opt, sizeof(opt));
 		if (ret < 0) {
 			pr_err("console=%s cannot be had (see above): taking the default chain "
-			       "(COM1, ACPI SPCR, first PCI serial controller)\n", opt);
+			       "(COM1, ACPI SPCR, DBG2, first PCI serial controller)\n", opt);
 		} else {
 			size_t n = strlen(why);
 			ksnprintf(why + n, sizeof(why) - n, "%sconsole=%s", n ? ", " : "", opt);

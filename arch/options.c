@@ -252,7 +252,7 @@ static const struct cmdline_opt option_table[] = {
 	{ "console", set_console,
 	  "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD] serial console, BAUD divides 115200 "
 	  "or pci|[SSSS:]BB:DD.F|mmio,0xADDR|mmio32,0xADDR|spcr[,BAUD] (default ttyS0,115200 if a "
-	  "UART answers there, else ACPI SPCR, else the first PCI serial controller; "
+	  "UART answers there, else ACPI SPCR, else DBG2, else the first PCI serial controller; "
 	  "docs/console.md)" },
 	{ "loglevel", set_loglevel, "error|warn|info|debug (default info)" },
 	{ "iommu", set_iommu, "on|off: use VT-d to confine the guest's DMA (default on)" },

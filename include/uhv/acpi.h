@@ -179,5 +179,8 @@ struct acpi_spcr_info {
 };
 /* 0, -ENOENT (no table), -EINVAL (malformed: said), -EOPNOTSUPP (not a 16550 kind: said). */
 int acpi_spcr_parse(const struct acpi_sdt_header *spcr, struct acpi_spcr_info *out);
+/* The first 16550 serial debug port of DBG2 (acpi/dbg2.c), in the same form (baud 0: DBG2 has
+ * none). 0, -ENOENT (no table), -ENODEV (no 16550 in it), -EINVAL / -EOPNOTSUPP (said). */
+int acpi_dbg2_parse(const struct acpi_sdt_header *dbg2, struct acpi_spcr_info *out);
 
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The console from ACPI SPCR, with a hand-built table (QEMU's x86 machines make none) given by
+# The console from ACPI SPCR (and DBG2), with a hand-built table (QEMU's x86 machines make none) given by
 # -acpitable: without console= and without COM1 (-serial none) uhv takes the PCI serial SPCR
 # names (its I/O BAR, as a first probe run shows) and says so; with COM1 present it stays on COM1
 # unless console=spcr, which takes SPCR's UART (here COM1 at 9600 baud). docs/console.md.
@@ -21,6 +21,21 @@ body += b'\0' * 4
 hdr = struct.pack('<4sIBB6s8sI4sI', b'SPCR', 36 + len(body), 2, 0, b'UHVTST', b'UHVSPCR ',
                   1, b'UHV ', 1)
 t = bytearray(hdr + body)
+t[9] = (256 - sum(t) % 256) % 256
+open(out, 'wb').write(t)
+PY
+}
+
+dbg2() {	# OUT PORT: a DBG2 table with one debug device, a 16550 at that I/O port
+	python3 - "$@" <<'PY'
+import struct, sys
+out, port = sys.argv[1], int(sys.argv[2], 0)
+gas = struct.pack('<BBBBQ', 1, 8, 0, 1, port)
+dev = struct.pack('<BHBHHHHHHHHH', 0, 22 + 12 + 4, 1, 0, 0, 0, 0, 0x8000, 0x0000, 0, 22, 34)
+dev += gas + struct.pack('<I', 8)
+hdr = struct.pack('<4sIBB6s8sI4sI', b'DBG2', 44 + len(dev), 0, 0, b'UHVTST', b'UHVDBG2 ',
+                  1, b'UHV ', 1)
+t = bytearray(hdr + struct.pack('<II', 44, 1) + dev)
 t[9] = (256 - sum(t) % 256) % 256
 open(out, 'wb').write(t)
 PY
@@ -58,6 +73,15 @@ expect "^uhv microhypervisor" "banner (replayed from the early log)"
 expect "uhv console: port $bar at 115200 baud \(ACPI SPCR \(interface type 0, a PCI function\)\)" \
 	"SPCR's UART taken without COM1, and said why"
 expect_end qemu pass "probe complete" "closing line on SPCR's UART"
+
+# no COM1, no SPCR, a DBG2 table naming the PCI serial's port: DBG2's UART
+tbl2=$LOGS/85-dbg2-pci.bin
+dbg2 "$tbl2" "$bar"
+run dbg2-pci "probe" "$tbl2" none
+expect "uhv acpi:   DBG2 .* checksum ok" "the DBG2 table listed"
+expect "uhv console: port $bar at [0-9]+ baud \(ACPI DBG2 \(interface type 0\)\)" \
+	"DBG2's 16550 taken without COM1 and SPCR"
+expect_end qemu pass "probe complete" "closing line on DBG2's UART"
 
 # COM1 at 9600 baud in SPCR: without console= COM1 stays as it was; console=spcr takes SPCR's
 tbl1=$LOGS/85-spcr-com1.bin

@@ -1,6 +1,6 @@
-// UNIT-SOURCES: acpi/spcr.c
-/* The SPCR parser on hand-built tables: I/O and MMIO 16550s, register width and access size,
- * the baud rate codes, the PCI fields, and what it refuses. */
+// UNIT-SOURCES: acpi/spcr.c acpi/dbg2.c
+/* The SPCR and DBG2 parsers on hand-built tables: I/O and MMIO 16550s, register width and access
+ * size, the baud rate codes, the PCI fields, DBG2's device list, and what they refuse. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -112,6 +112,53 @@ static void test_refusals(void **state)
 	assert_int_equal(acpi_spcr_parse(&T.hdr, &I), -EOPNOTSUPP);
 }
 
+/* DBG2: a USB debug port, then a 16550 with dword registers (as LPSS firmware describes it). */
+static union {
+	struct acpi_dbg2 t;
+	u8 b[256];
+} D;
+
+static size_t dbg2_device(size_t off, u16 type, u16 subtype, const struct acpi_gas *g)
+{
+	struct acpi_dbg2_device d = { .length = sizeof(d) + sizeof(*g) + 4, .register_count = 1,
+				      .port_type = type, .port_subtype = subtype,
+				      .base_address_offset = sizeof(d),
+				      .address_size_offset = sizeof(d) + sizeof(*g) };
+	memcpy(D.b + off, &d, sizeof(d));
+	memcpy(D.b + off + sizeof(d), g, sizeof(*g));
+	D.t.info_count++;
+	return off + d.length;
+}
+
+static void test_dbg2(void **state)
+{
+	struct acpi_gas usb = { .space_id = ACPI_GAS_MEMORY, .bit_width = 32, .address = 0xfe100000 };
+	struct acpi_gas lpss = { .space_id = ACPI_GAS_MEMORY, .bit_width = 32, .access_size = 3,
+				 .address = 0xfe034000 };
+
+	memset(&D, 0, sizeof(D));
+	memcpy(D.t.hdr.signature, "DBG2", 4);
+	D.t.info_offset = sizeof(D.t);
+	size_t end = dbg2_device(sizeof(D.t), 0x8001, 0, &usb);
+	end = dbg2_device(end, ACPI_DBG2_PORT_SERIAL, ACPI_DBG2_16550_GAS, &lpss);
+	D.t.hdr.length = (u32)end;
+	assert_int_equal(acpi_dbg2_parse(&D.t.hdr, &I), 0);
+	assert_true(I.mmio);
+	assert_int_equal(I.address, 0xfe034000);
+	assert_int_equal(I.access_bytes, 4);
+	assert_int_equal(I.shift, 2);
+	assert_int_equal(I.baud, 0);
+	assert_int_equal(I.interface_type, ACPI_DBG2_16550_GAS);
+
+	D.t.info_count = 1;	/* only the USB port */
+	assert_int_equal(acpi_dbg2_parse(&D.t.hdr, &I), -ENODEV);
+	D.t.info_count = 2;
+	D.t.hdr.length = (u32)end - 4;	/* the 16550 runs past the table */
+	assert_int_equal(acpi_dbg2_parse(&D.t.hdr, &I), -EINVAL);
+	assert_true(log_capture_contains("DBG2: device 1 at offset"));
+	assert_int_equal(acpi_dbg2_parse(NULL, &I), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +167,7 @@ int main(void)
 		cmocka_unit_test_setup(test_mmio8_undefined_access, reset),
 		cmocka_unit_test_setup(test_pci_fields, reset),
 		cmocka_unit_test_setup(test_refusals, reset),
+		cmocka_unit_test_setup(test_dbg2, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -294,6 +294,32 @@ struct acpi_spcr {
 #define ACPI_DBG2_16450		0x01	/* 16550 subset (16450) */
 #define ACPI_DBG2_16550_GAS	0x12	/* 16550-compatible, register layout from the GAS */
 
+/* DBG2, the Debug Port Table 2 (Microsoft's spec): debug devices, each a Debug Device Information
+ * structure whose offsets count from its own start. */
+#define ACPI_SIG_DBG2	"DBG2"
+struct acpi_dbg2 {
+	struct acpi_sdt_header hdr;
+	u32 info_offset;		/* first device information structure, from the table's start */
+	u32 info_count;
+} __packed;
+
+struct acpi_dbg2_device {
+	u8 revision;
+	u16 length;
+	u8 register_count;		/* generic address structures */
+	u16 namepath_length;
+	u16 namepath_offset;
+	u16 oem_data_length;
+	u16 oem_data_offset;
+	u16 port_type;			/* ACPI_DBG2_PORT_SERIAL, ... */
+	u16 port_subtype;		/* for serial ports: ACPI_DBG2_16550, ... */
+	u16 reserved;
+	u16 base_address_offset;	/* the first generic address structure */
+	u16 address_size_offset;
+} __packed;
+
+#define ACPI_DBG2_PORT_SERIAL	0x8000
+
 _Static_assert(sizeof(struct acpi_rsdp) == ACPI_RSDP_V2_SIZE, "RSDP layout");
 _Static_assert(sizeof(struct acpi_sdt_header) == ACPI_SDT_HEADER_SIZE, "SDT header layout");
 _Static_assert(sizeof(struct acpi_gas) == 12, "GAS layout");
