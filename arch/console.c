@@ -8,6 +8,8 @@
 #include <uhv/uart.h>
 #include <uhv/uart_pick.h>
 #include <uhv/mmio.h>
+#include <uhv/kmem.h>
+#include <uhv/memmap.h>
 #include <uhv/options.h>
 #include <uhv/errno.h>
 #include <uhv/log.h>
@@ -18,11 +20,18 @@
 
 #define REGS_NAME_LEN 64
 
-/* Map what needs mapping, then program it as the console. */
+/* Map what needs mapping, then program it as the console. Memory the map calls RAM (or uhv's)
+ * is no UART: the scratch test would pass on it and the output would vanish. */
 static int try_regs(struct uart_regs *r, u32 baud)
 {
 	if (r->access != UART_ACCESS_PIO) {
-		r->va = mmio_map(r->base, PAGE_SIZE);
+		int type = memmap_type_at(kmem_memmap(), r->base);
+		if (type != -ENOENT && type != MEMMAP_RESERVED) {
+			pr_err("%#llx is %s in the memory map, not device memory: no UART there\n",
+			       r->base, memmap_type_name((u32)type));
+			return -EINVAL;
+		}
+		r->va = mmio_map(r->base, 8u << r->shift);
 		if (!r->va)
 			return -ENOMEM;
 	}

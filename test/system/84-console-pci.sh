@@ -47,4 +47,18 @@ expect "uhv console: port 0x[0-9a-f]+ at [0-9]+ baud \(PCI 00:03.0 1b36:0002 BAR
 	"no COM1, no SPCR: the first PCI serial controller"
 expect_end qemu pass "probe complete"
 
+# MMIO consoles that are not there: RAM (refused by the memory map), and the HPET's page (a
+# device, but no 16550: the scratch register does not hold a byte) - reported, then the chain
+pci_boot console-mmio-ram "probe console=mmio32,0x100000"
+expect "0x100000 is available in the memory map, not device memory: no UART there" "RAM refused"
+expect "console=mmio32,0x100000 cannot be had" "fallback said"
+expect "uhv console: port 0x[0-9a-f]+ at [0-9]+ baud \(PCI 00:03.0 1b36:0002 BAR0, the first PCI serial" \
+	"the first PCI serial controller"
+expect_end qemu pass "probe complete"
+
+pci_boot console-mmio-hpet "probe console=mmio,0xfed00000,115200"
+expect "console=mmio: no 16550 answers at mmio 0xfed00000 \(register shift 0\)" "no UART at the address"
+expect "uhv console: port 0x[0-9a-f]+ at [0-9]+ baud \(PCI 00:03.0 1b36:0002 BAR0, the first PCI serial" \
+	"the first PCI serial controller"
+expect_end qemu pass "probe complete"
 finish
