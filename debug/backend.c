@@ -17,6 +17,7 @@
 #include <uhv/options.h>
 #include <uhv/vtd.h>
 #include <uhv/uart.h>
+#include <uhv/uart_pick.h>
 #include <uhv/io.h>
 #include <uhv/cpu.h>
 #include <uhv/timer.h>
@@ -353,8 +354,9 @@ int vmx_debug_init(struct vm *vm, const struct pci *pci)
 
 	dbg->guest = g;
 	dbg->pci = pci;
-	/* the guest's COM1 is the virtual UART when uhv's console is not on a port (PCI, MMIO) */
-	dbg->con_port = uart_port() ? uart_port() : 0x3f8;
+	/* the guest's COM1 is the virtual UART when uhv's console is a PCI card or MMIO */
+	dbg->con_port = uart_pick_guest_port(o->console_kind == UHV_CONSOLE_PORT,
+					     uart_console_regs());
 	dbg->mtf = vmx_ctl_allowed(&vmx.caps, VMX_CTL_PROC, CPU_BASED_MONITOR_TRAP_FLAG);
 	/* Bochs 2.7 offers the monitor trap flag (tigerlake) but its MTF exit
 	 * never came in our tests (docs/debugging.md, "Known problems") */

@@ -72,3 +72,17 @@ const struct pci_dev *uart_pick_pci_bdf(const struct pci *p, u16 seg, u8 bus, u8
 			fn, d->class, d->subclass, d->prog_if, pci_class_name(d->class, d->subclass));
 	return d;
 }
+
+u16 uart_pick_guest_port(bool port_option, const struct uart_regs *con)
+{
+	static const u16 com[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+
+	if (con->access != UART_ACCESS_PIO)
+		return 0x3f8;
+	if (port_option)
+		return (u16)con->base;	/* console=0xPORT: the guest finds it there, as ever */
+	for (unsigned i = 0; i < sizeof(com) / sizeof(com[0]); i++)
+		if (con->base == com[i])
+			return com[i];
+	return 0x3f8;	/* a PCI card's I/O BAR: the guest's COM1 */
+}

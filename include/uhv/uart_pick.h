@@ -18,5 +18,9 @@ const struct pci_dev *uart_pick_pci_bdf(const struct pci *p, u16 seg, u8 bus, u8
 int uart_pick_pci_bar(const struct pci_dev *d, struct uart_regs *r, unsigned *bar);
 /* SPCR's UART as registers (va not set). */
 void uart_pick_spcr(const struct acpi_spcr_info *s, struct uart_regs *r);
+/* Where the guest finds its virtual UART (debug/backend.c) for uhv's console con: the console's
+ * own port when it is a legacy COM port or console=0xPORT named it (port_option), else COM1
+ * (0x3f8): a PCI card's or an MMIO console's output reaches the guest's ttyS0. */
+u16 uart_pick_guest_port(bool port_option, const struct uart_regs *con);
 
 #endif

@@ -73,12 +73,25 @@ static void test_spcr_regs(void **state)
 	assert_int_equal(r.base, 0x3f8);
 }
 
+static void test_guest_port(void **state)
+{
+	struct uart_regs com2 = { .access = UART_ACCESS_PIO, .base = 0x2f8 };
+	struct uart_regs card = { .access = UART_ACCESS_PIO, .base = 0xc0a0 };
+	struct uart_regs lpss = { .access = UART_ACCESS_MMIO32, .shift = 2, .base = 0xfe032000 };
+
+	assert_int_equal(uart_pick_guest_port(false, &com2), 0x2f8);	/* SPCR naming COM2 */
+	assert_int_equal(uart_pick_guest_port(false, &card), 0x3f8);	/* console=pci */
+	assert_int_equal(uart_pick_guest_port(true, &card), 0xc0a0);	/* console=0xc0a0 */
+	assert_int_equal(uart_pick_guest_port(false, &lpss), 0x3f8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pci_first_and_bars),
 		cmocka_unit_test(test_pci_bdf),
 		cmocka_unit_test(test_spcr_regs),
+		cmocka_unit_test(test_guest_port),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
