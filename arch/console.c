@@ -177,7 +177,7 @@ void console_setup(const struct uhv_options *o, bool com1, const struct acpi *ac
 	int ret = 0;
 
 	if (o->console_kind == UHV_CONSOLE_PORT) {
-		uart_early_replay(true);	/* switched at the start (kmain) */
+		uart_early_replay(true);	/* switched (and replayed) in kmain */
 		return;
 	}
 	if (o->console_kind != UHV_CONSOLE_AUTO) {

@@ -170,6 +170,8 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 		if (uart_init(options.console_port, options.console_baud) < 0) {
 			uart_init(0x3f8, 115200);
 			pr_warn("no UART answers at port %#x; staying on ttyS0\n", options.console_port);
+		} else {
+			uart_early_replay(false);	/* the banner and the lines so far */
 		}
 	}
 	log_set_level(options.loglevel);

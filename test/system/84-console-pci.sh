@@ -3,7 +3,8 @@
 # console=pci and console=BB:DD.F put the whole boot log (the early part replayed) and uhv's
 # closing line on the PCI serial; a console=
 # naming no function, or a malformed mmio32 one, is reported and the default chain (COM1, SPCR,
-# first PCI serial controller) is taken. docs/console.md. (QEMU TCG has no VMX, so no guest runs
+# first PCI serial controller) is taken; console=ttyS1 without COM1 gets the early log replayed.
+# docs/console.md. (QEMU TCG has no VMX, so no guest runs
 # here: the escape and monitor on a non-port console go through the same driver calls that
 # test/unit/test_uart16550.c checks on MMIO registers.)
 . "$(dirname "$0")/lib.sh"
@@ -45,6 +46,17 @@ expect "console.*mmio32,garbage" "the bad value named"
 expect "bad option value" "counted as a bad option"
 expect "uhv console: port 0x[0-9a-f]+ at [0-9]+ baud \(PCI 00:03.0 1b36:0002 BAR0, the first PCI serial" \
 	"no COM1, no SPCR: the first PCI serial controller"
+expect_end qemu pass "probe complete"
+
+# console=ttyS1 without COM1: the early log (banner first) is replayed on COM2 when uhv switches
+LOG=$LOGS/console-com2.log
+rm -f "$LOG"
+scripts/emu.sh qemu "$(iso com2 "probe console=ttyS1")" "$LOGS/console-com2.unused.log" 60 -- \
+	-chardev "file,id=com2,path=$LOG" -device isa-serial,chardev=com2,index=1
+RC=$?
+echo "[console-com2] exit status $RC, COM2 log $LOG"
+expect "^uhv microhypervisor" "banner replayed on COM2"
+expect "uhv: switching the console to port 0x2f8 at 115200 baud" "the switch line too"
 expect_end qemu pass "probe complete"
 
 # MMIO consoles that are not there: RAM (refused by the memory map), and the HPET's page (a
