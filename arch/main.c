@@ -5,6 +5,7 @@
 #include <uhv/types.h>
 #include <uhv/log.h>
 #include <uhv/uart.h>
+#include <uhv/console.h>
 #include <uhv/platform.h>
 #include <uhv/kmem.h>
 #include <uhv/trap.h>
@@ -141,7 +142,7 @@ static void apply_exit_option(const struct uhv_options *o)
 __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 {
 	smp_init_boot_cpu();	/* GS -> CPU 0's struct percpu: logging and gdt_init use it */
-	uart_init(0x3f8, 115200);
+	bool com1 = uart_init(0x3f8, 115200) == 0;
 	log_raw("\nuhv microhypervisor - built " __DATE__ " " __TIME__ "\n");
 	gdt_init();
 	idt_init();
@@ -165,12 +166,15 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	}
 
 	int errors = options_parse(boot_info.cmdline, &options);
-	if (options.console_port != 0x3f8 || options.console_baud != 115200) {
+	if (options.console_kind == UHV_CONSOLE_PORT &&
+	    (options.console_port != 0x3f8 || options.console_baud != 115200)) {
 		pr_info("switching the console to port %#x at %u baud\n",
 			options.console_port, options.console_baud);
 		if (uart_init(options.console_port, options.console_baud) < 0) {
 			uart_init(0x3f8, 115200);
 			pr_warn("no UART answers at port %#x; staying on ttyS0\n", options.console_port);
+		} else {
+			uart_early_replay(false);	/* the banner and the lines so far */
 		}
 	}
 	log_set_level(options.loglevel);
@@ -193,6 +197,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 
 	discover_acpi();
 	discover_pci();
+	console_setup(&options, com1, &acpi, &pci, &pci_cfg);
 	setup_iommu();
 
 	if (options.probe)

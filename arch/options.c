@@ -95,9 +95,19 @@ static bool screen_suffix(const char *val, size_t *len)
 static int set_console(void *ctx, const char *val, size_t len)
 {
 	struct uhv_options *o = ctx;
-	bool screen = val && screen_suffix(val, &len);
-	int ret = val && !len ? 0 : parse_serial(val, len, &o->console_port, &o->console_baud);
+	bool screen;
+	int ret = 0;
 
+	if (!val)
+		return -EINVAL;
+	screen = screen_suffix(val, &len);
+	if (len) {	/* "console=fb" alone keeps the serial console's default */
+		ret = parse_serial(val, len, &o->console_port, &o->console_baud);
+		if (ret == 0)
+			o->console_kind = UHV_CONSOLE_PORT;
+		else	/* pci, BB:DD.F, mmio, mmio32, spcr */
+			ret = options_parse_console(val, len, o);
+	}
 	if (!ret)
 		o->console_screen = screen;
 	return ret;
@@ -170,32 +180,16 @@ static int set_placement(void *ctx, const char *val, size_t len)
 static int set_nic(void *ctx, const char *val, size_t len)
 {
 	struct uhv_options *o = ctx;
-	u64 seg = 0, bus, dev, fn;
+	u16 seg;
+	u8 bus, dev, fn;
 
-	if (!val)
+	if (options_parse_bdf(val, len, &seg, &bus, &dev, &fn) < 0)
 		return -EINVAL;
-	size_t dot = find_char(val, len, '.');
-	if (dot == len || cmdline_parse_hex(val + dot + 1, len - dot - 1, 7, &fn))
-		return -EINVAL;
-	/* [SSSS:]BB:DD before the dot */
-	size_t c1 = find_char(val, dot, ':');
-	if (c1 == dot)
-		return -EINVAL;
-	size_t c2 = c1 + 1 + find_char(val + c1 + 1, dot - c1 - 1, ':');
-	if (c2 < dot) {
-		if (cmdline_parse_hex(val, c1, 0xffff, &seg) ||
-		    cmdline_parse_hex(val + c1 + 1, c2 - c1 - 1, 0xff, &bus) ||
-		    cmdline_parse_hex(val + c2 + 1, dot - c2 - 1, 0x1f, &dev))
-			return -EINVAL;
-	} else if (cmdline_parse_hex(val, c1, 0xff, &bus) ||
-		   cmdline_parse_hex(val + c1 + 1, dot - c1 - 1, 0x1f, &dev)) {
-		return -EINVAL;
-	}
 	o->nic_given = true;
-	o->nic_seg = (u16)seg;
-	o->nic_bus = (u8)bus;
-	o->nic_dev = (u8)dev;
-	o->nic_fn = (u8)fn;
+	o->nic_seg = seg;
+	o->nic_bus = bus;
+	o->nic_dev = dev;
+	o->nic_fn = fn;
 	return 0;
 }
 
@@ -305,7 +299,9 @@ static int set_vtd_inval(void *ctx, const char *val, size_t len)
 static const struct cmdline_opt option_table[] = {
 	{ "console", set_console,
 	  "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD] serial console, BAUD divides 115200 "
-	  "(default ttyS0,115200)" },
+	  "or pci|[SSSS:]BB:DD.F|mmio,0xADDR|mmio32,0xADDR|spcr[,BAUD] (default ttyS0,115200 if a "
+	  "UART answers there, else ACPI SPCR, else DBG2, else the first PCI serial controller; "
+	  "docs/console.md)" },
 	{ "loglevel", set_loglevel, "error|warn|info|debug (default info)" },
 	{ "iommu", set_iommu, "on|off: use VT-d to confine the guest's DMA (default on)" },
 	{ "mem", set_mem, "ept|shadow: guest memory virtualization (default ept)" },
@@ -379,6 +375,7 @@ void options_print(const struct uhv_options *o)
 	char nic[24] = "auto";
 	char mem[24] = "auto";
 	char cpus[OPTIONS_CPUS_NAME_LEN];
+	char con[48];
 
 	if (o->nic_given)
 		ksnprintf(nic, sizeof(nic), "%04x:%02x:%02x.%x", o->nic_seg, o->nic_bus,
@@ -389,8 +386,8 @@ void options_print(const struct uhv_options *o)
 		ksnprintf(mem, sizeof(mem), "%llu%c", (o->uhvmem >> shift),
 			  shift == 10 ? 'K' : shift == 20 ? 'M' : 'G');
 	}
-	pr_info("console=0x%x,%u loglevel=%s iommu=%s mem=%s nic=%s%s exit=%s "
-		"uhvmem=%s cpus=%s%s\n", o->console_port, o->console_baud,
+	pr_info("console=%s loglevel=%s iommu=%s mem=%s nic=%s%s exit=%s "
+		"uhvmem=%s cpus=%s%s\n", options_console_name(o, con, sizeof(con)),
 		options_loglevel_name(o->loglevel), o->iommu ? "on" : "off", mem_names[o->mem], nic,
 		o->vtd_selftest ? " vtd-selftest" : "", exit_names[o->exit], mem,
 		options_cpus_name(o->cpus, cpus),

@@ -17,6 +17,7 @@
 #include <uhv/options.h>
 #include <uhv/vtd.h>
 #include <uhv/uart.h>
+#include <uhv/uart_pick.h>
 #include <uhv/io.h>
 #include <uhv/cpu.h>
 #include <uhv/timer.h>
@@ -32,16 +33,16 @@
 
 /* ---- serial ports -------------------------------------------------------------------------- */
 
+/* The real console is reached through the UART driver (ports or MMIO, any stride), whatever
+ * port the guest finds its virtual UART at (dbg->con_port). */
 static u8 con_in(void *ctx, unsigned reg)
 {
-	struct vm_debug *dbg = ctx;
-	return inb((u16)(dbg->con_port + reg));
+	return uart_reg_read(reg);
 }
 
 static void con_thr(void *ctx, u8 val)
 {
-	struct vm_debug *dbg = ctx;
-	outb((u16)(dbg->con_port + UART_THR), val);
+	uart_reg_write(UART_THR, val);
 }
 
 static void con_out(void *ctx, unsigned reg, u8 val)
@@ -51,7 +52,7 @@ static void con_out(void *ctx, unsigned reg, u8 val)
 	if (reg == UART_THR)	/* the vuart never sets the real DLAB: this is data */
 		log_guest_putc(val, con_thr, dbg);	/* whole lines: never mixed with uhv's */
 	else
-		outb((u16)(dbg->con_port + reg), val);
+		uart_reg_write(reg, val);
 }
 
 
@@ -230,7 +231,7 @@ static void poll_running(struct vm_debug *dbg)
 	} else if (dbg->vu.action == CONSOLE_NONE) {
 		/* with its receive interrupt on, the guest reads the UART itself
 		 * (through vuart_io, which filters); drain only if it does not */
-		if (!vuart_rx_irq_on(&dbg->vu) || !(inb(dbg->con_port + UART_LSR) & UART_LSR_DR))
+		if (!vuart_rx_irq_on(&dbg->vu) || !(uart_reg_read(UART_LSR) & UART_LSR_DR))
 			dbg->rx_wait = 0;
 		if (!vuart_rx_irq_on(&dbg->vu) || ++dbg->rx_wait > RX_IRQ_GRACE) {
 			vuart_poll(&dbg->vu);
@@ -353,7 +354,9 @@ int vmx_debug_init(struct vm *vm, const struct pci *pci)
 
 	dbg->guest = g;
 	dbg->pci = pci;
-	dbg->con_port = uart_port();
+	/* the guest's COM1 is the virtual UART when uhv's console is a PCI card or MMIO */
+	dbg->con_port = uart_pick_guest_port(o->console_kind == UHV_CONSOLE_PORT,
+					     uart_console_regs());
 	dbg->mtf = vmx_ctl_allowed(&vmx.caps, VMX_CTL_PROC, CPU_BASED_MONITOR_TRAP_FLAG);
 	/* Bochs 2.7 offers the monitor trap flag (tigerlake) but its MTF exit
 	 * never came in our tests (docs/debugging.md, "Known problems") */

@@ -37,8 +37,11 @@ static void mon_info(void *ctx, struct monitor *m)
 			   (efer & EFER_LMA) ? ((ar & BIT(13)) ? "64-bit" : "compatibility mode") :
 			   "32-bit protected mode";
 
-	monitor_printf(m, "uhv: platform %s, console port %#x (the guest's UART is virtual)\n",
-		       platform_name(platform_get()), dbg->con_port);
+	char con[64];
+
+	monitor_printf(m, "uhv: platform %s, console %s (the guest's UART at port %#x is "
+		       "virtual)\n", platform_name(platform_get()),
+		       uart_regs_name(uart_console_regs(), con, sizeof(con)), dbg->con_port);
 	if (!dbg->gdb_port)
 		monitor_printf(m, "uhv: GDB stub on the console (Ctrl-] g or 'gdb')\n");
 	else

@@ -54,7 +54,7 @@ run_emu() {
 
 media=(-cdrom "$iso")
 [[ $plat == qemu-ovmf-esp* ]] && media=(-drive "format=raw,file=fat:rw:$iso")
-qemu_common=(-M q35 -m "${UHV_MEM:-256}" -smp "${UHV_CPUS:-1}" "${media[@]}" -display none -serial "file:$log" -no-reboot
+qemu_common=(-M q35 -m "${UHV_MEM:-256}" -smp "${UHV_CPUS:-1}" "${media[@]}" -display none -serial "${UHV_QEMU_SERIAL:-file:$log}" -no-reboot
 	-device isa-debug-exit,iobase=0xf4,iosize=4 -netdev user,id=n0
 	-monitor none)
 case $plat in

@@ -164,4 +164,23 @@ struct acpi_fadt_info {
 };
 int acpi_fadt_parse(const struct acpi_sdt_header *fadt, struct acpi_fadt_info *f);
 
+/* --- SPCR ----------------------------------------------------------------------------------- */
+/* The firmware's console UART (acpi/spcr.c). */
+struct acpi_spcr_info {
+	u8 interface_type;
+	bool mmio;		/* else I/O ports */
+	u64 address;
+	u8 access_bytes;	/* 1 or 4 */
+	u8 shift;		/* register stride: 0 (bytes) or 2 (dwords) */
+	u32 baud;		/* 0: keep the firmware's line speed */
+	bool pci;		/* the PCI fields name the function */
+	u16 pci_seg;
+	u8 pci_bus, pci_dev, pci_fn;
+};
+/* 0, -ENOENT (no table), -EINVAL (malformed: said), -EOPNOTSUPP (not a 16550 kind: said). */
+int acpi_spcr_parse(const struct acpi_sdt_header *spcr, struct acpi_spcr_info *out);
+/* The first 16550 serial debug port of DBG2 (acpi/dbg2.c), in the same form (baud 0: DBG2 has
+ * none). 0, -ENOENT (no table), -ENODEV (no 16550 in it), -EINVAL / -EOPNOTSUPP (said). */
+int acpi_dbg2_parse(const struct acpi_sdt_header *dbg2, struct acpi_spcr_info *out);
+
 #endif

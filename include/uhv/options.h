@@ -33,9 +33,25 @@ enum uhv_vtd_inval {
 	UHV_VTD_INVAL_REG,	/* registers even where ECAP.QI */
 };
 
+/* Where the console is (console=; docs/console.md). */
+enum uhv_console_kind {
+	UHV_CONSOLE_AUTO,	/* no console=: COM1 if a UART answers there, else ACPI SPCR */
+	UHV_CONSOLE_PORT,	/* ttyS0..3, com1..4, 0xPORT */
+	UHV_CONSOLE_PCI,	/* pci: the first PCI serial controller (class 07 00) */
+	UHV_CONSOLE_PCI_BDF,	/* [SSSS:]BB:DD.F: that PCI function */
+	UHV_CONSOLE_MMIO,	/* mmio,0xADDR: byte registers, one per byte */
+	UHV_CONSOLE_MMIO32,	/* mmio32,0xADDR: dword registers, one per dword (Intel LPSS) */
+	UHV_CONSOLE_SPCR,	/* spcr: the UART the ACPI SPCR table names */
+};
+
 struct uhv_options {
+	u8 console_kind;		/* enum uhv_console_kind; default UHV_CONSOLE_AUTO */
+	u64 console_addr;		/* mmio, mmio32: physical address of the registers */
+	u16 console_seg;		/* PCI_BDF: the function */
+	u8 console_bus, console_dev, console_fn;
 	u16 console_port;		/* 16550 I/O port base; default 0x3f8 (ttyS0) */
-	u32 console_baud;		/* divides 115200; default 115200 */
+	u32 console_baud;		/* divides 115200; default 115200; 0 (pci, mmio, spcr
+					 * without BAUD): keep the firmware's line speed */
 	enum log_level loglevel;	/* default LOG_INFO */
 	bool iommu;			/* default true */
 	enum uhv_mem_mode mem;		/* default UHV_MEM_EPT */
@@ -70,6 +86,13 @@ void options_defaults(struct uhv_options *o);
 int options_parse(const char *cmdline, struct uhv_options *o);
 void options_print(const struct uhv_options *o);
 void options_help(void);
+/* arch/console_option.c: console= other than a legacy port (pci, [SSSS:]BB:DD.F, mmio,0xADDR,
+ * mmio32,0xADDR, spcr; each [,BAUD]). 0 or -EINVAL (o unchanged). */
+int options_parse_console(const char *val, size_t len, struct uhv_options *o);
+/* "[SSSS:]BB:DD.F" in hex, as nic= and console= take it. 0 or -EINVAL. */
+int options_parse_bdf(const char *val, size_t len, u16 *seg, u8 *bus, u8 *dev, u8 *fn);
+/* console= as options_print shows it: "0x3f8,115200", "pci", "mmio32,0xfe030000,115200". */
+const char *options_console_name(const struct uhv_options *o, char *buf, size_t cap);
 
 const char *options_loglevel_name(enum log_level l);
 /* "auto", "qi" or "reg" */

@@ -1,4 +1,4 @@
-// UNIT-SOURCES: lib/fbtext.c lib/fbrender.c lib/font8x8.c arch/options.c lib/cmdline.c loader/linux_screen.c
+// UNIT-SOURCES: lib/fbtext.c lib/fbrender.c lib/font8x8.c arch/options.c arch/console_option.c lib/cmdline.c loader/linux_screen.c
 /* The screen console's pure parts: the text grid (wrap, scroll, control bytes), drawing glyphs
  * into memory in 32/24/16 bpp, the font, the framebuffer checks, console=...,fb, and the Linux
  * screen_info uhv fills for the guest. */

@@ -1,4 +1,4 @@
-// UNIT-SOURCES: arch/options.c lib/cmdline.c
+// UNIT-SOURCES: arch/options.c arch/console_option.c lib/cmdline.c
 /* uhv's command line options: defaults, every option, bad values. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-// UNIT-SOURCES: arch/options.c lib/cmdline.c
+// UNIT-SOURCES: arch/options.c arch/console_option.c lib/cmdline.c
 // UNIT-CFLAGS: -DUHV_TEST_BUILD
 /* uhv's options as the test variant (build/uhv-test.elf) parses them: there,
  * and only there, panic-test= exists (test_options checks the production side). */

@@ -263,6 +263,63 @@ struct acpi_hpet {
 	u8 page_protection;
 } __packed;
 
+/* SPCR, the Serial Port Console Redirection table (Microsoft's spec, revision 2 and later):
+ * which UART the firmware's console uses. The interface types are DBG2's serial subtypes. */
+#define ACPI_SIG_SPCR	"SPCR"
+struct acpi_spcr {
+	struct acpi_sdt_header hdr;
+	u8 interface_type;		/* ACPI_DBG2_* (revision 1: 0 = 16550, 1 = 16450) */
+	u8 reserved[3];
+	struct acpi_gas base_address;	/* the UART's registers: I/O or memory */
+	u8 interrupt_type;
+	u8 irq;
+	u32 gsi;
+	u8 baud_rate;			/* ACPI_SPCR_BAUD_*; 0: as the firmware left it */
+	u8 parity;
+	u8 stop_bits;
+	u8 flow_control;
+	u8 terminal_type;
+	u8 language;
+	u16 pci_device_id;		/* 0xffff: not a PCI device */
+	u16 pci_vendor_id;
+	u8 pci_bus;
+	u8 pci_device;
+	u8 pci_function;
+	u32 pci_flags;
+	u8 pci_segment;
+} __packed;
+
+#define ACPI_SPCR_MIN_SIZE	80	/* revision 1 and 2: up to pci_segment and 4 reserved */
+#define ACPI_DBG2_16550		0x00	/* fully 16550-compatible */
+#define ACPI_DBG2_16450		0x01	/* 16550 subset (16450) */
+#define ACPI_DBG2_16550_GAS	0x12	/* 16550-compatible, register layout from the GAS */
+
+/* DBG2, the Debug Port Table 2 (Microsoft's spec): debug devices, each a Debug Device Information
+ * structure whose offsets count from its own start. */
+#define ACPI_SIG_DBG2	"DBG2"
+struct acpi_dbg2 {
+	struct acpi_sdt_header hdr;
+	u32 info_offset;		/* first device information structure, from the table's start */
+	u32 info_count;
+} __packed;
+
+struct acpi_dbg2_device {
+	u8 revision;
+	u16 length;
+	u8 register_count;		/* generic address structures */
+	u16 namepath_length;
+	u16 namepath_offset;
+	u16 oem_data_length;
+	u16 oem_data_offset;
+	u16 port_type;			/* ACPI_DBG2_PORT_SERIAL, ... */
+	u16 port_subtype;		/* for serial ports: ACPI_DBG2_16550, ... */
+	u16 reserved;
+	u16 base_address_offset;	/* the first generic address structure */
+	u16 address_size_offset;
+} __packed;
+
+#define ACPI_DBG2_PORT_SERIAL	0x8000
+
 _Static_assert(sizeof(struct acpi_rsdp) == ACPI_RSDP_V2_SIZE, "RSDP layout");
 _Static_assert(sizeof(struct acpi_sdt_header) == ACPI_SDT_HEADER_SIZE, "SDT header layout");
 _Static_assert(sizeof(struct acpi_gas) == 12, "GAS layout");
