@@ -394,13 +394,14 @@ int vmx_run_guest(struct vm *vm)
 		pr_err("%d VMCS field(s) could not be written; not launching\n", setup_errors);
 		return -EIO;
 	}
+	fbcon_stop();	/* the guest owns the screen from here (said before the launch line:
+			 * a guest that owns the console gets no uhv line after that one) */
 	pr_info("launching the guest (%s): EPTP %#llx, VPID %u\n", g->kind ? g->kind : "?",
 		vm->ept.eptp, vm->vpid);
 	test_hook_break_vmentry(o);	/* test build: panic-test=vmentry-* */
 	/* every other CPU into VMX non-root (wait-for-SIPI) before the guest runs */
 	if ((ret = vmx_smp_release_aps(v, o)) < 0)
 		return ret;
-	fbcon_stop();	/* the guest owns the screen from here */
 	if (g->console_quiet)
 		log_hold();	/* until the run ends: the guest's lines stay whole */
 	v->launched = true;	/* from here an NMI is the guest's (vmx_nmi_in_root) */
