@@ -271,8 +271,9 @@ static __noreturn void ap_fail(struct vm *vm, struct percpu *pc, const char *wha
 static __noreturn void park(struct vm *vm, struct percpu *pc, struct vcpu *v)
 {
 	v->park_cr4 = mce_enable_here();
-	v->launched = true;	/* settled: the boot CPU waits for this */
 	pc->state = CPU_PARKED;
+	/* settled: the boot CPU waits for this, then reads the state and CR4 above */
+	__atomic_store_n(&v->launched, true, __ATOMIC_RELEASE);
 	unlock(&vm->cpus.setup_lock);
 	for (;;) {
 		if (smp_stopping())
