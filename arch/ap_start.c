@@ -79,6 +79,7 @@ static const char *state_name(u32 s)
 	static const char *const names[] = {
 		[CPU_ABSENT] = "absent", [CPU_STARTING] = "starting", [CPU_ROOT] = "in uhv",
 		[CPU_VMX] = "in VMX operation", [CPU_STOPPED] = "stopped", [CPU_FAILED] = "failed",
+		[CPU_PARKED] = "parked in VMX root",
 	};
 	return s < ARRAY_SIZE(names) ? names[s] : "?";
 }
@@ -108,7 +109,8 @@ struct percpu *cpu_get(unsigned cpu)
 
 static bool is_up(const struct percpu *pc)
 {
-	return pc->state == CPU_ROOT || pc->state == CPU_VMX || pc->state == CPU_STOPPED;
+	return pc->state == CPU_ROOT || pc->state == CPU_VMX || pc->state == CPU_STOPPED ||
+	       pc->state == CPU_PARKED;
 }
 
 unsigned smp_cpu_count(void)
@@ -498,7 +500,7 @@ void smp_stop_others(void)
 				ret = lapic_send_sipi(pc->apic_id, 0);
 		} else if (st == CPU_STARTING)
 			ret = lapic_send_init(pc->apic_id);
-		else if (st == CPU_ROOT)
+		else if (st == CPU_ROOT || st == CPU_PARKED)	/* the NMI handler stops it */
 			ret = lapic_send_nmi(pc->apic_id);
 		else
 			continue;

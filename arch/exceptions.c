@@ -14,6 +14,7 @@
 #include <uhv/smp.h>
 #include <uhv/vmx_smp.h>
 #include <uhv/test_hooks.h>
+#include <uhv/mca.h>
 
 struct idt_entry {
 	u16 offset_lo;
@@ -194,6 +195,8 @@ void trap_dispatch(struct trap_frame *f)
 			exception_name(f->vector), f->rip, owner);
 		smp_stop_this_cpu();
 	}
+	if (f->vector == 18)
+		mce_handle(f);	/* the banks, then the same stop as below */
 	u64 cr2 = read_cr2();
 	log_raw("\nuhv: PANIC: CPU exception %llu (%s) in the hypervisor on CPU %u (APIC ID %u)\n",
 		f->vector, exception_name(f->vector), me, apic_id);

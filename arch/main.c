@@ -7,6 +7,7 @@
 #include <uhv/uart.h>
 #include <uhv/console.h>
 #include <uhv/platform.h>
+#include <uhv/mca.h>
 #include <uhv/kmem.h>
 #include <uhv/trap.h>
 #include <uhv/timer.h>
@@ -134,7 +135,11 @@ static void apply_exit_option(const struct uhv_options *o)
 	switch (o->exit) {
 	case UHV_EXIT_QEMU: platform_set(PLATFORM_QEMU); break;
 	case UHV_EXIT_BOCHS: platform_set(PLATFORM_BOCHS); break;
-	case UHV_EXIT_HALT: platform_set(PLATFORM_HW); break;
+	case UHV_EXIT_HALT:
+		platform_set(PLATFORM_HW);
+		platform_set_machine_end(false);
+		break;
+	case UHV_EXIT_HW: platform_set(PLATFORM_HW); break;
 	default: break;
 	}
 }
@@ -146,6 +151,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	log_raw("\nuhv microhypervisor - built " __DATE__ " " __TIME__ "\n");
 	gdt_init();
 	idt_init();
+	mce_enable_here();	/* a machine check from here on is reported, not a shutdown */
 	platform_set(platform_detect());
 	pr_info("loaded at %#llx, multiboot2 info at %#llx, platform %s\n",
 		load_base, mbi_pa,
@@ -196,6 +202,8 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	panic_test(&options, true);	/* test build, panic-test= with probe: here */
 
 	discover_acpi();
+	machine_end_init(&acpi);	/* how the guest's power-off or reset ends a real machine */
+	end_test(&options);		/* test build, end-test=: that end without a guest */
 	discover_pci();
 	console_setup(&options, com1, &acpi, &pci, &pci_cfg);
 	setup_iommu();

@@ -1,6 +1,7 @@
 /* uhv's command line options: table, setters, defaults. */
 #define LOG_MODULE "options"
 #include <uhv/options.h>
+#include <uhv/platform.h>
 #include <uhv/cmdline.h>
 #include <uhv/errno.h>
 #include <uhv/format.h>
@@ -23,7 +24,7 @@ static const char *const placement_names[] = {
 
 static const char *const exit_names[] = {
 	[UHV_EXIT_AUTO] = "auto", [UHV_EXIT_QEMU] = "qemu", [UHV_EXIT_BOCHS] = "bochs",
-	[UHV_EXIT_HALT] = "halt",
+	[UHV_EXIT_HALT] = "halt", [UHV_EXIT_HW] = "hw",
 };
 
 /* Index of val in names[], or -EINVAL. */
@@ -236,9 +237,26 @@ static int set_vtd_test_fw_te(void *ctx, const char *val, size_t len)
 #define PANIC_TEST_OPTION { "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" }, \
 	{ "vtd-test-fw-te", set_vtd_test_fw_te, "flag: leave VT-d translating as firmware might before uhv's setup (tests the takeover)" },
 #define PANIC_TEST_DEFAULT .panic_test = 0xff,
+
+/* end-test=poweroff|reset: end the run as a guest's power-off or reset would, without a guest
+ * (QEMU TCG has no VMX): tests the real machine's end, exit=hw (arch/machine_end.c). */
+static int set_end_test(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	if (val && cmdline_val_is(val, len, "poweroff"))
+		o->end_test = PLATFORM_END_POWEROFF;
+	else if (val && cmdline_val_is(val, len, "reset"))
+		o->end_test = PLATFORM_END_RESET;
+	else
+		return -EINVAL;
+	return 0;
+}
+#define END_TEST_OPTION { "end-test", set_end_test, "poweroff|reset: end the run as the guest's power-off or reset would, without a guest (tests exit=hw)" },
 #else
 #define PANIC_TEST_OPTION
 #define PANIC_TEST_DEFAULT
+#define END_TEST_OPTION
 #endif
 
 static int set_exit(void *ctx, const char *val, size_t len)
@@ -309,11 +327,12 @@ static const struct cmdline_opt option_table[] = {
 	  "addresses, or at other ones (GPA != HPA; default identity)" },
 	{ "nic", set_nic, "[SSSS:]BB:DD.F in hex: the NIC to use (default: first one found)" },
 	{ "vtd-selftest", set_vtd_selftest, "flag: test VT-d translation and faults at boot" },
-	{ "exit", set_exit, "auto|qemu|bochs|halt: how a run ends (default auto)" },
+	{ "exit", set_exit, "auto|qemu|bochs|halt|hw: how a run ends (default auto; hw: power off or reset the machine as the guest did)" },
 	{ "uhvmem", set_uhvmem, "SIZE with K, M or G suffix, e.g. 64M: memory for uhv's own "
 	  "heap (default 0 = automatic)" },
 	{ "probe", set_probe, "flag: report what uhv finds on this machine, then stop (no guest)" },
 	PANIC_TEST_OPTION
+	END_TEST_OPTION
 	{ "gdb", set_gdb, "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD]: serial port of the GDB stub "
 	  "(default none: Ctrl-] g on the console)" },
 	{ "console-poll", set_console_poll, "MS: how often uhv looks at the console for Ctrl-] while the guest "

@@ -6,6 +6,7 @@
 #include <uhv/options.h>
 #include <uhv/cpu.h>
 #include <uhv/log.h>
+#include <uhv/platform.h>
 
 void panic_test(const struct uhv_options *o, bool before_aps)
 {
@@ -24,5 +25,22 @@ void panic_test(const struct uhv_options *o, bool before_aps)
 		(void)*p;
 		break;
 	}
+	}
+}
+
+/* end-test=: the guest's end without a guest (QEMU TCG has no VMX), after the host's ACPI
+ * tables were read (machine_end_init): the same request and the same end as vplatform/power.c
+ * makes for a guest's power-off or reset. */
+void end_test(const struct uhv_options *o)
+{
+	if (o->end_test == PLATFORM_END_POWEROFF) {
+		pr_info("end-test: ending the run as a guest's power-off would\n");
+		platform_end_request(PLATFORM_END_POWEROFF);
+		platform_exit(true, "guest powered off (end-test, no guest)");
+	}
+	if (o->end_test == PLATFORM_END_RESET) {
+		pr_info("end-test: ending the run as a guest's reset would\n");
+		platform_end_request(PLATFORM_END_RESET);
+		platform_exit(true, "guest reset the machine (end-test, no guest)");
 	}
 }

@@ -66,6 +66,7 @@ __noreturn void platform_exit(bool pass, const char *reason)
 			outb(EXIT_BOCHS_SHUTDOWN, *s);
 		break;
 	default:
+		machine_end();	/* the guest's power-off or reset, for real */
 		break;
 	}
 	log_raw("uhv: halted. It is safe to power off or reset the machine.\n");

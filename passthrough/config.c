@@ -2,6 +2,7 @@
  * window are trapped; an ECAM access is decoded from the instruction at the guest's RIP and
  * both go through the virtual config space (vdev/pci_virt.c). */
 #define LOG_MODULE "nic"
+#include <uhv/platform.h>
 #include <uhv/passthrough.h>
 #include <uhv/vm.h>
 #include <uhv/pci_virt.h>
@@ -35,6 +36,7 @@ int pt_cfg_port(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 	if (ret == PCI_VIRT_RESET) {
 		pr_info("the guest asked for a reset through port 0xcf9 (value %#x): uhv cannot "
 			"reset a guest, so the run ends\n", *val & 0xff);
+		platform_end_request(PLATFORM_END_RESET);
 		vmx_stop(false, "guest requested a reset through 0xcf9");
 	}
 	return ret < 0 ? ret : 0;

@@ -3,6 +3,7 @@
  * behind them is in vmx/vmx_policy.c and docs/vmx.md; VMCALL is in
  * vmx/hypercall.c. */
 #define LOG_MODULE "vmx"
+#include <uhv/platform.h>
 #include <uhv/vmx_smp.h>
 #include <uhv/vmx_exit.h>
 #include <uhv/cpu.h>
@@ -364,6 +365,7 @@ void vmx_handle_hlt(struct vcpu *v)
 void vmx_handle_triple_fault(struct vcpu *v)
 {
 	vmx_report_exit(v, "guest triple fault (its CPU shut down)");
+	platform_end_request(PLATFORM_END_RESET);	/* as the chipset does on a shutdown */
 	vmx_stop(false, "guest triple fault");
 }
 

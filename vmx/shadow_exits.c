@@ -2,6 +2,7 @@
  * (mm/shadow.c). The guest sees its own CR0/CR3/CR4/EFER; the CPU runs with the real ones
  * (docs/shadow.md). */
 #define LOG_MODULE "shadow"
+#include <uhv/platform.h>
 #include <uhv/shadow_vmx.h>
 #include <uhv/vm.h>
 #include <uhv/mmio_emul.h>
@@ -376,9 +377,11 @@ void shadow_vmx_handle_exception(struct vcpu *v, u32 info)
 		if ((idt & INTR_INFO_VALID) && INTR_INFO_TYPE(idt) == INTR_TYPE_HARD_EXCEPTION) {
 			unsigned vec = idt & INTR_INFO_VECTOR_MASK;
 
-			if (vec == VEC_DF)
+			if (vec == VEC_DF) {
+				platform_end_request(PLATFORM_END_RESET);
 				shadow_stop(v, "page fault while delivering a double fault",
-				     "guest triple fault");
+					    "guest triple fault");
+			}
 			if (vec == VEC_PF) {	/* #PF while delivering #PF (SDM 6.15) */
 				vmx_inject_exception(VEC_DF, true, 0);
 				return;

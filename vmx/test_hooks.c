@@ -20,7 +20,12 @@
  *         console-poll= ms), which prints each new kind of fault;
  *   6  -> EAX = how many other CPUs did INVEPT on request when uhv flushed the
  *         guest's EPT everywhere, as after an EPT change (vmx/vcpus.c), or
- *         -ETIMEDOUT.
+ *         -ETIMEDOUT;
+ *  32 -> EAX = how many parked CPUs (VMX root, HLT loop, vmx/vcpus.c) took two NMIs sent
+ *         to them one after the other, counting each and halting again in between;
+ *  33 ECX = CPU index (0: the first parked CPU): that parked CPU raises #MC (int $18) in VMX
+ *         root, so the machine-check report and the stop of every CPU (arch/mce.c) can be
+ *         tested -> EAX 0 (the run then ends), -ENOENT if it is no parked CPU.
  * Port UHV_TEST_PORT (0x510): always intercepted, IN reads
  * UHV_TEST_PORT_VALUE | access size, OUT is ignored: the cheapest I/O exit,
  * for the exit benchmark (bench/vmx-exits.sh) and the selftest. */
@@ -36,6 +41,10 @@
 #include <uhv/vtd.h>
 #include <uhv/vmx_smp.h>
 #include <uhv/vm.h>
+#include <uhv/percpu.h>
+#include <uhv/smp.h>
+#include <uhv/lapic.h>
+#include <uhv/timer.h>
 
 #define DMA_TARGET_SIZE	(2 * PAGE_SIZE)
 #define MAX_INSN_LEN	15
@@ -98,6 +107,91 @@ static s64 dma_target_hook(struct vcpu *v)
 	return DMA_TARGET_SIZE;
 }
 
+/* ---- hooks 32 and 33: parked CPUs ---- */
+
+#define PARK_NMI_US	100000		/* a parked CPU to count an NMI and halt again */
+
+static volatile u64 park_mc_request;	/* CPU mask: raise #MC in the HLT loop (hook 33) */
+
+static struct vcpu *parked_vcpu(unsigned c)
+{
+	struct percpu *pc = cpu_get(c);
+
+	return pc && pc->state == CPU_PARKED ? pc->vmx : NULL;
+}
+
+struct park_wait {
+	unsigned cpu;
+	u64 nmis, wakeups;	/* what to reach */
+};
+
+static bool park_counted(void *ctx)
+{
+	const struct park_wait *w = ctx;
+	const struct vcpu *v = parked_vcpu(w->cpu);
+
+	return !v || (cpu_get(w->cpu)->nmis_ignored >= w->nmis && v->park_wakeups >= w->wakeups);
+}
+
+/* Two NMIs, one after the other: the CPU counts each and wakes from HLT once for each. Exactly
+ * one wake-up per NMI shows it halted again in between (a CPU spinning in the loop would count
+ * wake-ups without end). */
+static bool park_nmi_one(unsigned c, struct vcpu *v)
+{
+	struct percpu *pc = cpu_get(c);
+	u64 n0 = pc->nmis_ignored, w0 = v->park_wakeups;
+
+	for (unsigned round = 1; round <= 2; round++) {
+		struct park_wait w = { c, n0 + round, w0 + round };
+
+		if (lapic_send_nmi(v->apic_id) < 0 || wait_until(park_counted, &w, PARK_NMI_US) < 0)
+			break;
+	}
+	udelay(1000);	/* time for a CPU that did not halt again to count more */
+	u64 dn = pc->nmis_ignored - n0, dw = v->park_wakeups - w0;
+	bool ok = pc->state == CPU_PARKED && dn == 2 && dw == 2;
+
+	pr_info("test hook: parked CPU %u (APIC ID %u): 2 NMIs sent, %llu counted, %llu HLT "
+		"wake-up(s), CR4 %#llx: %s\n", c, v->apic_id, dn, dw, v->park_cr4,
+		ok ? "halted again after each" : "NOT as expected");
+	return ok;
+}
+
+static s64 park_nmi_hook(void)
+{
+	unsigned ok = 0;
+
+	for (unsigned c = 1; c < smp_cpu_slots(); c++) {
+		struct vcpu *v = parked_vcpu(c);
+		if (v)
+			ok += park_nmi_one(c, v);
+	}
+	return ok;
+}
+
+static s64 park_mc_hook(u32 cpu)
+{
+	for (unsigned c = 1; !cpu && c < smp_cpu_slots(); c++)
+		if (parked_vcpu(c))
+			cpu = c;
+	struct vcpu *v = cpu < UHV_MAX_CPUS ? parked_vcpu(cpu) : NULL;
+
+	if (!v)
+		return -ENOENT;
+	__atomic_or_fetch(&park_mc_request, BIT(cpu), __ATOMIC_SEQ_CST);
+	lapic_send_nmi(v->apic_id);	/* out of HLT; the loop then sees the request */
+	return 0;
+}
+
+void test_hook_parked(struct vcpu *v)
+{
+	if (!(__atomic_load_n(&park_mc_request, __ATOMIC_SEQ_CST) & BIT(v->cpu)))
+		return;
+	pr_info("test hook: raising #MC (int $18) in VMX root on parked CPU %u (APIC ID %u)\n",
+		v->cpu, v->apic_id);
+	asm volatile("int $18" ::: "memory");
+}
+
 s64 test_hook(struct vcpu *v, u32 hook, u32 arg)
 {
 	switch (hook) {
@@ -120,6 +214,10 @@ s64 test_hook(struct vcpu *v, u32 hook, u32 arg)
 		if (!vtd_active())
 			return -ENODEV;
 		return (u32)vtd_fault_count();
+	case UHV_HOOK_PARK_NMI:
+		return park_nmi_hook();
+	case UHV_HOOK_PARK_MC:
+		return park_mc_hook(arg);
 	case UHV_HOOK_EPT_FLUSH: {
 		int n = vmx_smp_flush_ept(v->vm);
 		pr_info("test hook: EPT flushed on CPU %u and, on request, on %d other CPU(s)\n",

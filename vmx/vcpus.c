@@ -10,7 +10,10 @@
  *
  *   given CPU (one of the guest's cpus=N): guest INIT -> INIT state, back to
  *     wait-for-SIPI; guest SIPI -> real mode at vector * 4 KiB, running;
- *   parked CPU: INIT and SIPI are counted and ignored; its EPT maps nothing.
+ *   parked CPU: VMXON, then a HLT loop in VMX root with CR4.MCE (park()):
+ *     the guest's INIT is blocked there and its SIPI ignored (the CPU is not
+ *     in wait-for-SIPI), an NMI wakes it (counted) and it halts again, a
+ *     machine check reaches uhv's #MC handler, an SMI its SMM handler.
  *
  * uhv's own INIT IPIs (EPT shootdown, stopping all CPUs) are told apart from
  * the guest's by a per-CPU flag set before the IPI is sent. */
@@ -31,6 +34,8 @@
 #include <uhv/ept.h>
 #include <uhv/vm.h>
 #include <uhv/platform.h>
+#include <uhv/mca.h>
+#include <uhv/test_hooks.h>
 
 #define AP_EXIT_STACK	(16 * 1024)
 #define AP_START_US	2000000		/* all APs into VMX non-root */
@@ -220,15 +225,8 @@ void vmx_handle_init(struct vcpu *v)
 	if (v->cpu == 0) {
 		/* the boot CPU would restart the firmware: the guest reset the machine */
 		vmx_report_exit(v, "guest reset its boot CPU (INIT signal)");
+		platform_end_request(PLATFORM_END_RESET);
 		vmx_stop(false, "guest reset its CPU");
-	}
-	if (!v->given) {
-		if (v->guest_inits == 1)
-			pr_warn("guest sent INIT to parked CPU %u (APIC ID %u): ignored, the CPU stays "
-				"in wait-for-SIPI under uhv\n", v->cpu, v->apic_id);
-		vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_WAIT_SIPI);
-		__atomic_store_n(&v->waiting_sipi, 1, __ATOMIC_SEQ_CST);
-		return;
 	}
 	vmx_vcpu_init_state(v);	/* as hardware: reset, then wait for a SIPI */
 	__atomic_store_n(&v->waiting_sipi, 1, __ATOMIC_SEQ_CST);
@@ -243,13 +241,6 @@ void vmx_handle_sipi(struct vcpu *v)
 		stop_here(v);
 	clear_smi_blocking();
 	v->guest_sipis++;
-	if (!v->given) {
-		if (v->guest_sipis == 1)
-			pr_warn("guest sent SIPI (vector %#x) to parked CPU %u (APIC ID %u): ignored, "
-				"nothing runs there\n", vector, v->cpu, v->apic_id);
-		vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_WAIT_SIPI);
-		return;
-	}
 	pr_info("CPU %u (APIC ID %u): the guest started it at %#x (SIPI vector %#x)\n", v->cpu,
 		v->apic_id, (unsigned)vector << 12, vector);
 	__atomic_store_n(&v->waiting_sipi, 0, __ATOMIC_SEQ_CST);
@@ -268,6 +259,29 @@ static __noreturn void ap_fail(struct vm *vm, struct percpu *pc, const char *wha
 	unlock(&vm->cpus.setup_lock);
 	for (;;)
 		asm volatile("cli; hlt");
+}
+
+/* A CPU the guest does not get, for the rest of the run. Not in wait-for-SIPI, where SMIs
+ * are blocked (an SMM rendezvous of the firmware would wait for it) and a machine check meets
+ * the INIT state's CR4.MCE = 0 (a shutdown; with the firmware's broadcast machine checks, the
+ * platform's). In VMX root operation INIT stays blocked (SDM Vol. 3C 24.8), so the guest's
+ * INIT-SIPI to this APIC ID cannot start it outside VMX; a SIPI to a CPU not in wait-for-SIPI
+ * is ignored. Interrupts stay off: an NMI (counted by the host handler, arch/exceptions.c) or
+ * an SMI ends HLT, and the loop halts again; the stop-all NMI stops the CPU. */
+static __noreturn void park(struct vm *vm, struct percpu *pc, struct vcpu *v)
+{
+	v->park_cr4 = mce_enable_here();
+	pc->state = CPU_PARKED;
+	/* settled: the boot CPU waits for this, then reads the state and CR4 above */
+	__atomic_store_n(&v->launched, true, __ATOMIC_RELEASE);
+	unlock(&vm->cpus.setup_lock);
+	for (;;) {
+		if (smp_stopping())
+			smp_stop_this_cpu();
+		test_hook_parked(v);
+		asm volatile("hlt" ::: "memory");
+		v->park_wakeups++;
+	}
 }
 
 __noreturn void vmx_ap_main(struct percpu *pc)
@@ -298,8 +312,10 @@ __noreturn void vmx_ap_main(struct percpu *pc)
 	if (ret < 0)
 		ap_fail(vm, pc, "VMX could not be enabled", ret);
 	pc->vmx = v;
+	if (!v->given)
+		park(vm, pc, v);
 	pc->state = CPU_VMX;	/* from here INIT is blocked or a VM exit */
-	ret = vmx_setup_ap_vmcs(v, v->given ? vm->ept.eptp : vm->cpus.parked_eptp);
+	ret = vmx_setup_ap_vmcs(v, vm->ept.eptp);
 	if (ret < 0)
 		ap_fail(vm, pc, "its VMCS could not be filled", ret);
 	invept(INVEPT_ALL_CONTEXT, 0);
@@ -349,31 +365,26 @@ int vmx_smp_release_aps(struct vcpu *boot_vcpu, const struct uhv_options *o)
 	}
 	if (up == 1)
 		return 0;
-	if (!vmx.caps.activity_wait_sipi) {
-		pr_err("this CPU has no wait-for-SIPI activity state for VMX guests (IA32_VMX_MISC "
-		       "bit 8): uhv cannot hold the other %u CPU(s) under VMX; boot with one CPU\n",
-		       up - 1);
-		return -EOPNOTSUPP;
-	}
-	if (!vmx_ctl_allowed(&vmx.caps, VMX_CTL_PROC2,
-			     SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST) ||
-	    !(vmx.caps.ept_vpid & VMX_EPT_INVEPT_ALL_CONTEXT)) {
-		pr_err("parking the other %u CPU(s) needs EPT and unrestricted guest, which this "
-		       "CPU lacks; boot with one CPU\n", up - 1);
-		return -EOPNOTSUPP;
-	}
-	paddr_t root = kmem_alloc_page();
-	if (!root || ept_make_eptp(&vmx.caps, root, false, &cpus->parked_eptp) < 0) {
-		pr_err("no empty EPT for the parked CPUs\n");
-		return -ENOMEM;
-	}
-	memset(phys_to_virt(root), 0, PAGE_SIZE);
-
 	/* arch/ap_start.c chose them (smp_assign_guest_cpus) and the guest's MADT lists them */
 	for (unsigned c = 1; c < smp_cpu_slots(); c++) {
 		struct percpu *pc = cpu_get(c);
 		cpus->given[c] = pc && pc->guest;
 		given += cpus->given[c];
+	}
+	/* a parked CPU needs only VMXON (park()); the guest's APs wait for its SIPI in VMX
+	 * non-root, from a real-mode start (unrestricted guest, EPT) */
+	if (given > 1 && !vmx.caps.activity_wait_sipi) {
+		pr_err("this CPU has no wait-for-SIPI activity state for VMX guests (IA32_VMX_MISC "
+		       "bit 8): uhv cannot give the guest %u CPUs; boot with cpus=1\n", given);
+		return -EOPNOTSUPP;
+	}
+	if (given > 1 && (!vmx_ctl_allowed(&vmx.caps, VMX_CTL_PROC2,
+					   SECONDARY_EXEC_ENABLE_EPT |
+					   SECONDARY_EXEC_UNRESTRICTED_GUEST) ||
+			  !(vmx.caps.ept_vpid & VMX_EPT_INVEPT_ALL_CONTEXT))) {
+		pr_err("giving the guest %u CPUs needs EPT and unrestricted guest, which this CPU "
+		       "lacks; boot with cpus=1\n", given);
+		return -EOPNOTSUPP;
 	}
 	if (given > 1 && !vm->mmu->uses_eptp) {
 		pr_err("mem=shadow serves one vCPU, but the guest was given %u CPUs\n", given);
@@ -388,12 +399,17 @@ int vmx_smp_release_aps(struct vcpu *boot_vcpu, const struct uhv_options *o)
 		if (!pc || pc->state == CPU_ABSENT)
 			continue;
 		struct vcpu *v = pc->vmx;
-		bool ok = v && v->launched && pc->state == CPU_VMX;
+		bool parked = pc->state == CPU_PARKED;
+		bool ok = v && v->launched && (pc->state == CPU_VMX || parked);
 		bad += !ok;
-		pr_info("CPU %u (APIC ID %u): %s\n", c, pc->apic_id,
-			!ok ? "NOT under VMX" :
-			cpus->given[c] ? "in VMX non-root, wait-for-SIPI: a CPU of the guest" :
-					"in VMX non-root, wait-for-SIPI: parked (hidden from the guest)");
+		if (ok && parked)
+			pr_info("CPU %u (APIC ID %u): in VMX root, HLT loop (CR4 %#llx, CR4.MCE=%u): "
+				"parked (hidden from the guest)\n", c, pc->apic_id, v->park_cr4,
+				!!(v->park_cr4 & CR4_MCE));
+		else
+			pr_info("CPU %u (APIC ID %u): %s\n", c, pc->apic_id,
+				!ok ? "NOT under VMX" :
+				"in VMX non-root, wait-for-SIPI: a CPU of the guest");
 	}
 	if (bad) {
 		pr_err("%u AP(s) are not under VMX: not running the guest\n", bad);

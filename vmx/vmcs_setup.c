@@ -337,21 +337,15 @@ void vmx_vcpu_sipi(u8 vector)
 
 /* An AP's VMCS (current on the calling AP): the boot CPU's controls without
  * the console-poll timer (the boot CPU alone polls), this CPU's host state,
- * the INIT state. Parked CPUs (v->given false) get eptp = an EPT that maps
- * nothing, with EPT and unrestricted guest on whatever mem= says, so even a
- * bug that let one run could not touch memory. Callers serialize (one static
- * error count). */
+ * the INIT state. Only the guest's APs get one: parked CPUs stay in VMX root
+ * (vmx/vcpus.c). Callers serialize (one static error count). */
 int vmx_setup_ap_vmcs(struct vcpu *v, u64 eptp)
 {
-	u32 proc2 = vmx.proc2;
-
 	setup_errors = 0;
 	setup_controls(v->vm, vmx.entry & ~(u32)VM_ENTRY_IA32E_MODE);
 	wr(VMCS_PIN_BASED_VM_EXEC_CONTROLS, vmx.pin & ~(u32)PIN_BASED_VMX_PREEMPTION_TIMER);
 	wr(VMCS_PRIMARY_VM_EXIT_CONTROLS, vmx.exit & ~(u32)VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
-	if (!v->given)
-		proc2 |= SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
-	wr(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS, proc2);
+	wr(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS, vmx.proc2);
 	wr(VMCS_EPT_POINTER, eptp);
 	setup_host(v);
 	vmx_vcpu_init_state(v);

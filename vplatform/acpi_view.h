@@ -44,10 +44,4 @@ size_t acpi_guest_size(const struct acpi *a);
 int acpi_guest_build(const struct acpi *a, const u32 *apic_ids, unsigned n_ids, void *buf,
 		     size_t cap, u64 gpa, struct acpi_guest_info *out);
 
-/* SLP_TYP values of the S5 (soft-off) state from the DSDT's \_S5 package (AML:
- * NameOp "_S5_" PackageOp PkgLength NumElements, then byte/zero/one constants): *typ_a for
- * PM1a_CNT, *typ_b for PM1b_CNT. Returns 0, or -ENOENT when the DSDT has no _S5 object this
- * simple reader understands. */
-int acpi_dsdt_s5(const struct acpi_sdt_header *dsdt, u8 *typ_a, u8 *typ_b);
-
 #endif

@@ -1,6 +1,7 @@
 /* The guest's platform: its ACPI copy, and power-off and reset ending the run
  * (see <uhv/platform_guest.h>). */
 #define LOG_MODULE "platform"
+#include <uhv/platform.h>
 #include <uhv/platform_guest.h>
 #include <uhv/vm.h>
 #include <uhv/acpi.h>
@@ -162,6 +163,7 @@ static __noreturn void end_run(bool pass, const char *why)
 
 	log_release();
 	pr_info("%s (TSC %llu)\n", why, tsc);
+	platform_end_request(PLATFORM_END_POWEROFF);
 	vmx_stop(pass, why);
 }
 
@@ -169,6 +171,7 @@ __noreturn void platform_guest_reset(const char *how)
 {
 	log_release();
 	pr_info("the guest reset the machine (%s); uhv does not restart guests\n", how);
+	platform_end_request(PLATFORM_END_RESET);
 	vmx_stop(true, "guest reset the machine");
 }
 

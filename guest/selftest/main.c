@@ -269,6 +269,10 @@ void guest_main(void)
 		attack_fast_reset();
 		return;
 	}
+	if (cmdline_get("attack", attack, sizeof(attack)) && !strncmp(attack, "park", sizeof(attack))) {
+		attack_park();
+		return;
+	}
 	if (cmdline_get("only", attack, sizeof(attack)) && !strncmp(attack, "inject", sizeof(attack))) {
 		check_inject();	/* the native comparison (test 29) */
 		return;

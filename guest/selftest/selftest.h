@@ -16,6 +16,7 @@ void check_deny_apic(void);	/* deny_apic.c */
 u64 mcfg_ecam_base(void);	/* deny_apic.c: the first ECAM window of the MCFG, or 0 */
 void attack_ecam_walk(void);	/* deny_walk.c: attack=ecam-walk */
 void attack_fast_reset(void);	/* deny_reset.c: attack=fast-reset */
+void attack_park(void);		/* park.c: attack=park */
 /* production.c: the word prodcheck on the command line: only check_production() runs */
 bool prodcheck_requested(void);
 void check_production(void);

@@ -183,4 +183,11 @@ int acpi_spcr_parse(const struct acpi_sdt_header *spcr, struct acpi_spcr_info *o
  * none). 0, -ENOENT (no table), -ENODEV (no 16550 in it), -EINVAL / -EOPNOTSUPP (said). */
 int acpi_dbg2_parse(const struct acpi_sdt_header *dbg2, struct acpi_spcr_info *out);
 
+/* SLP_TYP values of the S5 (soft-off) state from the DSDT's \_S5 package (AML:
+ * NameOp "_S5_" PackageOp PkgLength NumElements, then byte/zero/one constants): *typ_a for
+ * PM1a_CNT, *typ_b for PM1b_CNT. Returns 0, or -ENOENT when the DSDT has no _S5 object this
+ * simple reader understands. vplatform/acpi_view.c; used for the guest's power-off
+ * (vplatform/power.c) and the real machine's (arch/machine_end.c). */
+int acpi_dsdt_s5(const struct acpi_sdt_header *dsdt, u8 *typ_a, u8 *typ_b);
+
 #endif

@@ -23,6 +23,7 @@ enum uhv_exit_mode {
 	UHV_EXIT_QEMU,		/* isa-debug-exit port */
 	UHV_EXIT_BOCHS,		/* Bochs magic / shutdown port */
 	UHV_EXIT_HALT,		/* cli; hlt forever */
+	UHV_EXIT_HW,		/* as on real hardware: the guest's power-off or reset, for real */
 };
 
 /* How VT-d caches are invalidated (vtd-inval=): the queue where a unit has one, or always the
@@ -75,6 +76,7 @@ struct uhv_options {
 #define UHV_PANIC_VMENTRY_GUEST	0xf0	/* panic-test=vmentry-guest: invalid guest state */
 #define UHV_PANIC_VMENTRY_CTL	0xf1	/* panic-test=vmentry-ctl: invalid VM-execution control */
 	bool vtd_test_fw_te;		/* vtd-test-fw-te: firmware-like VT-d state first (test 47) */
+	u8 end_test;			/* end-test=: enum platform_end, the guest's end without one */
 #endif
 };
 

@@ -22,6 +22,8 @@ enum cpu_state {
 	CPU_STOPPED,	/* halted for good by the stop-all path (smp_stop_this_cpu) */
 	CPU_FAILED,	/* did not answer its start-up IPIs: parked by INIT, never given to the
 			 * guest */
+	CPU_PARKED,	/* not the guest's: VMX root (INIT blocked), HLT loop with CR4.MCE (vmx/
+			 * vcpus.c); an NMI wakes it and it halts again, or stops it (stop-all) */
 };
 
 struct percpu {

@@ -8,7 +8,10 @@
  *          (0 is avoided: rc 1 is also QEMU's own error code).
  *   Bochs: PASS executes the magic break (xchg bx,bx) with EAX = 0x600d, then
  *          "Shutdown" to port 0x8900: bochs exits 0 on PASS, 1 on FAIL.
- *   halt:  print, cli, hlt forever (real hardware). */
+ *   hw:    real hardware (arch/machine_end.c): when the guest powered the machine off or
+ *          reset it, uhv powers off (ACPI S5) or resets the real machine after its last
+ *          line; any other end halts as exit=halt does.
+ *   halt:  print, cli, hlt forever. */
 #ifndef UHV_PLATFORM_H
 #define UHV_PLATFORM_H
 
@@ -26,6 +29,18 @@ enum platform_kind platform_detect(void);
 void platform_set(enum platform_kind kind);	/* exit= option */
 enum platform_kind platform_get(void);
 const char *platform_name(enum platform_kind kind);
+
+/* How the guest ended the run, for the real machine's end (exit=hw, arch/machine_end.c). */
+enum platform_end { PLATFORM_END_HALT, PLATFORM_END_POWEROFF, PLATFORM_END_RESET };
+void platform_end_request(enum platform_end how);
+/* false (exit=halt): a real machine halts whatever the guest did. */
+void platform_set_machine_end(bool on);
+struct acpi;
+/* Read, from the host's ACPI tables, how to power off and reset this machine; one line. */
+void machine_end_init(const struct acpi *a);
+/* After the run's last line on real hardware: power off or reset as requested, if possible
+ * (returns when there was nothing to do or it did not work). */
+void machine_end(void);
 
 /* Print "uhv: run ended: PASS|FAIL (reason)", flush the UART, and end the run. */
 __noreturn void platform_exit(bool pass, const char *reason);

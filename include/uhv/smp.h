@@ -43,8 +43,8 @@ bool smp_stopping(void);
 __noreturn void smp_stop_this_cpu(void);
 /* Panic path: mark stopping, then INIT IPI to CPUs in CPU_VMX (the INIT-exit handler calls
  * smp_stop_this_cpu) and CPUs still in CPU_STARTING (back to wait-for-SIPI), NMI to CPUs in
- * CPU_ROOT (the host NMI handler stops them). Waits a bounded time for them to confirm; never
- * waits forever. Only the first caller does anything. */
+ * CPU_ROOT or CPU_PARKED (the host NMI handler stops them). Waits a bounded time for them to
+ * confirm; never waits forever. Only the first caller does anything. */
 void smp_stop_others(void);
 
 #endif

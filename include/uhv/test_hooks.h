@@ -37,6 +37,10 @@ bool test_hook_io(struct vcpu *v, u64 q);
 bool test_hook_ept_skip(struct vcpu *v, u32 idt);
 /* panic-test=vmentry-*: break the VMCS before VMLAUNCH. */
 void test_hook_break_vmentry(const struct uhv_options *o);
+/* end-test=poweroff|reset: end the run now as the guest's power-off or reset would. */
+void end_test(const struct uhv_options *o);
+/* A parked CPU's HLT loop (vmx/vcpus.c), each time round: hook 33's machine check. */
+void test_hook_parked(struct vcpu *v);
 /* panic-test=de|ud|gp|pf: raise it now; before_aps: the point before the
  * other CPUs start (used with probe, which starts none). */
 void panic_test(const struct uhv_options *o, bool before_aps);
@@ -53,6 +57,8 @@ static inline bool test_hook_targets_intact(void) { return true; }
 static inline bool test_hook_io(struct vcpu *v, u64 q) { return false; }
 static inline bool test_hook_ept_skip(struct vcpu *v, u32 idt) { return false; }
 static inline void test_hook_break_vmentry(const struct uhv_options *o) { }
+static inline void test_hook_parked(struct vcpu *v) { }
+static inline void end_test(const struct uhv_options *o) { }
 static inline void panic_test(const struct uhv_options *o, bool before_aps) { }
 struct pci;
 struct pci_cfg_ops;

@@ -57,6 +57,8 @@ struct vcpu {
 	u64 nmis_injected, nmis_dropped;	/* guest NMIs that arrived while in uhv: passed on,
 					 * merged (one was waiting already), or lost */
 	paddr_t vmxon_pa, vmcs_pa;
+	u64 park_cr4;			/* parked CPU: its CR4 in the HLT loop (MCE set) */
+	volatile u64 park_wakeups;	/* parked CPU: times it left HLT (NMI, SMI) and halted again */
 	/* exit counts and handler time by reason, on this CPU */
 	struct {
 		u64 count;

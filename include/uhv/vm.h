@@ -50,7 +50,6 @@ struct vm_console {
  * the APs (vmx_smp_release_aps). */
 struct vm_cpus {
 	bool given[UHV_MAX_CPUS];	/* CPU index -> a CPU of the guest */
-	u64 parked_eptp;		/* an EPT that maps nothing, for parked CPUs */
 	volatile u32 setup_lock;	/* AP VMCS setup and pool allocations, one AP at a time */
 };
 

@@ -1,9 +1,10 @@
 /* Every CPU under VMX (vmx/vcpus.c, docs/smp.md). The boot CPU runs the guest's
  * first vCPU; every application processor uhv started (arch/ap_start.c) enters
- * vmx_ap_main() and, once the boot CPU has set VMX up, goes into VMX non-root
- * operation in the wait-for-SIPI activity state. From there INIT and SIPI
- * are VM exits: a SIPI to a CPU given to the guest starts it as a vCPU at
- * the SIPI vector in real mode, a SIPI to a parked CPU is ignored. */
+ * vmx_ap_main() and, once the boot CPU has set VMX up, does VMXON. A CPU given
+ * to the guest goes into VMX non-root operation in the wait-for-SIPI activity
+ * state, where INIT and SIPI are VM exits (a SIPI starts it as a vCPU at the
+ * SIPI vector in real mode); any other CPU is parked in VMX root in a HLT loop,
+ * where the guest's INIT is blocked and its SIPI ignored. */
 #ifndef UHV_VMX_SMP_H
 #define UHV_VMX_SMP_H
 
@@ -22,8 +23,8 @@ __noreturn void vmx_ap_main(struct percpu *pc);
 void vmx_smp_boot_vcpu(struct vcpu *v);
 
 /* vmx_run_guest(), after the boot CPU's VMCS is complete: decide which CPUs
- * the guest gets (cpus=), let every AP enter VMX non-root in wait-for-SIPI
- * and wait until each has. Returns 0, or a negative errno when an AP is not
+ * the guest gets (cpus=), let every AP enter VMX (the guest's in wait-for-SIPI,
+ * the others parked) and wait until each has. Returns 0, or a negative errno when an AP is not
  * under VMX (a guest could then start it outside uhv): the guest must not run. */
 int vmx_smp_release_aps(struct vcpu *boot, const struct uhv_options *o);
 

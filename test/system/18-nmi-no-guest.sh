@@ -8,9 +8,9 @@
 # which the firmware set to NMI on the boot CPU only) and NMI IPIs from the boot CPU to APIC
 # IDs 1 and 3 (GDB calls uhv's lapic_send_nmi, then udelay so that every CPU runs a while before
 # the boot CPU goes on). The run then ends as every TCG run does, at
-# vmx_init (no VMX), with the count on the line before the end. A parked CPU in VMX takes the
-# same path (vmx_nmi_in_root refuses, the NMI is counted), but no emulator here delivers an
-# NMI to it: Bochs 2.7 keeps NMIs masked after the SIPI exit of a CPU in wait-for-SIPI.
+# vmx_init (no VMX), with the count on the line before the end. A parked CPU (VMX root, HLT
+# loop) takes the same path (vmx_nmi_in_root refuses, the NMI is counted):
+# test/system/32-park-hlt.sh sends it NMIs in Bochs.
 . "$(dirname "$0")/lib.sh"
 make -s "$UHV_IMAGE" guests >/dev/null || { echo "cannot build uhv and the test guests"; exit 1; }
 command -v gdb >/dev/null || { echo "skip: no gdb"; exit 77; }

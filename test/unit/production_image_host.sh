@@ -15,9 +15,9 @@ for f in "$prod" "$test"; do
 done
 fails=0
 # symbols (local ones too: nm lists the static variables and functions)
-syms='^(test_hook|test_hook_[a-z_]+|hook_target|dma_target|dma_target_[a-z0-9_]+|panic_test|set_panic_test)$'
+syms='^(test_hook|test_hook_[a-z_]+|hook_target|dma_target|dma_target_[a-z0-9_]+|panic_test|set_panic_test|end_test|set_end_test|park_[a-z_]+_hook|park_nmi_one|park_counted|parked_vcpu)$'
 # strings only the hooks print or parse
-strs='panic-test|test hook: '
+strs='panic-test|end-test|test hook: '
 
 # count IMAGE: how many hook symbols, ept_skip_len fields and hook strings
 count() {

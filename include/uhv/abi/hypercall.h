@@ -24,6 +24,11 @@
 					 *    boot, -ENODEV without DMA remapping */
 #define UHV_HOOK_EPT_FLUSH	6	/* -> EAX = other CPUs that did INVEPT on request when uhv
 					 *    flushed the guest's EPT everywhere, or -ETIMEDOUT */
+#define UHV_HOOK_PARK_NMI	32	/* -> EAX = parked CPUs that counted two NMIs sent to them and
+					 *    halted again after each (issue 17, item 3) */
+#define UHV_HOOK_PARK_MC	33	/* ECX = CPU index, 0 = the first parked one: it raises #MC
+					 *    (int $18) in VMX root, which ends the run -> EAX 0, or
+					 *    -ENOENT when there is no such parked CPU */
 
 #define UHV_HC_ABI_VERSION	0x00010000	/* 1.0 */
 #define UHV_HC_SIGNATURE	0x00766875	/* "uhv\0" little endian */
