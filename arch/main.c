@@ -88,13 +88,38 @@ static void discover_acpi(void)
 		acpi_mcfg_print(&mcfg);
 }
 
+#define PCI_TABLE_FIRST	64	/* entries: a small machine's functions fit in the first block */
+
+/* The PCI function table grows in uhv's pool as enumeration finds functions (twice the size
+ * each time), so its size follows the machine; no pool memory left ends the scan (fail closed). */
+static struct pci_dev *pci_grow(struct pci *p, unsigned *cap)
+{
+	unsigned want = p->cap ? p->cap * 2 : PCI_TABLE_FIRST;
+	size_t pages = ALIGN_UP(want * sizeof(struct pci_dev), PAGE_SIZE) / PAGE_SIZE;
+	paddr_t pa = kmem_alloc_pages(pages, PAGE_SIZE);
+
+	if (!pa)
+		return NULL;
+	struct pci_dev *devs = phys_to_virt(pa);
+	if (p->devs) {
+		memcpy(devs, p->devs, p->count * sizeof(struct pci_dev));
+		kmem_free(virt_to_phys(p->devs),
+			  ALIGN_UP(p->cap * sizeof(struct pci_dev), PAGE_SIZE));
+	}
+	*cap = (unsigned)(pages * PAGE_SIZE / sizeof(struct pci_dev));
+	return devs;
+}
+
 static void discover_pci(void)
 {
 	pci_cfg_setup(&pci_cfg, &pci_ecam, mcfg.count ? &mcfg : NULL);
+	pci.grow = pci_grow;
 	int ret = pci_scan(&pci, &pci_cfg, 0, 0, 0xff, 0);
 	pci_print(&pci);
+	pr_info("PCI function table: room for %u functions, %llu KiB of uhv's pool\n", pci.cap,
+		(u64)ALIGN_UP(pci.cap * sizeof(struct pci_dev), PAGE_SIZE) >> 10);
 	if (ret == -ENOSPC)
-		table_full("PCI device table full");
+		table_full("PCI function table: no memory");
 }
 
 static void setup_iommu(void)
@@ -122,6 +147,7 @@ static __noreturn void probe_nic(void)
 		pr_info("a guest would get the NIC %02x:%02x.%x %04x:%04x (%s)\n", d->bus, d->dev,
 			d->fn, d->vendor, d->device,
 			options.nic_given ? "nic=" : "the first Ethernet controller");
+	kmem_footprint_print("at the end of probe");
 	platform_exit(true, "probe complete");
 }
 
@@ -206,5 +232,8 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 		.boot = &boot_info, .opt = &options, .acpi = &acpi, .mcfg = &mcfg, .pci = &pci,
 		.pci_cfg = &pci_cfg,
 	};
-	vm_run(vm_build(&facts));
+	struct vm *vm = vm_build(&facts);
+
+	kmem_footprint_print("at the end of boot");
+	vm_run(vm);
 }

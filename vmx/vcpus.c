@@ -282,7 +282,7 @@ __noreturn void vmx_ap_main(struct percpu *pc)
 	while (!try_lock(&vm->cpus.setup_lock))
 		cpu_relax();
 
-	paddr_t pa = kmem_alloc_pages((AP_EXIT_STACK + sizeof(struct vcpu) + PAGE_SIZE - 1) /
+	paddr_t pa = kmem_alloc_for(KMEM_PERCPU, (AP_EXIT_STACK + sizeof(struct vcpu) + PAGE_SIZE - 1) /
 				      PAGE_SIZE, PAGE_SIZE);
 	if (!pa)
 		ap_fail(vm, pc, "no pool memory for its exit stack", -ENOMEM);
@@ -362,7 +362,7 @@ int vmx_smp_release_aps(struct vcpu *boot_vcpu, const struct uhv_options *o)
 		       "CPU lacks; boot with one CPU\n", up - 1);
 		return -EOPNOTSUPP;
 	}
-	paddr_t root = kmem_alloc_page();
+	paddr_t root = kmem_alloc_for(KMEM_EPT, 1, PAGE_SIZE);
 	if (!root || ept_make_eptp(&vmx.caps, root, false, &cpus->parked_eptp) < 0) {
 		pr_err("no empty EPT for the parked CPUs\n");
 		return -ENOMEM;
