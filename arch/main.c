@@ -24,6 +24,7 @@
 #include <uhv/vm.h>
 #include <uhv/passthrough.h>
 #include <uhv/test_hooks.h>
+#include <uhv/smbios.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
 static struct mb2_info boot_info;
@@ -34,6 +35,7 @@ static struct acpi_mcfg_info mcfg;
 static struct pci pci;
 static struct pci_cfg_ops pci_cfg;
 static struct pci_ecam pci_ecam;
+static struct smbios_ep smbios;
 
 /* Fail closed: a fixed-size table that filled up leaves part of the machine unknown to uhv
  * (CPUs it does not hold under VMX, devices and config windows it cannot hide), so the guest
@@ -86,6 +88,31 @@ static void discover_acpi(void)
 		table_full("ECAM window table full");
 	if (ret > 0)
 		acpi_mcfg_print(&mcfg);
+}
+
+#define SMBIOS_FSEG		0xf0000
+#define SMBIOS_FSEG_END		0x100000
+
+/* The SMBIOS entry point: UEFI firmware names it in the EFI system table (and may leave none in
+ * the F segment), BIOS firmware keeps it in the F segment. The guest may read it and the
+ * structure table where they are (vm/mmio_setup.c). */
+static void discover_smbios(void)
+{
+	int ret = -ENOENT;
+
+	if (boot_info.efi64_systab)
+		ret = smbios_find_efi(acpi_map, NULL, boot_info.efi64_systab, &smbios);
+	if (ret < 0)
+		ret = smbios_scan(acpi_map, NULL, SMBIOS_FSEG, SMBIOS_FSEG_END, &smbios);
+	if (ret < 0) {
+		pr_info("SMBIOS: no entry point (neither in the EFI configuration tables nor in "
+			"0xf0000-0xfffff); the guest finds none either\n");
+		return;
+	}
+	pr_info("SMBIOS: %s entry point at %#llx (%s), structure table at %#llx, %u bytes\n",
+		smbios.v3 ? "3.x" : "2.x", smbios.ep_pa,
+		smbios.source == SMBIOS_EFI ? "EFI configuration table" : "F segment",
+		smbios.table_pa, smbios.table_len);
 }
 
 #define PCI_TABLE_FIRST	64	/* entries: a small machine's functions fit in the first block */
@@ -210,6 +237,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	panic_test(&options, true);	/* test build, panic-test= with probe: here */
 
 	discover_acpi();
+	discover_smbios();
 	discover_pci();
 	setup_iommu();
 
@@ -230,7 +258,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 
 	struct boot_facts facts = {
 		.boot = &boot_info, .opt = &options, .acpi = &acpi, .mcfg = &mcfg, .pci = &pci,
-		.pci_cfg = &pci_cfg,
+		.pci_cfg = &pci_cfg, .smbios = smbios.source ? &smbios : NULL,
 	};
 	struct vm *vm = vm_build(&facts);
 

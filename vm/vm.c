@@ -83,7 +83,7 @@ struct vm *vm_build(const struct boot_facts *f)
 	/* VMX last: a bad guest is reported first, on any machine */
 	if (vmx_init(vm->opt, vm) < 0)
 		platform_exit(false, "no usable VMX");
-	if (vm_mmio_setup(vm, f->acpi, dmar) < 0)
+	if (vm_mmio_setup(vm, f->acpi, dmar, f->smbios) < 0)
 		platform_exit(false, "the guest's MMIO policy could not be built");
 	if (vm->mmu->setup_memory(vm, dmar, dmar ? dmar->length : 0) < 0)
 		platform_exit(false, vm->mmu->uses_eptp ? "building the guest's EPT failed" :
