@@ -103,3 +103,19 @@ int smbios_scan(acpi_map_fn map, void *ctx, paddr_t lo, paddr_t hi, struct smbio
 		}
 	return -ENOENT;
 }
+
+static bool all(const u8 *p, size_t n, u8 v)
+{
+	while (n--)
+		if (*p++ != v)
+			return false;
+	return true;
+}
+
+int smbios_fseg_slot(const u8 *page, size_t len, size_t need)
+{
+	for (size_t o = 0; o + need <= len; o += 16)
+		if (all(page + o, need, 0) || all(page + o, need, 0xff))
+			return (int)o;
+	return -ENOSPC;
+}

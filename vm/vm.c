@@ -65,6 +65,7 @@ static void load_guest(struct vm *vm, const struct boot_facts *f)
 	/* fw then points at the guest's copy of the tables */
 	if (platform_guest_acpi(&vm->guest, f->acpi, mods, bi->nr_modules, &fw) < 0)
 		pr_warn("the guest gets the firmware's ACPI tables as they are (DMAR included)\n");
+	platform_guest_smbios(&vm->guest, f->smbios, mods, bi->nr_modules);
 	if (loader_load_ex(&vm->guest, mods, bi->nr_modules, &fw, NULL) < 0)
 		platform_exit(false, "loading the guest failed");
 }

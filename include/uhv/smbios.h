@@ -37,4 +37,9 @@ int smbios_find_efi(acpi_map_fn map, void *ctx, paddr_t systab, struct smbios_ep
  * filled (source SMBIOS_FSEG), or -ENOENT. */
 int smbios_scan(acpi_map_fn map, void *ctx, paddr_t lo, paddr_t hi, struct smbios_ep *e);
 
+/* Where in page (len bytes of the F segment) a copy of an entry point of need bytes can go: the
+ * first 16-byte boundary with need bytes of 0x00 or of 0xff after it (nothing there: RAM no one
+ * wrote, or no memory at all). Returns the offset, or -ENOSPC. */
+int smbios_fseg_slot(const u8 *page, size_t len, size_t need);
+
 #endif

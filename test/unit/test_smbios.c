@@ -151,6 +151,25 @@ static void test_fseg_scan(void **state)
 	assert_int_equal(e.table_pa, 0x7fff0000);
 }
 
+/* Where uhv puts the copy in the guest's F segment: the first empty 16-byte boundary */
+static void test_fseg_slot(void **state)
+{
+	static u8 page[4096];
+
+	memset(page, 0, sizeof(page));
+	assert_int_equal(smbios_fseg_slot(page, sizeof(page), 0x1f), 0);
+	memset(page, 0x5a, 0x30);		/* something there: the next free boundary */
+	assert_int_equal(smbios_fseg_slot(page, sizeof(page), 0x1f), 0x30);
+	memset(page + 0x30, 0xff, 0x1f);	/* no memory there reads as all ones: free too */
+	page[0x30 + 0x1e] = 0;			/* but not a mix (0x30 and 0x40 hold both) */
+	assert_int_equal(smbios_fseg_slot(page, sizeof(page), 0x1f), 0x50);
+	memset(page, 0x5a, sizeof(page));
+	page[4096 - 0x10] = 0;
+	assert_int_equal(smbios_fseg_slot(page, sizeof(page), 0x1f), -ENOSPC);
+	memset(page + 4096 - 0x20, 0, 0x20);
+	assert_int_equal(smbios_fseg_slot(page, sizeof(page), 0x1f), 4096 - 0x20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_efi_prefers_v3),
 		cmocka_unit_test(test_efi_bad),
 		cmocka_unit_test(test_fseg_scan),
+		cmocka_unit_test(test_fseg_slot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
