@@ -24,17 +24,17 @@ n=$(grep -ac "^uhv pci: 0[1-5]:[0-9a-f][0-9a-f]\.[0-7] 1b36:0011" "$LOG")
 [ "$n" = 1040 ] && echo "  ok: all 1040 functions behind the bridges listed" ||
 	{ echo "  MISSING: 1040 functions behind the bridges listed (got $n)"; fails=$((fails + 1)); }
 expect "uhv: PCI function table: room for [0-9]+ functions, [0-9]+ KiB of uhv's pool" "table sized in the pool"
-reject "ERROR" "no error"
+reject "ERROR" "an error"
 expect_end qemu pass "probe complete" "probe completes"
 
 UHV_CPUS="2,maxcpus=128" boot limits-maxcpus qemu "$probe_iso" 90
 expect "uhv acpi: MADT: 2 CPUs \(APIC ids 0,1\)" "2 CPUs of 128 MADT entries"
-reject "ERROR" "no error (the absent CPUs fill no table)"
+reject "ERROR" "an error (the absent CPUs fill no table)"
 expect_end qemu pass "probe complete" "probe completes"
 
 boot limits-tiny-pool qemu "$(iso tiny 'probe uhvmem=48K')" 60
 expect "uhv pci: ERROR: PCI functions: no memory to record more than 0 \([0-9]+ bytes each\), 00:00\.0 and later ones not recorded; uhv will not start the guest \(boot with a larger uhvmem=\)" "the limit named, with what to do"
 expect "uhv: ERROR: PCI function table: no memory: the guest is not started" "the guest is refused"
-reject "probe complete" "no boot past the missing table"
+reject "probe complete" "a boot past the missing table"
 expect_end qemu fail "PCI function table: no memory" "run ends with FAIL"
 finish
