@@ -287,7 +287,7 @@ static unsigned claim_slots(const struct acpi_madt_info *madt, u32 bsp_id)
 		*pc = (struct percpu){ .self = pc, .cpu = nslots, .apic_id = c->apic_id,
 				       .acpi_uid = c->acpi_uid, .state = CPU_FAILED };
 		nslots++;
-		paddr_t area = kmem_alloc_pages(AP_AREA_SIZE / PAGE_SIZE, PAGE_SIZE);
+		paddr_t area = kmem_alloc_for(KMEM_PERCPU, AP_AREA_SIZE / PAGE_SIZE, PAGE_SIZE);
 		if (!area) {
 			pr_err("CPU %u (APIC ID %u) NOT started: no memory for its stacks (uhvmem= "
 			       "larger?)\n", pc->cpu, pc->apic_id);

@@ -27,6 +27,7 @@
 #include <uhv/passthrough.h>
 #include <uhv/test_hooks.h>
 #include <uhv/fbcon.h>
+#include <uhv/smbios.h>
 
 /* Boot-time facts other subsystems consult; written once here. */
 static struct mb2_info boot_info;
@@ -37,6 +38,7 @@ static struct acpi_mcfg_info mcfg;
 static struct pci pci;
 static struct pci_cfg_ops pci_cfg;
 static struct pci_ecam pci_ecam;
+static struct smbios_ep smbios;
 
 /* Fail closed: a fixed-size table that filled up leaves part of the machine unknown to uhv
  * (CPUs it does not hold under VMX, devices and config windows it cannot hide), so the guest
@@ -91,13 +93,63 @@ static void discover_acpi(void)
 		acpi_mcfg_print(&mcfg);
 }
 
+#define SMBIOS_FSEG		0xf0000
+#define SMBIOS_FSEG_END		0x100000
+
+/* The SMBIOS entry point: UEFI firmware names it in the EFI system table (and may leave none in
+ * the F segment), BIOS firmware keeps it in the F segment. The guest may read it and the
+ * structure table where they are (vm/mmio_setup.c). */
+static void discover_smbios(void)
+{
+	int ret = -ENOENT;
+
+	if (boot_info.efi64_systab)
+		ret = smbios_find_efi(acpi_map, NULL, boot_info.efi64_systab, &smbios);
+	if (ret < 0)
+		ret = smbios_scan(acpi_map, NULL, SMBIOS_FSEG, SMBIOS_FSEG_END, &smbios);
+	if (ret < 0) {
+		pr_info("SMBIOS: no entry point (neither in the EFI configuration tables nor in "
+			"0xf0000-0xfffff); the guest finds none either\n");
+		return;
+	}
+	pr_info("SMBIOS: %s entry point at %#llx (%s), structure table at %#llx, %u bytes\n",
+		smbios.v3 ? "3.x" : "2.x", smbios.ep_pa,
+		smbios.source == SMBIOS_EFI ? "EFI configuration table" : "F segment",
+		smbios.table_pa, smbios.table_len);
+}
+
+#define PCI_TABLE_FIRST	64	/* entries: a small machine's functions fit in the first block */
+
+/* The PCI function table grows in uhv's pool as enumeration finds functions (twice the size
+ * each time), so its size follows the machine; no pool memory left ends the scan (fail closed). */
+static struct pci_dev *pci_grow(struct pci *p, unsigned *cap)
+{
+	unsigned want = p->cap ? p->cap * 2 : PCI_TABLE_FIRST;
+	size_t pages = ALIGN_UP(want * sizeof(struct pci_dev), PAGE_SIZE) / PAGE_SIZE;
+	paddr_t pa = kmem_alloc_pages(pages, PAGE_SIZE);
+
+	if (!pa)
+		return NULL;
+	struct pci_dev *devs = phys_to_virt(pa);
+	if (p->devs) {
+		memcpy(devs, p->devs, p->count * sizeof(struct pci_dev));
+		kmem_free(virt_to_phys(p->devs),
+			  ALIGN_UP(p->cap * sizeof(struct pci_dev), PAGE_SIZE));
+	}
+	*cap = (unsigned)(pages * PAGE_SIZE / sizeof(struct pci_dev));
+	return devs;
+}
+
 static void discover_pci(void)
 {
 	pci_cfg_setup(&pci_cfg, &pci_ecam, mcfg.count ? &mcfg : NULL);
+	pci.grow = pci_grow;
 	int ret = pci_scan(&pci, &pci_cfg, 0, 0, 0xff, 0);
 	pci_print(&pci);
+	pr_info("PCI function table: room for %u functions, %llu KiB of uhv's pool\n", pci.cap,
+		(u64)ALIGN_UP(pci.cap * sizeof(struct pci_dev), PAGE_SIZE) >> 10);
 	if (ret == -ENOSPC)
-		table_full("PCI device table full");
+		table_full("PCI function table: no memory");
 }
 
 static void setup_iommu(void)
@@ -127,6 +179,7 @@ static __noreturn void probe_nic(void)
 		pr_info("a guest would get the NIC %02x:%02x.%x %04x:%04x (%s)\n", d->bus, d->dev,
 			d->fn, d->vendor, d->device,
 			options.nic_given ? "nic=" : "the first Ethernet controller");
+	kmem_footprint_print("at the end of probe");
 	platform_exit(true, "probe complete");
 }
 
@@ -204,6 +257,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	discover_acpi();
 	machine_end_init(&acpi);	/* how the guest's power-off or reset ends a real machine */
 	end_test(&options);		/* test build, end-test=: that end without a guest */
+	discover_smbios();
 	discover_pci();
 	console_setup(&options, com1, &acpi, &pci, &pci_cfg);
 	setup_iommu();
@@ -225,7 +279,10 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 
 	struct boot_facts facts = {
 		.boot = &boot_info, .opt = &options, .acpi = &acpi, .mcfg = &mcfg, .pci = &pci,
-		.pci_cfg = &pci_cfg,
+		.pci_cfg = &pci_cfg, .smbios = smbios.source ? &smbios : NULL,
 	};
-	vm_run(vm_build(&facts));
+	struct vm *vm = vm_build(&facts);
+
+	kmem_footprint_print("at the end of boot");
+	vm_run(vm);
 }

@@ -180,12 +180,22 @@ static struct pci_dev *add_function(struct pci *p, u16 seg, u8 bus, u8 dev, u8 f
 {
 	const struct pci_cfg_ops *ops = p->ops;
 
-	if (p->count == PCI_MAX_DEVS) {
+	if (p->count == p->cap && !p->overflow) {
+		unsigned cap = p->cap;
+		struct pci_dev *devs = p->grow ? p->grow(p, &cap) : NULL;
+
+		if (devs && cap > p->count) {
+			p->devs = devs;
+			p->cap = cap;
+		}
+	}
+	if (p->count == p->cap) {
 		/* fail closed: a function uhv does not know it cannot hide from the guest */
 		if (p->overflow++ == 0)
-			pr_err("the PCI device table is full: more than %d PCI functions, %02x:%02x.%u "
-			       "and later ones not recorded; uhv will not start the guest (raise "
-			       "PCI_MAX_DEVS in include/uhv/pci.h)\n", PCI_MAX_DEVS, bus, dev, fn);
+			pr_err("PCI functions: no memory to record more than %u (%zu bytes each), "
+			       "%02x:%02x.%u and later ones not recorded; uhv will not start the "
+			       "guest (boot with a larger uhvmem=)\n", p->count,
+			       sizeof(struct pci_dev), bus, dev, fn);
 		return NULL;
 	}
 	struct pci_dev *d = &p->devs[p->count++];
@@ -461,6 +471,6 @@ void pci_print(const struct pci *p)
 		pr_info("%s\n", line);
 	}
 	if (p->overflow)
-		pr_err("%u more functions not recorded (PCI_MAX_DEVS %d)\n", p->overflow,
-			PCI_MAX_DEVS);
+		pr_err("%u more functions not recorded (no memory for the PCI function table)\n",
+		       p->overflow);
 }

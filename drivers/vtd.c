@@ -91,7 +91,7 @@ static int set_root_table(struct vtd_unit *u)
 
 /* ---- memory for tables ----------------------------------------------------------------------- */
 
-static paddr_t mem_alloc(void *ctx) { return kmem_alloc_page(); }
+static paddr_t mem_alloc(void *ctx) { return kmem_alloc_for(KMEM_VTD, 1, PAGE_SIZE); }
 static void *mem_p2v(void *ctx, paddr_t pa) { return phys_to_virt(pa); }
 
 static void mem_sync(void *ctx, void *ptr, size_t len)
@@ -263,7 +263,7 @@ static int alloc_units(void)
 {
 	vtd.nr_units = vtd.dmar.nr_drhd;
 	size_t bytes = vtd.nr_units * sizeof(struct vtd_unit);
-	paddr_t upa = kmem_alloc_pages(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE, PAGE_SIZE);
+	paddr_t upa = kmem_alloc_for(KMEM_VTD, ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE, PAGE_SIZE);
 	if (!upa)
 		return -ENOMEM;
 	vtd.units = phys_to_virt(upa);

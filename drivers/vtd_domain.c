@@ -271,7 +271,7 @@ int vtd_attach_rmrr_devices(void)
 {
 	if (!vtd.dmar.nr_rmrr)
 		return 0;
-	paddr_t pa = kmem_alloc_page();
+	paddr_t pa = kmem_alloc_for(KMEM_VTD, 1, PAGE_SIZE);
 	if (!pa)
 		return -ENOMEM;
 	vtd.rmrr_doms = phys_to_virt(pa);

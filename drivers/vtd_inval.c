@@ -136,8 +136,8 @@ int vtd_unit_setup_qi(struct vtd_unit *u)
 	}
 	if (!use_qi)
 		return 0;
-	u->iq_pa = kmem_alloc_page();
-	u->wait_pa = kmem_alloc_page();
+	u->iq_pa = kmem_alloc_for(KMEM_VTD, 1, PAGE_SIZE);
+	u->wait_pa = kmem_alloc_for(KMEM_VTD, 1, PAGE_SIZE);
 	if (!u->iq_pa || !u->wait_pa)
 		return -ENOMEM;
 	u->iq = phys_to_virt(u->iq_pa);

@@ -32,6 +32,11 @@ static u64 image_pa;
 
 const struct memmap *kmem_memmap(void) { return &memmap; }
 
+static u64 image_size(void);
+
+/* Bytes allocated for each enum kmem_use (kmem_footprint). */
+static u64 use_bytes[KMEM_USES];
+
 static paddr_t pt_alloc(void *ctx)
 {
 	return kmem_alloc_page();
@@ -44,26 +49,62 @@ static void *pt_p2v(void *ctx, paddr_t pa)
 
 static const struct ptab_mem kernel_pt_mem = { .alloc_table = pt_alloc, .p2v = pt_p2v };
 
+paddr_t kmem_alloc_for(enum kmem_use use, size_t npages, size_t align)
+{
+	paddr_t pa = npages == 1 && align <= PAGE_SIZE ? frame_alloc_4k(&pool)
+						       : frame_alloc_contig(&pool, npages, align);
+	if (pa) {
+		memset(phys_to_virt(pa), 0, npages * PAGE_SIZE);
+		use_bytes[use < KMEM_USES ? use : KMEM_OTHER] += npages * PAGE_SIZE;
+	}
+	return pa;
+}
+
 paddr_t kmem_alloc_page(void)
 {
-	paddr_t pa = frame_alloc_4k(&pool);
-	if (pa)
-		memset(phys_to_virt(pa), 0, PAGE_SIZE);
-	return pa;
+	return kmem_alloc_for(KMEM_OTHER, 1, PAGE_SIZE);
 }
 
 paddr_t kmem_alloc_pages(size_t npages, size_t align)
 {
-	paddr_t pa = frame_alloc_contig(&pool, npages, align);
-	if (pa)
-		memset(phys_to_virt(pa), 0, npages * PAGE_SIZE);
-	return pa;
+	return kmem_alloc_for(KMEM_OTHER, npages, align);
+}
+
+void kmem_free_for(enum kmem_use use, paddr_t pa, size_t size)
+{
+	if (frame_free(&pool, pa, size) < 0) {
+		pr_warn("kmem_free(%#llx, %#zx): not an allocated block\n", pa, size);
+		return;
+	}
+	use_bytes[use < KMEM_USES ? use : KMEM_OTHER] -= ALIGN_UP(size, PAGE_SIZE);
 }
 
 void kmem_free(paddr_t pa, size_t size)
 {
-	if (frame_free(&pool, pa, size) < 0)
-		pr_warn("kmem_free(%#llx, %#zx): not an allocated block\n", pa, size);
+	kmem_free_for(KMEM_OTHER, pa, size);
+}
+
+void kmem_footprint(struct kmem_footprint *f)
+{
+	struct frame_stats st;
+
+	frame_stats(&pool, &st);
+	memcpy(f->use, use_bytes, sizeof(f->use));
+	f->pool = st.total;
+	f->free = st.free;
+	f->image = ALIGN_UP(image_size(), PAGE_SIZE);
+}
+
+void kmem_footprint_print(const char *when)
+{
+	struct kmem_footprint f;
+
+	kmem_footprint(&f);
+	pr_info("footprint %s: image %llu KiB; pool %llu KiB, used %llu KiB (per-CPU %llu, EPT "
+		"%llu, VT-d %llu, shadow %llu, other %llu KiB), free %llu KiB\n", when,
+		f.image >> 10, f.pool >> 10, (f.pool - f.free) >> 10, f.use[KMEM_PERCPU] >> 10,
+		f.use[KMEM_EPT] >> 10, f.use[KMEM_VTD] >> 10, f.use[KMEM_SHADOW] >> 10,
+		f.use[KMEM_OTHER] >> 10, f.free >> 10);
 }
 
 paddr_t virt_to_phys(const void *va)

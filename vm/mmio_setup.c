@@ -16,6 +16,7 @@
 #include <uhv/errno.h>
 #include <uhv/unaligned.h>
 #include <uhv/string.h>
+#include <uhv/smbios.h>
 
 #define MAX_DRHD		16
 #define MP_DEFAULT_IOAPIC	0xfec00000ULL	/* MP spec default, for firmware without a MADT */
@@ -56,9 +57,6 @@ static int vtd_register_pages(const void *dmar, size_t len, struct drhd_list *l)
 #define FADT_FIRMWARE_CTRL	36	/* FADT: 32-bit FACS address */
 #define FADT_X_FIRMWARE_CTRL	132	/* ACPI 2.0+: 64-bit FACS address, if the table is this long */
 #define FACS_MIN_LEN		64
-#define SMBIOS_SCAN_BASE	0xf0000
-#define SMBIOS_SCAN_LEN		0x10000
-#define SMBIOS_EP_MIN		0x20	/* both entry points are at least this long */
 
 /* Where the firmware's ACPI tables are, the FACS (no standard header, named by the FADT)
  * included: the guest reads them where the firmware put them. */
@@ -80,31 +78,23 @@ static void acpi_tables(const struct acpi *acpi, struct mmio_platform *plat)
 									MMIO_RULE_ACPI_TABLES };
 }
 
-/* The SMBIOS structure table from its entry point, which BIOS firmware puts on a 16-byte
- * boundary in 0xF0000-0xFFFFF (SMBIOS 3.x 7.1.1, 7.1.3): "_SM3_" gives a 64-bit address and a
- * maximum size, "_SM_" a 32-bit address and the length. UEFI firmware hands the entry point
- * over differently; its tables are then in ranges the memory map names already. */
-static void smbios_table(struct mmio_platform *plat)
+/* The SMBIOS entry point and structure table where kmain found them (<uhv/smbios.h>): in the F
+ * segment (BIOS), which the ROM rule covers, or wherever the EFI configuration table says (UEFI
+ * firmware keeps both in reserved memory, which is otherwise unassigned for the guest). */
+static void smbios_table(const struct smbios_ep *ep, struct mmio_platform *plat)
 {
-	const u8 *rom = kmem_map_firmware(SMBIOS_SCAN_BASE, SMBIOS_SCAN_LEN);
-	struct mmio_fw_table t = { .rule = MMIO_RULE_SMBIOS };
-
-	for (u32 o = 0; rom && o + SMBIOS_EP_MIN <= SMBIOS_SCAN_LEN && !t.len; o += 16) {
-		if (!memcmp(rom + o, "_SM3_", 5)) {
-			t.len = get_le(rom + o + 0x0c, 4);
-			t.pa = get_le(rom + o + 0x10, 8);
-		} else if (!memcmp(rom + o, "_SM_", 4)) {
-			t.len = get_le(rom + o + 0x16, 2);
-			t.pa = get_le(rom + o + 0x18, 4);
-		}
-	}
-	if (t.len && plat->ntables < MMIO_MAX_FW_TABLES)
-		plat->table[plat->ntables++] = t;
+	if (ep && ep->table_len && plat->ntables < MMIO_MAX_FW_TABLES)
+		plat->table[plat->ntables++] = (struct mmio_fw_table){ ep->table_pa, ep->table_len,
+									MMIO_RULE_SMBIOS };
+	if (ep && plat->ntables < MMIO_MAX_FW_TABLES)
+		plat->table[plat->ntables++] = (struct mmio_fw_table){ ep->ep_pa, ep->ep_len,
+									MMIO_RULE_SMBIOS };
 }
 
 /* LAPIC from IA32_APIC_BASE (where the CPU decodes it), IOAPICs from the MADT, HPET from its
  * table. */
-static void platform_facts(const struct acpi *acpi, struct mmio_platform *plat)
+static void platform_facts(const struct acpi *acpi, const struct smbios_ep *smbios,
+			   struct mmio_platform *plat)
 {
 	static struct acpi_madt_info madt;	/* build scratch, too large for the stack */
 	const struct acpi_sdt_header *t = acpi ? acpi_find_table(acpi, "APIC", 0) : NULL;
@@ -126,7 +116,7 @@ static void platform_facts(const struct acpi *acpi, struct mmio_platform *plat)
 	if (t && acpi_hpet_parse(t, &hpet) >= 0)
 		plat->hpet = hpet.address;
 	acpi_tables(acpi, plat);
-	smbios_table(plat);
+	smbios_table(smbios, plat);
 }
 
 static void print_policy(const struct mmio_policy *p)
@@ -142,14 +132,15 @@ static void print_policy(const struct mmio_policy *p)
 			mmio_rule_name(p->r[i].rule));
 }
 
-int vm_mmio_setup(struct vm *vm, const struct acpi *acpi, const struct acpi_sdt_header *dmar)
+int vm_mmio_setup(struct vm *vm, const struct acpi *acpi, const struct acpi_sdt_header *dmar,
+		  const struct smbios_ep *smbios)
 {
 	static struct mmio_platform plat;	/* build scratch, used once before any vCPU runs */
 	struct vm_mmio *m = &vm->mmio;
 	struct drhd_list drhd;
 	int ret;
 
-	platform_facts(acpi, &plat);
+	platform_facts(acpi, smbios, &plat);
 	if (vm->guest.screen_given && vm->guest.screen->type == MB2_FB_RGB) {
 		plat.fb = vm->guest.screen->addr;
 		plat.fb_size = (u64)vm->guest.screen->pitch * vm->guest.screen->height;

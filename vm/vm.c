@@ -67,6 +67,7 @@ static void load_guest(struct vm *vm, const struct boot_facts *f)
 	if (platform_guest_acpi(&vm->guest, f->acpi, mods, bi->nr_modules, &fw) < 0)
 		pr_warn("the guest gets the firmware's ACPI tables as they are (DMAR included)\n");
 	vm->guest.screen = fbcon_framebuffer();	/* a Linux guest is told about it */
+	platform_guest_smbios(&vm->guest, f->smbios, mods, bi->nr_modules);
 	if (loader_load_ex(&vm->guest, mods, bi->nr_modules, &fw, NULL) < 0)
 		platform_exit(false, "loading the guest failed");
 }
@@ -85,7 +86,7 @@ struct vm *vm_build(const struct boot_facts *f)
 	/* VMX last: a bad guest is reported first, on any machine */
 	if (vmx_init(vm->opt, vm) < 0)
 		platform_exit(false, "no usable VMX");
-	if (vm_mmio_setup(vm, f->acpi, dmar) < 0)
+	if (vm_mmio_setup(vm, f->acpi, dmar, f->smbios) < 0)
 		platform_exit(false, "the guest's MMIO policy could not be built");
 	if (vm->mmu->setup_memory(vm, dmar, dmar ? dmar->length : 0) < 0)
 		platform_exit(false, vm->mmu->uses_eptp ? "building the guest's EPT failed" :

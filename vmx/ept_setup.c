@@ -20,7 +20,7 @@
 
 static paddr_t ept_alloc(void *ctx)
 {
-	return kmem_alloc_page();
+	return kmem_alloc_for(KMEM_EPT, 1, PAGE_SIZE);
 }
 
 static void *ept_p2v(void *ctx, paddr_t pa)

@@ -127,7 +127,7 @@ static int sh_mmio_hpa(void *ctx, u64 gpa, u64 len, paddr_t *hpa)
 static paddr_t sh_alloc(void *ctx)
 {
 	struct shadow_vm *sv = ctx;
-	paddr_t pa = kmem_alloc_page();
+	paddr_t pa = kmem_alloc_for(KMEM_SHADOW, 1, PAGE_SIZE);
 
 	if (pa)
 		sv->table_pages++;
@@ -138,7 +138,7 @@ static void sh_free(void *ctx, paddr_t pa)
 {
 	struct shadow_vm *sv = ctx;
 	sv->table_pages--;
-	kmem_free(pa, PAGE_SIZE);
+	kmem_free_for(KMEM_SHADOW, pa, PAGE_SIZE);
 }
 
 static void *sh_p2v(void *ctx, paddr_t pa)

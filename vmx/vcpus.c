@@ -296,7 +296,7 @@ __noreturn void vmx_ap_main(struct percpu *pc)
 	while (!try_lock(&vm->cpus.setup_lock))
 		cpu_relax();
 
-	paddr_t pa = kmem_alloc_pages((AP_EXIT_STACK + sizeof(struct vcpu) + PAGE_SIZE - 1) /
+	paddr_t pa = kmem_alloc_for(KMEM_PERCPU, (AP_EXIT_STACK + sizeof(struct vcpu) + PAGE_SIZE - 1) /
 				      PAGE_SIZE, PAGE_SIZE);
 	if (!pa)
 		ap_fail(vm, pc, "no pool memory for its exit stack", -ENOMEM);

@@ -185,7 +185,7 @@ static void cpu_facts(void)
 /* A page for VMXON or a VMCS: from uhv's pool, revision id in bits 30:0. */
 static paddr_t alloc_vmx_page(void)
 {
-	paddr_t pa = kmem_alloc_page();
+	paddr_t pa = kmem_alloc_for(KMEM_PERCPU, 1, PAGE_SIZE);
 
 	if (!pa)
 		return 0;

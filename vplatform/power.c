@@ -18,6 +18,8 @@
 #include <uhv/timer.h>
 #include <uhv/vmx_exit.h>
 #include <uhv/vmx_trap.h>
+#include <uhv/smbios.h>
+#include <uhv/kmem.h>
 
 #define LOW_MEM_START	0x1000ULL	/* page 0 holds the real-mode IVT */
 #define LOW_MEM_END	0xa0000ULL	/* conventional memory ends at the VGA window */
@@ -136,6 +138,79 @@ int platform_guest_acpi(struct guest *g, const struct acpi *a, const struct load
 		"%u tables listed, %u hidden (DMAR), MADT with %s (%u other CPUs hidden)\n",
 		info.rsdp_gpa, info.rsdt_gpa, info.xsdt_gpa, info.madt_gpa,
 		at, (at + size), info.entries, info.dropped, cpus, info.cpus_dropped);
+	return 0;
+}
+
+/* ---- SMBIOS in the F segment ---------------------------------------------------------------- */
+
+#define FSEG_START	0xf0000ULL
+#define FSEG_END	0x100000ULL
+
+/* Add [gpa, gpa + PAGE_SIZE) backed by hpa, typed type, where no region is (kept in address
+ * order). */
+static int add_alias(struct guest *g, u64 gpa, u64 hpa, u32 type)
+{
+	unsigned at = 0;
+
+	for (unsigned i = 0; i < g->nr_mem; i++) {
+		const struct guest_region *r = &g->mem[i];
+		if (gpa < r->gpa + r->size && r->gpa < gpa + PAGE_SIZE)
+			return -EEXIST;
+		if (r->gpa < gpa)
+			at = i + 1;
+	}
+	if (g->nr_mem == GUEST_MAX_REGIONS)
+		return -ENOSPC;
+	memmove(&g->mem[at + 1], &g->mem[at], (g->nr_mem - at) * sizeof(g->mem[0]));
+	g->mem[at] = (struct guest_region){ gpa, PAGE_SIZE, hpa, type };
+	g->nr_mem++;
+	return 0;
+}
+
+static u64 guest_hpa(const struct guest *g, u64 gpa)
+{
+	for (unsigned i = 0; i < g->nr_mem; i++)
+		if (gpa >= g->mem[i].gpa && gpa - g->mem[i].gpa < g->mem[i].size)
+			return g->mem[i].hpa + (gpa - g->mem[i].gpa);
+	return 0;
+}
+
+int platform_guest_smbios(struct guest *g, const struct smbios_ep *smbios,
+			  const struct loader_module *mods, unsigned nr_mods)
+{
+	const u8 *ep = smbios ? kmem_map_firmware(smbios->ep_pa, smbios->ep_len) : NULL;
+	u64 page = FSEG_START;
+	int slot = -ENOSPC, ret;
+
+	if (!smbios || smbios->source != SMBIOS_EFI)
+		return 0;	/* none, or where the guest looks already */
+	for (; ep && page < FSEG_END && slot < 0; page += PAGE_SIZE) {
+		const u8 *host = kmem_map_firmware(page, PAGE_SIZE);
+		slot = host ? smbios_fseg_slot(host, PAGE_SIZE, smbios->ep_len) : -EFAULT;
+	}
+	page -= PAGE_SIZE;
+	u64 at = slot >= 0 ? find_place(g, PAGE_SIZE, LOW_MEM_START, LOW_MEM_END, mods, nr_mods) : 0;
+	u8 *copy = at ? guest_ptr(g, at, PAGE_SIZE) : NULL;
+	if (!copy) {
+		pr_err("the guest gets no SMBIOS entry point in its F segment: %s\n",
+		       slot < 0 ? "no free 16-byte slot in 0xf0000-0xfffff" :
+		       "no free page of guest RAM below 640 KiB for the copy");
+		return slot < 0 ? slot : -ENOMEM;
+	}
+	memcpy(copy, kmem_map_firmware(page, PAGE_SIZE), PAGE_SIZE);
+	memcpy(copy + slot, ep, smbios->ep_len);
+	ret = retype(g, at, PAGE_SIZE, GUEST_MEM_ACPI);
+	if (!ret)
+		ret = add_alias(g, page, guest_hpa(g, at), GUEST_MEM_ACPI);
+	if (ret < 0) {
+		pr_err("the guest gets no SMBIOS entry point in its F segment: its memory map has "
+		       "no room for the page (%s)\n", errno_name(ret));
+		return ret;
+	}
+	pr_info("guest SMBIOS: %s entry point at %#llx (a copy of the firmware's at %#llx, named "
+		"by the EFI configuration table), backed by guest RAM %#llx; structure table at "
+		"%#llx\n", smbios->v3 ? "_SM3_" : "_SM_", page + (u64)slot, smbios->ep_pa, at,
+		smbios->table_pa);
 	return 0;
 }
 

@@ -25,6 +25,29 @@ void kmem_free(paddr_t pa, size_t size);
  * it keeps)? Used to keep it out of the guest's EPT and IOMMU domains. */
 bool kmem_is_hypervisor(paddr_t pa, u64 len);
 
+/* What the pool's memory is for: each allocation is counted under one use, so the end of boot
+ * can say where uhv's memory went (kmem_footprint_print) and uhvmem= be sized from it. */
+enum kmem_use {
+	KMEM_OTHER,	/* uhv's own page tables, the VMX bitmaps, firmware-sized tables... */
+	KMEM_PERCPU,	/* CPU stacks, VMXON and VMCS pages, vCPU exit stacks */
+	KMEM_EPT,	/* the guest's EPT tables */
+	KMEM_VTD,	/* VT-d root/context/page tables, invalidation queues, unit state */
+	KMEM_SHADOW,	/* shadow page tables (mem=shadow) */
+	KMEM_USES
+};
+/* As kmem_alloc_pages / kmem_free, counted under use (the plain calls count as KMEM_OTHER). */
+paddr_t kmem_alloc_for(enum kmem_use use, size_t npages, size_t align);
+void kmem_free_for(enum kmem_use use, paddr_t pa, size_t size);
+/* Bytes the pool holds for each use, and the pool's size and free bytes. */
+struct kmem_footprint {
+	u64 use[KMEM_USES];
+	u64 pool, free, image;
+};
+void kmem_footprint(struct kmem_footprint *f);
+/* One line: "footprint: image I KiB; pool P KiB, used U KiB (per-CPU a, EPT b, VT-d c,
+ * shadow d, other e KiB), free F KiB" (printed at the end of boot and of probe). */
+void kmem_footprint_print(const char *when);
+
 struct mb2_info;
 struct memmap;
 struct ptab;

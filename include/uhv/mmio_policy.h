@@ -108,11 +108,14 @@ struct vm_mmio {
 struct vm;
 struct acpi;
 struct acpi_sdt_header;
+struct smbios_ep;
 
 /* Build vm->mmio from the ACPI tables (MADT, HPET), IA32_APIC_BASE, uhv's memory map and the
  * DMAR (VT-d register pages). Fails closed: a full table or a malformed DMAR is an error with a
- * message naming it. */
-int vm_mmio_setup(struct vm *vm, const struct acpi *acpi, const struct acpi_sdt_header *dmar);
+ * message naming it. The SMBIOS entry point and table (smbios, may be NULL) are the guest's to
+ * read wherever the firmware put them. */
+int vm_mmio_setup(struct vm *vm, const struct acpi *acpi, const struct acpi_sdt_header *dmar,
+		  const struct smbios_ep *smbios);
 
 /* True when [gpa, gpa+size) overlaps anything uhv maps for itself or keeps out of the guest:
  * uhv's memory, the VT-d register pages, the ECAM windows and other trapped MMIO ranges. For

@@ -80,7 +80,6 @@ struct pci_bar {
 };
 
 #define PCI_MAX_BARS		6
-#define PCI_MAX_DEVS		1024	/* functions; a two-socket server has several hundred */
 
 struct pci_dev {
 	u16 seg;
@@ -97,11 +96,20 @@ struct pci_dev {
 	u16 command;		/* as found at boot */
 };
 
+struct pci;
+/* Room for more functions: the table is sized by what enumeration finds, not by a constant.
+ * Called when p->count == p->cap; returns storage for at least p->count + 1 entries with the
+ * first p->count copied and sets *cap, or NULL when there is no memory (uhv's pool, uhvmem=).
+ * The old storage is the callee's to free. */
+typedef struct pci_dev *(*pci_grow_fn)(struct pci *p, unsigned *cap);
+
 struct pci {
 	const struct pci_cfg_ops *ops;
 	unsigned count;
-	unsigned overflow;	/* functions beyond PCI_MAX_DEVS (reported) */
-	struct pci_dev devs[PCI_MAX_DEVS];
+	unsigned cap;		/* entries devs has room for */
+	unsigned overflow;	/* functions not recorded for want of memory (reported) */
+	struct pci_dev *devs;
+	pci_grow_fn grow;	/* set before the first pci_scan */
 	u8 scanned[256 / 8];	/* bus bitmap of the current segment: bridge-loop guard */
 };
 
@@ -111,9 +119,9 @@ struct pci {
  * bus numbers as assigned by firmware (plus every other bus with PCI_SCAN_ALL_BUSES), with
  * multi-function detection, BAR sizing (decode disabled while probing, then restored) and the
  * capability walk. May be called once per segment; results accumulate in p (zero it first).
- * Returns the number of functions found so far, or -ENOSPC once more functions were found than
- * the table holds (PCI_MAX_DEVS; reported): then uhv must not start the guest, for it could not
- * hide the functions it did not record. */
+ * Returns the number of functions found so far, or -ENOSPC once p->grow found no memory for
+ * the next function (reported, with the count and the table's size): then uhv must not start the
+ * guest, for it could not hide the functions it did not record. */
 int pci_scan(struct pci *p, const struct pci_cfg_ops *ops, u16 seg, u8 bus_start, u8 bus_end,
 	     unsigned flags);
 

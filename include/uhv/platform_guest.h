@@ -35,6 +35,18 @@ struct loader_firmware;
 int platform_guest_acpi(struct guest *g, const struct acpi *a, const struct loader_module *mods,
 			unsigned nr_mods, struct loader_firmware *fw);
 
+/* Before the loader, on a machine whose SMBIOS entry point is not in the F segment (UEFI
+ * firmware names it only in the EFI configuration tables, which a guest booted by uhv has not):
+ * one page of the guest's F segment (0xf0000-0xfffff, where a BIOS guest and Linux without
+ * EFI scan) becomes a copy of the machine's page with the entry point on a free 16-byte
+ * boundary, backed by a page carved from the guest's RAM (typed ACPI in its memory map). The
+ * entry point names the firmware's structure table, which the guest reads where it is.
+ * smbios NULL or in the F segment already: nothing to do. Returns 0 or a negative errno (said
+ * why; the guest then runs without SMBIOS). */
+struct smbios_ep;
+int platform_guest_smbios(struct guest *g, const struct smbios_ep *smbios,
+			  const struct loader_module *mods, unsigned nr_mods);
+
 /* Where vm_build registers traps (after vmx_init): the power-off and reset ports, and the console
  * hold for a guest that drives the UART itself. Returns 0 or a negative errno from
  * vmx_trap_io (said why). */

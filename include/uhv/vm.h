@@ -34,6 +34,7 @@
 #include <uhv/vm_denials.h>
 #include <uhv/mmio_policy.h>
 
+struct smbios_ep;
 struct uhv_options;
 
 #define VM_CONSOLE_MAX	4096	/* the longest console-write hypercall */
@@ -98,6 +99,7 @@ struct boot_facts {
 	const struct acpi_mcfg_info *mcfg;
 	const struct pci *pci;
 	const struct pci_cfg_ops *pci_cfg;
+	const struct smbios_ep *smbios;		/* NULL: the machine has no SMBIOS */
 };
 
 /* Build the one vm (vm/vm.c): memory layout, kernel, DMA domain, VMX, EPT or shadow MMU,

@@ -191,6 +191,31 @@ static void build_machine(void)
 
 static struct pci pci;
 
+/* The table grows on the host heap as in uhv's pool (arch/main.c): twice the size each time, from
+ * 4 entries; grow_limit > 0 refuses to grow beyond that many entries (the pool runs out). */
+static unsigned grow_limit, grow_calls;
+
+static struct pci_dev *host_grow(struct pci *p, unsigned *cap)
+{
+	unsigned want = p->cap ? p->cap * 2 : 4;
+
+	grow_calls++;
+	if (grow_limit && want > grow_limit)
+		return NULL;
+	struct pci_dev *d = realloc(p->devs, want * sizeof(*d));
+	if (d)
+		*cap = want;
+	return d;
+}
+
+static void pci_reset(struct pci *p)
+{
+	free(p->devs);
+	memset(p, 0, sizeof(*p));
+	p->grow = host_grow;
+	grow_limit = grow_calls = 0;
+}
+
 static u32 cfg_of(u8 bus, u8 dev, u8 fn, u16 off)
 {
 	return fake_find(bus, dev, fn)->cfg[off / 4];
@@ -199,7 +224,7 @@ static u32 cfg_of(u8 bus, u8 dev, u8 fn, u16 off)
 static void test_enumerate(void **state)
 {
 	build_machine();
-	memset(&pci, 0, sizeof(pci));
+	pci_reset(&pci);
 	log_capture_reset();
 	int n = pci_scan(&pci, &fake_ops, 0, 0, 255, 0);
 	assert_int_equal(n, 9);
@@ -233,7 +258,7 @@ static void test_enumerate(void **state)
 static void test_bars(void **state)
 {
 	build_machine();
-	memset(&pci, 0, sizeof(pci));
+	pci_reset(&pci);
 	pci_scan(&pci, &fake_ops, 0, 0, 255, 0);
 
 	const struct pci_dev *d = pci_find_bdf(&pci, 0, 0, 2, 0);
@@ -307,7 +332,7 @@ static void test_bars(void **state)
 static void test_find_and_print(void **state)
 {
 	build_machine();
-	memset(&pci, 0, sizeof(pci));
+	pci_reset(&pci);
 	pci_scan(&pci, &fake_ops, 0, 0, 255, 0);
 
 	assert_ptr_equal(pci_find_class(&pci, 0x02, 0x00, 0), pci_find_bdf(&pci, 0, 0, 2, 0));
@@ -350,13 +375,13 @@ static void test_find_and_print(void **state)
 static void test_scan_all_buses(void **state)
 {
 	build_machine();
-	memset(&pci, 0, sizeof(pci));
+	pci_reset(&pci);
 	assert_int_equal(pci_scan(&pci, &fake_ops, 0, 0, 255, PCI_SCAN_ALL_BUSES), 10);
 	assert_non_null(pci_find_bdf(&pci, 0, 5, 0, 0));
 	assert_string_equal(pci_class_name(0xff, 0), "Unassigned");
 
 	/* a bus range that excludes bus 1 */
-	memset(&pci, 0, sizeof(pci));
+	pci_reset(&pci);
 	assert_int_equal(pci_scan(&pci, &fake_ops, 0, 0, 0, 0), 8);
 	assert_null(pci_find_bdf(&pci, 0, 1, 0, 0));
 	assert_int_equal(pci_scan(&pci, &fake_ops, 0, 1, 0, 0), -EINVAL);
@@ -379,7 +404,7 @@ static void test_bad_bridges_and_caps(void **state)
 	f->cfg[9] = 0x4;
 	f->wmask[9] = 0xfffff000;
 
-	memset(&pci, 0, sizeof(pci));
+	pci_reset(&pci);
 	log_capture_reset();
 	assert_int_equal(pci_scan(&pci, &fake_ops, 0, 0, 255, 0), 12);
 	assert_true(log_capture_contains("00:1e.0: bridge has secondary bus 0"));
@@ -394,7 +419,8 @@ static void test_bad_bridges_and_caps(void **state)
 	assert_int_equal(pci_find_cap(&fake_ops, d, PCI_CAP_ID_MSIX, 0), 0);
 }
 
-static void test_overflow(void **state)
+/* More functions than the old fixed table held (1024): the table grows as the scan finds them */
+static void test_many_functions(void **state)
 {
 	static struct pci big;
 
@@ -402,31 +428,55 @@ static void test_overflow(void **state)
 	memset(&fake, 0, sizeof(fake));
 	for (int d = 0; d < MAX_FAKE; d++)
 		add(0, d, 0, 0x1234, 0x5678, 0x02000000, 0x80, 0, 0)->all_fns = true;
-	memset(&big, 0, sizeof(big));
+	pci_reset(&big);
 	log_capture_reset();
-	/* results accumulate across calls (e.g. one call per segment or root bus): fill the table
-	 * bus by bus, MAX_FAKE * 8 functions each */
-	_Static_assert(PCI_MAX_DEVS % (MAX_FAKE * 8) == 0, "whole buses fill the table");
+	/* results accumulate across calls (e.g. one call per segment or root bus), bus by bus,
+	 * MAX_FAKE * 8 functions each: 1280 in all */
 	unsigned bus = 0;
-	for (; big.count < PCI_MAX_DEVS; bus++) {
+	for (; bus < 10; bus++) {
 		for (int d = 0; d < MAX_FAKE; d++)
 			fake.f[d].bus = (u8)bus;
 		assert_int_equal(pci_scan(&big, &fake_ops, 0, (u8)bus, (u8)bus, 0),
 				 (bus + 1) * MAX_FAKE * 8);
 	}
+	assert_int_equal(big.count, 10 * MAX_FAKE * 8);
+	assert_true(big.cap >= big.count);
 	assert_int_equal(big.overflow, 0);
-	assert_false(log_capture_contains("more than"));
-	/* one more bus: the table is full, the scan fails closed (uhv will not start the guest) */
+	assert_int_equal(big.devs[1279].bus, 9);
+	assert_int_equal(big.devs[1279].dev, MAX_FAKE - 1);
+	assert_int_equal(big.devs[1279].fn, 7);
+	assert_false(log_capture_contains("not recorded"));
+	pci_reset(&big);
+}
+
+/* No memory for more: the scan fails closed and says how many it holds and what to do */
+static void test_overflow(void **state)
+{
+	static struct pci big;
+
+	memset(&fake, 0, sizeof(fake));
 	for (int d = 0; d < MAX_FAKE; d++)
-		fake.f[d].bus = (u8)bus;
-	assert_int_equal(pci_scan(&big, &fake_ops, 0, (u8)bus, (u8)bus, 0), -ENOSPC);
-	assert_int_equal(big.count, PCI_MAX_DEVS);
+		add(0, d, 0, 0x1234, 0x5678, 0x02000000, 0x80, 0, 0)->all_fns = true;
+	pci_reset(&big);
+	grow_limit = MAX_FAKE * 8;
+	log_capture_reset();
+	assert_int_equal(pci_scan(&big, &fake_ops, 0, 0, 0, 0), MAX_FAKE * 8);
+	for (int d = 0; d < MAX_FAKE; d++)
+		fake.f[d].bus = 1;
+	assert_int_equal(pci_scan(&big, &fake_ops, 0, 1, 1, 0), -ENOSPC);
+	assert_int_equal(big.count, MAX_FAKE * 8);
 	assert_int_equal(big.overflow, MAX_FAKE * 8);
-	char want[160];
-	snprintf(want, sizeof(want), "the PCI device table is full: more than %d PCI functions, "
-		 "%02x:00.0 and later ones not recorded; uhv will not start the guest (raise "
-		 "PCI_MAX_DEVS", PCI_MAX_DEVS, bus);
+	char want[200];
+	snprintf(want, sizeof(want), "PCI functions: no memory to record more than %d (%zu bytes "
+		 "each), 01:00.0 and later ones not recorded; uhv will not start the guest (boot "
+		 "with a larger uhvmem=)", MAX_FAKE * 8, sizeof(struct pci_dev));
 	assert_true(log_capture_contains(want));
+	/* no grow function at all: nothing is recorded, the scan still fails closed */
+	pci_reset(&big);
+	big.grow = NULL;
+	assert_int_equal(pci_scan(&big, &fake_ops, 0, 1, 1, 0), -ENOSPC);
+	assert_int_equal(big.count, 0);
+	pci_reset(&big);
 }
 
 int main(void)
@@ -437,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_find_and_print),
 		cmocka_unit_test(test_scan_all_buses),
 		cmocka_unit_test(test_bad_bridges_and_caps),
+		cmocka_unit_test(test_many_functions),
 		cmocka_unit_test(test_overflow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

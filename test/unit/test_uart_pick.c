@@ -13,9 +13,15 @@
 #include "log_capture.h"
 
 static struct pci P;
+static struct pci_dev devs[8];	/* the table uhv grows in its pool (drivers/pci.c) */
 
 static struct pci_dev *add(u8 bus, u8 dev, u8 cls, u8 sub, u8 pif)
 {
+	if (!P.devs) {
+		P.devs = devs;
+		P.cap = sizeof(devs) / sizeof(devs[0]);
+	}
+	assert_true(P.count < P.cap);
 	struct pci_dev *d = &P.devs[P.count++];
 	*d = (struct pci_dev){ .bus = bus, .dev = dev, .class = cls, .subclass = sub,
 			       .prog_if = pif, .vendor = 0x1b36, .device = 2, .nbars = 6 };
