@@ -95,6 +95,23 @@ static int set_console_poll(void *ctx, const char *val, size_t len)
 	return 0;
 }
 
+static const char *const preempt_names[] = {
+	[UHV_PREEMPT_AUTO] = "auto", [UHV_PREEMPT_ON] = "on", [UHV_PREEMPT_OFF] = "off",
+};
+
+/* preempt-timer=auto|on|off: the console poll's clock (debug/idle_poll.c) */
+static int set_preempt_timer(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	int m = val ? pick(val, len, preempt_names, ARRAY_SIZE(preempt_names)) : -EINVAL;
+
+	if (m < 0)
+		return m;
+	o->preempt_timer = (enum uhv_preempt_timer)m;
+	return 0;
+}
+
 static int set_gdb(void *ctx, const char *val, size_t len)
 {
 	struct uhv_options *o = ctx;
@@ -280,6 +297,9 @@ static const struct cmdline_opt option_table[] = {
 	  "(default none: Ctrl-] g on the console)" },
 	{ "console-poll", set_console_poll, "MS: how often uhv looks at the console for Ctrl-] while the guest "
 	  "runs (VMX-preemption timer; default 10, 0 = only when the guest touches its UART)" },
+	{ "preempt-timer", set_preempt_timer, "auto|on|off: poll the console with the "
+	  "VMX-preemption timer (auto: unless this CPU model has a timer erratum), or off: from "
+	  "the guest's HLT and MWAIT exits (default auto)" },
 	{ "cpus", set_cpus, "N|all: how many CPUs the guest gets: the boot CPU and the first N-1 "
 	  "others uhv started (default all; more than there are: all)" },
 };
@@ -349,6 +369,8 @@ void options_print(const struct uhv_options *o)
 		pr_info("gdb=0x%x,%u: GDB stub on that port\n", o->gdb_port, o->gdb_baud);
 	if (o->probe)
 		pr_info("probe mode: no guest will be started\n");
+	if (o->preempt_timer != UHV_PREEMPT_AUTO)
+		pr_info("preempt-timer=%s\n", preempt_names[o->preempt_timer]);
 }
 
 void options_help(void)

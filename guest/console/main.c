@@ -5,6 +5,10 @@
  *
  *  1. spin=N: spin for N million TSC ticks without touching the UART (uhv
  *     must still see the escape keys: its preemption-timer poll);
+ *  1b. idle=N: halt N times with interrupts enabled but none that can come (the 8259s masked,
+ *     the APIC timer left masked): natively such a HLT never ends; under uhv with
+ *     preempt-timer=off each one returns after uhv's console poll period, and uhv must see the
+ *     escape keys meanwhile (debug/idle_poll.c, test/system/31-idle-poll.sh);
  *  2. then read COM1 by polling LSR.DR (receive interrupt off) and print each
  *     line as "guest: echo: LINE" (control characters shown as '.' by uhv's
  *     console hypercall), until the line "quit": the run ends with PASS.
@@ -33,6 +37,7 @@ static u32 number(const char *key, u32 def)
 void guest_main(void)
 {
 	u32 spin = number("spin", 0);
+	u32 idle = number("idle", 0);
 	char line[80];
 	size_t len = 0;
 	u32 bytes = 0;
@@ -47,6 +52,16 @@ void guest_main(void)
 		while (rdtsc() - t0 < (u64)spin * 1000000)
 			asm volatile("pause");
 		printf("guest: console: spin done\n");
+	}
+	if (idle) {
+		printf("guest: console: idling in HLT %u times, UART untouched\n", idle);
+		outb(0x21, 0xff);	/* no 8259 interrupt: the IDT has vectors 0-31 only */
+		outb(0xa1, 0xff);
+		u64 t0 = rdtsc();
+		for (u32 i = 0; i < idle; i++)
+			asm volatile("sti; hlt; cli");
+		printf("guest: console: idle done (%u halts in %u Mi TSC ticks)\n", idle,
+		       (u32)((rdtsc() - t0) >> 20));
 	}
 	printf("guest: console: ready, type lines; 'quit' ends the run\n");
 	for (;;) {

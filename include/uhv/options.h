@@ -25,6 +25,10 @@ enum uhv_exit_mode {
 	UHV_EXIT_HALT,		/* cli; hlt forever */
 };
 
+/* preempt-timer=: whether the console poll uses the VMX-preemption timer (auto: unless the CPU
+ * has a timer erratum, <uhv/preempt_errata.h>) or the guest's idle exits (debug/idle_poll.c). */
+enum uhv_preempt_timer { UHV_PREEMPT_AUTO, UHV_PREEMPT_ON, UHV_PREEMPT_OFF };
+
 struct uhv_options {
 	u16 console_port;		/* 16550 I/O port base; default 0x3f8 (ttyS0) */
 	u32 console_baud;		/* divides 115200; default 115200 */
@@ -42,6 +46,7 @@ struct uhv_options {
 	u16 gdb_port;			/* gdb=: GDB stub's 16550 port; 0 = none (default) */
 	u32 gdb_baud;			/* gdb=PORT,BAUD; default 115200 */
 	u32 console_poll_ms;		/* console-poll=: escape/GDB poll period, 0 = off; default 10 */
+	enum uhv_preempt_timer preempt_timer;	/* preempt-timer=: default UHV_PREEMPT_AUTO */
 	u32 cpus;			/* cpus=: CPUs the guest gets; 0 = all uhv controls (default) */
 #ifdef UHV_TEST_BUILD	/* include/uhv/test_hooks.h: not in the production image */
 	u8 panic_test;			/* deliberately raise this CPU exception (tests) */
