@@ -183,7 +183,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	panic_test(&options, true);	/* test build, panic-test= with probe: here */
 
 	discover_acpi();
-	timer_init(acpi.count ? &acpi : NULL);
+	timer_init(acpi.count ? &acpi : NULL, &options);
 	discover_pci();
 	setup_iommu();
 

@@ -229,7 +229,20 @@ static int set_panic_test(void *ctx, const char *val, size_t len)
 		}
 	return -EINVAL;
 }
-#define PANIC_TEST_OPTION { "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" },
+/* tsc-skip-pm: calibrate the TSC as if the FADT named no ACPI PM timer, so the HPET path is
+ * exercised under QEMU (test/system/30-tsc-sources.sh). Test variant only. */
+static int set_tsc_skip_pm(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	if (val)
+		return -EINVAL;
+	o->tsc_skip_pm = true;
+	return 0;
+}
+
+#define PANIC_TEST_OPTION { "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" }, \
+	{ "tsc-skip-pm", set_tsc_skip_pm, "flag: calibrate the TSC without the ACPI PM timer (tests the HPET path)" },
 #define PANIC_TEST_DEFAULT .panic_test = 0xff,
 #else
 #define PANIC_TEST_OPTION

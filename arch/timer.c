@@ -18,6 +18,7 @@
 #include <uhv/log.h>
 #include <uhv/errno.h>
 #include <uhv/cpu.h>
+#include <uhv/options.h>
 
 #define PIT_CH2		0x42
 #define PIT_CMD		0x43
@@ -141,12 +142,12 @@ static u64 measure_hpet(const struct refclk *rc)
 }
 
 /* Measure against the first reference that counts; *used names it. */
-static u64 measure_first(const struct acpi *a, const char **used)
+static u64 measure_first(const struct acpi *a, bool skip_pm, const char **used)
 {
 	struct acpi_fadt_info fadt;
 	struct acpi_hpet_info hi;
 
-	if (a && acpi_fadt_parse(acpi_find_table(a, ACPI_SIG_FADT, 0), &fadt) == 0 &&
+	if (a && !skip_pm && acpi_fadt_parse(acpi_find_table(a, ACPI_SIG_FADT, 0), &fadt) == 0 &&
 	    fadt.pm_timer_port) {
 		const struct refclk pm = { "ACPI PM timer", ACPI_PM_TIMER_HZ,
 					   fadt.pm_timer_32bit ? 32 : 24, pm_read };
@@ -203,15 +204,21 @@ static void print_choice(enum tsc_calib_pick pick, struct cpuid_regs l15, u64 me
 	}
 }
 
-int timer_init(const struct acpi *a)
+int timer_init(const struct acpi *a, const struct uhv_options *o)
 {
 	struct cpuid_regs l15 = { 0 };
 	const char *used = "";
+	bool skip_pm = false;
 
+#ifdef UHV_TEST_BUILD
+	skip_pm = o->tsc_skip_pm;
+	if (skip_pm)
+		pr_info("tsc-skip-pm: not using the ACPI PM timer (test)\n");
+#endif
 	if (cpuid(0, 0).eax >= 0x15)
 		l15 = cpuid(0x15, 0);
 	u64 from_cpuid = tsc_calib_cpuid15_khz(l15.eax, l15.ebx, l15.ecx);
-	u64 measured = measure_first(a, &used);
+	u64 measured = measure_first(a, skip_pm, &used);
 	enum tsc_calib_pick pick = tsc_calib_choose(from_cpuid, measured);
 
 	tsc_per_khz = pick == TSC_PICK_CPUID ? from_cpuid : pick == TSC_PICK_NONE ? 1000000 :

@@ -50,6 +50,7 @@ struct uhv_options {
 	u32 cpus;			/* cpus=: CPUs the guest gets; 0 = all uhv controls (default) */
 #ifdef UHV_TEST_BUILD	/* include/uhv/test_hooks.h: not in the production image */
 	u8 panic_test;			/* deliberately raise this CPU exception (tests) */
+	bool tsc_skip_pm;		/* tsc-skip-pm: calibrate without the ACPI PM timer */
 #define UHV_PANIC_VMENTRY_GUEST	0xf0	/* panic-test=vmentry-guest: invalid guest state */
 #define UHV_PANIC_VMENTRY_CTL	0xf1	/* panic-test=vmentry-ctl: invalid VM-execution control */
 #endif

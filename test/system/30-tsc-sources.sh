@@ -4,7 +4,11 @@
 # measured here against CLOCK_MONOTONIC (scripts/host-tsc-khz.c). Checks, each within 1 %:
 #  - q35 with pit=off: the PIT is gated off, uhv measures against the ACPI PM timer (it used
 #    to spin on the silent PIT and print ~5 MHz "calibrated against the PIT");
-#  - with the PIT present: still the PM timer (first in order), and the figure agrees.
+#  - with the PIT present: still the PM timer (first in order), and the figure agrees;
+#  - q35, pit=off, with the test variant's tsc-skip-pm: the HPET (from the ACPI HPET table);
+#  - pc with acpi=off: no PM timer nor HPET table, PIT channel 2 (seen counting first);
+#  - pc with acpi=off and pit=off: nothing counts; uhv says so as an error, does not hang
+#    (the old code spun 10^8 reads) and still ends the run.
 # QEMU TCG reports no CPUID leaf 0x15 (not even with -cpu max,tsc-frequency=,level=0x16), so
 # the CPUID path and the choice between CPUID and a measurement are unit-tested
 # (test_tsc_calib); Bochs (13-boot-bochs) shows the instruction-counting TSC.
@@ -41,4 +45,19 @@ expect "uhv timer: TSC [0-9.]+ MHz \(ACPI PM timer over [0-9]+ ms\)" "PIT presen
 within1 "PIT present"
 expect_end qemu pass "probe complete"
 
+boot tsc-hpet qemu "$(iso hpet "probe tsc-skip-pm")" 90 -- -M q35,pit=off
+expect "uhv timer: TSC [0-9.]+ MHz \(HPET over [0-9]+ ms\)" "PM timer skipped, PIT off: the HPET"
+within1 "HPET"
+expect_end qemu pass "probe complete"
+
+boot tsc-pit qemu "$isof" 90 -- -M pc,acpi=off
+expect "uhv timer: TSC [0-9.]+ MHz \(PIT over [0-9]+ ms\)" "no ACPI: PIT channel 2"
+within1 "PIT"
+expect_end qemu pass "probe complete"
+
+boot tsc-none qemu "$isof" 90 -- -M pc,acpi=off,pit=off
+expect "uhv timer: PIT: does not count" "the silent PIT is noticed"
+expect "uhv timer: ERROR: no way to learn the TSC frequency.*Assuming 1 GHz" "said loudly"
+reject "uhv timer: TSC [0-9.]+ MHz" "a frequency claimed without a source"
+expect_end qemu pass "probe complete"
 finish
