@@ -4,10 +4,10 @@
  *    exact on the CPUs that report it, but emulators report a leaf their TSC does not follow
  *    (Bochs' TSC counts instructions), so it is believed only when a measurement (below)
  *    agrees within 1 %, or when nothing can be measured.
- * 2. A measurement over CALIB_MS against the ACPI PM timer (FADT PM_TMR_BLK / X_PM_TMR_BLK,
+ * 2. A measurement (the median of three over CALIB_MS each) against the ACPI PM timer (FADT PM_TMR_BLK / X_PM_TMR_BLK,
  *    3.579545 MHz, 24 or 32 bits by TMR_VAL_EXT), else the HPET (ACPI HPET table, period from
  *    GCAP_ID), else PIT channel 2 (1.193182 MHz). Each reference must be seen counting: a
- *    counter that does not change over STUCK_READS reads is absent or gated, and the next one
+ *    counter that does not change over TSC_CALIB_STUCK_READS reads is absent or gated, and the next one
  *    is tried. The arithmetic is in tsc_calib.c. */
 #define LOG_MODULE "timer"
 #include <uhv/timer.h>
@@ -25,7 +25,7 @@
 #define PIT_GATE	0x61	/* bit 0: ch2 gate, bit 1: speaker, bit 5: ch2 output */
 #define PIT_CMD_CH2_LOHI_MODE0	0xb0
 #define PIT_CMD_LATCH_CH2	0x80
-#define CALIB_MS	50
+#define CALIB_MS	10
 
 #define HPET_GCAP_ID		0x000	/* [63:32] COUNTER_CLK_PERIOD in fs */
 #define HPET_GEN_CONF		0x010
@@ -33,18 +33,11 @@
 #define HPET_MAIN_COUNTER	0x0f0
 #define HPET_MMIO_LEN		0x400
 
-/* A counter that has not changed over this many reads is not counting (on hardware a read
- * takes ~1 us and every reference ticks at >= 1.19 MHz; in Bochs a read is a few dozen
- * instructions). MAX_READS bounds a counter that ticks too slowly to finish. */
-#define STUCK_READS	100000U
-#define MAX_READS	50000000U
-#define SAMPLE_TRIES	8
-
 struct refclk {
 	const char *name;
 	u64 hz;
 	unsigned bits;
-	u64 (*read)(void);
+	u64 (*read)(void *ctx);
 };
 
 /* Set once at boot by timer_init(). */
@@ -55,11 +48,11 @@ static volatile u8 *hpet;
 
 u64 tsc_khz(void) { return tsc_per_khz; }
 
-static u64 pm_read(void) { return inl(pm_port); }
-static u64 hpet_read(void) { return mmio_read32(hpet + HPET_MAIN_COUNTER); }
+static u64 pm_read(void *ctx) { return inl(pm_port); }
+static u64 hpet_read(void *ctx) { return mmio_read32(hpet + HPET_MAIN_COUNTER); }
 
 /* PIT channel 2 counts down; the inverted latched count counts up. */
-static u64 pit_read(void)
+static u64 pit_read(void *ctx)
 {
 	outb(PIT_CMD, PIT_CMD_LATCH_CH2);
 	u8 lo = inb(PIT_CH2);
@@ -67,53 +60,39 @@ static u64 pit_read(void)
 	return (u16)~(lo | (u16)hi << 8);
 }
 
-/* One (reference, TSC) pair: the reference read between two TSC reads, the tightest of a few
- * tries, taken at the middle (an SMI or, in an emulator, a descheduled vCPU or a translation
- * between the reads would skew it). */
-static void sample(const struct refclk *rc, u64 *ref, u64 *tsc)
-{
-	u64 best = ~0ULL;
-
-	for (unsigned i = 0; i < SAMPLE_TRIES; i++) {
-		u64 t0 = rdtsc();
-		u64 r = rc->read();
-		u64 t1 = rdtsc();
-		if (t1 - t0 < best) {
-			best = t1 - t0;
-			*ref = r;
-			*tsc = t0 + (t1 - t0) / 2;
-		}
-	}
-}
+static u64 read_tsc(void *ctx) { return rdtsc(); }
 
 /* TSC kHz measured against rc over CALIB_MS, or 0 (with the reason logged) if rc does not
  * count. */
 static u64 measure(const struct refclk *rc)
 {
-	u64 want = rc->hz * CALIB_MS / 1000, ref0, tsc0, ref1, tsc1;
-	u64 last = rc->read(), now = last;
-	u32 same = 0, reads = 0;
+	const struct tsc_calib_ref r = { rc->hz, rc->bits, rc->read, read_tsc, NULL };
+	struct tsc_calib_result res;
 
-	sample(rc, &ref0, &tsc0);
-	while (tsc_calib_delta(ref0, now, rc->bits) < want) {
-		now = rc->read();
-		if (now != last) {
-			last = now;
-			same = 0;
-		} else if (++same >= STUCK_READS) {
-			pr_info("%s: does not count (same value %#llx over %u reads); not using it\n",
-				rc->name, now, STUCK_READS);
+	tsc_calib_measure(&r, CALIB_MS, &res);
+	if (res.stuck)
+		pr_info("%s: does not count (same value %#llx over %u reads); not using it\n",
+			rc->name, res.last, TSC_CALIB_STUCK_READS);
+	else if (res.slow)
+		pr_info("%s: counts too slowly (%llu of %llu ticks in %u reads); not using it\n",
+			rc->name, res.ticks, rc->hz * CALIB_MS / 1000, TSC_CALIB_MAX_READS);
+	return res.khz;
+}
+
+/* Three measurements, the median kept: one disturbed by an SMI (or an emulator's hiccup) is
+ * outvoted, and a spread beyond 1 % is reported. */
+static u64 measure_three(const struct refclk *rc)
+{
+	u64 m[3];
+
+	for (unsigned i = 0; i < 3; i++)
+		if (!(m[i] = measure(rc)))
 			return 0;
-		}
-		if (++reads >= MAX_READS) {
-			pr_info("%s: counts too slowly (%llu of %llu ticks in %u reads); not "
-				"using it\n", rc->name, tsc_calib_delta(ref0, now, rc->bits), want,
-				MAX_READS);
-			return 0;
-		}
-	}
-	sample(rc, &ref1, &tsc1);
-	return tsc_calib_khz(tsc1 - tsc0, tsc_calib_delta(ref0, ref1, rc->bits), rc->hz);
+	u64 lo = MIN(m[0], MIN(m[1], m[2])), hi = MAX(m[0], MAX(m[1], m[2]));
+	if (!tsc_calib_agree(hi, lo, TSC_CPUID_TOLERANCE_PERMILLE))
+		pr_warn("%s: three measurements disagree (%llu, %llu, %llu kHz); using the "
+			"median\n", rc->name, m[0], m[1], m[2]);
+	return tsc_calib_median3(m[0], m[1], m[2]);
 }
 
 static u64 measure_pit(const struct refclk *rc)
@@ -124,7 +103,7 @@ static u64 measure_pit(const struct refclk *rc)
 	outb(PIT_CMD, PIT_CMD_CH2_LOHI_MODE0);	/* count 0 = 65536: wraps every 55 ms */
 	outb(PIT_CH2, 0);
 	outb(PIT_CH2, 0);
-	u64 khz = measure(rc);
+	u64 khz = measure_three(rc);
 	outb(PIT_GATE, gate);
 	return khz;
 }
@@ -135,7 +114,7 @@ static u64 measure_hpet(const struct refclk *rc)
 
 	if (!(conf & HPET_GEN_CONF_ENABLE))	/* firmware left it stopped: run it meanwhile */
 		mmio_write64(hpet + HPET_GEN_CONF, conf | HPET_GEN_CONF_ENABLE);
-	u64 khz = measure(rc);
+	u64 khz = measure_three(rc);
 	if (!(conf & HPET_GEN_CONF_ENABLE))
 		mmio_write64(hpet + HPET_GEN_CONF, conf);
 	return khz;
@@ -152,7 +131,7 @@ static u64 measure_first(const struct acpi *a, bool skip_pm, const char **used)
 		const struct refclk pm = { "ACPI PM timer", ACPI_PM_TIMER_HZ,
 					   fadt.pm_timer_32bit ? 32 : 24, pm_read };
 		pm_port = fadt.pm_timer_port;
-		u64 khz = measure(&pm);
+		u64 khz = measure_three(&pm);
 		if (khz) {
 			*used = pm.name;
 			return khz;

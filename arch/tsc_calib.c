@@ -40,6 +40,66 @@ bool tsc_calib_agree(u64 a, u64 b, unsigned permille)
 	return diff * 1000 <= b * permille;
 }
 
+static void sample(const struct tsc_calib_ref *r, u64 *ref, u64 *tsc)
+{
+	u64 best = ~0ULL;
+
+	for (unsigned i = 0; i < TSC_CALIB_SAMPLE_TRIES; i++) {
+		u64 t0 = r->tsc(r->ctx);
+		u64 v = r->read(r->ctx);
+		u64 t1 = r->tsc(r->ctx);
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*ref = v;
+			*tsc = t0 + (t1 - t0) / 2;
+		}
+	}
+}
+
+void tsc_calib_measure(const struct tsc_calib_ref *r, u32 ms, struct tsc_calib_result *out)
+{
+	u64 want = r->hz * ms / 1000, ref0, tsc0, ref1, tsc1;
+	u32 same = 0, reads = 0;
+
+	*out = (struct tsc_calib_result){ 0 };
+	sample(r, &ref0, &tsc0);
+	/* from ref0 on: a value read before it would count as a whole wrap-around */
+	u64 last = ref0, now = ref0;
+	while (tsc_calib_delta(ref0, now, r->bits) < want) {
+		now = r->read(r->ctx);
+		if (now != last) {
+			last = now;
+			same = 0;
+		} else if (++same >= TSC_CALIB_STUCK_READS) {
+			out->stuck = true;
+			break;
+		}
+		if (++reads >= TSC_CALIB_MAX_READS) {
+			out->slow = true;
+			break;
+		}
+	}
+	out->last = now;
+	if (out->stuck || out->slow) {
+		out->ticks = tsc_calib_delta(ref0, now, r->bits);
+		return;
+	}
+	sample(r, &ref1, &tsc1);
+	out->ticks = tsc_calib_delta(ref0, ref1, r->bits);
+	out->khz = tsc_calib_khz(tsc1 - tsc0, out->ticks, r->hz);
+}
+
+u64 tsc_calib_median3(u64 a, u64 b, u64 c)
+{
+	if (a > b) {
+		u64 t = a; a = b; b = t;
+	}
+	/* a <= b: the median is b unless c lies below it */
+	if (c < b)
+		return c > a ? c : a;
+	return b;
+}
+
 enum tsc_calib_pick tsc_calib_choose(u64 cpuid_khz, u64 measured_khz)
 {
 	if (cpuid_khz && !measured_khz)

@@ -30,6 +30,40 @@ u64 tsc_calib_hpet_hz(u32 period_fs);
 /* Do a and b differ by at most permille thousandths of b? (false when b is 0) */
 bool tsc_calib_agree(u64 a, u64 b, unsigned permille);
 
+/* A reference counter to measure the TSC against: it counts up at hz and wraps at 2^bits;
+ * read and tsc read it and the TSC (the kernel's inl/MMIO and rdtsc; the unit test's model). */
+struct tsc_calib_ref {
+	u64 hz;
+	unsigned bits;
+	u64 (*read)(void *ctx);
+	u64 (*tsc)(void *ctx);
+	void *ctx;
+};
+
+/* A counter that has not changed over this many reads is not counting (on hardware a read
+ * takes ~1 us and every reference ticks at >= 1.19 MHz; in Bochs a read is a few dozen
+ * instructions). TSC_CALIB_MAX_READS bounds a counter that ticks too slowly to finish. */
+#define TSC_CALIB_STUCK_READS	100000U
+#define TSC_CALIB_MAX_READS	50000000U
+#define TSC_CALIB_SAMPLE_TRIES	8
+
+struct tsc_calib_result {
+	u64 khz;		/* 0: failed, see the two below */
+	bool stuck;		/* the counter did not change over TSC_CALIB_STUCK_READS reads */
+	bool slow;		/* it changed, but had not advanced ms worth in MAX_READS reads */
+	u64 last;		/* its last value */
+	u64 ticks;		/* reference ticks advanced */
+};
+
+/* Count TSC ticks while r advances ms milliseconds' worth of ticks. Each end is a reference
+ * read between two TSC reads, the tightest of TSC_CALIB_SAMPLE_TRIES, taken at the middle (an
+ * SMI or, in an emulator, a descheduled vCPU between the reads would skew it). */
+void tsc_calib_measure(const struct tsc_calib_ref *r, u32 ms, struct tsc_calib_result *out);
+
+/* The middle one of three measurements (one disturbed by an SMI, or an emulator's hiccup,
+ * is outvoted). */
+u64 tsc_calib_median3(u64 a, u64 b, u64 c);
+
 enum tsc_calib_pick {
 	TSC_PICK_NONE,		/* no figure at all */
 	TSC_PICK_CPUID,		/* CPUID 0x15, alone or confirmed by the measurement */
