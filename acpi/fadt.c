@@ -57,6 +57,7 @@ int acpi_fadt_parse(const struct acpi_sdt_header *h, struct acpi_fadt_info *out)
 	out->smi_cmd = (u16)f->smi_cmd;
 	out->acpi_enable = f->acpi_enable;
 	out->acpi_disable = f->acpi_disable;
+	x_port(h, &f->x_pm_tmr_blk, &out->pm_timer_port);	/* X_PM_TMR_BLK (ACPI 2.0+) */
 	x_port(h, &f->x_pm1a_cnt_blk, &out->pm1a_cnt_port);
 	x_port(h, &f->x_pm1b_cnt_blk, &out->pm1b_cnt_port);
 	x_port(h, &f->x_pm1a_evt_blk, &out->pm1a_evt_port);

@@ -127,3 +127,18 @@ int lapic_send_nmi(u32 apic_id)
 {
 	return send(apic_id, ICR_DM_NMI | ICR_LEVEL_ASSERT, "NMI");
 }
+
+bool lapic_irr_pending(void)
+{
+	enum lapic_mode m = lapic_mode();
+	volatile u8 *regs = m == LAPIC_XAPIC ? xapic_regs() : NULL;
+
+	if (m == LAPIC_DISABLED || (m == LAPIC_XAPIC && !regs))
+		return false;
+	for (u32 i = 0; i < LAPIC_IRR_REGS; i++) {
+		u32 off = LAPIC_IRR + i * 0x10;
+		if (m == LAPIC_X2APIC ? rdmsr(LAPIC_X2APIC_MSR(off)) : rd(regs, off))
+			return true;
+	}
+	return false;
+}

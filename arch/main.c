@@ -247,7 +247,6 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 			"(see above; 'uhv: options' below lists what is in effect)\n", errors);
 	mb2_print(&boot_info);
 	options_print(&options);
-	timer_init();
 
 	if (kmem_init(&boot_info, mbi_pa, load_base, options.uhvmem) < 0)
 		platform_exit(false, "memory setup failed");
@@ -255,6 +254,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	panic_test(&options, true);	/* test build, panic-test= with probe: here */
 
 	discover_acpi();
+	timer_init(acpi.count ? &acpi : NULL, &options);	/* PM timer/HPET need the ACPI tables */
 	machine_end_init(&acpi);	/* how the guest's power-off or reset ends a real machine */
 	end_test(&options);		/* test build, end-test=: that end without a guest */
 	discover_smbios();

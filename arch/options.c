@@ -126,6 +126,23 @@ static int set_console_poll(void *ctx, const char *val, size_t len)
 	return 0;
 }
 
+static const char *const preempt_names[] = {
+	[UHV_PREEMPT_AUTO] = "auto", [UHV_PREEMPT_ON] = "on", [UHV_PREEMPT_OFF] = "off",
+};
+
+/* preempt-timer=auto|on|off: the console poll's clock (debug/idle_poll.c) */
+static int set_preempt_timer(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	int m = val ? pick(val, len, preempt_names, ARRAY_SIZE(preempt_names)) : -EINVAL;
+
+	if (m < 0)
+		return m;
+	o->preempt_timer = (enum uhv_preempt_timer)m;
+	return 0;
+}
+
 static int set_gdb(void *ctx, const char *val, size_t len)
 {
 	struct uhv_options *o = ctx;
@@ -234,8 +251,22 @@ static int set_vtd_test_fw_te(void *ctx, const char *val, size_t len)
 
 	return cmdline_parse_bool(val, len, &o->vtd_test_fw_te);
 }
+
+/* tsc-skip-pm: calibrate the TSC as if the FADT named no ACPI PM timer, so the HPET path is
+ * exercised under QEMU (test/system/30-tsc-sources.sh). Test variant only. */
+static int set_tsc_skip_pm(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	if (val)
+		return -EINVAL;
+	o->tsc_skip_pm = true;
+	return 0;
+}
+
 #define PANIC_TEST_OPTION { "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" }, \
-	{ "vtd-test-fw-te", set_vtd_test_fw_te, "flag: leave VT-d translating as firmware might before uhv's setup (tests the takeover)" },
+	{ "vtd-test-fw-te", set_vtd_test_fw_te, "flag: leave VT-d translating as firmware might before uhv's setup (tests the takeover)" }, \
+	{ "tsc-skip-pm", set_tsc_skip_pm, "flag: calibrate the TSC without the ACPI PM timer (tests the HPET path)" },
 #define PANIC_TEST_DEFAULT .panic_test = 0xff,
 
 /* end-test=poweroff|reset: end the run as a guest's power-off or reset would, without a guest
@@ -337,6 +368,9 @@ static const struct cmdline_opt option_table[] = {
 	  "(default none: Ctrl-] g on the console)" },
 	{ "console-poll", set_console_poll, "MS: how often uhv looks at the console for Ctrl-] while the guest "
 	  "runs (VMX-preemption timer; default 10, 0 = only when the guest touches its UART)" },
+	{ "preempt-timer", set_preempt_timer, "auto|on|off: poll the console with the "
+	  "VMX-preemption timer (auto: unless this CPU model has a timer erratum), or off: from "
+	  "the guest's HLT and MWAIT exits (default auto)" },
 	{ "cpus", set_cpus, "N|all: how many CPUs the guest gets: the boot CPU and the first N-1 "
 	  "others uhv started (default all; more than there are: all)" },
 	{ "vtd-inval", set_vtd_inval, "auto|qi|reg: VT-d cache invalidation through the queue "
@@ -420,6 +454,8 @@ void options_print(const struct uhv_options *o)
 			options_vtd_inval_name(o->vtd_inval),
 			o->vtd_inval == UHV_VTD_INVAL_REG ? "the CCMD/IOTLB registers"
 							  : "the invalidation queue");
+	if (o->preempt_timer != UHV_PREEMPT_AUTO)
+		pr_info("preempt-timer=%s\n", preempt_names[o->preempt_timer]);
 }
 
 void options_help(void)

@@ -21,6 +21,7 @@
 #include <uhv/io.h>
 #include <uhv/cpu.h>
 #include <uhv/timer.h>
+#include <uhv/preempt_errata.h>
 #include <uhv/platform.h>
 #include <uhv/log.h>
 #include <uhv/errno.h>
@@ -294,18 +295,27 @@ static int gdb_port_io(void *ctx, u16 port, unsigned size, bool in, u32 *val)
 
 /* ---- exits ---------------------------------------------------------------------------------- */
 
-void vmx_handle_preemption_timer(struct vcpu *v)
+void dbg_poll_tick(struct vcpu *v)
 {
 	struct vm_debug *dbg = &v->vm->dbg;
 	dbg->v = v;
-	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, dbg->timer_value);
 	vtd_poll_faults();	/* the guest's device faults are reported while it runs */
 	poll_running(dbg);
+}
+
+void vmx_handle_preemption_timer(struct vcpu *v)
+{
+	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, v->vm->dbg.timer_value);
+	dbg_poll_tick(v);
 }
 
 void vmx_debug_guest_gone(struct vm *vm, bool pass)
 {
 	struct vm_debug *dbg = &vm->dbg;
+	if (dbg->idle_poll)
+		pr_info("console poll from idle exits: %llu HLT, %llu MWAIT exits, %llu polls, "
+			"%llu halts ended by an interrupt\n", dbg->idle_halts, dbg->idle_mwaits,
+			dbg->idle_polls, dbg->idle_irq_wakes);
 	if (!dbg->ready || !dbg->stub_attached || gdb_get_state(&dbg->stub) != GDB_STATE_RUNNING)
 		return;
 	struct gdb_stop st = { .reason = GDB_STOP_EXITED, .code = pass ? 0 : 1 };
@@ -318,7 +328,17 @@ void vmx_debug_guest_gone(struct vm *vm, bool pass)
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static void setup_timer(struct vm_debug *dbg, u32 poll_ms)
+/* Why the VMX-preemption timer is not to be used for the poll, or NULL to use it. */
+static const char *preempt_timer_unusable(enum uhv_preempt_timer mode)
+{
+	if (mode == UHV_PREEMPT_OFF)
+		return "preempt-timer=off";
+	if (mode == UHV_PREEMPT_ON)
+		return NULL;
+	return preempt_timer_erratum(cpuid(1, 0).eax);
+}
+
+static void setup_timer(struct vm_debug *dbg, u32 poll_ms, enum uhv_preempt_timer mode)
 {
 	u64 ticks = tsc_khz() * poll_ms;
 
@@ -327,14 +347,19 @@ static void setup_timer(struct vm_debug *dbg, u32 poll_ms)
 			"touches its UART\n");
 		return;
 	}
+	if (!ticks)
+		ticks = 1000000ULL * poll_ms;	/* uncalibrated: assume 1 GHz */
+	const char *why = preempt_timer_unusable(mode);
+	if (why) {
+		dbg_idle_poll_setup(dbg, ticks, why);
+		return;
+	}
 	if (!vmx_ctl_allowed(&vmx.caps, VMX_CTL_PIN, PIN_BASED_VMX_PREEMPTION_TIMER) ||
 	    !vmx_ctl_allowed(&vmx.caps, VMX_CTL_EXIT, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER)) {
 		pr_warn("no VMX-preemption timer with saved value: the console escape works only "
 			"while the guest reads its UART\n");
 		return;
 	}
-	if (!ticks)
-		ticks = 1000000ULL * poll_ms;	/* uncalibrated: assume 1 GHz */
 	ticks >>= vmx.caps.preemption_timer_shift;
 	dbg->timer_value = (u32)MIN(ticks, 0xffffffffULL);
 	if (!dbg->timer_value)
@@ -394,7 +419,7 @@ int vmx_debug_init(struct vm *vm, const struct pci *pci)
 		/* gdb= names the console: the stub has it from the start */
 		dbg_attach_gdb(dbg, true, true);
 	}
-	setup_timer(dbg, o->console_poll_ms);
+	setup_timer(dbg, o->console_poll_ms, o->preempt_timer);
 	dbg->ready = true;
 	pr_info("console escape: %s m monitor, %s g GDB stub%s; single step by %s\n",
 		CONSOLE_ESCAPE_NAME, CONSOLE_ESCAPE_NAME,

@@ -25,6 +25,15 @@ static inline struct vm_debug *dbg_of_cpu(void)
 	return &vm_current()->dbg;
 }
 
+/* ---- backend.c, idle_poll.c ---------------------------------------------------------------- */
+
+/* One console-poll tick: the VT-d fault registers, the console and GDB ports; stops the guest
+ * here when the escape or the stub asks for it. */
+void dbg_poll_tick(struct vcpu *v);
+/* The poll's clock when the VMX-preemption timer is not used (preempt-timer=off or a timer
+ * erratum): turns on HLT and MWAIT exiting and says so. ticks: the poll period in TSC ticks. */
+void dbg_idle_poll_setup(struct vm_debug *dbg, u64 ticks, const char *why);
+
 /* ---- guest_state.c ------------------------------------------------------------------------- */
 
 /* CR0, CR4 and RFLAGS as the guest sees them (read shadows; no TF uhv set for a step). */

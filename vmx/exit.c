@@ -29,6 +29,7 @@ static const vmx_exit_handler exit_handlers[VMX_MAX_EXIT_REASON + 1] = {
 	[EXIT_REASON_CPUID] = vmx_handle_cpuid,
 	[EXIT_REASON_GETSEC] = vmx_handle_vmx_insn,
 	[EXIT_REASON_HLT] = vmx_handle_hlt,
+	[EXIT_REASON_MWAIT] = vmx_handle_mwait,	/* console poll fallback: debug/idle_poll.c */
 	[EXIT_REASON_INVD] = vmx_handle_invd,
 	[EXIT_REASON_INVLPG] = shadow_vmx_handle_invlpg,	/* mem=shadow only */
 	[EXIT_REASON_VMCALL] = vmx_handle_vmcall,

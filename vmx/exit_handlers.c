@@ -351,6 +351,8 @@ void vmx_handle_invd(struct vcpu *v)
 
 void vmx_handle_hlt(struct vcpu *v)
 {
+	if (vmx_debug_idle_exit(v, false))	/* the console poll's idle fallback */
+		return;
 	/* Only reached when HLT exiting is on (it is off by default: the guest
 	 * owns interrupts and halts natively). */
 	if (!(vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
@@ -360,6 +362,14 @@ void vmx_handle_hlt(struct vcpu *v)
 	vmx_skip_instruction();
 	if (vmx.caps.activity_hlt)
 		vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
+}
+
+/* MWAIT exits are on only for the console poll's idle fallback (debug/idle_poll.c); should a
+ * CPU force them, MWAIT ends at once, which it may (a wake-up for no visible reason). */
+void vmx_handle_mwait(struct vcpu *v)
+{
+	if (!vmx_debug_idle_exit(v, true))
+		vmx_skip_instruction();
 }
 
 void vmx_handle_triple_fault(struct vcpu *v)

@@ -345,6 +345,7 @@ int vmx_setup_ap_vmcs(struct vcpu *v, u64 eptp)
 	setup_controls(v->vm, vmx.entry & ~(u32)VM_ENTRY_IA32E_MODE);
 	wr(VMCS_PIN_BASED_VM_EXEC_CONTROLS, vmx.pin & ~(u32)PIN_BASED_VMX_PREEMPTION_TIMER);
 	wr(VMCS_PRIMARY_VM_EXIT_CONTROLS, vmx.exit & ~(u32)VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+	wr(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROLS, vmx.proc & ~v->vm->dbg.idle_proc);
 	wr(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROLS, vmx.proc2);
 	wr(VMCS_EPT_POINTER, eptp);
 	setup_host(v);

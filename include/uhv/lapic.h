@@ -14,6 +14,8 @@
 #define LAPIC_ID	0x020	/* local APIC ID (xAPIC: bits 31:24) */
 #define LAPIC_VERSION	0x030	/* version */
 #define LAPIC_ICR_LO	0x300	/* interrupt command, low half */
+#define LAPIC_IRR	0x200	/* interrupt request register: 8 x 32 bits, 16 bytes apart */
+#define LAPIC_IRR_REGS	8
 #define LAPIC_ICR_HI	0x310	/* interrupt command, high half (xAPIC: destination 31:24) */
 
 #define LAPIC_X2APIC_MSR(off)	(0x800 + ((off) >> 4))
@@ -45,5 +47,9 @@ int lapic_init(void);
 int lapic_send_init(u32 apic_id);
 int lapic_send_sipi(u32 apic_id, u8 vector);
 int lapic_send_nmi(u32 apic_id);
+/* Does this CPU's local APIC hold a requested interrupt (any IRR bit)? The guest owns the APIC;
+ * uhv runs with RFLAGS.IF clear, so an interrupt for the guest waits there. false when the APIC
+ * is disabled (its interrupts then come through the INTR pin, which uhv cannot see). */
+bool lapic_irr_pending(void);
 
 #endif

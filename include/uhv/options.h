@@ -45,6 +45,10 @@ enum uhv_console_kind {
 	UHV_CONSOLE_SPCR,	/* spcr: the UART the ACPI SPCR table names */
 };
 
+/* preempt-timer=: whether the console poll uses the VMX-preemption timer (auto: unless the CPU
+ * has a timer erratum, <uhv/preempt_errata.h>) or the guest's idle exits (debug/idle_poll.c). */
+enum uhv_preempt_timer { UHV_PREEMPT_AUTO, UHV_PREEMPT_ON, UHV_PREEMPT_OFF };
+
 struct uhv_options {
 	u8 console_kind;		/* enum uhv_console_kind; default UHV_CONSOLE_AUTO */
 	u64 console_addr;		/* mmio, mmio32: physical address of the registers */
@@ -67,12 +71,14 @@ struct uhv_options {
 	u16 gdb_port;			/* gdb=: GDB stub's 16550 port; 0 = none (default) */
 	u32 gdb_baud;			/* gdb=PORT,BAUD; default 115200 */
 	u32 console_poll_ms;		/* console-poll=: escape/GDB poll period, 0 = off; default 10 */
+	enum uhv_preempt_timer preempt_timer;	/* preempt-timer=: default UHV_PREEMPT_AUTO */
 	u32 cpus;			/* cpus=: CPUs the guest gets; 0 = all uhv controls (default) */
 	enum uhv_vtd_inval vtd_inval;	/* vtd-inval=: default UHV_VTD_INVAL_AUTO */
 	bool console_screen;		/* the screen console (drivers/fbcon.c): default true; a
 					 * console= without ,fb turns it off */
 #ifdef UHV_TEST_BUILD	/* include/uhv/test_hooks.h: not in the production image */
 	u8 panic_test;			/* deliberately raise this CPU exception (tests) */
+	bool tsc_skip_pm;		/* tsc-skip-pm: calibrate without the ACPI PM timer */
 #define UHV_PANIC_VMENTRY_GUEST	0xf0	/* panic-test=vmentry-guest: invalid guest state */
 #define UHV_PANIC_VMENTRY_CTL	0xf1	/* panic-test=vmentry-ctl: invalid VM-execution control */
 	bool vtd_test_fw_te;		/* vtd-test-fw-te: firmware-like VT-d state first (test 47) */

@@ -42,6 +42,13 @@ struct vm_debug {
 	struct gdb_stub stub;
 	bool timer;			/* preemption timer polling on */
 	u32 timer_value;
+	/* ...or polling from the guest's idle exits (debug/idle_poll.c) */
+	bool idle_poll;
+	u32 idle_proc;			/* the exiting controls it added (boot CPU only) */
+	u64 idle_ticks;			/* poll period in TSC ticks */
+	u64 idle_next;			/* TSC when the next poll is due (MWAIT) */
+	u64 idle_halts, idle_mwaits;	/* HLT and MWAIT exits taken */
+	u64 idle_polls, idle_irq_wakes;	/* polls done while idle; halts ended by an interrupt */
 	bool mtf;			/* monitor trap flag available */
 	unsigned rx_wait;		/* timer ticks a received byte waited for the guest */
 	/* run control */
@@ -69,6 +76,9 @@ int vmx_debug_init(struct vm *vm, const struct pci *pci);
 void vmx_handle_exception(struct vcpu *v);		/* #BP, #DB when intercepted */
 void vmx_handle_mtf(struct vcpu *v);		/* monitor trap flag: a step */
 void vmx_handle_preemption_timer(struct vcpu *v);	/* console / GDB polling */
+/* HLT and MWAIT exits that poll the console instead of the preemption timer (idle_poll.c):
+ * true when handled (the caller does nothing more). */
+bool vmx_debug_idle_exit(struct vcpu *v, bool mwait);
 
 /* The run is ending (vmx_stop): tell an attached GDB the guest is gone. */
 void vmx_debug_guest_gone(struct vm *vm, bool pass);

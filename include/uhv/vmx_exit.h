@@ -45,6 +45,7 @@ void vmx_handle_vmcall(struct vcpu *v);
 void vmx_handle_vmx_insn(struct vcpu *v);	/* VMX instructions, GETSEC: #UD */
 void vmx_handle_invd(struct vcpu *v);
 void vmx_handle_hlt(struct vcpu *v);
+void vmx_handle_mwait(struct vcpu *v);
 void vmx_handle_triple_fault(struct vcpu *v);
 void vmx_handle_ept_violation(struct vcpu *v);
 void vmx_handle_ept_misconfig(struct vcpu *v);

@@ -331,6 +331,24 @@ static void test_console_poll(void **state)
 	assert_int_equal(options_parse("console-poll=20000", &O), 1);
 }
 
+static void test_preempt_timer(void **state)
+{
+	assert_int_equal(options_parse(NULL, &O), 0);
+	assert_int_equal(O.preempt_timer, UHV_PREEMPT_AUTO);
+	assert_int_equal(options_parse("preempt-timer=off", &O), 0);
+	assert_int_equal(O.preempt_timer, UHV_PREEMPT_OFF);
+	assert_int_equal(options_parse("preempt-timer=on", &O), 0);
+	assert_int_equal(O.preempt_timer, UHV_PREEMPT_ON);
+	/* a bare flag or another word: the default, counted as a bad value */
+	assert_int_equal(options_parse("preempt-timer", &O), 1);
+	assert_int_equal(O.preempt_timer, UHV_PREEMPT_AUTO);
+	assert_int_equal(options_parse("preempt-timer=maybe", &O), 1);
+	assert_int_equal(O.preempt_timer, UHV_PREEMPT_AUTO);
+	/* the production image has no tsc-skip-pm (a test hook): unknown, warned */
+	assert_int_equal(options_parse("tsc-skip-pm", &O), 0);
+	assert_true(log_capture_contains("unknown option 'tsc-skip-pm' ignored"));
+}
+
 static void test_cpus(void **state)
 {
 	assert_int_equal(options_parse("cpus=1", &O), 0);
@@ -387,6 +405,7 @@ int main(void)
 		cmocka_unit_test_setup(test_error_count_and_quote, reset),
 		cmocka_unit_test_setup(test_probe_and_panic_test, reset),
 		cmocka_unit_test_setup(test_console_poll, reset),
+		cmocka_unit_test_setup(test_preempt_timer, reset),
 		cmocka_unit_test_setup(test_help, reset),
 		cmocka_unit_test_setup(test_gdb, reset),
 		cmocka_unit_test_setup(test_cpus, reset),

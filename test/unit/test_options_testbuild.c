@@ -41,10 +41,20 @@ static void test_panic_test(void **state)
 	assert_true(log_capture_contains("panic-test"));
 }
 
+static void test_tsc_skip_pm(void **state)
+{
+	assert_int_equal(options_parse("", &O), 0);
+	assert_false(O.tsc_skip_pm);
+	assert_int_equal(options_parse("tsc-skip-pm", &O), 0);
+	assert_true(O.tsc_skip_pm);
+	assert_int_equal(options_parse("tsc-skip-pm=1", &O), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_panic_test, reset),
+		cmocka_unit_test_setup(test_tsc_skip_pm, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
