@@ -15,6 +15,9 @@
 #   LINUX-USERSPACE: uptime <s>      first thing init does
 #   LINUX-CPUS: <n>                  online CPUs (nproc), right after
 #   LINUX-ACPI: tables <list> pm1a_cnt=0x<port>
+#   LINUX-FB: <first line of /proc/fb> | none   the framebuffer Linux took from boot_params
+#                                    screen_info ("0 EFI VGA": efifb on the GOP screen uhv
+#                                    handed over; none under BIOS, where vgacon has text mode)
 #   LINUX-NIC: <driver> for <BDF> <vendor>:<device>   per PCI device a driver
 #                                    claims (by the module's PCI aliases), or
 #   LINUX-NIC: none (no PCI device for e1000 e1000e)  when no device matches
@@ -85,6 +88,9 @@ case " $cmdline " in *" uhvexit=userspace "*) end ;; esac
 # control port the power-off writes (FADT offset 64)
 pm1a=$(od -An -tx4 -j64 -N4 /sys/firmware/acpi/tables/FACP 2>/dev/null | tr -d ' ')
 echo "LINUX-ACPI: tables $(ls /sys/firmware/acpi/tables | tr '\n' ' ')pm1a_cnt=0x${pm1a:-none}"
+# the screen uhv handed over (loader/linux_screen.c)
+fb=$(head -n 1 /proc/fb 2>/dev/null)
+echo "LINUX-FB: ${fb:-none}"
 
 case " $cmdline " in
 *" uhvnet=qemu "*) addr=10.0.2.15 gw=10.0.2.2 ;;

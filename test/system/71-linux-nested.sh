@@ -115,6 +115,8 @@ expect "^uhv.efi: uhv.cfg: uhv.elf placement=offset, 2 module\(s\)" "uhv.efi rea
 expect "^uhv.efi: leaving boot services, entering uhv" "uhv.efi left boot services"
 expect "uhv mb2: boot loader 'uhv.efi', command line 'placement=offset'" "uhv booted by uhv.efi"
 expect "uhv mb2: boot info: .*EFI map \([0-9]+ descriptors" "EFI memory map given"
+expect "uhv fbcon: the guest gets the screen now" "uhv's log was on the GOP screen until the launch"
+expect "^LINUX-FB: 0 EFI VGA" "Linux took the GOP framebuffer uhv handed over (efifb from screen_info)"
 expect "uhv vtd: unit 0 @0xfed90000: DMA remapping enabled" "VT-d enabled"
 expect "uhv nic: 00:01\.0: DMA confined to guest RAM by VT-d" "NIC in the guest's VT-d domain"
 expect "^LINUX-NIC: e1000 for 0000:00:01\.0 0x8086:0x100e" "Linux finds the e1000"
