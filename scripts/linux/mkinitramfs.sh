@@ -15,6 +15,8 @@
 #   LINUX-USERSPACE: uptime <s>      first thing init does
 #   LINUX-CPUS: <n>                  online CPUs (nproc), right after
 #   LINUX-ACPI: tables <list> pm1a_cnt=0x<port>
+#   LINUX-SMBIOS: <sys_vendor> | none   what Linux's DMI scan found (without EFI it scans
+#                                    0xF0000-0xFFFFF, where uhv copies a UEFI machine's entry point)
 #   LINUX-FB: <first line of /proc/fb> | none   the framebuffer Linux took from boot_params
 #                                    screen_info ("0 EFI VGA": efifb on the GOP screen uhv
 #                                    handed over; none under BIOS, where vgacon has text mode)
@@ -88,6 +90,10 @@ case " $cmdline " in *" uhvexit=userspace "*) end ;; esac
 # control port the power-off writes (FADT offset 64)
 pm1a=$(od -An -tx4 -j64 -N4 /sys/firmware/acpi/tables/FACP 2>/dev/null | tr -d ' ')
 echo "LINUX-ACPI: tables $(ls /sys/firmware/acpi/tables | tr '\n' ' ')pm1a_cnt=0x${pm1a:-none}"
+# SMBIOS as the guest found it (acpi/smbios.c, platform_guest_smbios)
+dmi=$(cat /sys/class/dmi/id/sys_vendor 2>/dev/null)
+[ -e /sys/firmware/dmi/tables/smbios_entry_point ] || dmi=
+echo "LINUX-SMBIOS: ${dmi:-none}"
 # the screen uhv handed over (loader/linux_screen.c)
 fb=$(head -n 1 /proc/fb 2>/dev/null)
 echo "LINUX-FB: ${fb:-none}"

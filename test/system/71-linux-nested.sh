@@ -116,6 +116,8 @@ expect "^uhv.efi: leaving boot services, entering uhv" "uhv.efi left boot servic
 expect "uhv mb2: boot loader 'uhv.efi', command line 'placement=offset'" "uhv booted by uhv.efi"
 expect "uhv mb2: boot info: .*EFI map \([0-9]+ descriptors" "EFI memory map given"
 expect "uhv fbcon: the guest gets the screen now" "uhv's log was on the GOP screen until the launch"
+expect "uhv platform: guest SMBIOS: _SM3?_ entry point at 0xf[0-9a-f]{4}" "uhv copied the EFI SMBIOS entry point into the guest's F segment"
+expect "^LINUX-SMBIOS: QEMU" "Linux (no EFI) found the SMBIOS tables by its F-segment scan (issue 17 item 8)"
 expect "^LINUX-FB: 0 EFI VGA" "Linux took the GOP framebuffer uhv handed over (efifb from screen_info)"
 expect "uhv vtd: unit 0 @0xfed90000: DMA remapping enabled" "VT-d enabled"
 expect "uhv nic: 00:01\.0: DMA confined to guest RAM by VT-d" "NIC in the guest's VT-d domain"
