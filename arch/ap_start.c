@@ -461,6 +461,8 @@ __noreturn void smp_stop_this_cpu(void)
 
 	cli();
 	pc = smp_this_cpu_checked();
+	if (pc)	/* the stop-all NMI may come while this line is being said: it returns here */
+		pc->stop_entered = true;
 	if (pc && pc->state != CPU_STOPPED) {
 		log_raw("uhv: CPU %u (APIC ID %u) stopped\n", pc->cpu, pc->apic_id);
 		pc->state = CPU_STOPPED;

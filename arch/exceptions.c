@@ -129,9 +129,13 @@ static void pf_decode(u64 err)
  * No logging here: the NMI may have interrupted this CPU inside the log lock. */
 static void nmi_dispatch(struct percpu *pc, struct trap_frame *f)
 {
-	/* the stop-all path of a panic elsewhere (smp_stop_others) */
-	if (smp_stopping())
+	/* the stop-all path of a panic elsewhere (smp_stop_others); a CPU already on its way
+	 * to stopping (it saw the flag first) finishes its line: the NMI returns to it */
+	if (smp_stopping()) {
+		if (pc && pc->stop_entered)
+			return;
 		smp_stop_this_cpu();
+	}
 	/* an NMI for the guest (an IPI from another vCPU, a PMU overflow) that came
 	 * while this CPU was in uhv: passed on */
 	if (vmx_nmi_in_root(&f->rip))

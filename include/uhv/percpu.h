@@ -38,6 +38,7 @@ struct percpu {
 	u64 stack_bottom, stack_top;	/* the CPU's normal stack (stack traces) */
 	u64 ist_bottom;		/* 3 IST stacks of IST_STACK_SIZE bytes from here */
 	bool guest;		/* given to the guest (cpus=): listed in its MADT */
+	volatile bool stop_entered;	/* in smp_stop_this_cpu: a stop-all NMI returns at once */
 	u32 acpi_uid;		/* ACPI processor UID from the MADT */
 	u32 apic_id_seen;	/* the initial APIC ID the CPU reported itself (CPUID) */
 	u64 gdt[GDT_ENTRIES] __aligned(16);

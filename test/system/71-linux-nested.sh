@@ -71,7 +71,7 @@ common() {
 	expect "^LINUX-USERSPACE: uptime" "Linux reached userspace"
 	expect "^LINUX-CPUS: 1$" "one CPU online"
 	expect "uhv vmx: exit statistics: [0-9]+ exits" "exit statistics"
-	reject "Kernel panic|BUG:|Oops|triple fault|EPT violation: guest" "panic, triple fault or unhandled EPT violation"
+	reject "Kernel panic|BUG:|Oops|guest triple fault|EPT violation: guest" "panic, triple fault or unhandled EPT violation"
 	local l1s=$(sed -n 's/^NESTED-CASE-END: .* L1-seconds=\(.*\)/\1/p' "$LOG")
 	echo "  ($LOG: ${l1s:-?} L1 seconds, $(grep -Ec "$vtd_fault" "$LOG") VT-d fault lines)"
 }

@@ -59,7 +59,7 @@ common() {	# NCPUS GIVEN
 	expect "uhv smp: all $1 CPUs run uhv" "uhv started all $1 CPUs"
 	expect "uhv smp: the guest gets $2 of $1 CPUs" "the guest gets $2 of $1"
 	reject "NOT under VMX|not running the guest|did not flush|did not confirm" "SMP errors"
-	reject "Kernel panic|BUG:|Oops|triple fault|EPT violation: guest" "panic, triple fault, EPT violation"
+	reject "Kernel panic|BUG:|Oops|guest triple fault|EPT violation: guest" "panic, triple fault, EPT violation"
 	local l1s=$(sed -n 's/^NESTED-CASE-END: .* L1-seconds=\(.*\)/\1/p' "$LOG")
 	echo "  ($LOG: ${l1s:-?} L1 seconds)"
 }
