@@ -59,6 +59,10 @@ struct shadow_root {
 	enum gwalk_paging paging;	/* the guest paging mode the root was made for */
 	u64 key;			/* guest CR3 bits that select the address space */
 	u64 last_use;			/* LRU clock */
+	/* guest page sizes (bit = SHADOW_PTE_GSIZE code) the root holds
+	 * smaller shadow leaves of: INVLPG then looks for those fragments at
+	 * every offset of the guest page (an upper bound, reset by a full clear) */
+	u8 splinters;
 };
 
 struct shadow_stats {
