@@ -103,12 +103,6 @@ static u64 gsize_bytes(u64 attrs)
 	return sizes[(attrs & SHADOW_PTE_GSIZE_MASK) >> SHADOW_PTE_GSIZE_SHIFT];
 }
 
-/* the shadow_root.splinters bit of a leaf's guest page size */
-static u8 splinter_bit(u64 attrs)
-{
-	return (u8)BIT((attrs & SHADOW_PTE_GSIZE_MASK) >> SHADOW_PTE_GSIZE_SHIFT);
-}
-
 static u64 *table_ptr(const struct shadow *sh, paddr_t pa)
 {
 	return sh->ops->mem->p2v(sh->ops->mem->ctx, pa);
@@ -149,7 +143,10 @@ static void clear_root(const struct shadow *sh, struct shadow_root *r, bool keep
 	unsigned top_n = is_long(r->paging) ? SH_ENTRIES : 4;
 	const struct ptab_mem *mem = sh->ops->mem;
 
-	r->splinters = 0;	/* recounted from the leaves kept */
+	if (!keep_global) {	/* global fragments may survive: keep the records */
+		r->nr_split = 0;
+		r->splinters = 0;
+	}
 	tpa[top] = r->pt.root;
 	table[top] = table_ptr(sh, tpa[top]);
 	idx[top] = 0;
@@ -184,11 +181,9 @@ static void clear_root(const struct shadow *sh, struct shadow_root *r, bool keep
 			live[lvl] = 0;
 			continue;
 		}
-		if (keep_global && (e & SHADOW_PTE_GLOBAL)) {
+		if (keep_global && (e & SHADOW_PTE_GLOBAL))
 			live[lvl]++;
-			if (gsize_bytes(e) > level_size(lvl))
-				r->splinters |= splinter_bit(e);
-		} else
+		else
 			set_entry(&table[lvl][idx[lvl]], 0);
 		idx[lvl]++;
 	}
@@ -486,6 +481,22 @@ static int map_leaf(struct shadow *sh, u64 va, paddr_t hpa, u64 size, u64 attrs)
 	return err;
 }
 
+/* Remember that the guest page at base (size in attrs) is shadowed by smaller leaves. */
+static void note_split(struct shadow_root *r, u64 base, u64 attrs)
+{
+	u8 code = (attrs & SHADOW_PTE_GSIZE_MASK) >> SHADOW_PTE_GSIZE_SHIFT;
+
+	if (!code)
+		return;
+	for (unsigned i = 0; i < r->nr_split; i++)
+		if (r->split[i].base == base && r->split[i].code == code)
+			return;
+	if (r->nr_split < SHADOW_SPLIT_PAGES)
+		r->split[r->nr_split++] = (typeof(r->split[0])){ .base = base, .code = code };
+	else
+		r->splinters |= BIT(code);
+}
+
 int shadow_fill(struct shadow *sh, u64 la, u32 pfec, unsigned access, struct shadow_fault *out)
 {
 	struct gwalk_result w;
@@ -536,7 +547,7 @@ int shadow_fill(struct shadow *sh, u64 la, u32 pfec, unsigned access, struct sha
 	if (err)
 		return err;
 	if (size < w.page_size)
-		sh->cur->splinters |= splinter_bit(attrs);
+		note_split(sh->cur, ALIGN_DOWN(lin, w.page_size), attrs);
 	sh->stats.fills++;
 	return SHADOW_FILLED;
 }
@@ -567,22 +578,39 @@ static void drop_fragments(const struct shadow *sh, paddr_t table, unsigned leve
 	}
 }
 
-/* Drop the fragments of the guest pages (of the sizes r->splinters names)
- * that contain lin, at whatever offset, whatever the guest's tables say
- * now: the guest may have repointed or split the large page before its
- * INVLPG (issue 18). Cost: 512 entries per 2 MiB, 1024 per 4 MiB, the
- * present tables of 1 GiB; nothing when the root holds no fragments. */
+static void drop_split_page(const struct shadow *sh, const struct shadow_root *r, u64 base,
+			    u8 code)
+{
+	u64 size = gsize_bytes((u64)code << SHADOW_PTE_GSIZE_SHIFT);
+
+	drop_fragments(sh, r->pt.root, r->pt.levels - 1, base, base + size - 1,
+		       (u64)code << SHADOW_PTE_GSIZE_SHIFT);
+}
+
+/* Drop the fragments of the split guest large pages that contain lin, at
+ * whatever offset and whatever the guest's tables say now: the guest may have
+ * repointed or split the page before its INVLPG (issue 18). Cost: a compare
+ * per remembered page; a scan of 512 entries per 2 MiB page, 1024 per 4 MiB,
+ * the present tables of 1 GiB when lin is in one. */
 static void drop_splinters(const struct shadow *sh, struct shadow_root *r, u64 lin)
 {
-	for (unsigned code = 1; code < 4; code++) {
-		u64 size = gsize_bytes((u64)code << SHADOW_PTE_GSIZE_SHIFT), base;
+	for (unsigned i = 0; i < r->nr_split;) {
+		u8 code = r->split[i].code;
 
-		if (!(r->splinters & BIT(code)))
+		if (r->split[i].base != ALIGN_DOWN(lin, gsize_bytes((u64)code <<
+								   SHADOW_PTE_GSIZE_SHIFT))) {
+			i++;
 			continue;
-		base = ALIGN_DOWN(lin, size);
-		drop_fragments(sh, r->pt.root, r->pt.levels - 1, base, base + size - 1,
-			       (u64)code << SHADOW_PTE_GSIZE_SHIFT);
+		}
+		drop_split_page(sh, r, r->split[i].base, code);
+		r->split[i] = r->split[--r->nr_split];
 	}
+	/* more split pages than remembered: look in every size's page at lin */
+	for (u8 code = 1; code < 4; code++)
+		if (r->splinters & BIT(code))
+			drop_split_page(sh, r, ALIGN_DOWN(lin, gsize_bytes((u64)code <<
+									SHADOW_PTE_GSIZE_SHIFT)),
+					code);
 }
 
 void shadow_invlpg(struct shadow *sh, u64 la)
@@ -596,7 +624,7 @@ void shadow_invlpg(struct shadow *sh, u64 la)
 
 		if (!r->used)
 			continue;
-		if (r->splinters)
+		if (r->nr_split || r->splinters)
 			drop_splinters(sh, r, lin);
 		if (ptab_lookup(&r->pt, lin, NULL, &attrs, &level))
 			continue;

@@ -33,6 +33,7 @@ for plat in bochs bochs-tigerlake; do
 	expect "^guest: test paging-invlpg: ok" "INVLPG drops the shadow entry"
 	expect "^guest: test paging-cr3-reload: ok" "CR3 reload resynchronizes"
 	expect "^guest: test paging-off: ok" "paging off again"
+	expect "^guest: test shadow-invlpg-large: ok" "INVLPG drops every 4 KiB fragment of a 2 MiB page (issue 18)"
 	expect "^guest: test memwalk: ok" "all guest RAM reachable and distinct"
 	expect "uhv shadow: warning: guest write of guest-physical 0x[0-9a-f]+ .*uhv's own memory" "hostile write reported"
 	expect "^guest: test hostile-read: ok" "hostile read failed in the guest"

@@ -523,6 +523,34 @@ static void test_invlpg_splintered_large(void **state)
 	assert_int_equal(arena->in_use, 0);
 }
 
+/* more split guest pages than a root remembers one by one: still found */
+static void test_invlpg_split_many(void **state)
+{
+	u64 cr3 = gpt_alloc(), la = 0x7000000000ULL;
+	struct gwalk_mode m = m4(cr3);
+	struct shadow sh;
+	paddr_t root;
+	unsigned n = SHADOW_SPLIT_PAGES + 3;
+
+	for (unsigned i = 0; i < n; i++)
+		gmap4(cr3, la + i * MiB(2), RAM_B_GPA + (i & 1) * MiB(2), URW | PTE_D, 1);
+	assert_int_equal(shadow_init(&sh, &sops, 4, &m, &root), 0);
+	for (unsigned i = 0; i < n; i++)
+		expect_filled(&sh, la + i * MiB(2) + 0x1ff000 - i * PAGE_SIZE, 0, 0);
+	assert_int_equal(sh.cur->nr_split, SHADOW_SPLIT_PAGES);
+	for (unsigned i = 0; i < n; i++) {
+		gmap4(cr3, la + i * MiB(2), 0x400000, URW | PTE_D, 1);
+		shadow_invlpg(&sh, la + i * MiB(2) + i * PAGE_SIZE);
+		expect_none(&sh, la + i * MiB(2) + 0x1ff000 - i * PAGE_SIZE);
+		if (i + 1 < n)	/* the next page's fragment stays */
+			expect_leaf(&sh, la + (i + 1) * MiB(2) + 0x1ff000 - (i + 1) * PAGE_SIZE,
+				    RAM_B_HPA + ((i + 1) & 1) * MiB(2) + 0x1ff000 -
+				    (i + 1) * PAGE_SIZE, RW | US, 0);
+	}
+	shadow_destroy(&sh);
+	assert_int_equal(arena->in_use, 0);
+}
+
 /* the same for a 32-bit guest's 4 MiB page: 1024 fragments in two shadow tables */
 static void test_invlpg_splintered_4m(void **state)
 {
@@ -1176,6 +1204,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_smap_reflect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invlpg_splintered_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invlpg_splintered_4m, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invlpg_split_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_setup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz_4level, setup, teardown),
