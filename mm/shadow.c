@@ -143,6 +143,10 @@ static void clear_root(const struct shadow *sh, struct shadow_root *r, bool keep
 	unsigned top_n = is_long(r->paging) ? SH_ENTRIES : 4;
 	const struct ptab_mem *mem = sh->ops->mem;
 
+	if (!keep_global) {	/* global fragments may survive: keep the records */
+		r->nr_split = 0;
+		r->splinters = 0;
+	}
 	tpa[top] = r->pt.root;
 	table[top] = table_ptr(sh, tpa[top]);
 	idx[top] = 0;
@@ -477,6 +481,22 @@ static int map_leaf(struct shadow *sh, u64 va, paddr_t hpa, u64 size, u64 attrs)
 	return err;
 }
 
+/* Remember that the guest page at base (size in attrs) is shadowed by smaller leaves. */
+static void note_split(struct shadow_root *r, u64 base, u64 attrs)
+{
+	u8 code = (attrs & SHADOW_PTE_GSIZE_MASK) >> SHADOW_PTE_GSIZE_SHIFT;
+
+	if (!code)
+		return;
+	for (unsigned i = 0; i < r->nr_split; i++)
+		if (r->split[i].base == base && r->split[i].code == code)
+			return;
+	if (r->nr_split < SHADOW_SPLIT_PAGES)
+		r->split[r->nr_split++] = (typeof(r->split[0])){ .base = base, .code = code };
+	else
+		r->splinters |= BIT(code);
+}
+
 int shadow_fill(struct shadow *sh, u64 la, u32 pfec, unsigned access, struct shadow_fault *out)
 {
 	struct gwalk_result w;
@@ -526,8 +546,71 @@ int shadow_fill(struct shadow *sh, u64 la, u32 pfec, unsigned access, struct sha
 	err = map_leaf(sh, ALIGN_DOWN(lin, size), hpa, size, attrs);
 	if (err)
 		return err;
+	if (size < w.page_size)
+		note_split(sh->cur, ALIGN_DOWN(lin, w.page_size), attrs);
 	sh->stats.fills++;
 	return SHADOW_FILLED;
+}
+
+/* Clear the leaves with guest page size code gsize in [va, last] below the
+ * entry table at level (a table entry covers the range). Recursion depth is
+ * at most the table depth; emptied tables stay linked (refilled soon, freed
+ * by the next full clear). */
+static void drop_fragments(const struct shadow *sh, paddr_t table, unsigned level, u64 va,
+			   u64 last, u64 gsize)
+{
+	u64 *t = table_ptr(sh, table);
+	unsigned shift = PAGE_SHIFT + 9 * level;
+	unsigned first = (va >> shift) & (SH_ENTRIES - 1);
+	unsigned n = ((last >> shift) & (SH_ENTRIES - 1)) - first + 1;
+	u64 step = level_size(level);
+
+	for (unsigned i = 0; i < n; i++) {
+		u64 e = t[first + i], lo = i ? ALIGN_DOWN(va, step) + i * step : va;
+
+		if (!(e & PTE_P))
+			continue;
+		if (level > 0 && !(e & PTE_PS))
+			drop_fragments(sh, e & PTE_ADDR_4K, level - 1, lo,
+				       MIN(last, ALIGN_DOWN(lo, step) + step - 1), gsize);
+		else if ((e & SHADOW_PTE_GSIZE_MASK) == gsize)
+			set_entry(&t[first + i], 0);
+	}
+}
+
+static void drop_split_page(const struct shadow *sh, const struct shadow_root *r, u64 base,
+			    u8 code)
+{
+	u64 size = gsize_bytes((u64)code << SHADOW_PTE_GSIZE_SHIFT);
+
+	drop_fragments(sh, r->pt.root, r->pt.levels - 1, base, base + size - 1,
+		       (u64)code << SHADOW_PTE_GSIZE_SHIFT);
+}
+
+/* Drop the fragments of the split guest large pages that contain lin, at
+ * whatever offset and whatever the guest's tables say now: the guest may have
+ * repointed or split the page before its INVLPG (issue 18). Cost: a compare
+ * per remembered page; a scan of 512 entries per 2 MiB page, 1024 per 4 MiB,
+ * the present tables of 1 GiB when lin is in one. */
+static void drop_splinters(const struct shadow *sh, struct shadow_root *r, u64 lin)
+{
+	for (unsigned i = 0; i < r->nr_split;) {
+		u8 code = r->split[i].code;
+
+		if (r->split[i].base != ALIGN_DOWN(lin, gsize_bytes((u64)code <<
+								   SHADOW_PTE_GSIZE_SHIFT))) {
+			i++;
+			continue;
+		}
+		drop_split_page(sh, r, r->split[i].base, code);
+		r->split[i] = r->split[--r->nr_split];
+	}
+	/* more split pages than remembered: look in every size's page at lin */
+	for (u8 code = 1; code < 4; code++)
+		if (r->splinters & BIT(code))
+			drop_split_page(sh, r, ALIGN_DOWN(lin, gsize_bytes((u64)code <<
+									SHADOW_PTE_GSIZE_SHIFT)),
+					code);
 }
 
 void shadow_invlpg(struct shadow *sh, u64 la)
@@ -539,7 +622,11 @@ void shadow_invlpg(struct shadow *sh, u64 la)
 		unsigned level;
 		u64 attrs, span;
 
-		if (!r->used || ptab_lookup(&r->pt, lin, NULL, &attrs, &level))
+		if (!r->used)
+			continue;
+		if (r->nr_split || r->splinters)
+			drop_splinters(sh, r, lin);
+		if (ptab_lookup(&r->pt, lin, NULL, &attrs, &level))
 			continue;
 		/* every shadow leaf made from the guest page goes (a shadow
 		 * leaf is never larger than its guest page) */

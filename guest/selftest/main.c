@@ -286,6 +286,7 @@ void guest_main(void)
 	check_vmx();
 	check_inject();
 	check_paging();
+	check_shadow_invlpg();
 	check_memwalk();
 	check_hostile();
 	check_deny_io();

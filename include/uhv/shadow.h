@@ -25,6 +25,7 @@
 #include <uhv/gwalk.h>
 
 #define SHADOW_MAX_ROOTS	16
+#define SHADOW_SPLIT_PAGES	8	/* split guest large pages remembered per root */
 
 /* Software-available bits (11:9, ignored by the processor in PAE and 4/5-level
  * entries) of a shadow leaf: the guest's page size, so that INVLPG drops every
@@ -59,6 +60,15 @@ struct shadow_root {
 	enum gwalk_paging paging;	/* the guest paging mode the root was made for */
 	u64 key;			/* guest CR3 bits that select the address space */
 	u64 last_use;			/* LRU clock */
+	/* Guest large pages the root holds smaller shadow leaves of (fragments:
+	 * MMIO, ROM, RAM not contiguous in host memory), so that INVLPG finds
+	 * them at every offset (issue 18): up to SHADOW_SPLIT_PAGES by base and
+	 * SHADOW_PTE_GSIZE code; beyond that, splinters has a bit per guest page
+	 * size (1 << code) whose fragments may be anywhere. Both are upper
+	 * bounds, reset when every leaf of the root is dropped. */
+	struct { u64 base; u8 code; } split[SHADOW_SPLIT_PAGES];
+	unsigned nr_split;
+	u8 splinters;
 };
 
 struct shadow_stats {

@@ -31,6 +31,7 @@ expect "^guest: test inject-step-movss: ok" "MOV SS, TF, CPUID: one #DB after CP
 expect "^guest: test inject-rf-cleared: ok" "an emulated instruction clears RF"
 expect "^guest: test inject-nmi-watchdog: ok" "watchdog NMIs during exits all reach the guest"
 expect "^guest: test hc-console-not-ram: ok" "console hypercall validates guest RAM"
+expect "^guest: test shadow-invlpg-large: ok" "INVLPG of a 2 MiB page over the BIOS ROM, repointed at RAM"
 expect "^guest: test memwalk: ok" "all guest RAM reachable and distinct"
 expect "uhv vmx: warning: EPT violation: guest write of guest-physical 0x[0-9a-f]+ .*uhv's own memory" "hostile write reported"
 expect "^guest: test hostile-write: ok" "hostile write failed in the guest"

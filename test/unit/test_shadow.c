@@ -466,6 +466,114 @@ static void test_invlpg(void **state)
 	assert_int_equal(arena->in_use, 0);
 }
 
+/* Issue 18: a guest 2 MiB / 4 MiB page that no single host leaf backs (RAM not
+ * 2 MiB-aligned in host memory, pass-through MMIO) is shadowed by 4 KiB
+ * leaves. INVLPG of any address in the guest page must drop all of them,
+ * also those at other offsets than the INVLPG address, and also when the
+ * guest's entry no longer maps a large page (SDM: INVLPG invalidates every
+ * TLB entry for the page containing the address, whatever its size). */
+static void test_invlpg_splintered_large(void **state)
+{
+	u64 cr3 = gpt_alloc(), la = 0x7000000000ULL, mla = 0x7040000000ULL;
+	u64 end = la + MiB(2) - PAGE_SIZE, mend = mla + (MMIO_GPA - 0xfea00000ULL);
+	struct gwalk_mode m = m4(cr3);
+	struct shadow sh;
+	paddr_t root;
+
+	gmap4(cr3, la, RAM_B_GPA, URW | PTE_D, 1);	/* host-unaligned RAM */
+	gmap4(cr3, mla, 0xfea00000ULL, URW | PTE_D, 1);	/* over the MMIO range */
+	gmap4(cr3, la + MiB(4), 0x300000, URW | PTE_D, 0);	/* an unrelated 4 KiB page */
+	assert_int_equal(shadow_init(&sh, &sops, 4, &m, &root), 0);
+	expect_filled(&sh, end + 0x10, 0, 0);
+	expect_leaf(&sh, end, RAM_B_HPA + MiB(2) - PAGE_SIZE, RW | US, 0);
+	expect_filled(&sh, mend, 0, 0);
+	expect_leaf(&sh, mend, MMIO_GPA, RW | US, 0);
+	expect_filled(&sh, la + MiB(4), 0, 0);
+	/* repoint both at 2 MiB-aligned RAM, INVLPG the pages' starts (never
+	 * touched, so no shadow leaf there) */
+	gmap4(cr3, la, 0x400000, URW | PTE_D, 1);
+	gmap4(cr3, mla, 0x600000, URW | PTE_D, 1);
+	shadow_invlpg(&sh, la);
+	shadow_invlpg(&sh, mla + 0x5000);
+	expect_none(&sh, end);
+	expect_none(&sh, mend);
+	expect_leaf(&sh, la + MiB(4), RAM_A_HPA + 0x300000, RW | US, 0);
+	expect_filled(&sh, end, 0, 0);
+	expect_leaf(&sh, la, RAM_A_HPA + 0x400000, RW | US, 1);
+	/* large page -> table: the old page's fragments go too */
+	gmap4(cr3, mla, 0xfea00000ULL, URW | PTE_D, 1);
+	expect_filled(&sh, mend, 0, 0);
+	{
+		u64 pt = gpt_alloc();
+		u64 pd = gget64((cr3 & PTE_ADDR_4K) + ((mla >> 39) & 511) * 8) & PTE_ADDR_4K;
+
+		pd = gget64(pd + ((mla >> 30) & 511) * 8) & PTE_ADDR_4K;
+		gset64(pd + ((mla >> 21) & 511) * 8, pt | URW);
+		gset64(pt + ((mend >> 12) & 511) * 8, 0x700000 | URW | PTE_D);
+	}
+	shadow_invlpg(&sh, mla);
+	expect_none(&sh, mend);
+	expect_filled(&sh, mend, 0, 0);
+	expect_leaf(&sh, mend, RAM_A_HPA + 0x700000, RW | US, 0);
+	/* a guest 4 KiB page's INVLPG keeps its neighbours, splinters or not */
+	shadow_invlpg(&sh, la + MiB(4) + PAGE_SIZE);
+	expect_leaf(&sh, la + MiB(4), RAM_A_HPA + 0x300000, RW | US, 0);
+	expect_leaf(&sh, mend, RAM_A_HPA + 0x700000, RW | US, 0);
+	shadow_destroy(&sh);
+	assert_int_equal(arena->in_use, 0);
+}
+
+/* more split guest pages than a root remembers one by one: still found */
+static void test_invlpg_split_many(void **state)
+{
+	u64 cr3 = gpt_alloc(), la = 0x7000000000ULL;
+	struct gwalk_mode m = m4(cr3);
+	struct shadow sh;
+	paddr_t root;
+	unsigned n = SHADOW_SPLIT_PAGES + 3;
+
+	for (unsigned i = 0; i < n; i++)
+		gmap4(cr3, la + i * MiB(2), RAM_B_GPA + (i & 1) * MiB(2), URW | PTE_D, 1);
+	assert_int_equal(shadow_init(&sh, &sops, 4, &m, &root), 0);
+	for (unsigned i = 0; i < n; i++)
+		expect_filled(&sh, la + i * MiB(2) + 0x1ff000 - i * PAGE_SIZE, 0, 0);
+	assert_int_equal(sh.cur->nr_split, SHADOW_SPLIT_PAGES);
+	for (unsigned i = 0; i < n; i++) {
+		gmap4(cr3, la + i * MiB(2), 0x400000, URW | PTE_D, 1);
+		shadow_invlpg(&sh, la + i * MiB(2) + i * PAGE_SIZE);
+		expect_none(&sh, la + i * MiB(2) + 0x1ff000 - i * PAGE_SIZE);
+		if (i + 1 < n)	/* the next page's fragment stays */
+			expect_leaf(&sh, la + (i + 1) * MiB(2) + 0x1ff000 - (i + 1) * PAGE_SIZE,
+				    RAM_B_HPA + ((i + 1) & 1) * MiB(2) + 0x1ff000 -
+				    (i + 1) * PAGE_SIZE, RW | US, 0);
+	}
+	shadow_destroy(&sh);
+	assert_int_equal(arena->in_use, 0);
+}
+
+/* the same for a 32-bit guest's 4 MiB page: 1024 fragments in two shadow tables */
+static void test_invlpg_splintered_4m(void **state)
+{
+	u64 cr3 = gpt_alloc(), la = 0xc0400000ULL;
+	struct gwalk_mode m = m32(cr3);
+	struct shadow sh;
+	paddr_t root;
+
+	gmap32(cr3, la, RAM_B_GPA, URW | PTE_D, true);
+	assert_int_equal(shadow_init(&sh, &sops, 4, &m, &root), 0);
+	expect_filled(&sh, la + 0x3ff000, 0, 0);
+	expect_filled(&sh, la + 0x1000, 0, 0);
+	expect_leaf(&sh, la + 0x3ff000, RAM_B_HPA + 0x3ff000, RW | US, 0);
+	gmap32(cr3, la, MiB(12), URW | PTE_D, true);
+	shadow_invlpg(&sh, la + 0x2000);	/* neither fragment's page */
+	expect_none(&sh, la + 0x3ff000);
+	expect_none(&sh, la + 0x1000);
+	expect_filled(&sh, la + 0x3ff000, 0, 0);
+	expect_leaf(&sh, la + 0x200000, RAM_A_HPA + MiB(14), RW | US, 1);
+	shadow_destroy(&sh);
+	assert_int_equal(arena->in_use, 0);
+}
+
 /* a 32-bit guest runs on a PAE shadow: PDPTEs hold only P and the address,
  * 4 MiB guest pages become two 2 MiB leaves that INVLPG drops together */
 static void test_32bit_guest(void **state)
@@ -1094,6 +1202,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_set_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wp0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smap_reflect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invlpg_splintered_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invlpg_splintered_4m, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invlpg_split_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_setup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz_4level, setup, teardown),
