@@ -371,7 +371,10 @@ int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu
 	if (ret < 0 || !tramp || !pml4) {
 		pr_err("application processors NOT started: %s\n", ret < 0 ?
 		       "the local APIC cannot be mapped" : !tramp ?
-		       "no free page below 640 KiB for the start-up trampoline" :
+		       "no free page below 640 KiB for the start-up trampoline (the firmware's "
+		       "memory map reserves all of it; the other CPUs stay outside uhv, so the "
+		       "guest will not run: disable all but one CPU in the firmware setup, or "
+		       "boot in legacy BIOS (CSM) mode)" :
 		       "no memory for the trampoline's page tables");
 		for (unsigned i = 1; i < nslots; i++)
 			cpus[i].state = CPU_FAILED;

@@ -248,6 +248,7 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	mb2_print(&boot_info);
 	options_print(&options);
 
+	test_hook_lowmem_reserve(&options);	/* test build, lowmem-reserve=: for kmem_init */
 	if (kmem_init(&boot_info, mbi_pa, load_base, options.uhvmem) < 0)
 		platform_exit(false, "memory setup failed");
 	fbcon_remap();	/* uhv's page tables are in use: the framebuffer into them */
@@ -268,6 +269,10 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	/* Every other CPU into uhv (vmx_ap_main), before the guest's MADT is made of those
 	 * that came up. */
 	smp_start_aps(&madt, vmx_ap_main);
+	/* arch/ap_start.c said how many and which limit; vmx_smp_release_aps would refuse the
+	 * guest anyway, but only after VMX is up: end here, before any guest is built */
+	if (smp_cpus_outside())
+		platform_exit(false, "the MADT lists more CPUs than uhv handles (UHV_MAX_CPUS)");
 	if (options.mem == UHV_MEM_SHADOW && options.cpus != 1 && smp_cpu_count() > 1) {
 		pr_warn("mem=shadow: the guest gets one CPU (uhv's shadow page tables serve one "
 			"vCPU); the others stay parked under uhv\n");

@@ -284,10 +284,33 @@ static int set_end_test(void *ctx, const char *val, size_t len)
 	return 0;
 }
 #define END_TEST_OPTION { "end-test", set_end_test, "poweroff|reset: end the run as the guest's power-off or reset would, without a guest (tests exit=hw)" },
+
+/* lowmem-reserve=0xBASE-0xEND: uhv's memory map gets [BASE, END) (pages below 1 MiB) as
+ * firmware-reserved, as a UEFI firmware's map may have the low pages: tests where the AP
+ * trampoline goes then (test/system/38-trampoline-page.sh). */
+static int set_lowmem_reserve(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+	size_t dash = 0;
+	u64 base, end;
+
+	while (val && dash < len && val[dash] != '-')
+		dash++;
+	if (!val || dash == len || cmdline_parse_u64(val, dash, &base) ||
+	    cmdline_parse_u64(val + dash + 1, len - dash - 1, &end))
+		return -EINVAL;
+	if (base >= end || end > MiB(1) || !IS_ALIGNED(base, PAGE_SIZE) || !IS_ALIGNED(end, PAGE_SIZE))
+		return -EINVAL;
+	o->lowmem_reserve[0] = base;
+	o->lowmem_reserve[1] = end;
+	return 0;
+}
+#define LOWMEM_TEST_OPTION { "lowmem-reserve", set_lowmem_reserve, "0xBASE-0xEND: that range below 1 MiB firmware-reserved in uhv's memory map (tests the AP trampoline's page)" },
 #else
 #define PANIC_TEST_OPTION
 #define PANIC_TEST_DEFAULT
 #define END_TEST_OPTION
+#define LOWMEM_TEST_OPTION
 #endif
 
 static int set_exit(void *ctx, const char *val, size_t len)
@@ -364,6 +387,7 @@ static const struct cmdline_opt option_table[] = {
 	{ "probe", set_probe, "flag: report what uhv finds on this machine, then stop (no guest)" },
 	PANIC_TEST_OPTION
 	END_TEST_OPTION
+	LOWMEM_TEST_OPTION
 	{ "gdb", set_gdb, "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD]: serial port of the GDB stub "
 	  "(default none: Ctrl-] g on the console)" },
 	{ "console-poll", set_console_poll, "MS: how often uhv looks at the console for Ctrl-] while the guest "

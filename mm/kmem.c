@@ -14,6 +14,8 @@
 #include <uhv/errno.h>
 #include <uhv/string.h>
 #include <uhv/platform.h>
+#include <uhv/options.h>
+#include <uhv/test_hooks.h>
 
 #define MEMMAP_CAP	512
 #define POOL_MIN	MiB(8)
@@ -31,6 +33,16 @@ static struct ptab kernel_pt;
 static u64 image_pa;
 
 const struct memmap *kmem_memmap(void) { return &memmap; }
+
+#ifdef UHV_TEST_BUILD
+static u64 test_low_reserved[2];	/* lowmem-reserve=: [base, end), test build only */
+
+void test_hook_lowmem_reserve(const struct uhv_options *o)
+{
+	test_low_reserved[0] = o->lowmem_reserve[0];
+	test_low_reserved[1] = o->lowmem_reserve[1];
+}
+#endif
 
 static u64 image_size(void);
 
@@ -156,6 +168,20 @@ static int build_memmap(const struct mb2_info *mi, u64 mbi_pa)
 		return -ENOMEM;
 	}
 
+#ifdef UHV_TEST_BUILD
+	/* lowmem-reserve=: as if the firmware's map had it reserved (UEFI may keep low pages);
+	 * the boot information the loader put there is kept first (a loader would not have put
+	 * it in reserved memory), it stays in uhv's direct map */
+	if (test_low_reserved[1] > test_low_reserved[0]) {
+		pr_info("lowmem-reserve: [%#llx-%#llx) marked firmware-reserved\n",
+			test_low_reserved[0], test_low_reserved[1]);
+		memmap_reserve(&memmap, ALIGN_DOWN(mbi_pa, PAGE_SIZE),
+			       ALIGN_UP(mbi_pa + mi->total_size, PAGE_SIZE) -
+			       ALIGN_DOWN(mbi_pa, PAGE_SIZE), MEMMAP_BOOT_INFO);
+		memmap_reserve(&memmap, test_low_reserved[0],
+			       test_low_reserved[1] - test_low_reserved[0], MEMMAP_RESERVED);
+	}
+#endif
 	/* Take out of circulation what is in use now. */
 	memmap_reserve(&memmap, 0, MiB(1), MEMMAP_LOW);
 	memmap_reserve(&memmap, image_pa, ALIGN_UP(image_size(), PAGE_SIZE), MEMMAP_HV_IMAGE);

@@ -39,6 +39,8 @@ bool test_hook_ept_skip(struct vcpu *v, u32 idt);
 void test_hook_break_vmentry(const struct uhv_options *o);
 /* end-test=poweroff|reset: end the run now as the guest's power-off or reset would. */
 void end_test(const struct uhv_options *o);
+/* lowmem-reserve= (mm/kmem.c): before kmem_init, the range kmem_init marks firmware-reserved. */
+void test_hook_lowmem_reserve(const struct uhv_options *o);
 /* A parked CPU's HLT loop (vmx/vcpus.c), each time round: hook 33's machine check. */
 void test_hook_parked(struct vcpu *v);
 /* panic-test=de|ud|gp|pf: raise it now; before_aps: the point before the
@@ -59,6 +61,7 @@ static inline bool test_hook_ept_skip(struct vcpu *v, u32 idt) { return false; }
 static inline void test_hook_break_vmentry(const struct uhv_options *o) { }
 static inline void test_hook_parked(struct vcpu *v) { }
 static inline void end_test(const struct uhv_options *o) { }
+static inline void test_hook_lowmem_reserve(const struct uhv_options *o) { }
 static inline void panic_test(const struct uhv_options *o, bool before_aps) { }
 struct pci;
 struct pci_cfg_ops;
