@@ -17,6 +17,9 @@
 #    "uhv pool") count as available and touching available ranges are merged:
 #    they follow from the two points above; everything the firmware reports
 #    (reserved, ACPI, NVS, uhv's image at its load base) is compared as is;
+#  - the screen mode of the framebuffer (uhv fbcon: WxH, depth, characters): GRUB sets a mode
+#    of its choice for uhv's framebuffer request (800x600x24 under OVMF), uhv.efi passes the
+#    mode the firmware left (1280x800x32); the framebuffer's address is compared;
 #  - what follows from those carve-outs (the number of ranges, usable RAM, the
 #    page-table page count) and the TSC
 #    calibration (a measurement) are left out.
@@ -71,6 +74,8 @@ for l in lines:
     l = re.sub(r"boot loader '[^']*'", "boot loader 'LOADER'", l)
     l = re.sub(r'(uhv mb2: module [0-9]+: )0x[0-9a-f]+-0x[0-9a-f]+', r'\1ADDR-ADDR', l)
     l = re.sub(r'EFI map \([0-9]+ descriptors', 'EFI map (N descriptors', l)
+    l = re.sub(r'screen console: [0-9]+x[0-9]+ [0-9]+ bpp framebuffer at (0x[0-9a-f]+), [0-9]+x[0-9]+ characters',
+               r'screen console: MODE framebuffer at \1', l)
     l = re.sub(r'page tables: [0-9]+ table pages', 'page tables: N table pages', l)
     l = re.sub(r'physical memory map, [0-9]+ ranges', 'physical memory map, N ranges', l)
     out.append(l)
