@@ -252,6 +252,15 @@ static int set_vtd_test_fw_te(void *ctx, const char *val, size_t len)
 	return cmdline_parse_bool(val, len, &o->vtd_test_fw_te);
 }
 
+/* vtd-test-ir-preenable: turn VT-d interrupt remapping on with a throwaway table before uhv's
+ * setup, as firmware might (test 49) */
+static int set_vtd_test_ir_preenable(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	return cmdline_parse_bool(val, len, &o->vtd_test_ir_preenable);
+}
+
 /* tsc-skip-pm: calibrate the TSC as if the FADT named no ACPI PM timer, so the HPET path is
  * exercised under QEMU (test/system/30-tsc-sources.sh). Test variant only. */
 static int set_tsc_skip_pm(void *ctx, const char *val, size_t len)
@@ -266,6 +275,7 @@ static int set_tsc_skip_pm(void *ctx, const char *val, size_t len)
 
 #define PANIC_TEST_OPTION { "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" }, \
 	{ "vtd-test-fw-te", set_vtd_test_fw_te, "flag: leave VT-d translating as firmware might before uhv's setup (tests the takeover)" }, \
+	{ "vtd-test-ir-preenable", set_vtd_test_ir_preenable, "flag: leave VT-d interrupt remapping on with a throwaway table as firmware might before uhv's setup (tests the takeover)" }, \
 	{ "tsc-skip-pm", set_tsc_skip_pm, "flag: calibrate the TSC without the ACPI PM timer (tests the HPET path)" },
 #define PANIC_TEST_DEFAULT .panic_test = 0xff,
 

@@ -82,6 +82,7 @@ struct uhv_options {
 #define UHV_PANIC_VMENTRY_GUEST	0xf0	/* panic-test=vmentry-guest: invalid guest state */
 #define UHV_PANIC_VMENTRY_CTL	0xf1	/* panic-test=vmentry-ctl: invalid VM-execution control */
 	bool vtd_test_fw_te;		/* vtd-test-fw-te: firmware-like VT-d state first (test 47) */
+	bool vtd_test_ir_preenable;	/* vtd-test-ir-preenable: firmware-like IR first (test 49) */
 	u8 end_test;			/* end-test=: enum platform_end, the guest's end without one */
 	u64 lowmem_reserve[2];		/* lowmem-reserve=: [base, end) below 1 MiB firmware-reserved */
 #endif
