@@ -378,6 +378,20 @@ static int set_vtd_inval(void *ctx, const char *val, size_t len)
 	return 0;
 }
 
+/* vtd-ir-compat=block|allow: compatibility-format interrupts under uhv's interrupt remapping
+ * (drivers/vtd_ir.c; docs/interrupts.md) */
+static int set_vtd_ir_compat(void *ctx, const char *val, size_t len)
+{
+	static const char *const names[] = { "block", "allow" };
+	struct uhv_options *o = ctx;
+	int v = pick(val, len, names, ARRAY_SIZE(names));
+
+	if (v < 0)
+		return v;
+	o->vtd_ir_compat_allow = v == 1;
+	return 0;
+}
+
 static const struct cmdline_opt option_table[] = {
 	{ "console", set_console,
 	  "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD] serial console, BAUD divides 115200 "
@@ -409,6 +423,9 @@ static const struct cmdline_opt option_table[] = {
 	  "others uhv started (default all; more than there are: all)" },
 	{ "vtd-inval", set_vtd_inval, "auto|qi|reg: VT-d cache invalidation through the queue "
 	  "or the CCMD/IOTLB registers (default auto: the queue where a unit has one)" },
+	{ "vtd-ir-compat", set_vtd_ir_compat, "block|allow: compatibility-format interrupts "
+	  "(the guest's IOAPIC, MSIs uhv did not remap) under VT-d interrupt remapping (default "
+	  "block: only interrupts through uhv's remapping table reach a CPU)" },
 };
 
 void options_defaults(struct uhv_options *o)
@@ -490,6 +507,9 @@ void options_print(const struct uhv_options *o)
 							  : "the invalidation queue");
 	if (o->preempt_timer != UHV_PREEMPT_AUTO)
 		pr_info("preempt-timer=%s\n", preempt_names[o->preempt_timer]);
+	if (o->vtd_ir_compat_allow)
+		pr_info("vtd-ir-compat=allow: compatibility-format interrupts pass interrupt "
+			"remapping (CFI set)\n");
 }
 
 void options_help(void)

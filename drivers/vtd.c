@@ -346,6 +346,7 @@ int vtd_init(const void *dmar, size_t len, const struct uhv_options *opt,
 		return err;
 	vtd.cfg = cfg;
 	vtd.inval = opt ? opt->vtd_inval : UHV_VTD_INVAL_AUTO;
+	vtd.ir_compat = opt && opt->vtd_ir_compat_allow;
 	if (cfg) {
 		u32 id = cfg->read32(cfg->ctx, 0, 0, 0, 0, PCI_VENDOR_ID);
 		vtd.hb_vendor = (u16)id;

@@ -192,6 +192,23 @@ static int alloc_table(struct vtd_unit *u)
 	return 0;
 }
 
+/* GSTS.CFIS as vtd-ir-compat= wants it (default clear: compatibility format blocked). A unit
+ * that ignores the command (QEMU 7.2 implements no CFI) is said once and left so. */
+static int set_cfi(struct vtd_unit *u)
+{
+	bool is = rd32(u, VTD_GSTS) & VTD_GSTS_CFIS;
+	if (is == vtd.ir_compat)
+		return 0;
+	u32 sts = rd32(u, VTD_GSTS) & VTD_GCMD_STATE_MASK;
+	wr32(u, VTD_GCMD, vtd.ir_compat ? sts | VTD_GCMD_CFI : sts & ~VTD_GCMD_CFI);
+	int err = vtd_wait_reg(u, VTD_GSTS, false, VTD_GSTS_CFIS,
+			       vtd.ir_compat ? VTD_GSTS_CFIS : 0, "compatibility-format interrupts");
+	if (err && vtd.ir_compat)
+		pr_warn("%s: the unit does not take CFI: vtd-ir-compat=allow has no effect here\n",
+			u->name);
+	return vtd.ir_compat ? 0 : err;
+}
+
 /* Firmware left IRE on: CFI off first (compatibility-format interrupts blocked from here),
  * then uhv's table with IRE kept on. Firmware's cached IRTEs are usable from the SIRTP until
  * the global IEC invalidation completes: that window is measured and reported. */
@@ -204,8 +221,7 @@ static int take_over_ir(struct vtd_unit *u)
 		(rd32(u, VTD_GSTS) & VTD_GSTS_CFIS) ? ", compatibility format allowed" : "");
 	u64 t0 = rdtsc();
 	int err = 0;
-	if (rd32(u, VTD_GSTS) & VTD_GSTS_CFIS)
-		err = vtd_gcmd(u, VTD_GCMD_CFI, false, "compatibility-format interrupts off");
+	err = set_cfi(u);
 	u64 t1 = rdtsc();
 	if (!err)
 		err = set_ir_table(u);
@@ -224,8 +240,8 @@ static int take_over_ir(struct vtd_unit *u)
 static int fresh_ir(struct vtd_unit *u)
 {
 	int err = set_ir_table(u);
-	if (!err && (rd32(u, VTD_GSTS) & VTD_GSTS_CFIS))
-		err = vtd_gcmd(u, VTD_GCMD_CFI, false, "compatibility-format interrupts off");
+	if (!err)
+		err = set_cfi(u);
 	if (!err)
 		err = vtd_gcmd(u, VTD_GCMD_IRE, true, "interrupt remapping enable");
 	return err;
@@ -274,10 +290,11 @@ void vtd_ir_unit_enable(struct vtd_unit *u)
 		return;
 	}
 	u->ir = true;
+	u32 gsts = rd32(u, VTD_GSTS);
 	pr_info("%s: interrupt remapping enabled (%u-entry table at %#llx in uhv's memory, %s "
-		"destinations, compatibility-format interrupts blocked, GSTS %#x)\n", u->name,
+		"destinations, compatibility-format interrupts %s, GSTS %#x)\n", u->name,
 		VTD_IRT_ENTRIES, u->irt_pa, u->eim ? "32-bit x2APIC (EIM)" : "8-bit xAPIC",
-		rd32(u, VTD_GSTS));
+		(gsts & VTD_GSTS_CFIS) ? "ALLOWED (vtd-ir-compat=allow)" : "blocked", gsts);
 }
 
 /* ---- for the self-test (vtd_ir_selftest.c) ------------------------------------------------------- */

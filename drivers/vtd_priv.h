@@ -61,6 +61,7 @@ struct vtd_driver {
 	unsigned levels, max_leaf;
 	bool coherent;			/* every unit walks tables coherently */
 	enum uhv_vtd_inval inval;	/* vtd-inval= */
+	bool ir_compat;			/* vtd-ir-compat=allow: CFI set under IR */
 	u16 hb_vendor, hb_device;	/* host bridge 00:00.0, for chipset quirks */
 	const struct pci_cfg_ops *cfg;
 	const struct pci *devs;		/* the enumerated functions (vtd_use_pci), for aliases */

@@ -74,6 +74,7 @@ struct uhv_options {
 	enum uhv_preempt_timer preempt_timer;	/* preempt-timer=: default UHV_PREEMPT_AUTO */
 	u32 cpus;			/* cpus=: CPUs the guest gets; 0 = all uhv controls (default) */
 	enum uhv_vtd_inval vtd_inval;	/* vtd-inval=: default UHV_VTD_INVAL_AUTO */
+	bool vtd_ir_compat_allow;	/* vtd-ir-compat=allow: CFI set (default block) */
 	bool console_screen;		/* the screen console (drivers/fbcon.c): default true; a
 					 * console= without ,fb turns it off */
 #ifdef UHV_TEST_BUILD	/* include/uhv/test_hooks.h: not in the production image */

@@ -102,48 +102,44 @@ static void test_msi_message(void **state)
 	assert_int_equal(vtd_msi_index(0xfee00018, 0x000a), 10);
 }
 
-/* Decode a record and compare its line. */
-static void decodes_to(u64 lo, u64 hi, const char *line)
+/* Decode a record, compare its line, return it. */
+static struct vtd_fault decodes_to(u64 lo, u64 hi, const char *line)
 {
 	struct vtd_fault f;
 	char buf[256];
 	vtd_fault_decode(lo, hi, &f);
 	vtd_fault_format(&f, buf, sizeof(buf));
 	assert_string_equal(buf, line);
+	return f;
 }
 
 /* Interrupt fault records as a unit writes them (QEMU 9's vtd_report_ir_fault: FI = index << 48,
  * a write, the requester's id): decoded with the index, printed as interrupt requests. */
 static void test_ir_fault_records(void **state)
 {
-	struct vtd_fault f;
-
-	vtd_fault_decode(0x0002000000000000ULL, 0x8000002200000100ULL, &f);
-	assert_true(f.valid);
-	assert_true(f.ir);
+	struct vtd_fault f = decodes_to(0x0002000000000000ULL, 0x8000002200000100ULL,
+		"interrupt request (index 2) by 01:00.0 blocked: reason 0x22, interrupt "
+		"remapping table entry not present");
+	assert_true(f.valid && f.ir);
 	assert_int_equal(f.ir_index, 2);
 	assert_int_equal(f.reason, 0x22);
 	assert_int_equal(f.sid, 0x0100);
 	assert_int_equal(f.access, VTD_ACCESS_WRITE);
-	decodes_to(0x0002000000000000ULL, 0x8000002200000100ULL,
-		   "interrupt request (index 2) by 01:00.0 blocked: reason 0x22, interrupt "
-		   "remapping table entry not present");
 	/* T set (QEMU marks non-writes so): still an interrupt request */
-	vtd_fault_decode(0, 0xc000002500000010ULL, &f);
+	f = decodes_to(0, 0xc000002500000010ULL, "interrupt request (index 0) by 00:02.0 "
+		       "blocked: reason 0x25, compatibility-format interrupt blocked");
 	assert_true(f.ir);
-	decodes_to(0, 0xc000002500000010ULL, "interrupt request (index 0) by 00:02.0 blocked: "
-		   "reason 0x25, compatibility-format interrupt blocked");
-	decodes_to(0x7fff000000000000ULL, 0x8000002100000010ULL,
-		   "interrupt request (index 32767) by 00:02.0 blocked: reason 0x21, interrupt "
-		   "index beyond the remapping table");
-	decodes_to(0x0005000000000000ULL, 0x8000002600000008ULL,
-		   "interrupt request (index 5) by 00:01.0 blocked: reason 0x26, interrupt from a "
-		   "source not allowed by its remapping table entry");
+	f = decodes_to(0x7fff000000000000ULL, 0x8000002100000010ULL, "interrupt request (index "
+		       "32767) by 00:02.0 blocked: reason 0x21, interrupt index beyond the "
+		       "remapping table");
+	assert_int_equal(f.ir_index, 0x7fff);
+	decodes_to(0x0005000000000000ULL, 0x8000002600000008ULL, "interrupt request (index 5) "
+		   "by 00:01.0 blocked: reason 0x26, interrupt from a source not allowed by its "
+		   "remapping table entry");
 	/* DMA faults keep their format */
-	vtd_fault_decode(0x3fe000, 0xc0ffff0600000010ULL, &f);
+	f = decodes_to(0x3fe000, 0xc0ffff0600000010ULL, "DMA read of 0x3fe000 by 00:02.0 "
+		       "blocked: reason 0x06, read from a page without read permission (not mapped)");
 	assert_false(f.ir);
-	decodes_to(0x3fe000, 0xc0ffff0600000010ULL, "DMA read of 0x3fe000 by 00:02.0 blocked: "
-		   "reason 0x06, read from a page without read permission (not mapped)");
 }
 
 /* Each index is its own kind in the print-once log (the page address holds FI). */
