@@ -29,6 +29,7 @@
 #include "vtd_ir.h"
 
 #define IRT_BYTES	(VTD_IRT_ENTRIES * sizeof(struct vtd_entry128))
+_Static_assert(VTD_IRT_ENTRIES == VTD_IR_TABLE_ENTRIES, "vtd_ir.h and vtd_priv.h disagree");
 
 /* ---- table writes ---------------------------------------------------------------------------- */
 
@@ -66,7 +67,7 @@ static int irte_write(struct vtd_unit *u, unsigned index, struct vtd_entry128 e)
 	return iec_flush_index(u, index);
 }
 
-/* ---- the API (include/uhv/irq_remap.h) ---------------------------------------------------------- */
+/* ---- the API (include/uhv/irq_remap.h) ------------------------------------------------------- */
 
 static struct vtd_unit *ir_unit(u16 seg, u8 bus, u8 devfn)
 {
@@ -160,7 +161,7 @@ int irq_remap_mask(u16 seg, u8 bus, u8 devfn, unsigned index)
 	return iec_flush_index(u, index);
 }
 
-/* ---- enabling ----------------------------------------------------------------------------------- */
+/* ---- enabling -------------------------------------------------------------------------------- */
 
 /* SIRTP with the state bits as they are (IRE stays as it is), then the global IEC invalidation
  * the spec requires after every SIRTP (VT-d spec 11.4.4.1). */
@@ -200,13 +201,18 @@ static int set_cfi(struct vtd_unit *u)
 	if (is == vtd.ir_compat)
 		return 0;
 	u32 sts = rd32(u, VTD_GSTS) & VTD_GCMD_STATE_MASK;
-	wr32(u, VTD_GCMD, vtd.ir_compat ? sts | VTD_GCMD_CFI : sts & ~VTD_GCMD_CFI);
-	int err = vtd_wait_reg(u, VTD_GSTS, false, VTD_GSTS_CFIS,
-			       vtd.ir_compat ? VTD_GSTS_CFIS : 0, "compatibility-format interrupts");
-	if (err && vtd.ir_compat)
-		pr_warn("%s: the unit does not take CFI: vtd-ir-compat=allow has no effect here\n",
-			u->name);
-	return vtd.ir_compat ? 0 : err;
+	if (!vtd.ir_compat) {
+		wr32(u, VTD_GCMD, sts & ~VTD_GCMD_CFI);
+		return vtd_wait_reg(u, VTD_GSTS, false, VTD_GSTS_CFIS, 0,
+				    "compatibility-format interrupts off");
+	}
+	wr32(u, VTD_GCMD, sts | VTD_GCMD_CFI);
+	for (unsigned i = 0; i < 1000 && !(rd32(u, VTD_GSTS) & VTD_GSTS_CFIS); i++)
+		udelay(10);
+	if (!(rd32(u, VTD_GSTS) & VTD_GSTS_CFIS))
+		pr_warn("%s: the unit does not take CFI (GSTS.CFIS stays clear): "
+			"vtd-ir-compat=allow has no effect here\n", u->name);
+	return 0;
 }
 
 /* Firmware left IRE on: CFI off first (compatibility-format interrupts blocked from here),
@@ -297,7 +303,7 @@ void vtd_ir_unit_enable(struct vtd_unit *u)
 		(gsts & VTD_GSTS_CFIS) ? "ALLOWED (vtd-ir-compat=allow)" : "blocked", gsts);
 }
 
-/* ---- for the self-test (vtd_ir_selftest.c) ------------------------------------------------------- */
+/* ---- for the self-test (vtd_ir_selftest.c) --------------------------------------------------- */
 
 u32 vtd_ir_gsts(u16 seg, u8 bus, u8 devfn)
 {

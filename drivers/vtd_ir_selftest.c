@@ -125,7 +125,7 @@ static bool irr_seen(void *ctx)
 	return irr_has(((struct irr_wait *)ctx)->vec);
 }
 
-/* ---- the NIC's MSI ---------------------------------------------------------------------------- */
+/* ---- the NIC's MSI --------------------------------------------------------------------------- */
 
 struct msi { const struct pci_cfg_ops *cfg; const struct pci_dev *d; u8 cap; bool is64; };
 
@@ -154,7 +154,7 @@ static bool fire(struct nic *n, unsigned vec)
 	return seen;
 }
 
-/* ---- the steps ---------------------------------------------------------------------------------- */
+/* ---- the steps ------------------------------------------------------------------------------- */
 
 static int remapped_msi(struct nic *n, struct msi *m, unsigned idx)
 {
@@ -217,7 +217,7 @@ static int ir_fault(u64 before, u8 want, int idx, const char *what)
 	return 0;
 }
 
-static int compat_msi(struct nic *n, struct msi *m, bool cfis)
+static int compat_msi(struct nic *n, struct msi *m, bool cfis, bool allow)
 {
 	u64 addr = MSI_ADDR_BASE | ((u64)apic.id << 12);
 	u64 before = vtd_fault_count();
@@ -227,6 +227,11 @@ static int compat_msi(struct nic *n, struct msi *m, bool cfis)
 		take_interrupts();
 	if (!seen)
 		return ir_fault(before, VTD_FR_IR_COMPAT, -1, "compatibility-format MSI blocked");
+	if (cfis && allow) {
+		pr_info("note: compatibility-format MSI arrived: GSTS.CFIS is set, as "
+			"vtd-ir-compat=allow asked\n");
+		return 0;
+	}
 	if (cfis) {
 		pr_err("FAIL: compatibility-format MSI arrived and GSTS.CFIS is set: uhv left "
 		       "compatibility format allowed\n");
@@ -294,7 +299,7 @@ static int frame_to_interrupt_window(struct nic *n)
 	return 0;
 }
 
-int vtd_ir_selftest(struct nic *n, const struct pci_cfg_ops *cfg)
+int vtd_ir_selftest(struct nic *n, const struct pci_cfg_ops *cfg, bool compat_allow)
 {
 	const struct pci_dev *d = n->dev;
 	u8 devfn = (u8)(d->dev << 3 | d->fn);
@@ -324,7 +329,7 @@ int vtd_ir_selftest(struct nic *n, const struct pci_cfg_ops *cfg)
 		!!(gsts & VTD_GSTS_IRES), !!(gsts & VTD_GSTS_CFIS));
 	err = remapped_msi(n, &m, idx);
 	if (!err)
-		err = compat_msi(n, &m, gsts & VTD_GSTS_CFIS);
+		err = compat_msi(n, &m, gsts & VTD_GSTS_CFIS, compat_allow);
 	if (!err)
 		err = bad_handle_msi(n, &m, idx + 1);
 	msi_program(&m, 0, 0, false);

@@ -530,7 +530,7 @@ int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg,
 	if (!err)
 		err = uhv_memory(&n);
 	if (!err)
-		err = vtd_ir_selftest(&n, cfg);
+		err = vtd_ir_selftest(&n, cfg, o && o->vtd_ir_compat_allow);
 
 	w32(&n, E1000_RCTL, 0);
 	w32(&n, E1000_TCTL, 0);

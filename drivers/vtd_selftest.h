@@ -39,7 +39,8 @@ bool rx_done(void *ctx);
 
 /* vtd_ir_selftest.c: interrupt remapping with the NIC's MSI (e1000e; skipped, said so, for a NIC
  * without MSI or a unit without remapping). The test domain maps the NIC's rings and TX buffer
- * (IOVA_TX_BUF). 0 or -errno (said why). */
-int vtd_ir_selftest(struct nic *n, const struct pci_cfg_ops *cfg);
+ * (IOVA_TX_BUF). compat_allow: vtd-ir-compat=allow (a delivered compatibility-format MSI is then
+ * what was asked for). 0 or -errno (said why). */
+int vtd_ir_selftest(struct nic *n, const struct pci_cfg_ops *cfg, bool compat_allow);
 
 #endif
