@@ -12,9 +12,11 @@
  * one: for multi-message MSI the device adds the message number to the data, which the unit adds
  * to the handle (SHV = 1); for MSI-X each vector gets the message of its own index.
  *
- * All calls take the unit's lock; irq_remap_set / irq_remap_mask return after the unit's
- * interrupt-entry cache dropped the old entry (IEC invalidation through the invalidation queue
- * and a wait descriptor): from then on the device's interrupts use the new entry. */
+ * Any CPU may call these (a VM exit): the allocator and the unit's invalidation queue are under
+ * the unit's lock; one index is changed by one caller at a time (the code that owns the device).
+ * irq_remap_set / irq_remap_mask return after the unit's interrupt-entry cache dropped the old
+ * entry (IEC invalidation through the invalidation queue and a wait descriptor, up to 1 s before
+ * -ETIMEDOUT): from then on the device's interrupts use the new entry. */
 #ifndef UHV_IRQ_REMAP_H
 #define UHV_IRQ_REMAP_H
 
