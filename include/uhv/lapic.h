@@ -39,6 +39,13 @@ enum lapic_mode { LAPIC_DISABLED, LAPIC_XAPIC, LAPIC_X2APIC };
 
 /* The mode IA32_APIC_BASE says is active now. */
 enum lapic_mode lapic_mode(void);
+/* Is this CPU's local APIC in x2APIC mode now (IA32_APIC_BASE EN and EXTD)? uhv keeps the mode
+ * firmware left (every CPU the same), so the boot CPU's answer holds for all CPUs until the
+ * guest changes it; VT-d interrupt remapping needs EIM when it is true. */
+static inline bool lapic_x2apic_mode(void)
+{
+	return lapic_mode() == LAPIC_X2APIC;
+}
 /* Map the xAPIC page now (boot CPU, before other CPUs run) so that later sends, on any CPU and
  * on the panic path, need no page-table change. Returns 0 or -ENOMEM. */
 int lapic_init(void);
