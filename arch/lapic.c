@@ -134,7 +134,9 @@ static void wr(volatile u8 *regs, u32 off, u32 v)
 
 int lapic_init(void)
 {
-	if (lapic_mode() != LAPIC_XAPIC)
+	/* in x2APIC mode too: a guest that is not locked may go back to xAPIC (Linux without
+	 * interrupt remapping does), and uhv's sends must then find the page mapped */
+	if (lapic_mode() == LAPIC_DISABLED)
 		return 0;
 	return xapic_regs() ? 0 : -ENOMEM;
 }

@@ -74,8 +74,9 @@ void lapic_ap_follow_boot_cpu(void);
 /* test-x2apic=lock: behave as if IA32_XAPIC_DISABLE_STATUS said locked (emulators lack it). */
 void lapic_test_simulate_lock(void);
 #endif
-/* Map the xAPIC page now (boot CPU, before other CPUs run) so that later sends, on any CPU and
- * on the panic path, need no page-table change. Returns 0 or -ENOMEM. */
+/* Map the xAPIC page now (boot CPU, before other CPUs run; in x2APIC mode too, for a guest that
+ * goes back to xAPIC) so that later sends, on any CPU and on the panic path, need no page-table
+ * change. Returns 0 or -ENOMEM. */
 int lapic_init(void);
 /* IPIs to one CPU by (x2)APIC ID. 0, -ENODEV (APIC disabled), -EINVAL (ID above 255 in xAPIC
  * mode), -ETIMEDOUT (delivery status stayed busy; said so), -ENOMEM (no mapping). */
