@@ -27,7 +27,7 @@ KDIRS := boot arch acpi mm vmx vm vplatform vdev passthrough debug loader driver
 KSRC_C   := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c)))
 KSRC_ASM := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm)))
 # test hooks: only in build/uhv-test.elf, never in the production image
-KSRC_TEST_ONLY := vmx/test_hooks.c arch/panic_test.c drivers/vtd_test_hooks.c
+KSRC_TEST_ONLY := vmx/test_hooks.c arch/panic_test.c drivers/vtd_test_hooks.c arch/x2apic_test.c
 KSRC_C   := $(filter-out $(KSRC_TEST_ONLY),$(KSRC_C))
 KOBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRC_C)) $(patsubst %.asm,$(BUILD)/k/%.asm.o,$(KSRC_ASM))
 KOBJ_TEST := $(patsubst %.c,$(BUILD)/k-test/%.o,$(KSRC_C) $(KSRC_TEST_ONLY)) \

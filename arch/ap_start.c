@@ -150,6 +150,7 @@ __noreturn void smp_ap_entry(struct percpu *pc)
 	write_cr0(boot.cr0);
 	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | (boot.efer & (EFER_NXE | EFER_SCE)));
 	wrmsr(MSR_IA32_PAT, boot.pat);
+	lapic_ap_follow_boot_cpu();	/* before anything sends from this CPU */
 	pc->apic_id_seen = cpuid_apic_id();
 	/* the boot CPU may have given up on us (CPU_FAILED): then stay out of the way */
 	if (!__atomic_compare_exchange_n(&pc->state, &expect, CPU_ROOT, false, __ATOMIC_SEQ_CST,

@@ -55,6 +55,73 @@ enum lapic_mode lapic_mode(void)
 	return base & APIC_BASE_EXTD ? LAPIC_X2APIC : LAPIC_XAPIC;
 }
 
+/* ---- the mode firmware left ---- */
+
+static enum lapic_mode boot_mode = LAPIC_XAPIC;
+static bool x2apic_locked, disable_status_msr, lock_simulated;
+
+bool lapic_x2apic_capable(void)
+{
+	return cpuid(1, 0).ecx & CPUID_1_ECX_X2APIC;
+}
+
+bool lapic_x2apic_locked(void)
+{
+	return x2apic_locked;
+}
+
+bool lapic_xapic_disable_status_present(void)
+{
+	return disable_status_msr || lock_simulated;
+}
+
+#ifdef UHV_TEST_BUILD
+void lapic_test_simulate_lock(void)
+{
+	lock_simulated = true;
+}
+#endif
+
+static bool hw_x2apic_locked(void)
+{
+	if (cpuid(0, 0).eax < 7 || !(cpuid(7, 0).edx & CPUID_7_EDX_ARCH_CAPABILITIES) ||
+	    !(rdmsr(MSR_IA32_ARCH_CAPABILITIES) & ARCH_CAP_XAPIC_DISABLE_STATUS))
+		return false;
+	disable_status_msr = true;
+	return rdmsr(MSR_IA32_XAPIC_DISABLE_STATUS) & XAPIC_DISABLE_STATUS_LEGACY_XAPIC_DISABLED;
+}
+
+void lapic_boot_mode(void)
+{
+	boot_mode = lapic_mode();
+	x2apic_locked = hw_x2apic_locked() || (lock_simulated && boot_mode == LAPIC_X2APIC);
+	if (boot_mode == LAPIC_X2APIC)
+		pr_info("the boot CPU's local APIC is in x2APIC mode (left so by firmware%s): uhv "
+			"and the guest keep it, APIC IDs up to 2^32-1\n",
+			x2apic_locked ? ", locked: x2APIC cannot be left until reset" : ", not locked");
+	else if (boot_mode == LAPIC_DISABLED)
+		pr_warn("the boot CPU's local APIC is disabled (IA32_APIC_BASE.EN = 0): uhv cannot "
+			"start or stop other CPUs; enable the APIC in the firmware setup\n");
+}
+
+void lapic_ap_follow_boot_cpu(void)
+{
+	u64 base = rdmsr(MSR_IA32_APIC_BASE);
+	enum lapic_mode m = lapic_mode();
+
+	if (m == boot_mode || boot_mode == LAPIC_DISABLED)
+		return;
+	if (m == LAPIC_XAPIC && boot_mode == LAPIC_X2APIC) {
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EXTD);	/* xAPIC -> x2APIC: allowed */
+		return;
+	}
+	/* x2APIC (or disabled) here, xAPIC on the boot CPU: the way back goes through disabled
+	 * (SDM Vol. 3A 11.12.5), which a lock forbids; leave it and say so */
+	pr_warn("this CPU's local APIC is %s, the boot CPU's in xAPIC mode: the firmware set "
+		"them up differently; left as it is\n",
+		m == LAPIC_X2APIC ? "in x2APIC mode" : "disabled");
+}
+
 static u32 rd(volatile u8 *regs, u32 off)
 {
 	return mmio_read32(regs + off);
@@ -67,7 +134,9 @@ static void wr(volatile u8 *regs, u32 off, u32 v)
 
 int lapic_init(void)
 {
-	if (lapic_mode() != LAPIC_XAPIC)
+	/* in x2APIC mode too: a guest that is not locked may go back to xAPIC (Linux without
+	 * interrupt remapping does), and uhv's sends must then find the page mapped */
+	if (lapic_mode() == LAPIC_DISABLED)
 		return 0;
 	return xapic_regs() ? 0 : -ENOMEM;
 }

@@ -3,6 +3,7 @@
  * what to do, then ends the run (platform_exit). */
 #define LOG_MODULE "uhv"
 #include <uhv/types.h>
+#include <uhv/lapic.h>
 #include <uhv/log.h>
 #include <uhv/uart.h>
 #include <uhv/console.h>
@@ -248,6 +249,8 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 			"(see above; 'uhv: options' below lists what is in effect)\n", errors);
 	mb2_print(&boot_info);
 	options_print(&options);
+	test_hook_x2apic(&options);	/* test build, test-x2apic=: x2APIC as firmware might */
+	lapic_boot_mode();	/* the APIC mode firmware left, before anything uses the APIC */
 
 	test_hook_lowmem_reserve(&options);	/* test build, lowmem-reserve=: for kmem_init */
 	if (kmem_init(&boot_info, mbi_pa, load_base, options.uhvmem) < 0)

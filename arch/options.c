@@ -316,7 +316,24 @@ static int set_lowmem_reserve(void *ctx, const char *val, size_t len)
 	return 0;
 }
 #define LOWMEM_TEST_OPTION { "lowmem-reserve", set_lowmem_reserve, "0xBASE-0xEND: that range below 1 MiB firmware-reserved in uhv's memory map (tests the AP trampoline's page)" },
+
+/* test-x2apic=on|lock: start in x2APIC mode (locked) as firmware might leave a machine; emulators
+ * start in xAPIC mode and have no x2APIC lock (arch/x2apic_test.c, test/system/86-x2apic.sh). */
+static int set_test_x2apic(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	if (val && cmdline_val_is(val, len, "on"))
+		o->test_x2apic = UHV_TEST_X2APIC_ON;
+	else if (val && cmdline_val_is(val, len, "lock"))
+		o->test_x2apic = UHV_TEST_X2APIC_LOCK;
+	else
+		return -EINVAL;
+	return 0;
+}
+#define X2APIC_TEST_OPTION { "test-x2apic", set_test_x2apic, "on|lock: switch to x2APIC mode first, locked or not, as firmware might (tests uhv in x2APIC mode)" },
 #else
+#define X2APIC_TEST_OPTION
 #define PANIC_TEST_OPTION
 #define PANIC_TEST_DEFAULT
 #define END_TEST_OPTION
@@ -412,6 +429,7 @@ static const struct cmdline_opt option_table[] = {
 	PANIC_TEST_OPTION
 	END_TEST_OPTION
 	LOWMEM_TEST_OPTION
+	X2APIC_TEST_OPTION
 	{ "gdb", set_gdb, "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD]: serial port of the GDB stub "
 	  "(default none: Ctrl-] g on the console)" },
 	{ "console-poll", set_console_poll, "MS: how often uhv looks at the console for Ctrl-] while the guest "

@@ -4,6 +4,7 @@
 #define LOG_MODULE "vmx"
 #include <uhv/vmx_exit.h>
 #include <uhv/cpu.h>
+#include <uhv/lapic.h>
 #include <uhv/mmio_policy.h>
 #include <uhv/log.h>
 #include <uhv/vm.h>
@@ -52,6 +53,15 @@ void vmx_handle_rdmsr(struct vcpu *v)
 	case MSR_EMUL_MCG:	/* no banks, no machine check in progress */
 		val = 0;
 		break;
+	case MSR_EMUL_XAPIC_DISABLE_STATUS:
+		/* the lock the APIC_BASE write check applies: the hardware's, or the one
+		 * test-x2apic=lock simulates; a CPU without the MSR gives #GP */
+		if (!lapic_xapic_disable_status_present()) {
+			deny(v, msr, NULL, false);
+			return;
+		}
+		val = lapic_x2apic_locked() ? XAPIC_DISABLE_STATUS_LEGACY_XAPIC_DISABLED : 0;
+		break;
 	default:
 		/* no rule, a rule that denies reads, or one uhv had to intercept (DEBUGCTL
 		 * without the debug controls); also MSRs outside the bitmap ranges */
@@ -63,15 +73,21 @@ void vmx_handle_rdmsr(struct vcpu *v)
 	vmx_skip_instruction();
 }
 
-#define APIC_BASE_EN	BIT(11)
 
 static bool wrmsr_apic_base(struct vm *vm, u32 msr, u64 val)
 {
 	u64 old = rdmsr(MSR_IA32_APIC_BASE);
 	paddr_t base = val & (BIT(vmx.phys_bits) - 1) & ~0xfffULL;
 
-	if (!vmx_apic_base_write_ok(old, val, vmx.phys_bits))
+	u32 x2apic = (lapic_x2apic_capable() ? VMX_X2APIC_CAPABLE : 0) |
+		     (lapic_x2apic_locked() ? VMX_X2APIC_LOCKED : 0);
+
+	if (!vmx_apic_base_write_ok(old, val, vmx.phys_bits, x2apic)) {
+		if (x2apic & VMX_X2APIC_LOCKED)
+			note_once(vm, MSR_EMUL_APIC_BASE, msr, val, "the x2APIC lock is set: "
+				  "x2APIC mode cannot be left, #GP as on the hardware");
 		return false;
+	}
 	/* The APIC page shadows whatever is at its address, for uhv too: never over uhv's
 	 * memory, a VT-d register page or a range uhv emulates (ECAM). */
 	if ((val & APIC_BASE_EN) && vm_gpa_is_uhvs(vm, base, PAGE_SIZE)) {

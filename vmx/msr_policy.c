@@ -31,6 +31,9 @@ static const struct msr_rule rules[] = {
 	{ 0x08b, 0x08b, N, E, MSR_EMUL_BIOS_SIGN_ID, "IA32_BIOS_SIGN_ID",
 	  "the microcode revision: written with 0 before CPUID to read it (SDM 10.11.7.1)" },
 	{ 0x09b, 0x09b, D, D, 0, "IA32_SMM_MONITOR_CTL", "denied: the dual-monitor treatment of SMM" },
+	{ 0x0bd, 0x0bd, E, D, MSR_EMUL_XAPIC_DISABLE_STATUS, "IA32_XAPIC_DISABLE_STATUS",
+	  "read-only: whether firmware locked x2APIC mode (Linux reads it before leaving x2APIC); "
+	  "reads say the lock uhv enforces on APIC_BASE writes, #GP where the CPU has no such MSR" },
 	{ 0x0c1, 0x0c8, D, D, 0, "IA32_PMC0..7",
 	  "denied: the performance counters count uhv too (CPUID hides the PMU)" },
 	{ 0x0ce, 0x0ce, N, D, 0, "MSR_PLATFORM_INFO", "read-only: ratios for TSC calibration" },

@@ -148,10 +148,15 @@ void vmx_cpuid_adjust(u32 leaf, u32 sub, u32 r[4], const struct vmx_cpuid_cfg *c
 #define APIC_BASE_EXTD	BIT(10)
 #define APIC_BASE_EN	BIT(11)
 
-bool vmx_apic_base_write_ok(u64 old, u64 new, unsigned phys_bits)
+bool vmx_apic_base_write_ok(u64 old, u64 new, unsigned phys_bits, u32 x2apic)
 {
-	u64 valid = APIC_BASE_BSP | APIC_BASE_EXTD | APIC_BASE_EN |
-		    ((BIT(phys_bits) - 1) & ~0xfffULL);
+	u64 valid = APIC_BASE_BSP | APIC_BASE_EN | ((BIT(phys_bits) - 1) & ~0xfffULL);
+
+	if (x2apic & VMX_X2APIC_CAPABLE)
+		valid |= APIC_BASE_EXTD;	/* else a reserved bit */
+	if ((x2apic & VMX_X2APIC_LOCKED) && (old & APIC_BASE_EXTD) &&
+	    (new & (APIC_BASE_EN | APIC_BASE_EXTD)) != (APIC_BASE_EN | APIC_BASE_EXTD))
+		return false;	/* locked in x2APIC mode: neither xAPIC nor disabled */
 
 	if (new & ~valid)
 		return false;

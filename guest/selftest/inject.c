@@ -221,7 +221,7 @@ static u32 pit_pin(u32 *ioapic)
 static void check_nmi_watchdog(void)
 {
 	u32 ioapic, pin = pit_pin(&ioapic);
-	u32 apic_id = *(volatile u32 *)(uintptr_t)(LAPIC_BASE + 0x20) >> 24;
+	u32 apic_id = lapic_id();	/* xAPIC: the MMIO register; x2APIC: its MSR */
 	unsigned late = 0;
 	u64 efer = 0;
 	bool efer_ok = try_rdmsr(MSR_EFER, &efer) < 0;

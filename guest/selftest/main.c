@@ -293,6 +293,7 @@ void guest_main(void)
 	check_deny_apic();
 	check_deny_mmio();
 	check_cr_rules();
+	check_x2apic();
 	if (under_uhv)
 		printf("guest: %u VM exits so far\n", hc(UHV_HC_EXIT_COUNT, EXIT_ALL, 0));
 }

@@ -21,6 +21,11 @@ void attack_park(void);		/* park.c: attack=park */
 bool prodcheck_requested(void);
 void check_production(void);
 void check_deny_mmio(void);	/* deny_mmio.c */
+/* x2apic.c: the APIC mode the guest finds; the ID and version registers in either mode */
+void check_x2apic(void);
+bool x2apic_mode(void);
+u32 lapic_id(void);
+u32 lapic_version(void);
 void check_cr_rules(void);	/* cr_rules.c: paging off on entry */
 void check_inject(void);
 void check_shadow_invlpg(void);	/* shadow_invlpg.c: INVLPG of a split 2 MiB page (issue 18) */	/* inject.c: injected faults, single steps, NMIs as natively */

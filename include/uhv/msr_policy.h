@@ -37,6 +37,7 @@ enum msr_emul {
 	MSR_EMUL_XSS,			/* writes checked: no state CPUID hides (Processor Trace) */
 	MSR_EMUL_MCG,			/* MCG_CAP/MCG_STATUS: an MCA without banks */
 	MSR_EMUL_POWER_CTL,		/* writes dropped: package power policy */
+	MSR_EMUL_XAPIC_DISABLE_STATUS,	/* reads: the x2APIC lock uhv enforces (or #GP) */
 	MSR_EMUL_COUNT
 };
 

@@ -86,6 +86,10 @@ struct uhv_options {
 	bool vtd_test_ir_preenable;	/* vtd-test-ir-preenable: firmware-like IR first (test 49) */
 	u8 end_test;			/* end-test=: enum platform_end, the guest's end without one */
 	u64 lowmem_reserve[2];		/* lowmem-reserve=: [base, end) below 1 MiB firmware-reserved */
+	u8 test_x2apic;			/* test-x2apic=: UHV_TEST_X2APIC_*, as firmware might leave it */
+#define UHV_TEST_X2APIC_OFF	0
+#define UHV_TEST_X2APIC_ON	1
+#define UHV_TEST_X2APIC_LOCK	2
 #endif
 };
 

@@ -41,6 +41,9 @@ void test_hook_break_vmentry(const struct uhv_options *o);
 void end_test(const struct uhv_options *o);
 /* lowmem-reserve= (mm/kmem.c): before kmem_init, the range kmem_init marks firmware-reserved. */
 void test_hook_lowmem_reserve(const struct uhv_options *o);
+/* test-x2apic=on|lock (arch/x2apic_test.c): the boot CPU into x2APIC mode as firmware might
+ * leave it, before anything uses the APIC; lock: as if the x2APIC lock were set. */
+void test_hook_x2apic(const struct uhv_options *o);
 /* A parked CPU's HLT loop (vmx/vcpus.c), each time round: hook 33's machine check. */
 void test_hook_parked(struct vcpu *v);
 /* panic-test=de|ud|gp|pf: raise it now; before_aps: the point before the
@@ -66,6 +69,7 @@ static inline void test_hook_break_vmentry(const struct uhv_options *o) { }
 static inline void test_hook_parked(struct vcpu *v) { }
 static inline void end_test(const struct uhv_options *o) { }
 static inline void test_hook_lowmem_reserve(const struct uhv_options *o) { }
+static inline void test_hook_x2apic(const struct uhv_options *o) { }
 static inline void panic_test(const struct uhv_options *o, bool before_aps) { }
 struct pci;
 struct pci_cfg_ops;

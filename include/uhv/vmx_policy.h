@@ -67,8 +67,13 @@ void vmx_cpuid_adjust(u32 leaf, u32 subleaf, u32 regs[4], const struct vmx_cpuid
 
 /* WRMSR IA32_APIC_BASE: reserved bits, valid xAPIC/x2APIC mode change
  * (SDM Vol. 3A 11.12.5). The caller still checks that the new base is not
- * uhv's memory. phys_bits = MAXPHYADDR. */
-bool vmx_apic_base_write_ok(u64 old, u64 new, unsigned phys_bits);
+ * uhv's memory. phys_bits = MAXPHYADDR; x2apic = VMX_X2APIC_* flags: the CPU
+ * implements x2APIC (else EXTD is reserved), the x2APIC lock is set (then
+ * clearing EXTD or EN is refused: IA32_XAPIC_DISABLE_STATUS). uhv carries the
+ * write out in VMX root, so what the CPU would #GP must be refused here. */
+#define VMX_X2APIC_CAPABLE	BIT(0)
+#define VMX_X2APIC_LOCKED	BIT(1)
+bool vmx_apic_base_write_ok(u64 old, u64 new, unsigned phys_bits, u32 x2apic);
 /* XSETBV XCR0: returns true when v is a valid XCR0 for a CPU supporting the
  * components in supported (CPUID.(EAX=0DH,ECX=0):EDX:EAX). */
 bool vmx_xcr0_valid(u64 v, u64 supported);

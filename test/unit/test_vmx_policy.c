@@ -115,17 +115,27 @@ static void test_cpuid(void **state)
 
 static void test_apic_base(void **state)
 {
-	const u64 xapic = 0xfee00000 | BIT(11) | BIT(8);
+	const u64 xapic = 0xfee00000 | BIT(11) | BIT(8), x2 = xapic | BIT(10);
+	const u32 cap = VMX_X2APIC_CAPABLE, locked = cap | VMX_X2APIC_LOCKED;
 
-	assert_true(vmx_apic_base_write_ok(xapic, xapic, 36));
-	assert_true(vmx_apic_base_write_ok(xapic, 0xfec00000 | BIT(11), 36));	/* relocation */
-	assert_true(vmx_apic_base_write_ok(xapic, xapic | BIT(10), 36));	/* -> x2APIC */
-	assert_false(vmx_apic_base_write_ok(xapic | BIT(10), xapic, 36));	/* x2 -> x */
-	assert_true(vmx_apic_base_write_ok(xapic | BIT(10), 0xfee00000, 36));	/* x2 -> off */
-	assert_false(vmx_apic_base_write_ok(0xfee00000, xapic | BIT(10), 36));	/* off -> x2 */
-	assert_false(vmx_apic_base_write_ok(xapic, 0xfee00000 | BIT(10), 36));	/* EXTD w/o EN */
-	assert_false(vmx_apic_base_write_ok(xapic, xapic | BIT(9), 36));	/* reserved */
-	assert_false(vmx_apic_base_write_ok(xapic, xapic | BIT(36), 36));	/* > MAXPHYADDR */
+	assert_true(vmx_apic_base_write_ok(xapic, xapic, 36, cap));
+	assert_true(vmx_apic_base_write_ok(xapic, 0xfec00000 | BIT(11), 36, cap));	/* relocation */
+	assert_true(vmx_apic_base_write_ok(xapic, x2, 36, cap));		/* -> x2APIC */
+	assert_false(vmx_apic_base_write_ok(x2, xapic, 36, cap));		/* x2 -> x */
+	assert_true(vmx_apic_base_write_ok(x2, 0xfee00000, 36, cap));		/* x2 -> off */
+	assert_false(vmx_apic_base_write_ok(0xfee00000, x2, 36, cap));		/* off -> x2 */
+	assert_false(vmx_apic_base_write_ok(xapic, 0xfee00000 | BIT(10), 36, cap)); /* EXTD w/o EN */
+	assert_false(vmx_apic_base_write_ok(xapic, xapic | BIT(9), 36, cap));	/* reserved */
+	assert_false(vmx_apic_base_write_ok(xapic, xapic | BIT(36), 36, cap));	/* > MAXPHYADDR */
+	/* a CPU without x2APIC: EXTD is reserved (the WRMSR in VMX root would #GP in uhv) */
+	assert_false(vmx_apic_base_write_ok(xapic, x2, 36, 0));
+	assert_true(vmx_apic_base_write_ok(xapic, xapic, 36, 0));
+	/* the x2APIC lock: x2APIC cannot be left, neither to xAPIC nor to disabled */
+	assert_false(vmx_apic_base_write_ok(x2, 0xfee00000, 36, locked));
+	assert_false(vmx_apic_base_write_ok(x2, xapic, 36, locked));
+	assert_false(vmx_apic_base_write_ok(x2, 0xfee00000 | BIT(10), 36, locked));
+	assert_true(vmx_apic_base_write_ok(x2, x2, 36, locked));
+	assert_true(vmx_apic_base_write_ok(xapic, x2, 36, locked));	/* lock bit, xAPIC mode */
 }
 
 
