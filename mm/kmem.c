@@ -30,6 +30,9 @@ static struct frame_range pool_storage[256];
 static struct frame_allocator pool;
 static struct ptab kernel_pt;
 static u64 image_pa;
+/* The default pool's rounding up to 2 MiB, which no share of it counts on: kmem_pool_grow takes
+ * from it first. 0 with uhvmem=. */
+static u64 default_slack;
 
 const struct memmap *kmem_memmap(void) { return &memmap; }
 
@@ -241,6 +244,8 @@ static int carve_pool(u64 want)
 	u64 base;
 
 	if (!want)
+		default_slack = d.total - (d.boot + d.shadow + d.ram);
+	if (!want)
 		pr_info("pool: %llu KiB by default (no uhvmem=): %u x boot peak %llu KiB = %llu, %u x "
 			"shadow peak %llu KiB = %llu, %llu KiB per GiB of RAM = %llu, rounded up to "
 			"2 MiB; the CPUs' share is added once the MADT is read\n", size >> 10,
@@ -260,11 +265,18 @@ static int carve_pool(u64 want)
 
 int kmem_pool_grow(u64 bytes, const char *what)
 {
-	u64 size = ALIGN_UP(bytes, MiB(2)), base;
+	u64 size, base, slack = MIN(bytes, default_slack);
 	int ret;
 
 	if (!bytes)
 		return 0;
+	default_slack -= slack;
+	if (slack == bytes) {
+		pr_info("pool: %llu KiB for %s fit in the default's rounding up to 2 MiB\n",
+			bytes >> 10, what);
+		return 0;
+	}
+	size = ALIGN_UP(bytes - slack, MiB(2));
 	/* below 4 GiB as the pool itself (VMX structures on CPUs limited to 32-bit addresses) */
 	ret = memmap_carve(&memmap, size, MiB(2), true, GiB(4), MEMMAP_HV_POOL, &base);
 	if (!ret)
@@ -274,8 +286,8 @@ int kmem_pool_grow(u64 bytes, const char *what)
 			"as it is\n", size >> 10, what, errno_name(ret));
 		return ret;
 	}
-	pr_info("pool: %llu KiB added at %#llx for %s (%llu KiB needed)\n", size >> 10, base,
-		what, bytes >> 10);
+	pr_info("pool: %llu KiB added at %#llx for %s (%llu KiB needed, %llu KiB of them in the "
+		"default's rounding)\n", size >> 10, base, what, bytes >> 10, slack >> 10);
 	return 0;
 }
 

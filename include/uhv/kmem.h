@@ -52,8 +52,10 @@ void kmem_footprint_print(const char *when);
 /* One line at the end of a run: "pool peak: used at most U KiB of P KiB (each use at its own
  * peak: ...)", the figures uhvmem='s default is derived from. */
 void kmem_peak_print(void);
-/* Add at least bytes (rounded up to 2 MiB) of RAM below 4 GiB to the pool, for what (said in
- * the line printed). Before the guest's memory is laid out only. 0, or a negative errno (said). */
+/* Make room for bytes more in the pool, for what (said in the line printed): first from the
+ * default pool's rounding up to 2 MiB (no share counts on it), the rest as a new range of RAM
+ * below 4 GiB, rounded up to 2 MiB. Before the guest's memory is laid out only. 0, or a negative
+ * errno (said). */
 int kmem_pool_grow(u64 bytes, const char *what);
 
 struct mb2_info;
