@@ -247,7 +247,7 @@ static int carve_pool(u64 want)
 		default_slack = d.total - (d.boot + d.shadow + d.ram);
 	if (!want)
 		pr_info("pool: %llu KiB by default (no uhvmem=): %u x boot peak %llu KiB = %llu, %u x "
-			"shadow peak %llu KiB = %llu, %llu KiB per GiB of RAM = %llu, rounded up to "
+			"shadow share %llu KiB = %llu, %llu KiB per GiB of RAM = %llu, rounded up to "
 			"2 MiB; the CPUs' share is added once the MADT is read\n", size >> 10,
 			POOL_MARGIN, POOL_BOOT_PEAK >> 10, d.boot >> 10, POOL_MARGIN,
 			POOL_SHADOW_SHARE >> 10, d.shadow >> 10, POOL_PER_GIB >> 10, d.ram >> 10);

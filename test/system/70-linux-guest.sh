@@ -51,7 +51,7 @@ reject "Kernel panic|BUG:|Oops" "kernel panic (shadow)"
 # default pool everything the run used at once.
 def=$(grep -a "^uhv mm: pool: [0-9]* KiB by default" "$LOG" | head -1)
 peak=$(grep -a "^uhv mm: pool peak: used at most" "$LOG" | tail -1)
-re_def='pool: ([0-9]+) KiB by default .* shadow peak ([0-9]+) KiB'
+re_def='pool: ([0-9]+) KiB by default .* shadow share ([0-9]+) KiB'
 re_peak='used at most ([0-9]+) KiB of ([0-9]+) KiB .*shadow ([0-9]+), other'
 if [[ $def =~ $re_def ]]; then dpool=${BASH_REMATCH[1]} dshadow=${BASH_REMATCH[2]}; fi
 if [[ $peak =~ $re_peak ]]; then pused=${BASH_REMATCH[1]} pshadow=${BASH_REMATCH[3]}; fi
