@@ -15,10 +15,10 @@
  * 124 KiB (70-linux-guest), the PCI table of 1051 functions takes 192 KiB (35-limits-firmware). */
 #define POOL_BOOT_PEAK		KiB(780)
 /* The shadow MMU's tables at their peak (mem=shadow): Debian's Linux with the test initramfs,
- * booted to userspace, pinging and powering off (70-linux-guest, Bochs): 1920, 1908 and 1936 KiB in three
- * runs, with 16 cached roots (17266 CR3 loads, 30224 #PF exits), at fb20f5f's shadow MMU. The
- * guest's timing decides which tables are alive together, so the share is rounded up to 2 MiB
- * for run-to-run variation.
+ * booted to userspace, pinging and powering off (70-linux-guest, Bochs): 1920, 1908 and 1936
+ * KiB in three runs, with 16 cached roots (17266 CR3 loads, 30224 #PF exits), at fb20f5f's
+ * shadow MMU. The guest's timing decides which tables are alive together, so the share is
+ * rounded up to 2 MiB for run-to-run variation.
  * Its own share because the shadow MMU is being redesigned (issue 18): its cache of roots and
  * how it frees tables decide this figure, and the test that guards it says so when it grows. */
 #define POOL_SHADOW_SHARE	KiB(2048)
