@@ -25,13 +25,21 @@
 					  * for a second (seen in 73-smp-nested) */
 #define STOP_TIMEOUT_US		1000000	/* the other CPUs to confirm they stopped */
 #define LOW_MEM_END		0xa0000ULL	/* conventional memory ends at VGA */
-#define AP_AREA_SIZE		(CPU_STACK_SIZE + 3 * IST_STACK_SIZE)
+#define AP_STACKS_SIZE		(CPU_STACK_SIZE + 3 * IST_STACK_SIZE)
+/* an AP's pool block: its stacks, then its struct percpu above them (stacks grow down, away
+ * from it) */
+#define AP_AREA_SIZE		(AP_STACKS_SIZE + ALIGN_UP(sizeof(struct percpu), PAGE_SIZE))
 
-/* Every CPU's block; slot 0 = the boot CPU, then the APs in MADT order. Written by the boot CPU
- * before the AP of a slot starts; afterwards each CPU writes only its own state. */
-static struct percpu cpus[UHV_MAX_CPUS];
+/* Every CPU's block, by slot: 0 = the boot CPU, then the APs in MADT order. Written by the boot
+ * CPU before the AP of a slot starts; afterwards each CPU writes only its own state. There is no
+ * fixed number of CPUs: the boot CPU's block is static (it is needed before the pool exists), the
+ * table of slots and every AP's block (next to its stacks) come from the pool, sized from the
+ * MADT's count (claim_slots). */
+static struct percpu boot_cpu;
+static struct percpu *boot_table[1] = { &boot_cpu };
+static struct percpu **cpu_tab = boot_table;
 static unsigned nslots = 1;
-static unsigned outside;	/* enabled MADT CPUs beyond UHV_MAX_CPUS: never started by uhv */
+static unsigned outside;	/* enabled MADT CPUs without per-CPU memory: never started */
 /* Set once by the first smp_stop_others(). */
 static volatile bool stopping;
 /* What every AP copies from the boot CPU, and where it goes then; set by smp_start_aps. */
@@ -88,7 +96,7 @@ static const char *state_name(u32 s)
 
 void smp_init_boot_cpu(void)
 {
-	struct percpu *pc = &cpus[0];
+	struct percpu *pc = cpu_tab[0];
 
 	pc->self = pc;
 	pc->cpu = 0;
@@ -102,9 +110,9 @@ void smp_init_boot_cpu(void)
 
 struct percpu *cpu_get(unsigned cpu)
 {
-	if (cpu >= nslots || cpus[cpu].state == CPU_ABSENT)
+	if (cpu >= nslots || cpu_tab[cpu]->state == CPU_ABSENT)
 		return NULL;
-	return &cpus[cpu];
+	return cpu_tab[cpu];
 }
 
 static bool is_up(const struct percpu *pc)
@@ -118,7 +126,7 @@ unsigned smp_cpu_count(void)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < nslots; i++)
-		n += is_up(&cpus[i]);
+		n += is_up(cpu_tab[i]);
 	return n;
 }
 
@@ -128,11 +136,12 @@ unsigned smp_cpus_outside(void) { return outside; }
 struct percpu *smp_this_cpu_checked(void)
 {
 	u64 gs = rdmsr(MSR_IA32_GS_BASE);
-	u64 first = (u64)(uintptr_t)&cpus[0];
 
-	if (gs < first || gs >= first + sizeof(cpus) || (gs - first) % sizeof(cpus[0]))
-		return NULL;
-	return (struct percpu *)(uintptr_t)gs;
+	/* a walk, not a range check: the blocks are scattered in the pool */
+	for (unsigned i = 0; i < nslots; i++)
+		if (gs == (u64)(uintptr_t)cpu_tab[i])
+			return cpu_tab[i];
+	return NULL;
 }
 
 /* ---- the AP's side ------------------------------------------------------------------------ */
@@ -261,52 +270,95 @@ static bool start_one(struct percpu *pc, paddr_t tramp, struct ap_tramp_data *d)
 	return true;
 }
 
-/* Fill the slots for the MADT's APs (stacks from the pool). Returns the number of slots. */
-static unsigned claim_slots(const struct acpi_madt_info *madt, u32 bsp_id)
+/* Is c a CPU to start: enabled, not the boot CPU, not an APIC ID seen before it in the MADT? */
+static bool is_candidate(const struct acpi_madt_info *madt, unsigned i, u32 bsp_id)
 {
-	unsigned skipped = 0, disabled = 0;
+	const struct acpi_cpu *c = &madt->cpus[i];
+
+	if (!c->enabled || c->apic_id == bsp_id)
+		return false;
+	for (unsigned j = 0; j < i; j++)
+		if (madt->cpus[j].enabled && madt->cpus[j].apic_id == c->apic_id)
+			return false;
+	return true;
+}
+
+/* The MADT's APs (n of them) have no per-CPU memory: say so, with the figures and what to do.
+ * They stay in the firmware's hands, so no guest may run (arch/main.c ends the run). */
+static void refuse_cpus(unsigned n, u64 each, u64 vmx_each)
+{
+	struct kmem_footprint f;
+
+	kmem_footprint(&f);
+	outside = n;
+	pr_err("%u CPU(s) NOT started: uhv's pool has no room for their per-CPU memory (%llu KiB "
+	       "each: stacks and per-CPU block %llu KiB, VMXON, VMCS and exit stack %llu KiB; %llu "
+	       "KiB for all, %llu KiB of %llu KiB free); they stay where the firmware parked them, "
+	       "outside uhv's control, so uhv will not start the guest (boot with a larger uhvmem=, "
+	       "or disable CPUs in the firmware setup)\n", n, (each + vmx_each) >> 10, each >> 10,
+	       vmx_each >> 10, (n * (each + vmx_each)) >> 10, f.free >> 10, f.pool >> 10);
+}
+
+u64 smp_pool_need(const struct acpi_madt_info *madt, u64 vmx_each)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; madt && i < madt->ncpus; i++)
+		n += is_candidate(madt, i, boot_cpu.apic_id);
+	return n ? ALIGN_UP((n + 1) * sizeof(*cpu_tab), PAGE_SIZE) + n * (AP_AREA_SIZE + vmx_each)
+		 : 0;
+}
+
+/* Fill the slots for the MADT's APs: the slot table, and each AP's stacks and struct percpu, from
+ * the pool, sized by the MADT's count. vmx_each is what the VMX side will take per AP later
+ * (vmx_ap_main): all of it must fit now, or no AP is started. Returns the number of slots. */
+static unsigned claim_slots(const struct acpi_madt_info *madt, u32 bsp_id, u64 vmx_each)
+{
+	unsigned n = 0, disabled = 0;
+	struct kmem_footprint f;
 
 	for (unsigned i = 0; i < madt->ncpus; i++) {
-		const struct acpi_cpu *c = &madt->cpus[i];
-		bool dup = c->apic_id == bsp_id;
-
-		if (!c->enabled) {
-			disabled++;
-			continue;
-		}
-		for (unsigned j = 1; j < nslots; j++)
-			dup |= cpus[j].apic_id == c->apic_id;
-		if (c->apic_id == bsp_id)
-			cpus[0].acpi_uid = c->acpi_uid;
-		if (dup)
-			continue;
-		if (nslots == UHV_MAX_CPUS) {
-			skipped++;
-			continue;
-		}
-		struct percpu *pc = &cpus[nslots];
-		*pc = (struct percpu){ .self = pc, .cpu = nslots, .apic_id = c->apic_id,
-				       .acpi_uid = c->acpi_uid, .state = CPU_FAILED };
-		nslots++;
-		paddr_t area = kmem_alloc_for(KMEM_PERCPU, AP_AREA_SIZE / PAGE_SIZE, PAGE_SIZE);
-		if (!area) {
-			pr_err("CPU %u (APIC ID %u) NOT started: no memory for its stacks (uhvmem= "
-			       "larger?)\n", pc->cpu, pc->apic_id);
-			continue;
-		}
-		pc->stack_bottom = (u64)(uintptr_t)phys_to_virt(area);
-		pc->stack_top = pc->stack_bottom + CPU_STACK_SIZE;
-		pc->ist_bottom = pc->stack_top;
-		pc->state = CPU_STARTING;	/* a candidate; start_one decides */
+		disabled += !madt->cpus[i].enabled;
+		n += is_candidate(madt, i, bsp_id);
+		if (madt->cpus[i].enabled && madt->cpus[i].apic_id == bsp_id)
+			boot_cpu.acpi_uid = madt->cpus[i].acpi_uid;
 	}
 	if (disabled)
 		pr_info("%u CPU(s) the MADT lists as disabled are left alone\n", disabled);
-	outside = skipped;
-	if (skipped)
-		pr_err("%u CPU(s) NOT started: uhv handles at most %u CPUs; they stay where the "
-		       "firmware parked them, outside uhv's control, so uhv will not start the "
-		       "guest (raise UHV_MAX_CPUS in include/uhv/percpu.h, or disable CPUs in the "
-		       "firmware setup)\n", skipped, UHV_MAX_CPUS);
+	if (!n)
+		return nslots;
+	u64 table = ALIGN_UP((n + 1) * sizeof(*cpu_tab), PAGE_SIZE);
+	kmem_footprint(&f);
+	if (smp_pool_need(madt, vmx_each) > f.free) {
+		refuse_cpus(n, AP_AREA_SIZE, vmx_each);
+		return nslots;
+	}
+	paddr_t tpa = kmem_alloc_for(KMEM_PERCPU, table / PAGE_SIZE, PAGE_SIZE);
+	if (!tpa) {
+		refuse_cpus(n, AP_AREA_SIZE, vmx_each);
+		return nslots;
+	}
+	cpu_tab = phys_to_virt(tpa);
+	cpu_tab[0] = &boot_cpu;
+	for (unsigned i = 0; i < madt->ncpus; i++) {
+		if (!is_candidate(madt, i, bsp_id))
+			continue;
+		paddr_t area = kmem_alloc_for(KMEM_PERCPU, AP_AREA_SIZE / PAGE_SIZE, PAGE_SIZE);
+		if (!area) {	/* fits in total but not in one piece: all or none */
+			for (unsigned j = 1; j < nslots; j++)
+				cpu_tab[j]->state = CPU_FAILED;
+			refuse_cpus(n, AP_AREA_SIZE, vmx_each);
+			return nslots;
+		}
+		u8 *va = phys_to_virt(area);
+		struct percpu *pc = (struct percpu *)(va + AP_STACKS_SIZE);
+		*pc = (struct percpu){ .self = pc, .cpu = nslots, .apic_id = madt->cpus[i].apic_id,
+				       .acpi_uid = madt->cpus[i].acpi_uid, .state = CPU_STARTING };
+		pc->stack_bottom = (u64)(uintptr_t)va;
+		pc->stack_top = pc->stack_bottom + CPU_STACK_SIZE;
+		pc->ist_bottom = pc->stack_top;
+		cpu_tab[nslots++] = pc;	/* a candidate; start_one decides */
+	}
 	return nslots;
 }
 
@@ -317,10 +369,10 @@ static void init_aps(void)
 	int ret;
 
 	for (unsigned i = 1; i < nslots; i++)
-		if (cpus[i].state == CPU_STARTING && (ret = lapic_send_init(cpus[i].apic_id)) < 0) {
+		if (cpu_tab[i]->state == CPU_STARTING && (ret = lapic_send_init(cpu_tab[i]->apic_id)) < 0) {
 			pr_err("CPU %u (APIC ID %u) NOT started: INIT could not be sent (%s)\n",
-			       cpus[i].cpu, cpus[i].apic_id, errno_name(ret));
-			cpus[i].state = CPU_FAILED;
+			       cpu_tab[i]->cpu, cpu_tab[i]->apic_id, errno_name(ret));
+			cpu_tab[i]->state = CPU_FAILED;
 		}
 	udelay(INIT_DELAY_US);
 }
@@ -342,10 +394,11 @@ static struct ap_tramp_data *install_trampoline(paddr_t tramp, paddr_t pml4)
 	return d;
 }
 
-int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu *pc))
+int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu *pc),
+		  u64 vmx_each)
 {
 	static u8 saved[PAGE_SIZE];	/* the trampoline page's contents: guest memory */
-	u32 bsp_id = cpus[0].apic_id;
+	u32 bsp_id = cpu_tab[0]->apic_id;
 	unsigned started = 0, failed = 0;
 	paddr_t tramp, pml4;
 	int ret;
@@ -354,7 +407,9 @@ int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu
 		pr_info("no CPUs listed in the MADT: uhv runs on the boot CPU only\n");
 		return 0;
 	}
-	claim_slots(madt, bsp_id);
+	claim_slots(madt, bsp_id, vmx_each);
+	if (outside)
+		return 0;
 	if (nslots == 1) {
 		pr_info("1 CPU (APIC ID %u): no application processors to start\n", bsp_id);
 		return 0;
@@ -378,7 +433,7 @@ int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu
 		       "boot in legacy BIOS (CSM) mode)" :
 		       "no memory for the trampoline's page tables");
 		for (unsigned i = 1; i < nslots; i++)
-			cpus[i].state = CPU_FAILED;
+			cpu_tab[i]->state = CPU_FAILED;
 		return 0;
 	}
 
@@ -391,9 +446,9 @@ int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu
 		lapic_mode() == LAPIC_X2APIC ? "x2APIC" : "xAPIC");
 
 	for (unsigned i = 1; i < nslots; i++) {
-		if (cpus[i].state != CPU_STARTING)
+		if (cpu_tab[i]->state != CPU_STARTING)
 			failed++;
-		else if (start_one(&cpus[i], tramp, d))
+		else if (start_one(cpu_tab[i], tramp, d))
 			started++;
 		else
 			failed++;
@@ -428,7 +483,7 @@ unsigned smp_assign_guest_cpus(unsigned asked, unsigned most, const char *why)
 		want = 0;
 	}
 	for (unsigned i = 0; i < nslots; i++) {
-		struct percpu *pc = &cpus[i];
+		struct percpu *pc = cpu_tab[i];
 
 		pc->guest = is_up(pc) && (want == 0 || n < want);
 		if (!pc->guest)
@@ -450,8 +505,8 @@ unsigned smp_guest_apic_ids(u32 *ids, unsigned cap)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < nslots && n < cap; i++)
-		if (i == 0 || (cpus[i].guest && is_up(&cpus[i])))
-			ids[n++] = cpus[i].apic_id;
+		if (i == 0 || (cpu_tab[i]->guest && is_up(cpu_tab[i])))
+			ids[n++] = cpu_tab[i]->apic_id;
 	return n;
 }
 
@@ -475,12 +530,12 @@ __noreturn void smp_stop_this_cpu(void)
 		asm volatile("cli; hlt");
 }
 
-static u64 signalled;	/* CPUs smp_stop_others waits for; written by the first caller only */
+static bool signalled;	/* smp_stop_others signalled a CPU (its stop_signalled) */
 
 static bool others_stopped(void *ctx)
 {
 	for (unsigned i = 0; i < nslots; i++)
-		if ((signalled & BIT(i)) && cpus[i].state != CPU_STOPPED)
+		if (cpu_tab[i]->stop_signalled && cpu_tab[i]->state != CPU_STOPPED)
 			return false;
 	return true;
 }
@@ -492,7 +547,7 @@ void smp_stop_others(void)
 	if (__atomic_exchange_n(&stopping, true, __ATOMIC_SEQ_CST))
 		return;	/* another CPU is at it (or this one already was) */
 	for (unsigned i = 0; i < nslots; i++) {
-		struct percpu *pc = &cpus[i];
+		struct percpu *pc = cpu_tab[i];
 		u32 st = pc->state;
 		int ret;
 
@@ -514,15 +569,15 @@ void smp_stop_others(void)
 			log_raw("uhv: cannot signal CPU %u (APIC ID %u, %s) to stop (%s)\n",
 				pc->cpu, pc->apic_id, state_name(st), errno_name(ret));
 		else if (st != CPU_STARTING)	/* INIT puts a starting CPU back to waiting */
-			signalled |= BIT(i);
+			signalled = pc->stop_signalled = true;
 	}
 	if (!signalled)
 		return;
 	if (wait_until(others_stopped, NULL, STOP_TIMEOUT_US) == 0)
 		return;
 	for (unsigned i = 0; i < nslots; i++)
-		if ((signalled & BIT(i)) && cpus[i].state != CPU_STOPPED)
+		if (cpu_tab[i]->stop_signalled && cpu_tab[i]->state != CPU_STOPPED)
 			log_raw("uhv: CPU %u (APIC ID %u) did not confirm it stopped within %u ms "
-				"(state: %s)\n", i, cpus[i].apic_id, STOP_TIMEOUT_US / 1000,
-				state_name(cpus[i].state));
+				"(state: %s)\n", i, cpu_tab[i]->apic_id, STOP_TIMEOUT_US / 1000,
+				state_name(cpu_tab[i]->state));
 }

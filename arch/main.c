@@ -259,6 +259,11 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 	panic_test(&options, true);	/* test build, panic-test= with probe: here */
 
 	discover_acpi();
+	/* uhvmem='s default holds one CPU; every other CPU's share comes from the MADT's count,
+	 * now, before anything (VT-d domains, the guest's layout) is built from the memory map */
+	if (!options.uhvmem)
+		kmem_pool_grow(smp_pool_need(&madt, vmx_ap_pool_bytes()),
+			       "the per-CPU memory of the MADT's application processors");
 	timer_init(acpi.count ? &acpi : NULL, &options);	/* PM timer/HPET need the ACPI tables */
 	machine_end_init(&acpi);	/* how the guest's power-off or reset ends a real machine */
 	end_test(&options);		/* test build, end-test=: that end without a guest */
@@ -272,11 +277,12 @@ __noreturn void kmain(u32 magic, u64 mbi_pa, u64 load_base)
 
 	/* Every other CPU into uhv (vmx_ap_main), before the guest's MADT is made of those
 	 * that came up. */
-	smp_start_aps(&madt, vmx_ap_main);
+	smp_start_aps(&madt, vmx_ap_main, vmx_ap_pool_bytes());
 	/* arch/ap_start.c said how many and which limit; vmx_smp_release_aps would refuse the
 	 * guest anyway, but only after VMX is up: end here, before any guest is built */
 	if (smp_cpus_outside())
-		platform_exit(false, "the MADT lists more CPUs than uhv handles (UHV_MAX_CPUS)");
+		platform_exit(false, "uhv's pool has no room for the per-CPU memory of every CPU "
+			      "in the MADT (uhvmem=)");
 	if (options.mem == UHV_MEM_SHADOW && options.cpus != 1 && smp_cpu_count() > 1) {
 		pr_warn("mem=shadow: the guest gets one CPU (uhv's shadow page tables serve one "
 			"vCPU); the others stay parked under uhv\n");

@@ -16,10 +16,9 @@
 #include <uhv/platform.h>
 #include <uhv/options.h>
 #include <uhv/test_hooks.h>
+#include <uhv/pool_size.h>
 
 #define MEMMAP_CAP	512
-#define POOL_MIN	MiB(8)
-#define POOL_MAX	MiB(64)
 
 extern u8 __image_start[], __text_end[], __rodata_end[], __image_end[];
 
@@ -31,6 +30,9 @@ static struct frame_range pool_storage[256];
 static struct frame_allocator pool;
 static struct ptab kernel_pt;
 static u64 image_pa;
+/* The default pool's rounding up to 2 MiB, which no share of it counts on: kmem_pool_grow takes
+ * from it first. 0 with uhvmem=. */
+static u64 default_slack;
 
 const struct memmap *kmem_memmap(void) { return &memmap; }
 
@@ -46,8 +48,26 @@ void test_hook_lowmem_reserve(const struct uhv_options *o)
 
 static u64 image_size(void);
 
-/* Bytes allocated for each enum kmem_use (kmem_footprint). */
-static u64 use_bytes[KMEM_USES];
+/* Bytes allocated for each enum kmem_use (kmem_footprint), and the high-water marks: of the
+ * whole pool's use and of each use on its own (a shadow MMU frees and refills its tables, so the
+ * end of a run may hold less than the run needed at its worst; uhvmem='s default is sized from
+ * these peaks, docs/architecture.md "Memory map"). */
+static u64 use_bytes[KMEM_USES], use_peak[KMEM_USES], used_total, used_peak;
+
+static void count_use(enum kmem_use use, u64 bytes, bool alloc)
+{
+	unsigned u = use < KMEM_USES ? use : KMEM_OTHER;
+
+	if (alloc) {
+		use_bytes[u] += bytes;
+		used_total += bytes;
+	} else {
+		use_bytes[u] -= bytes;
+		used_total -= bytes;
+	}
+	use_peak[u] = MAX(use_peak[u], use_bytes[u]);
+	used_peak = MAX(used_peak, used_total);
+}
 
 static paddr_t pt_alloc(void *ctx)
 {
@@ -67,7 +87,7 @@ paddr_t kmem_alloc_for(enum kmem_use use, size_t npages, size_t align)
 						       : frame_alloc_contig(&pool, npages, align);
 	if (pa) {
 		memset(phys_to_virt(pa), 0, npages * PAGE_SIZE);
-		use_bytes[use < KMEM_USES ? use : KMEM_OTHER] += npages * PAGE_SIZE;
+		count_use(use, npages * PAGE_SIZE, true);
 	}
 	return pa;
 }
@@ -88,7 +108,7 @@ void kmem_free_for(enum kmem_use use, paddr_t pa, size_t size)
 		pr_warn("kmem_free(%#llx, %#zx): not an allocated block\n", pa, size);
 		return;
 	}
-	use_bytes[use < KMEM_USES ? use : KMEM_OTHER] -= ALIGN_UP(size, PAGE_SIZE);
+	count_use(use, ALIGN_UP(size, PAGE_SIZE), false);
 }
 
 void kmem_free(paddr_t pa, size_t size)
@@ -102,6 +122,8 @@ void kmem_footprint(struct kmem_footprint *f)
 
 	frame_stats(&pool, &st);
 	memcpy(f->use, use_bytes, sizeof(f->use));
+	memcpy(f->peak, use_peak, sizeof(f->peak));
+	f->used_peak = used_peak;
 	f->pool = st.total;
 	f->free = st.free;
 	f->image = ALIGN_UP(image_size(), PAGE_SIZE);
@@ -117,6 +139,17 @@ void kmem_footprint_print(const char *when)
 		f.image >> 10, f.pool >> 10, (f.pool - f.free) >> 10, f.use[KMEM_PERCPU] >> 10,
 		f.use[KMEM_EPT] >> 10, f.use[KMEM_VTD] >> 10, f.use[KMEM_SHADOW] >> 10,
 		f.use[KMEM_OTHER] >> 10, f.free >> 10);
+}
+
+void kmem_peak_print(void)
+{
+	struct kmem_footprint f;
+
+	kmem_footprint(&f);
+	pr_info("pool peak: used at most %llu KiB of %llu KiB (each use at its own peak: per-CPU "
+		"%llu, EPT %llu, VT-d %llu, shadow %llu, other %llu KiB)\n", f.used_peak >> 10,
+		f.pool >> 10, f.peak[KMEM_PERCPU] >> 10, f.peak[KMEM_EPT] >> 10,
+		f.peak[KMEM_VTD] >> 10, f.peak[KMEM_SHADOW] >> 10, f.peak[KMEM_OTHER] >> 10);
 }
 
 paddr_t virt_to_phys(const void *va)
@@ -206,8 +239,18 @@ static int build_memmap(const struct mb2_info *mi, u64 mbi_pa)
 static int carve_pool(u64 want)
 {
 	u64 avail = memmap_total(&memmap, MEMMAP_AVAILABLE);
-	u64 size = want ? want : MIN(MAX(ALIGN_DOWN(avail / 16, MiB(2)), POOL_MIN), POOL_MAX);
+	struct pool_default d;
+	u64 size = want ? want : pool_default_size(avail, &d);
 	u64 base;
+
+	if (!want)
+		default_slack = d.total - (d.boot + d.shadow + d.ram);
+	if (!want)
+		pr_info("pool: %llu KiB by default (no uhvmem=): %u x boot peak %llu KiB = %llu, %u x "
+			"shadow share %llu KiB = %llu, %llu KiB per GiB of RAM = %llu, rounded up to "
+			"2 MiB; the CPUs' share is added once the MADT is read\n", size >> 10,
+			POOL_MARGIN, POOL_BOOT_PEAK >> 10, d.boot >> 10, POOL_MARGIN,
+			POOL_SHADOW_SHARE >> 10, d.shadow >> 10, POOL_PER_GIB >> 10, d.ram >> 10);
 	/* Below 4 GiB: the boot page tables reach only that far, and the pool
 	 * holds the page tables that replace them. */
 	int ret = memmap_carve(&memmap, size, MiB(2), true, GiB(4), MEMMAP_HV_POOL, &base);
@@ -218,6 +261,34 @@ static int carve_pool(u64 want)
 	}
 	frame_init(&pool, pool_storage, ARRAY_SIZE(pool_storage));
 	return frame_add_range(&pool, base, size);
+}
+
+int kmem_pool_grow(u64 bytes, const char *what)
+{
+	u64 size, base, slack = MIN(bytes, default_slack);
+	int ret;
+
+	if (!bytes)
+		return 0;
+	default_slack -= slack;
+	if (slack == bytes) {
+		pr_info("pool: %llu KiB for %s fit in the default's rounding up to 2 MiB\n",
+			bytes >> 10, what);
+		return 0;
+	}
+	size = ALIGN_UP(bytes - slack, MiB(2));
+	/* below 4 GiB as the pool itself (VMX structures on CPUs limited to 32-bit addresses) */
+	ret = memmap_carve(&memmap, size, MiB(2), true, GiB(4), MEMMAP_HV_POOL, &base);
+	if (!ret)
+		ret = frame_add_range(&pool, base, size);
+	if (ret < 0) {
+		pr_warn("cannot add %llu KiB to uhv's pool for %s (%s): it must come from the pool "
+			"as it is\n", size >> 10, what, errno_name(ret));
+		return ret;
+	}
+	pr_info("pool: %llu KiB added at %#llx for %s (%llu KiB needed, %llu KiB of them in the "
+		"default's rounding)\n", size >> 10, base, what, bytes >> 10, slack >> 10);
+	return 0;
 }
 
 static int map_image(void)

@@ -12,6 +12,7 @@
 #include <uhv/vmx_smp.h>
 #include <uhv/percpu.h>
 #include <uhv/smp.h>
+#include <uhv/kmem.h>
 
 /* One handler per basic exit reason; reasons without one end the run with
  * a full report (vmx_handle_unhandled). Every slot is filled, so the hot path
@@ -144,6 +145,7 @@ void vmx_print_stats(void)
 		vm->mmu->print_stats(vm);
 	if (vm)
 		vm_denials_print(vm);
+	kmem_peak_print();
 }
 
 __noreturn void vmx_stop(bool pass, const char *why)

@@ -174,7 +174,7 @@ static s64 park_mc_hook(u32 cpu)
 	for (unsigned c = 1; !cpu && c < smp_cpu_slots(); c++)
 		if (parked_vcpu(c))
 			cpu = c;
-	struct vcpu *v = cpu < UHV_MAX_CPUS ? parked_vcpu(cpu) : NULL;
+	struct vcpu *v = cpu < smp_cpu_slots() ? parked_vcpu(cpu) : NULL;
 
 	if (!v)
 		return -ENOENT;

@@ -41,6 +41,13 @@
 #define AP_START_US	2000000		/* all APs into VMX non-root */
 #define FLUSH_US	100000		/* every vCPU has done its INVEPT */
 
+/* What vmx_ap_main takes from the pool per AP: the exit stack with the struct vcpu, VMXON and
+ * VMCS pages (vmx_cpu_init). */
+u64 vmx_ap_pool_bytes(void)
+{
+	return ALIGN_UP(AP_EXIT_STACK + sizeof(struct vcpu), PAGE_SIZE) + 2 * PAGE_SIZE;
+}
+
 /* A plain test-and-test-and-set lock; the waits are short and rare. */
 static bool try_lock(volatile u32 *l)
 {
@@ -344,7 +351,15 @@ int vmx_smp_release_aps(struct vcpu *boot_vcpu, const struct uhv_options *o)
 	struct vm *vm = boot_vcpu->vm;
 	struct vm_cpus *cpus = &vm->cpus;
 	unsigned up = 1, failed = 0, given = 1;
+	paddr_t gpa = kmem_alloc_for(KMEM_PERCPU, ALIGN_UP(smp_cpu_slots(), PAGE_SIZE) / PAGE_SIZE,
+				     PAGE_SIZE);
 
+	if (!gpa) {
+		pr_err("no pool memory for the guest's CPU map (%u CPUs): not running the guest; "
+		       "boot with a larger uhvmem=\n", smp_cpu_slots());
+		return -ENOMEM;
+	}
+	cpus->given = phys_to_virt(gpa);
 	cpus->given[0] = true;
 
 	for (unsigned c = 1; c < smp_cpu_slots(); c++) {

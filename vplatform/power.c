@@ -98,8 +98,9 @@ int platform_guest_acpi(struct guest *g, const struct acpi *a, const struct load
 {
 	struct acpi_guest_info info;
 	size_t size = ALIGN_UP(acpi_guest_size(a), PAGE_SIZE);
-	static u32 apic_ids[UHV_MAX_CPUS];	/* the boot CPU, then the guest's APs */
-	unsigned ncpus = smp_guest_apic_ids(apic_ids, UHV_MAX_CPUS);
+	/* the boot CPU, then the guest's APs: a subset of the host MADT's CPUs (ACPI_MAX_CPUS) */
+	static u32 apic_ids[ACPI_MAX_CPUS];
+	unsigned ncpus = smp_guest_apic_ids(apic_ids, ACPI_MAX_CPUS);
 	u64 at;
 	int ret;
 

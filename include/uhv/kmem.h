@@ -41,12 +41,22 @@ void kmem_free_for(enum kmem_use use, paddr_t pa, size_t size);
 /* Bytes the pool holds for each use, and the pool's size and free bytes. */
 struct kmem_footprint {
 	u64 use[KMEM_USES];
+	u64 peak[KMEM_USES];	/* each use's high-water mark */
+	u64 used_peak;		/* the whole pool's high-water mark (not the sum of peak[]) */
 	u64 pool, free, image;
 };
 void kmem_footprint(struct kmem_footprint *f);
 /* One line: "footprint: image I KiB; pool P KiB, used U KiB (per-CPU a, EPT b, VT-d c,
  * shadow d, other e KiB), free F KiB" (printed at the end of boot and of probe). */
 void kmem_footprint_print(const char *when);
+/* One line at the end of a run: "pool peak: used at most U KiB of P KiB (each use at its own
+ * peak: ...)", the figures uhvmem='s default is derived from. */
+void kmem_peak_print(void);
+/* Make room for bytes more in the pool, for what (said in the line printed): first from the
+ * default pool's rounding up to 2 MiB (no share counts on it), the rest as a new range of RAM
+ * below 4 GiB, rounded up to 2 MiB. Before the guest's memory is laid out only. 0, or a negative
+ * errno (said). */
+int kmem_pool_grow(u64 bytes, const char *what);
 
 struct mb2_info;
 struct memmap;

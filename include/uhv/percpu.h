@@ -1,5 +1,6 @@
 /* Per-CPU data (arch/ap_start.c, docs/smp.md): one struct percpu for every CPU uhv knows of, CPU 0
- * (the boot CPU) first, then the application processors in MADT order. Each CPU's GS base
+ * (the boot CPU) first, then the application processors in MADT order. There is no fixed number:
+ * the APs' blocks and the table of them come from uhv's pool, sized from the MADT. Each CPU's GS base
  * points at its own block, whose first word points at itself, so this_cpu() is one load.
  *
  * The block also holds the CPU's GDT and TSS (arch/gdt.c); its stacks (16 KiB, and three IST
@@ -10,7 +11,6 @@
 #include <uhv/types.h>
 #include <uhv/trap.h>
 
-#define UHV_MAX_CPUS	64
 #define CPU_STACK_SIZE	KiB(16)		/* an application processor's stack */
 
 enum cpu_state {
@@ -39,6 +39,7 @@ struct percpu {
 	u64 ist_bottom;		/* 3 IST stacks of IST_STACK_SIZE bytes from here */
 	bool guest;		/* given to the guest (cpus=): listed in its MADT */
 	volatile bool stop_entered;	/* in smp_stop_this_cpu: a stop-all NMI returns at once */
+	bool stop_signalled;	/* smp_stop_others signalled it and waits for it */
 	u32 acpi_uid;		/* ACPI processor UID from the MADT */
 	u32 apic_id_seen;	/* the initial APIC ID the CPU reported itself (CPUID) */
 	u64 gdt[GDT_ENTRIES] __aligned(16);
@@ -63,7 +64,8 @@ struct percpu *cpu_get(unsigned cpu);
 unsigned smp_cpu_count(void);
 /* Indices in use (including CPUs that failed to start). */
 unsigned smp_cpu_slots(void);
-/* Enabled MADT CPUs uhv never started (more than UHV_MAX_CPUS): outside its control. */
+/* Enabled MADT CPUs uhv never started (no room in its pool for their per-CPU memory): outside
+ * its control. */
 unsigned smp_cpus_outside(void);
 
 #endif

@@ -22,8 +22,15 @@ void smp_init_boot_cpu(void);
  * stack; entry must not return. Prints one line per CPU (APIC ID, started or not) and a
  * summary. Returns the number of APs started (0 with no MADT or one CPU). A CPU that does not
  * answer is reported loudly, parked with INIT and marked CPU_FAILED: it is never given to the
- * guest. */
-int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu *pc));
+ * guest. The per-CPU memory (stacks, struct percpu, and vmx_each bytes the entry will take per
+ * AP) is sized from the MADT's count: when the pool cannot hold it for every AP, none is started,
+ * the shortfall is said with the figures and smp_cpus_outside() counts them. */
+int smp_start_aps(const struct acpi_madt_info *madt, void (*entry)(struct percpu *pc),
+		  u64 vmx_each);
+
+/* The pool bytes smp_start_aps(madt, ..., vmx_each) will need for the MADT's APs: the table of
+ * CPUs, and each AP's stacks, struct percpu and vmx_each bytes. 0 when there are no APs. */
+u64 smp_pool_need(const struct acpi_madt_info *madt, u64 vmx_each);
 
 /* cpus=: mark which CPUs the guest gets: the boot CPU and the first asked - 1 APs that came up
  * (asked 0: all of them; more than uhv controls: a warning, then all), but at most most when

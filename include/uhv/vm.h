@@ -50,7 +50,8 @@ struct vm_console {
 /* Bringing every CPU into VMX non-root (vmx/vcpus.c): written by the boot CPU before it releases
  * the APs (vmx_smp_release_aps). */
 struct vm_cpus {
-	bool given[UHV_MAX_CPUS];	/* CPU index -> a CPU of the guest */
+	bool *given;			/* CPU index -> a CPU of the guest (smp_cpu_slots()
+					 * entries, from the pool) */
 	volatile u32 setup_lock;	/* AP VMCS setup and pool allocations, one AP at a time */
 };
 

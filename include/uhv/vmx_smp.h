@@ -18,6 +18,8 @@ struct uhv_options;
 /* The application processor's life under uhv, called by arch/ap_start.c on the
  * AP's own stack with its GDT/TSS/IDT and GS base loaded. Never returns. */
 __noreturn void vmx_ap_main(struct percpu *pc);
+/* The pool bytes vmx_ap_main takes per AP (for smp_start_aps, which checks they fit first). */
+u64 vmx_ap_pool_bytes(void);
 
 /* vmx_run_guest() on the boot CPU: v becomes vCPU 0 (index, APIC ID). */
 void vmx_smp_boot_vcpu(struct vcpu *v);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Footprint (issue 17 item 9): at the end of probe and of boot uhv prints what its pool holds, by
 # use; the uses add up to what the pool has handed out, used + free is the pool, and the image
-# plus what is used stays under the default pool (uhvmem=auto: RAM/16, 8-64 MiB) with the
+# plus what is used stays under the default pool (uhvmem= not given: include/uhv/pool_size.h) with the
 # margin docs/architecture.md states (at least 4x).
 #  - QEMU + intel-iommu, probe: VT-d tables and queues counted;
 #  - Bochs, 2 CPUs, the selftest guest: per-CPU blocks and the EPT counted.

@@ -46,4 +46,22 @@ expect "^LINUX-PING: PASS" "ping through the passed-through e1000 (shadow)"
 expect "uhv shadow: shadow statistics: CR3 loads [0-9]+" "shadow statistics"
 expect_end bochs pass "guest powered off" "run ends with PASS (shadow)"
 reject "Kernel panic|BUG:|Oops" "kernel panic (shadow)"
+# uhvmem='s default (include/uhv/pool_size.h) against this boot's own peak (issue 17 item 9):
+# the shadow share must hold the shadow tables at their worst, without the margin, and the
+# default pool everything the run used at once.
+def=$(grep -a "^uhv mm: pool: [0-9]* KiB by default" "$LOG" | head -1)
+peak=$(grep -a "^uhv mm: pool peak: used at most" "$LOG" | tail -1)
+re_def='pool: ([0-9]+) KiB by default .* shadow share ([0-9]+) KiB'
+re_peak='used at most ([0-9]+) KiB of ([0-9]+) KiB .*shadow ([0-9]+), other'
+if [[ $def =~ $re_def ]]; then dpool=${BASH_REMATCH[1]} dshadow=${BASH_REMATCH[2]}; fi
+if [[ $peak =~ $re_peak ]]; then pused=${BASH_REMATCH[1]} pshadow=${BASH_REMATCH[3]}; fi
+if [ -z "${dpool:-}" ] || [ -z "${pused:-}" ]; then
+	echo "  MISSING: the default pool's derivation and the run's pool peak (shadow)"; fails=$((fails + 1))
+else
+	echo "  measured: pool peak $pused KiB, shadow tables at most $pshadow KiB; default pool $dpool KiB, shadow share $dshadow KiB"
+	[ "$pshadow" -gt 0 ] && [ "$pshadow" -le "$dshadow" ] && echo "  ok: shadow share holds the shadow peak" ||
+		{ echo "  WRONG: shadow peak $pshadow KiB above POOL_SHADOW_SHARE $dshadow KiB (include/uhv/pool_size.h: measure again)"; fails=$((fails + 1)); }
+	[ "$pused" -le "$dpool" ] && echo "  ok: the default pool holds the peak" ||
+		{ echo "  WRONG: pool peak $pused KiB above the default pool $dpool KiB"; fails=$((fails + 1)); }
+fi
 finish
