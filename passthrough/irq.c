@@ -40,3 +40,17 @@ void pt_irq_init(struct passthrough *pt)
 {
 	pt->irq.ops = (struct msi_ops){ .cpus = guest_cpus, .refused = refused, .ctx = pt };
 }
+
+void pt_irq_print_stats(const struct passthrough *pt)
+{
+	const struct pt_msix *x = &pt->msix;
+	unsigned live = 0;
+
+	if (!x->active)
+		return;
+	for (unsigned i = 0; i < x->t.nvec; i++)
+		live += !x->t.e[i].hw_masked;
+	pr_info("MSI-X: %llu trapped accesses to the table page, %u of %u entries live, %llu "
+		"refused, %llu bad-size accesses%s\n", x->exits, live, x->t.nvec, x->t.refused,
+		x->t.bad_accesses, pt->irq.remap ? " (remapped)" : " (compatibility format)");
+}

@@ -81,10 +81,14 @@ static void msi_sync(struct pci_virt *pv, struct pci_virt_fn *f, const struct pc
 
 	if (want && !live)
 		pv->stats.msi_refused++;
-	/* quiet the device before its message changes, and whenever it must not send */
+	/* quiet the device whenever it must not send, and (maskable) while its message
+	 * changes: it holds an interrupt pending meanwhile. Without a mask bit, a live message
+	 * is rewritten in place as Linux does: both halves are checked ones, so even a torn
+	 * message goes to one of the guest's vectors and CPUs, and turning MSI off for the
+	 * rewrite could lose an interrupt. */
 	if (l.mask && (!live || changed))
 		pci_virt_real_write(pv, f, c->off + l.mask, ~0u);
-	else if (!l.mask && (!live || changed))
+	else if (!l.mask && !live)
 		hw_enable(pv, f, c, false);
 	if (changed) {
 		pci_virt_real_write(pv, f, c->off + MSI_ADDR_LO, (u32)hw.addr);

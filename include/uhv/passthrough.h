@@ -88,6 +88,9 @@ const struct pci_dev *nic_choose(const struct pci *pci, const struct uhv_options
 
 int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci_cfg_ops *cfg,
 			  const struct acpi_mcfg_info *mcfg);
+/* End of run: the NIC's interrupt sources as the guest left them (MSI-X table: trapped accesses,
+ * live entries, refusals; MSI: on or off). Nothing when the NIC has neither. */
+void pt_irq_print_stats(const struct passthrough *pt);
 /* The NIC's I/O BARs where the guest sees them (at most max): native ports of the port table. */
 unsigned pt_nic_io_bars(struct passthrough *pt, struct io_range *out, unsigned max);
 

@@ -26,6 +26,7 @@
 #                                    (e.g. uhv kept the NIC from the guest)
 #   LINUX-LINK: eth0 carrier <0|1> after <s> s   waiting for the link (<= 10 s)
 #   LINUX-PING: PASS | FAIL          ping -c 3 of the gateway (FAIL without NIC)
+#   LINUX-IRQ: <line of /proc/interrupts>   per interrupt source of the NIC (MSI-X vectors...)
 #   LINUX-NPROC: <n>
 #   LINUX-END: uptime <s>
 # Kernel command-line words it understands:
@@ -144,6 +145,10 @@ else
 	echo "LINUX-INFO: no eth0: $(ls /sys/class/net | tr '\n' ' ')"
 fi
 echo "LINUX-PING: $result"
+# the NIC's interrupt sources and how often each fired (INTx, MSI or MSI-X vectors; an "IR-"
+# prefix when Linux's interrupts go through remapping), and what the driver said of them
+grep -E 'eth[0-9]|e1000' /proc/interrupts | tr -s ' ' | sed 's/^/LINUX-IRQ: /'
+dmesg | grep -iE 'e1000e?.*(msi|interrupt)' | sed 's/^/LINUX-INFO: /'
 echo "LINUX-NPROC: $(nproc)"
 case " $cmdline " in
 *" uhvinit=shell "*)
