@@ -172,9 +172,13 @@ void nmi_report_ignored(void)
 	log_raw("\n");
 }
 
+bool (*trap_irq_hook)(unsigned vector);
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector >= 32) {
+		if (trap_irq_hook && trap_irq_hook((unsigned)f->vector))
+			return;
 		pr_warn("unexpected interrupt vector %llu ignored\n", f->vector);
 		return;
 	}

@@ -157,6 +157,7 @@ static void setup_iommu(void)
 	const struct acpi_sdt_header *dmar = acpi_find_table(&acpi, "DMAR", 0);
 	vtd_use_pci(&pci);
 	test_hook_vtd_firmware_te(&options, dmar, dmar ? dmar->length : 0);
+	test_hook_vtd_firmware_ir(&options, dmar, dmar ? dmar->length : 0);
 	int ret = vtd_init(dmar, dmar ? dmar->length : 0, &options, &pci_cfg);
 	if (ret < 0 && dmar && options.iommu)
 		pr_err("VT-d setup failed (%s); devices' DMA is not confined\n", errno_name(ret));

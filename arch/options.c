@@ -252,6 +252,15 @@ static int set_vtd_test_fw_te(void *ctx, const char *val, size_t len)
 	return cmdline_parse_bool(val, len, &o->vtd_test_fw_te);
 }
 
+/* vtd-test-ir-preenable: turn VT-d interrupt remapping on with a throwaway table before uhv's
+ * setup, as firmware might (test 49) */
+static int set_vtd_test_ir_preenable(void *ctx, const char *val, size_t len)
+{
+	struct uhv_options *o = ctx;
+
+	return cmdline_parse_bool(val, len, &o->vtd_test_ir_preenable);
+}
+
 /* tsc-skip-pm: calibrate the TSC as if the FADT named no ACPI PM timer, so the HPET path is
  * exercised under QEMU (test/system/30-tsc-sources.sh). Test variant only. */
 static int set_tsc_skip_pm(void *ctx, const char *val, size_t len)
@@ -266,6 +275,7 @@ static int set_tsc_skip_pm(void *ctx, const char *val, size_t len)
 
 #define PANIC_TEST_OPTION { "panic-test", set_panic_test, "de|ud|gp|pf: raise that CPU exception in uhv; vmentry-guest|vmentry-ctl: make VM entry fail (tests the reports)" }, \
 	{ "vtd-test-fw-te", set_vtd_test_fw_te, "flag: leave VT-d translating as firmware might before uhv's setup (tests the takeover)" }, \
+	{ "vtd-test-ir-preenable", set_vtd_test_ir_preenable, "flag: leave VT-d interrupt remapping on with a throwaway table as firmware might before uhv's setup (tests the takeover)" }, \
 	{ "tsc-skip-pm", set_tsc_skip_pm, "flag: calibrate the TSC without the ACPI PM timer (tests the HPET path)" },
 #define PANIC_TEST_DEFAULT .panic_test = 0xff,
 
@@ -368,6 +378,20 @@ static int set_vtd_inval(void *ctx, const char *val, size_t len)
 	return 0;
 }
 
+/* vtd-ir-compat=block|allow: compatibility-format interrupts under uhv's interrupt remapping
+ * (drivers/vtd_ir.c; docs/interrupts.md) */
+static int set_vtd_ir_compat(void *ctx, const char *val, size_t len)
+{
+	static const char *const names[] = { "block", "allow" };
+	struct uhv_options *o = ctx;
+	int v = pick(val, len, names, ARRAY_SIZE(names));
+
+	if (v < 0)
+		return v;
+	o->vtd_ir_compat_allow = v == 1;
+	return 0;
+}
+
 static const struct cmdline_opt option_table[] = {
 	{ "console", set_console,
 	  "ttyS0..ttyS3|com1..com4|0xPORT[,BAUD] serial console, BAUD divides 115200 "
@@ -399,6 +423,9 @@ static const struct cmdline_opt option_table[] = {
 	  "others uhv started (default all; more than there are: all)" },
 	{ "vtd-inval", set_vtd_inval, "auto|qi|reg: VT-d cache invalidation through the queue "
 	  "or the CCMD/IOTLB registers (default auto: the queue where a unit has one)" },
+	{ "vtd-ir-compat", set_vtd_ir_compat, "block|allow: compatibility-format interrupts "
+	  "(the guest's IOAPIC, MSIs uhv did not remap) under VT-d interrupt remapping (default "
+	  "block: only interrupts through uhv's remapping table reach a CPU)" },
 };
 
 void options_defaults(struct uhv_options *o)
@@ -480,6 +507,9 @@ void options_print(const struct uhv_options *o)
 							  : "the invalidation queue");
 	if (o->preempt_timer != UHV_PREEMPT_AUTO)
 		pr_info("preempt-timer=%s\n", preempt_names[o->preempt_timer]);
+	if (o->vtd_ir_compat_allow)
+		pr_info("vtd-ir-compat=allow: compatibility-format interrupts pass interrupt "
+			"remapping (CFI set)\n");
 }
 
 void options_help(void)

@@ -201,8 +201,7 @@ static int unit_probe(struct vtd_unit *u)
 		if (err)
 			return err;
 	}
-	if (gsts & VTD_GSTS_IRES)
-		pr_warn("%s: firmware left interrupt remapping enabled; leaving it\n", u->name);
+	/* firmware's interrupt remapping (GSTS.IRES) is taken over in vtd_ir_unit_enable */
 	vtd_clear_faults(u, true);
 	return 0;
 }
@@ -321,6 +320,7 @@ static int enable_units(void)
 		int err = vtd_unit_setup_qi(&vtd.units[i]);
 		if (err)
 			return err;
+		vtd_ir_unit_enable(&vtd.units[i]);
 	}
 	vtd.active = true;
 	/* Enable with empty root tables: from here on devices without a domain
@@ -346,6 +346,7 @@ int vtd_init(const void *dmar, size_t len, const struct uhv_options *opt,
 		return err;
 	vtd.cfg = cfg;
 	vtd.inval = opt ? opt->vtd_inval : UHV_VTD_INVAL_AUTO;
+	vtd.ir_compat = opt && opt->vtd_ir_compat_allow;
 	if (cfg) {
 		u32 id = cfg->read32(cfg->ctx, 0, 0, 0, 0, PCI_VENDOR_ID);
 		vtd.hb_vendor = (u16)id;

@@ -33,7 +33,13 @@ void vtd_fault_decode(u64 lo, u64 hi, struct vtd_fault *f)
 	f->exe = hi & FRCD_HI_EXE;
 	f->priv = hi & FRCD_HI_PRIV;
 	f->addr = lo & ~(PAGE_SIZE - 1);
-	if (!t2)
+	/* interrupt faults: FI bits 63:48 hold the interrupt index, 47:12 are clear (VT-d spec
+	 * 11.4.14); an interrupt request is a write */
+	f->ir = f->reason >= 0x20 && f->reason <= 0x2f;
+	f->ir_index = (u16)(lo >> 48);
+	if (f->ir)
+		f->access = VTD_ACCESS_WRITE;
+	else if (!t2)
 		f->access = t1 ? VTD_ACCESS_READ : VTD_ACCESS_WRITE;
 	else
 		f->access = t1 ? VTD_ACCESS_ATOMIC : VTD_ACCESS_PAGE_REQ;
@@ -88,6 +94,10 @@ int vtd_fault_format(const struct vtd_fault *f, char *buf, size_t len)
 {
 	char pasid[24] = "";
 
+	if (f->ir)
+		return ksnprintf(buf, len, "interrupt request (index %u) by %02x:%02x.%x blocked: "
+				 "reason %#04x, %s", f->ir_index, f->sid >> 8, (f->sid >> 3) & 0x1f,
+				 f->sid & 7, f->reason, vtd_fault_reason_text(f->reason));
 	if (f->pasid_present)
 		ksnprintf(pasid, sizeof(pasid), " pasid %#x", f->pasid);
 	return ksnprintf(buf, len,

@@ -63,6 +63,13 @@ void vtd_fault_summary(void)
 {
 	for (size_t i = 0; i < vtd.flog.used; i++) {
 		const struct vtd_fault_seen *s = &vtd.flog.seen[i];
+		if (s->reason >= 0x20 && s->reason <= 0x2f) {
+			/* interrupt faults keep the index in FI bits 63:48 */
+			pr_info("fault summary: interrupt request (index %llu) by %02x:%02x.%x reason "
+				"%#04x seen %llu time(s)\n", s->addr >> 48, s->sid >> 8,
+				(s->sid >> 3) & 0x1f, s->sid & 7, s->reason, s->count);
+			continue;
+		}
 		pr_info("fault summary: %s of %#llx by %02x:%02x.%x reason %#04x seen %llu "
 			"time(s)\n", vtd_access_name(s->access), s->addr, s->sid >> 8,
 			(s->sid >> 3) & 0x1f, s->sid & 7, s->reason, s->count);

@@ -30,7 +30,7 @@ static bool seq_done(void *ctx)
 }
 
 /* Queue descriptors followed by a wait descriptor and wait for its status write. */
-static int qi_submit(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned n)
+static int qi_submit_locked(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned n)
 {
 	u32 seq = ++u->wait_seq;
 
@@ -63,6 +63,14 @@ static int qi_submit(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned 
 		return -ETIMEDOUT;
 	}
 	return 0;
+}
+
+int vtd_qi_submit(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned n)
+{
+	spin_lock(&u->qi_lock);
+	int err = qi_submit_locked(u, d, n);
+	spin_unlock(&u->qi_lock);
+	return err;
 }
 
 static int reg_context_global(struct vtd_unit *u)
@@ -101,7 +109,7 @@ int vtd_flush_all(struct vtd_unit *u)
 			vtd_qi_context_global(),
 			vtd_qi_iotlb_global(vtd_cap_drd(u->cap), vtd_cap_dwd(u->cap)),
 		};
-		return qi_submit(u, d, 2);
+		return vtd_qi_submit(u, d, 2);
 	}
 	err = reg_context_global(u);
 	return err ? err : reg_iotlb(u, VTD_IOTLB_IIRG_GLOBAL);
@@ -115,7 +123,7 @@ int vtd_flush_domain(struct vtd_unit *u, u16 did)
 	if (u->qi) {
 		struct vtd_entry128 d = vtd_qi_iotlb_domain(did, vtd_cap_drd(u->cap),
 							    vtd_cap_dwd(u->cap));
-		return qi_submit(u, &d, 1);
+		return vtd_qi_submit(u, &d, 1);
 	}
 	return reg_iotlb(u, VTD_IOTLB_IIRG_DOMAIN | VTD_IOTLB_DID(did));
 }

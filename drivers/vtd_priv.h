@@ -11,6 +11,7 @@
 #include <uhv/mmio.h>
 #include <uhv/pci.h>
 #include <uhv/options.h>
+#include <uhv/spinlock.h>
 #include "vtd_quirks.h"
 
 /* Emulated IOMMUs answer in microseconds to milliseconds; real ones faster.
@@ -19,6 +20,9 @@
 
 #define VTD_MAX_DOMAINS		256	/* ids uhv hands out; a few are ever used */
 #define VTD_FAULT_KINDS		64
+/* uhv's interrupt-remapping table per unit: 1024 IRTEs (16 KiB) cover a few MSI-X devices */
+#define VTD_IRT_LOG2		10
+#define VTD_IRT_ENTRIES		(1u << VTD_IRT_LOG2)	/* = VTD_IR_TABLE_ENTRIES (vtd_ir.h) */
 
 struct vtd_unit {
 	unsigned index;
@@ -38,6 +42,13 @@ struct vtd_unit {
 	bool enabled;
 	bool wbf;			/* needs write-buffer flushes (vtd_need_wbf) */
 	bool took_over;			/* firmware left TE on: uhv's root table is in (take_over) */
+	struct spinlock qi_lock;	/* the queue: IRTE updates come from any CPU (vtd_ir.c) */
+	/* interrupt remapping (vtd_ir.c) */
+	bool ir;			/* uhv's table is in, IRE on, CFI off */
+	bool eim;			/* IRTA.EIME: 32-bit x2APIC destinations */
+	volatile struct vtd_entry128 *irt;
+	paddr_t irt_pa;
+	u64 ir_used[VTD_IRT_ENTRIES / 64];	/* indices handed out (irq_remap_alloc) */
 	char name[32];
 };
 
@@ -50,6 +61,7 @@ struct vtd_driver {
 	unsigned levels, max_leaf;
 	bool coherent;			/* every unit walks tables coherently */
 	enum uhv_vtd_inval inval;	/* vtd-inval= */
+	bool ir_compat;			/* vtd-ir-compat=allow: CFI set under IR */
 	u16 hb_vendor, hb_device;	/* host bridge 00:00.0, for chipset quirks */
 	const struct pci_cfg_ops *cfg;
 	const struct pci *devs;		/* the enumerated functions (vtd_use_pci), for aliases */
@@ -99,6 +111,13 @@ struct vtd_regio vtd_unit_regio(struct vtd_unit *u);
 int vtd_unit_setup_qi(struct vtd_unit *u);
 int vtd_flush_all(struct vtd_unit *u);
 int vtd_flush_domain(struct vtd_unit *u, u16 did);
+/* Queue n descriptors and a wait descriptor, wait for it (under u->qi_lock). Needs u->qi. */
+int vtd_qi_submit(struct vtd_unit *u, const struct vtd_entry128 *d, unsigned n);
+
+/* vtd_ir.c: interrupt remapping on a unit with ECAP.IR, after its queue is set up: uhv's
+ * table in (taking over from firmware if it left IRE on), IRE on, CFI off. Failures are said
+ * and leave the unit without (uhv's) remapping; DMA remapping goes on either way. */
+void vtd_ir_unit_enable(struct vtd_unit *u);
 
 /* vtd_fault_poll.c: read and clear the unit's fault records (report_leftovers: they predate
  * uhv, warn instead of counting them as the guest's). */

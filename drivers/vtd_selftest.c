@@ -31,14 +31,8 @@
 #include <uhv/string.h>
 #include <uhv/timer.h>
 #include "e1000_regs.h"
+#include "vtd_selftest.h"
 
-/* IOVAs: inside 39 bits, far above any RAM QEMU gives us, so IOVA != HPA */
-#define IOVA_BASE	0x4000000000ULL		/* 256 GiB */
-#define IOVA_TX_RING	(IOVA_BASE + 0x0000)
-#define IOVA_RX_RING	(IOVA_BASE + 0x1000)
-#define IOVA_TX_BUF	(IOVA_BASE + 0x2000)
-#define IOVA_RX_BUF	(IOVA_BASE + 0x3000)
-#define IOVA_UNMAPPED	(IOVA_BASE + 0x100000)
 #define RING_LEN	256			/* bytes: 16 descriptors */
 #define NDESC		(RING_LEN / 16)
 #define FRAME_LEN	60
@@ -55,20 +49,6 @@
  * identity-mapped domain its host-physical address would reach it. It is
  * static on purpose: it must be uhv image memory, not pool memory. */
 static u8 uhv_page[PAGE_SIZE] __aligned(PAGE_SIZE);
-
-struct nic {
-	const struct pci_dev *dev;
-	volatile u8 *bar;
-	u16 sid;
-	u8 mac[6];
-	volatile struct e1000_tx_desc *tx;
-	volatile struct e1000_rx_desc *rx;
-	u8 *txbuf, *rxbuf;
-	unsigned tx_tail, rx_next;
-};
-
-static u32 r32(struct nic *n, unsigned off) { return mmio_read32(n->bar + off); }
-static void w32(struct nic *n, unsigned off, u32 v) { mmio_write32(n->bar + off, v); }
 
 static void nic_regs(struct nic *n, const char *what)
 {
@@ -101,7 +81,7 @@ static bool tx_done(void *ctx)
 	return d->status & E1000_TXD_STAT_DD;
 }
 
-static bool rx_done(void *ctx)
+bool rx_done(void *ctx)
 {
 	volatile struct e1000_rx_desc *d = ctx;
 	return d->status & E1000_RXD_STAT_DD;
@@ -118,7 +98,7 @@ static u64 page_sum(const u8 *p)
 
 static const u8 ip_me[4] = { 10, 0, 2, 15 }, ip_gw[4] = { 10, 0, 2, 2 };
 
-static void build_arp(struct nic *n, u8 *f)
+void build_arp(struct nic *n, u8 *f)
 {
 	memset(f, 0, FRAME_LEN);
 	memset(f, 0xff, 6);				/* broadcast */
@@ -140,7 +120,7 @@ static bool is_arp_reply(const struct nic *n, const u8 *f)
 
 /* Queue one frame whose buffer is at iova. must_complete: a missing write-back is
  * an error (for frames that fault, hardware may or may not complete them). */
-static int send(struct nic *n, u64 iova, bool must_complete)
+int send(struct nic *n, u64 iova, bool must_complete)
 {
 	volatile struct e1000_tx_desc *d = &n->tx[n->tx_tail];
 	d->addr = iova;
@@ -163,7 +143,7 @@ static int send(struct nic *n, u64 iova, bool must_complete)
 }
 
 /* Hand RX descriptor rx_next (buffer at iova) to the NIC. */
-static volatile struct e1000_rx_desc *post_rx(struct nic *n, u64 iova)
+volatile struct e1000_rx_desc *post_rx(struct nic *n, u64 iova)
 {
 	volatile struct e1000_rx_desc *d = &n->rx[n->rx_next];
 	d->addr = iova;
@@ -549,6 +529,8 @@ int vtd_selftest(const struct pci *pci, const struct pci_cfg_ops *cfg,
 		err = stale_translation(&n, &dom, fr.tx_buf);
 	if (!err)
 		err = uhv_memory(&n);
+	if (!err)
+		err = vtd_ir_selftest(&n, cfg);
 
 	w32(&n, E1000_RCTL, 0);
 	w32(&n, E1000_TCTL, 0);

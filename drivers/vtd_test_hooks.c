@@ -134,3 +134,54 @@ void test_hook_vtd_takeover_window(const struct uhv_options *o, const struct pci
 			: "blocked (descriptor untouched)");
 	vtd_poll_faults();
 }
+
+/* vtd-test-ir-preenable: interrupt remapping on as firmware (or a kexec'd-from kernel) might
+ * leave it, with its table in a page uhv does not own afterwards: entries 1 and 2 present,
+ * delivering vector FW_IR_VECTOR to APIC ID 0 from any source, compatibility format allowed.
+ * uhv must replace the table (test 49: its self-test's remapped MSI then arrives at uhv's
+ * vector, not this one) and turn CFI off. */
+#define FW_IR_VECTOR	0x5a
+
+static int fw_ir_on(void *ctx, const struct dmar_drhd *d)
+{
+	struct fw_unit u = { mmio_map(d->base, PAGE_SIZE), d->base };
+	paddr_t table = kmem_alloc_page();
+	if (!u.regs || !table)
+		return -ENOMEM;
+	u64 ecap = (u64)r32(&u, VTD_ECAP) | (u64)r32(&u, VTD_ECAP + 4) << 32;
+	if (!vtd_ecap_ir(ecap))
+		return 0;
+	volatile struct vtd_entry128 *irt = phys_to_virt(table);
+	for (unsigned i = 1; i <= 2; i++) {
+		irt[i].hi = 0;				/* SVT 0: any source */
+		irt[i].lo = BIT(0) | (u64)FW_IR_VECTOR << 16;	/* present, fixed, APIC ID 0 */
+	}
+	w64(&u, VTD_IRTA, table | 7);			/* 256 entries, xAPIC */
+	u32 keep = r32(&u, VTD_GSTS) & VTD_GCMD_STATE_MASK;
+	w32(&u, VTD_GCMD, keep | VTD_GCMD_SIRTP);
+	if (!spin_until(&u, VTD_GSTS, VTD_GSTS_IRTPS, VTD_GSTS_IRTPS))
+		return -ETIMEDOUT;
+	w32(&u, VTD_GCMD, keep | VTD_GCMD_IRE);
+	if (!spin_until(&u, VTD_GSTS, VTD_GSTS_IRES, VTD_GSTS_IRES))
+		return -ETIMEDOUT;
+	/* QEMU 7.2 implements no CFI: GSTS.CFIS then stays clear */
+	w32(&u, VTD_GCMD, keep | VTD_GCMD_IRE | VTD_GCMD_CFI);
+	bool cfis = false;
+	for (int i = 0; i < 100000 && !cfis; i++)
+		cfis = r32(&u, VTD_GSTS) & VTD_GSTS_CFIS;
+	pr_info("test hook: firmware-like interrupt remapping: unit @%#llx remapping (GSTS %#x) "
+		"with a throwaway table at %#llx: entries 1-2 deliver vector %#x, %s\n", d->base,
+		r32(&u, VTD_GSTS), table, FW_IR_VECTOR, cfis ? "compatibility format allowed"
+		: "compatibility format allowed if the unit had CFI (GSTS.CFIS stayed clear)");
+	return 0;
+}
+
+void test_hook_vtd_firmware_ir(const struct uhv_options *o, const void *dmar, size_t len)
+{
+	struct dmar_table t;
+	if (!o->vtd_test_ir_preenable || !dmar || dmar_parse(dmar, len, &t))
+		return;
+	struct dmar_visitor v = { .drhd = fw_ir_on };
+	if (dmar_walk(&t, &v))
+		pr_err("test hook: could not set up the firmware-like interrupt remapping\n");
+}

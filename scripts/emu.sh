@@ -7,7 +7,8 @@
 #   DMAR names it through a bridge scope), qemu-iommu-pcie-pci-bridge and
 #   qemu-iommu-pci-bridge (intel-iommu, an e1000 at 02:01.0 behind a PCIe-to-PCI bridge or a
 #   conventional PCI bridge below a root port at 00:1c.0: its DMA carries the id 02:00.0 or
-#   01:00.0), bochs (corei7_skylake_x),
+#   01:00.0), qemu-iommu-e1000e-pcie-pci-bridge (intremap=on, an e1000e at 02:01.0 behind that
+#   PCIe-to-PCI bridge: its DMA and MSIs carry 02:00.0), bochs (corei7_skylake_x),
 #   bochs-tigerlake, qemu-ovmf-esp and qemu-ovmf-esp-iommu (OVMF booting uhv.efi:
 #   ISO is then a folder made by scripts/mkesp.sh, a FAT drive through QEMU's vvfat;
 #   the second with intel-iommu). Extra arguments go to QEMU; for Bochs they are extra
@@ -75,6 +76,11 @@ qemu-iommu-pcie-pci-bridge)
 			-device pcie-root-port,id=rp1,bus=pcie.0,addr=1c.0,chassis=1
 			-device pcie-pci-bridge,id=br1,bus=rp1
 			-device e1000,bus=br1,addr=1.0,netdev=n0,romfile=) ;;
+qemu-iommu-e1000e-pcie-pci-bridge)
+		args=("${qemu_common[@]}" -device intel-iommu,intremap=on
+			-device pcie-root-port,id=rp1,bus=pcie.0,addr=1c.0,chassis=1
+			-device pcie-pci-bridge,id=br1,bus=rp1
+			-device e1000e,bus=br1,addr=1.0,netdev=n0,romfile=) ;;
 qemu-iommu-pci-bridge)
 		args=("${qemu_common[@]}" -device intel-iommu
 			-device pcie-root-port,id=rp1,bus=pcie.0,addr=1c.0,chassis=1

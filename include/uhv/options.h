@@ -74,6 +74,7 @@ struct uhv_options {
 	enum uhv_preempt_timer preempt_timer;	/* preempt-timer=: default UHV_PREEMPT_AUTO */
 	u32 cpus;			/* cpus=: CPUs the guest gets; 0 = all uhv controls (default) */
 	enum uhv_vtd_inval vtd_inval;	/* vtd-inval=: default UHV_VTD_INVAL_AUTO */
+	bool vtd_ir_compat_allow;	/* vtd-ir-compat=allow: CFI set (default block) */
 	bool console_screen;		/* the screen console (drivers/fbcon.c): default true; a
 					 * console= without ,fb turns it off */
 #ifdef UHV_TEST_BUILD	/* include/uhv/test_hooks.h: not in the production image */
@@ -82,6 +83,7 @@ struct uhv_options {
 #define UHV_PANIC_VMENTRY_GUEST	0xf0	/* panic-test=vmentry-guest: invalid guest state */
 #define UHV_PANIC_VMENTRY_CTL	0xf1	/* panic-test=vmentry-ctl: invalid VM-execution control */
 	bool vtd_test_fw_te;		/* vtd-test-fw-te: firmware-like VT-d state first (test 47) */
+	bool vtd_test_ir_preenable;	/* vtd-test-ir-preenable: firmware-like IR first (test 49) */
 	u8 end_test;			/* end-test=: enum platform_end, the guest's end without one */
 	u64 lowmem_reserve[2];		/* lowmem-reserve=: [base, end) below 1 MiB firmware-reserved */
 #endif

@@ -54,6 +54,10 @@ struct pci_cfg_ops;
 void test_hook_vtd_firmware_te(const struct uhv_options *o, const void *dmar, size_t len);
 void test_hook_vtd_takeover_window(const struct uhv_options *o, const struct pci *pci,
 				   const struct pci_cfg_ops *cfg);
+/* vtd-test-ir-preenable (drivers/vtd_test_hooks.c): before uhv's VT-d setup, turn interrupt
+ * remapping on in every unit with ECAP.IR, as firmware might leave it: a throwaway table whose
+ * entries 1-2 deliver vector 0x5a, compatibility format allowed (CFI). */
+void test_hook_vtd_firmware_ir(const struct uhv_options *o, const void *dmar, size_t len);
 #else
 static inline bool test_hook_targets_intact(void) { return true; }
 static inline bool test_hook_io(struct vcpu *v, u64 q) { return false; }
@@ -66,6 +70,8 @@ static inline void panic_test(const struct uhv_options *o, bool before_aps) { }
 struct pci;
 struct pci_cfg_ops;
 static inline void test_hook_vtd_firmware_te(const struct uhv_options *o, const void *dmar,
+					     size_t len) { }
+static inline void test_hook_vtd_firmware_ir(const struct uhv_options *o, const void *dmar,
 					     size_t len) { }
 static inline void test_hook_vtd_takeover_window(const struct uhv_options *o,
 						 const struct pci *pci,

@@ -54,6 +54,11 @@ u64 idt_base(void);
  * any (platform_exit, before the run's last line). */
 void nmi_report_ignored(void);
 
+/* uhv runs with interrupts off; a self-test that opens a window for an interrupt of its own
+ * (drivers/vtd_ir_selftest.c) sets this: called for vectors 32-255, true when it handled the
+ * interrupt (and sent the EOI). NULL otherwise: such a vector is reported and ignored. */
+extern bool (*trap_irq_hook)(unsigned vector);
+
 /* Print a stack trace starting at frame pointer rbp. */
 void stack_trace(u64 rbp, u64 rip);
 

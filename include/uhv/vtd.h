@@ -304,6 +304,8 @@ struct vtd_fault {
 	u32 pasid;
 	bool exe, priv;
 	u64 addr;		/* fault info: page address of the request */
+	bool ir;		/* an interrupt-remapping fault (reason 0x20..0x2f): no address, */
+	u16 ir_index;		/* the interrupt index (FI bits 63:48) the request selected */
 };
 
 /* Decode one fault recording register (lo = bits 63:0, hi = 127:64). */
@@ -311,7 +313,8 @@ void vtd_fault_decode(u64 lo, u64 hi, struct vtd_fault *f);
 /* Text for a fault reason code; never NULL. */
 const char *vtd_fault_reason_text(u8 reason);
 const char *vtd_access_name(enum vtd_access a);
-/* "DMA read of 0x1234000 by 00:02.0 blocked: reason 0x06, ..." into buf;
+/* "DMA read of 0x1234000 by 00:02.0 blocked: reason 0x06, ..." into buf; for interrupt
+ * faults "interrupt request (index 5) by 00:02.0 blocked: reason 0x22, ...";
  * returns what ksnprintf returns. */
 int vtd_fault_format(const struct vtd_fault *f, char *buf, size_t len);
 /* FSTS bits as text ("PPF ITE fri=3"); returns what ksnprintf returns. */

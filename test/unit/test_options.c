@@ -215,6 +215,26 @@ static void test_vtd_inval(void **state)
 	assert_defaults(&O);
 }
 
+/* vtd-ir-compat=block|allow (drivers/vtd_ir.c): block by default and not printed; allow said */
+static void test_vtd_ir_compat(void **state)
+{
+	assert_int_equal(options_parse("", &O), 0);
+	assert_false(O.vtd_ir_compat_allow);
+	options_print(&O);
+	assert_false(log_capture_contains("vtd-ir-compat"));
+	assert_int_equal(options_parse("vtd-ir-compat=allow", &O), 0);
+	assert_true(O.vtd_ir_compat_allow);
+	options_print(&O);
+	assert_true(log_capture_contains("vtd-ir-compat=allow: compatibility-format interrupts "
+					 "pass interrupt remapping (CFI set)\n"));
+	assert_int_equal(options_parse("vtd-ir-compat=block", &O), 0);
+	assert_false(O.vtd_ir_compat_allow);
+	assert_int_equal(options_parse("vtd-ir-compat=on vtd-ir-compat", &O), 2);
+	assert_true(log_capture_contains("bad value 'on' for option 'vtd-ir-compat'"));
+	assert_true(log_capture_contains("block|allow"));
+	assert_defaults(&O);
+}
+
 static void test_nic(void **state)
 {
 	assert_int_equal(options_parse("nic=00:03.0", &O), 0);
@@ -399,6 +419,7 @@ int main(void)
 		cmocka_unit_test_setup(test_nic, reset),
 		cmocka_unit_test_setup(test_placement, reset),
 		cmocka_unit_test_setup(test_vtd_inval, reset),
+		cmocka_unit_test_setup(test_vtd_ir_compat, reset),
 		cmocka_unit_test_setup(test_vtd_selftest, reset),
 		cmocka_unit_test_setup(test_uhvmem, reset),
 		cmocka_unit_test_setup(test_unknown_and_guest, reset),
