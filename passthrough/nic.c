@@ -227,6 +227,7 @@ int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci
 	pt->nic = attach_nic(pt, cfg, &err);
 	if (err < 0)
 		return err;
+	pt_irq_attach(pt);
 	show_bridges(pt);
 
 	err = trap_config_space(vm, pt);

@@ -60,6 +60,7 @@ static void entry_sync(struct msix_table *t, unsigned i)
 		hw_write(t, i, MSIX_ENTRY_DATA, hw.data);
 		e->hw = hw;
 		e->hw_valid = true;
+		t->programmed++;
 	}
 	hw_mask(t, i, false);
 }

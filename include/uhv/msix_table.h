@@ -43,6 +43,7 @@ struct msix_table {
 	const struct msix_hw_ops *hw;
 	const struct msi_ops *msi;
 	u64 refused;				/* live entries left masked (bad message) */
+	u64 programmed;				/* messages written into device entries */
 	u64 bad_accesses;			/* not a dword/qword access at its own alignment */
 	struct msix_entry e[MSIX_MAX_VECTORS];
 };
