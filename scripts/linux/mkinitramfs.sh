@@ -124,7 +124,13 @@ loaded=
 for drv in $drivers; do
 	for m in $(sed -n "s/^$drv //p" /lib/modules/needs); do
 		case " $loaded " in *" $m "*) continue ;; esac
-		insmod /lib/modules/$m.ko || echo "LINUX-INFO: insmod $m failed"
+		# module options from the kernel command line (MOD.PARAM=VALUE, as modprobe
+		# passes them; insmod does not), e.g. e1000e.IntMode=1 for MSI instead of MSI-X
+		opts=
+		for w in $cmdline; do
+			case $w in "$m".*=*) opts="$opts ${w#"$m".}" ;; esac
+		done
+		insmod /lib/modules/$m.ko $opts || echo "LINUX-INFO: insmod $m$opts failed"
 		loaded="$loaded $m"
 	done
 done
