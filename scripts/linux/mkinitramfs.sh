@@ -36,6 +36,7 @@
 #                           (measures the boot cost alone)
 #   uhvexit=reboot          reboot -f instead of the power-off at the end
 #                           (checks that the guest's reset ends the run)
+#   uhvpings=N              ping N times instead of 3
 #   uhvinit=shell           after the ping, an interactive shell on the console
 #                           instead of the power-off (make run); leaving the
 #                           shell powers off
@@ -146,7 +147,10 @@ elif ip link set eth0 up && ip addr add $addr/24 dev eth0 && ip route add defaul
 	done
 	echo "LINUX-LINK: eth0 carrier $(cat /sys/class/net/eth0/carrier 2>/dev/null) after $((i / 10)).$((i % 10)) s"
 	# the first echo may be lost while ARP resolves
-	ping -c 3 -W 2 $gw && result=PASS
+	# uhvpings=N: N echoes instead of 3 (a longer packet loop for measurements)
+	pings=3
+	for w in $cmdline; do case $w in uhvpings=*) pings=${w#uhvpings=} ;; esac; done
+	ping -c $pings -W 2 $gw && result=PASS
 else
 	echo "LINUX-INFO: no eth0: $(ls /sys/class/net | tr '\n' ' ')"
 fi
