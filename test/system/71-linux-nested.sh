@@ -22,7 +22,8 @@
 #  - linux-msi: the same driver told to use MSI (e1000e.IntMode=1) without interrupt remapping:
 #    uhv's checked message in compatibility format.
 # Skipped (77) when the kernel cannot be fetched. Prints its wall time: about
-# 4.5 minutes (one nested Bochs at a time: it may first wait for another test's lock).
+# 4.5 minutes for the first four cases on an idle machine, about 2 more for the two e1000e cases
+# (one nested Bochs at a time: it may first wait for another test's lock).
 . "$(dirname "$0")/lib.sh"
 t_start=$(date +%s)
 make -s "$UHV_IMAGE" efi >/dev/null || { echo "cannot build uhv / uhv.efi"; exit 1; }
