@@ -146,6 +146,8 @@ bool pt_bar_ok(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 type, u6
 	struct passthrough *pt = ctx;
 	const char *why = type == PCI_BAR_IO ? io_bar_refusal(pt, f, bar, base, size) :
 		!pt->vm->mmu->uses_eptp ? "moving a memory BAR is not supported with mem=shadow" :
+		pt->msix.active && bar == pt->msix.bar ?
+		"it holds the MSI-X table, which uhv traps where it is" :
 		mem_bar_refusal(pt, f, bar, base, size);
 
 	if (why)

@@ -219,13 +219,15 @@ int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci
 	int err;
 
 	pt->vm = vm;
+	pt_irq_init(pt);
 	pt->ops = (struct pci_virt_ops){ .bar_ok = pt_bar_ok, .bar_moved = pt_bar_moved,
-		   .ctx = pt };
+		   .msi = &pt->irq.ops, .ctx = pt };
 	pt->pci = pci;
 	pt->mcfg = mcfg;
 	pt->nic = attach_nic(pt, cfg, &err);
 	if (err < 0)
 		return err;
+	pt_irq_attach(pt);
 	show_bridges(pt);
 
 	err = trap_config_space(vm, pt);
@@ -236,6 +238,7 @@ int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci
 		pr_err("changing the guest's EPT for device memory failed (%s)\n", errno_name(err));
 		return err;
 	}
+	pt_msix_setup(pt);
 	log_guest_view(pt);
 	return 0;
 }

@@ -45,4 +45,15 @@ int pt_setup_device_memory(struct passthrough *pt);
 int pt_cfg_port(void *ctx, u16 port, unsigned size, bool in, u32 *val);
 int pt_ecam_access(void *ctx, struct vcpu *v, u64 gpa, u64 q);
 
+/* passthrough/irq.c: the message policy's hypervisor side (pt->irq.ops), before the NIC is
+ * added to pci_virt */
+void pt_irq_init(struct passthrough *pt);
+/* ... and once the NIC is in pci_virt: where its VT-d unit remaps interrupts, one IRTE per
+ * message source (MSI, each MSI-X entry) and ops.remap set; said either way */
+void pt_irq_attach(struct passthrough *pt);
+
+/* passthrough/msix.c: trap the NIC's MSI-X table and show the capability, or hide it (said
+ * why). After pt_setup_device_memory (the table pages come out of the NIC's mapping). */
+void pt_msix_setup(struct passthrough *pt);
+
 #endif

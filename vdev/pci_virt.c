@@ -36,18 +36,21 @@ struct pci_virt_fn *pci_virt_find(struct pci_virt *pv, u16 seg, u8 bus, u8 dev, 
 	return NULL;
 }
 
-static u32 real_read(const struct pci_virt *pv, const struct pci_virt_fn *f, u16 doff)
+u32 pci_virt_real_read(const struct pci_virt *pv, const struct pci_virt_fn *f, u16 doff)
 {
 	if (doff >= pv->cfg->cfg_size)
 		return 0xffffffff;
 	return pv->cfg->read32(pv->cfg->ctx, f->seg, f->bus, f->dev, f->fn, doff);
 }
 
-static void real_write(const struct pci_virt *pv, const struct pci_virt_fn *f, u16 doff, u32 v)
+void pci_virt_real_write(const struct pci_virt *pv, const struct pci_virt_fn *f, u16 doff, u32 v)
 {
 	if (doff < pv->cfg->cfg_size)
 		pv->cfg->write32(pv->cfg->ctx, f->seg, f->bus, f->dev, f->fn, doff, v);
 }
+
+#define real_read pci_virt_real_read
+#define real_write pci_virt_real_write
 
 /* The policy and length of the capability at off with ID id, or NULL (hidden). */
 static const struct pci_virt_cap_policy *cap_policy(const struct pci_virt *pv,
@@ -131,6 +134,10 @@ int pci_virt_add(struct pci_virt *pv, const struct pci_dev *d, enum pci_virt_rol
 	if (role == PCI_VIRT_PASSTHROUGH) {
 		init_bars(pv, f, d);
 		walk_caps(pv, f);
+		/* MSI as after a reset (off, masked): firmware's message is not the guest's */
+		const struct pci_virt_cap *msi = pci_virt_cap_find(f, PCI_CAP_ID_MSI);
+		if (msi)
+			pci_virt_msi_write(pv, f, msi, 0x02, 0);
 	}
 	if (d->fn != 0 && !pci_virt_find(pv, d->seg, d->bus, d->dev, 0))
 		pr_warn("%02x:%02x.%u is visible but function 0 of the device is not: a guest that "
@@ -301,11 +308,31 @@ static void command_write(struct pci_virt *pv, struct pci_virt_fn *f, u16 cmd)
 
 /* --- access ---------------------------------------------------------------------------------- */
 
+/* The visible capability holding config byte off, or NULL. */
+static const struct pci_virt_cap *cap_at(const struct pci_virt_fn *f, u16 off)
+{
+	for (unsigned i = 0; i < f->ncaps; i++)
+		if (off >= f->caps[i].off && off < f->caps[i].off + f->caps[i].len)
+			return &f->caps[i];
+	return NULL;
+}
+
+#define MSIX_CTRL_TABLE_SIZE	0x7ffu	/* N - 1 */
+
 /* The guest's value of the emulated register at roff (real: the device's value of it). */
 static u32 emu_read(const struct pci_virt_fn *f, const struct pci_virt_rule *r, u16 roff,
 		    u32 real)
 {
+	const struct pci_virt_cap *c;
+
 	switch (r->emu) {
+	case PCI_VIRT_EMU_MSI:
+		c = cap_at(f, roff);
+		return c ? pci_virt_msi_read(f, c, roff - c->off, real) : 0;
+	case PCI_VIRT_EMU_MSIX_CTRL:
+		if (!f->msix_nvec)
+			return real;
+		return (real & ~MSIX_CTRL_TABLE_SIZE) | ((f->msix_nvec - 1u) & MSIX_CTRL_TABLE_SIZE);
 	case PCI_VIRT_EMU_STATUS:
 		return (real & ~PCI_STATUS_CAP_LIST) | (f->ncaps ? PCI_STATUS_CAP_LIST : 0);
 	case PCI_VIRT_EMU_BAR:
@@ -369,6 +396,20 @@ static void ro_fn_write(struct pci_virt *pv, struct pci_virt_fn *f, u16 doff, u3
 		real_write(pv, f, doff, merge_bytes(real_read(pv, f, doff), g, bytes));
 }
 
+/* A guest write of the bytes of g (the dword holding roff) to the MSI register r at roff. */
+static void msi_reg_write(struct pci_virt *pv, struct pci_virt_fn *f, u16 roff,
+			  const struct pci_virt_rule *r, u32 g, u8 bytes)
+{
+	const struct pci_virt_cap *c = cap_at(f, roff);
+	unsigned sh = 8 * (roff & 3);
+
+	if (!c)
+		return;
+	u32 cur = pci_virt_msi_read(f, c, roff - c->off, 0) << sh;
+	u32 v = (merge_bytes(cur, g, bytes) >> sh) & ones(r->size);
+	pci_virt_msi_write(pv, f, c, roff - c->off, v);
+}
+
 /* Write the bytes of g selected by bytes (bit b = byte b) into the dword at doff. */
 static void write_dword(struct pci_virt *pv, struct pci_virt_fn *f, u16 doff, u32 g, u8 bytes)
 {
@@ -417,6 +458,9 @@ static void write_dword(struct pci_virt *pv, struct pci_virt_fn *f, u16 doff, u3
 			emulated = true;
 		} else if (r->emu == PCI_VIRT_EMU_COMMAND) {
 			command_write(pv, f, (u16)((out >> sh) & rmask));
+			emulated = true;
+		} else if (r->emu == PCI_VIRT_EMU_MSI) {
+			msi_reg_write(pv, f, roff[b], r, g, bytes);
 			emulated = true;
 		}
 	}
@@ -573,6 +617,26 @@ const char *pci_virt_access_text(const struct pci_virt_fn *f, char *buf, size_t 
 					 0x40 + e);
 	}
 	return buf;
+}
+
+const struct pci_virt_cap *pci_virt_cap_find(const struct pci_virt_fn *f, u8 id)
+{
+	for (unsigned i = 0; i < f->ncaps; i++)
+		if (f->caps[i].id == id)
+			return &f->caps[i];
+	return NULL;
+}
+
+int pci_virt_cap_hide(struct pci_virt_fn *f, u8 id)
+{
+	for (unsigned i = 0; i < f->ncaps; i++) {
+		if (f->caps[i].id != id)
+			continue;
+		memmove(&f->caps[i], &f->caps[i + 1], (f->ncaps - i - 1) * sizeof(f->caps[0]));
+		f->ncaps--;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 int pci_virt_allow_writes(struct pci_virt *pv, u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u16 len)

@@ -52,29 +52,39 @@ const unsigned pci_virt_header_nrules = ARRAY_SIZE(pci_virt_header_rules);
  * gets an emulated next pointer, so hidden capabilities drop out of the chain. */
 #define CAP_HDR		R(0x00, 1, READ_ONLY, 0), EMU(0x01, 1, CAP_NEXT, 0, 0)
 
-/* MSI: the guest programs address and data directly (no interrupt remapping in uhv). Message
- * control: enable and multiple message enable only. Data: delivery mode bits 10:9 stay 0, so
- * only fixed (000) and lowest priority (001) are possible, never SMI, NMI, INIT or ExtINT.
- * An address outside 0xFEExxxxx is an ordinary DMA write, which VT-d confines. */
+/* MSI: every register the guest programs is emulated (vdev/pci_virt_msi.c): the guest reads
+ * what it wrote, the device gets a message only after uhv checked it (fixed or lowest priority,
+ * the guest's CPUs), in the form uhv chooses (interrupt remapping). The pending bits are the
+ * device's. */
 static const struct pci_virt_rule msi32_rules[] = {
 	CAP_HDR,
-	R(0x02, 2, ALLOW, 0x0071),	/* message control */
-	R(0x04, 4, ALLOW, 0xfffffffc),	/* message address */
-	R(0x08, 2, ALLOW, 0xf9ff),	/* message data */
+	EMU(0x02, 2, MSI, 0, 0),	/* message control */
+	EMU(0x04, 4, MSI, 0, 0),	/* message address */
+	EMU(0x08, 2, MSI, 0, 0),	/* message data */
 	R(0x0a, 2, READ_ONLY, 0),	/* reserved (per-vector masking layout) */
-	R(0x0c, 4, ALLOW, 0xffffffff),	/* mask bits */
+	EMU(0x0c, 4, MSI, 0, 0),	/* mask bits */
 	R(0x10, 4, READ_ONLY, 0),	/* pending bits */
 };
 
 static const struct pci_virt_rule msi64_rules[] = {
 	CAP_HDR,
-	R(0x02, 2, ALLOW, 0x0071),
-	R(0x04, 4, ALLOW, 0xfffffffc),
-	R(0x08, 4, ALLOW, 0xffffffff),	/* message upper address */
-	R(0x0c, 2, ALLOW, 0xf9ff),
+	EMU(0x02, 2, MSI, 0, 0),
+	EMU(0x04, 4, MSI, 0, 0),
+	EMU(0x08, 4, MSI, 0, 0),	/* message upper address */
+	EMU(0x0c, 2, MSI, 0, 0),
 	R(0x0e, 2, READ_ONLY, 0),
-	R(0x10, 4, ALLOW, 0xffffffff),
+	EMU(0x10, 4, MSI, 0, 0),
 	R(0x14, 4, READ_ONLY, 0),
+};
+
+/* MSI-X: enable and function mask go to the device as written (the device's table entries are
+ * masked unless uhv accepted their message: passthrough/msix.c traps the table); the table size
+ * is the number of entries uhv emulates; table and PBA location read-only. */
+static const struct pci_virt_rule msix_rules[] = {
+	CAP_HDR,
+	EMU(0x02, 2, MSIX_CTRL, 0xc000, 0),	/* message control: enable 15, function mask 14 */
+	R(0x04, 4, READ_ONLY, 0),		/* table offset and BIR */
+	R(0x08, 4, READ_ONLY, 0),		/* PBA offset and BIR */
 };
 
 /* Power management and PCI Express are shown but read-only: a D3 round trip may reset the BARs,
@@ -89,13 +99,13 @@ static const struct pci_virt_rule ro_cap_rules[] = {
 	R(0x34, 4, READ_ONLY, 0), R(0x38, 4, READ_ONLY, 0),
 };
 
-/* Not listed, hence hidden: MSI-X (its table sits in a BAR the guest maps directly, where uhv
- * could not filter the delivery mode), vendor-specific, and everything else. */
+/* Not listed, hence hidden: vendor-specific, and everything else. */
 const struct pci_virt_cap_policy pci_virt_cap_policies[] = {
 	{ PCI_CAP_ID_PM, PCI_VIRT_CAP_FIXED8, ro_cap_rules, ARRAY_SIZE(ro_cap_rules) },
 	{ PCI_CAP_ID_MSI, PCI_VIRT_CAP_MSI32, msi32_rules, ARRAY_SIZE(msi32_rules) },
 	{ PCI_CAP_ID_MSI, PCI_VIRT_CAP_MSI64, msi64_rules, ARRAY_SIZE(msi64_rules) },
 	{ PCI_CAP_ID_PCIE, PCI_VIRT_CAP_PCIE, ro_cap_rules, ARRAY_SIZE(ro_cap_rules) },
+	{ PCI_CAP_ID_MSIX, PCI_VIRT_CAP_MSIX, msix_rules, ARRAY_SIZE(msix_rules) },
 };
 const unsigned pci_virt_cap_npolicies = ARRAY_SIZE(pci_virt_cap_policies);
 
@@ -126,6 +136,10 @@ const struct pci_virt_cap_policy *pci_virt_cap_layout(u8 off, u8 id, u16 ctrl, u
 		*len = (ctrl & MSI_CTRL_64BIT) ? 0x0e : 0x0a;
 		if (ctrl & MSI_CTRL_MASKABLE)
 			*len += 0x0a;
+		break;
+	case PCI_CAP_ID_MSIX:
+		variant = PCI_VIRT_CAP_MSIX;
+		*len = 12;
 		break;
 	case PCI_CAP_ID_PCIE:
 		variant = PCI_VIRT_CAP_PCIE;

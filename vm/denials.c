@@ -31,9 +31,10 @@ void vm_denials_print(const struct vm *vm)
 	const struct vm_denials *d = &vm->denied;
 
 	pr_info("denied by policy: MSR reads %llu, writes %llu (#GP), writes ignored %llu; "
-		"ports unassigned %llu, filtered %llu; MMIO unassigned %llu\n",
+		"ports unassigned %llu, filtered %llu; MMIO unassigned %llu; interrupt messages "
+		"refused %llu\n",
 		d->msr_read_gp, d->msr_write_gp, d->msr_write_ignored, d->io_unassigned,
-		d->io_filtered, d->mmio_unassigned);
+		d->io_filtered, d->mmio_unassigned, d->msi_refused);
 	for (unsigned i = 0; i < d->nr_msrs; i++) {
 		const struct msr_rule *r = msr_rule_find(d->msrs[i].msr);
 

@@ -8,6 +8,7 @@
 #include <uhv/cpu.h>
 #include <uhv/shadow_vmx.h>
 #include <uhv/vm.h>
+#include <uhv/passthrough.h>
 #include <uhv/vmx_debug.h>
 #include <uhv/vmx_smp.h>
 #include <uhv/percpu.h>
@@ -145,6 +146,8 @@ void vmx_print_stats(void)
 		vm->mmu->print_stats(vm);
 	if (vm)
 		vm_denials_print(vm);
+	if (vm)
+		pt_irq_print_stats(&vm->pt);
 	kmem_peak_print();
 }
 

@@ -11,6 +11,8 @@
 #include <uhv/pci_virt.h>
 #include <uhv/vmx_trap.h>
 #include <uhv/io_policy.h>
+#include <uhv/msix_table.h>
+#include <uhv/percpu.h>
 
 struct vm;
 struct pci;
@@ -35,6 +37,32 @@ struct pt_ecam_win {
 	u8 bus_start;
 };
 
+/* The NIC's interrupt messages (passthrough/irq.c): the policy pci_virt and the MSI-X table
+ * use (struct msi_ops), and the interrupt-remapping entries the NIC's messages go through. */
+struct pt_irq {
+	struct msi_ops ops;
+	u32 apic_ids[UHV_MAX_CPUS];	/* the guest's CPUs, refreshed for each check */
+	bool remap;			/* the NIC's unit remaps interrupts: every message gets an
+					 * IRTE (irte_first + handle) */
+	unsigned irte_first, irte_count;
+	bool said;			/* the first refusal was reported */
+};
+
+/* The MSI-X table of the NIC (passthrough/msix.c): its page(s) of the BAR are out of the
+ * guest's EPT and trapped; table accesses go to the emulation, the rest of the pages (other
+ * registers, the PBA) to the device. */
+struct pt_msix {
+	bool active;			/* the table is trapped and the capability shown */
+	u8 bar;				/* BIR */
+	u64 table;			/* address of the table (GPA = HPA) */
+	u32 table_len;			/* the device's entries * 16 */
+	u64 first, last;		/* the trapped pages */
+	volatile u8 *va;		/* uhv's mapping of them (UC) */
+	struct msix_hw_ops hw;
+	struct msix_table t;
+	u64 exits;
+};
+
 /* The vm's passthrough state: set up once by nic_passthrough_setup before the guest runs, then
  * used by the trap handlers on VM exits, under the vm's emul_lock (vmx_lock). */
 struct passthrough {
@@ -48,6 +76,8 @@ struct passthrough {
 	struct pt_ecam_win ecam[ACPI_MAX_ECAM];
 	unsigned necam;
 	u64 ecam_exits;
+	struct pt_irq irq;
+	struct pt_msix msix;
 };
 
 /* The NIC the nic= option names, else the first Ethernet controller (NULL: there is none, said
@@ -58,6 +88,9 @@ const struct pci_dev *nic_choose(const struct pci *pci, const struct uhv_options
 
 int nic_passthrough_setup(struct vm *vm, const struct pci *pci, const struct pci_cfg_ops *cfg,
 			  const struct acpi_mcfg_info *mcfg);
+/* End of run: the NIC's interrupt sources as the guest left them (MSI-X table: trapped accesses,
+ * live entries, refusals; MSI: on or off). Nothing when the NIC has neither. */
+void pt_irq_print_stats(const struct passthrough *pt);
 /* The NIC's I/O BARs where the guest sees them (at most max): native ports of the port table. */
 unsigned pt_nic_io_bars(struct passthrough *pt, struct io_range *out, unsigned max);
 

@@ -17,6 +17,7 @@
 
 #include <uhv/types.h>
 #include <uhv/pci.h>
+#include <uhv/msi.h>
 
 /* What uhv does with a guest access to one config register. */
 enum pci_virt_action {
@@ -36,6 +37,9 @@ enum pci_virt_emu {
 	PCI_VIRT_EMU_BAR,	/* sizing and moving, see pci_virt_ops */
 	PCI_VIRT_EMU_CAP_PTR,	/* first visible capability */
 	PCI_VIRT_EMU_CAP_NEXT,	/* next visible capability (hidden ones are skipped) */
+	PCI_VIRT_EMU_MSI,	/* MSI: the guest's view; the device gets checked messages
+				 * (vdev/pci_virt_msi.c) */
+	PCI_VIRT_EMU_MSIX_CTRL,	/* MSI-X message control: the table size uhv emulates */
 };
 
 /* One register of the policy: off is relative to the header (type-0 table) or to the start of a
@@ -64,6 +68,7 @@ struct pci_virt_cap_policy {
 #define PCI_VIRT_CAP_MSI32	1	/* MSI, 32-bit address layout (message control bit 7 clear) */
 #define PCI_VIRT_CAP_MSI64	2	/* MSI, 64-bit address layout */
 #define PCI_VIRT_CAP_PCIE	3	/* PCI Express: 0x3c bytes (version 2) or 0x24 (version 1) */
+#define PCI_VIRT_CAP_MSIX	4	/* MSI-X: 12 bytes; its table is trapped (passthrough/msix.c) */
 
 extern const struct pci_virt_cap_policy pci_virt_cap_policies[];
 extern const unsigned pci_virt_cap_npolicies;
@@ -91,6 +96,15 @@ struct pci_virt_cap {
 	const struct pci_virt_cap_policy *policy;
 };
 
+/* The guest's view of the MSI capability (PCI_VIRT_EMU_MSI): one message (multiple message
+ * capable reads 0), what the guest wrote, and what the device holds. */
+struct pci_virt_msi {
+	bool enable;
+	u32 addr_lo, addr_hi, data, mask;
+	struct msi_msg hw;	/* the device's message, when hw_valid */
+	bool hw_valid;
+};
+
 struct pci_virt_fn {
 	u16 seg;
 	u8 bus, dev, fn;
@@ -104,6 +118,8 @@ struct pci_virt_fn {
 	 * PIRQ routing registers, which an OS reprograms to balance INTx): bit n = byte
 	 * 0x40 + n, for the device-specific bytes 0x40-0x7f only. */
 	u64 ro_writable;
+	struct pci_virt_msi msi;
+	u16 msix_nvec;		/* MSI-X table size shown (the entries uhv emulates) */
 };
 
 
@@ -118,6 +134,9 @@ struct pci_virt_ops {
 	 * reprogrammed already): move its EPT mapping (UC) or I/O-bitmap window. May be NULL. */
 	void (*bar_moved)(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 type,
 			  u64 old_base, u64 new_base, u64 size);
+	/* the MSI message policy (destinations, remapping, refusals); NULL: every message is
+	 * refused (the device's MSI stays masked or off) */
+	const struct msi_ops *msi;
 	void *ctx;
 };
 
@@ -126,6 +145,7 @@ struct pci_virt_stats {
 	u64 hidden_reads, hidden_writes;/* to functions the guest cannot see */
 	u64 denied_writes;		/* writes that changed nothing on the device */
 	u64 bar_moves, bar_refused;
+	u64 msi_refused;		/* live MSI messages that were left masked or off */
 };
 
 struct pci_virt {
@@ -186,6 +206,13 @@ int pci_virt_port(struct pci_virt *pv, u16 port, unsigned size, bool write, u32 
  * function or beyond bus 255 return -EINVAL (reads all-ones). */
 int pci_virt_ecam(struct pci_virt *pv, u16 seg, u8 bus_start, u64 off, unsigned size, bool write,
 		  u32 *val);
+
+/* Take the capability with ID id out of the guest's view of f (its bytes read 0, the chain skips
+ * it). Returns 0 or -ENOENT. The MSI-X capability is shown only once uhv traps its table:
+ * passthrough/msix.c hides it when it cannot. */
+int pci_virt_cap_hide(struct pci_virt_fn *f, u8 id);
+/* The capability with ID id that the guest sees, or NULL. */
+const struct pci_virt_cap *pci_virt_cap_find(const struct pci_virt_fn *f, u8 id);
 
 /* The rule covering byte off of f's config space (NULL: hidden or unlisted = PCI_VIRT_DENY);
  * *base receives the offset the rule's off is relative to. For tests and the documentation. */

@@ -26,6 +26,7 @@
 #                                    (e.g. uhv kept the NIC from the guest)
 #   LINUX-LINK: eth0 carrier <0|1> after <s> s   waiting for the link (<= 10 s)
 #   LINUX-PING: PASS | FAIL          ping -c 3 of the gateway (FAIL without NIC)
+#   LINUX-IRQ: <line of /proc/interrupts>   per interrupt source of the NIC (MSI-X vectors...)
 #   LINUX-NPROC: <n>
 #   LINUX-END: uptime <s>
 # Kernel command-line words it understands:
@@ -35,6 +36,7 @@
 #                           (measures the boot cost alone)
 #   uhvexit=reboot          reboot -f instead of the power-off at the end
 #                           (checks that the guest's reset ends the run)
+#   uhvpings=N              ping N times instead of 3
 #   uhvinit=shell           after the ping, an interactive shell on the console
 #                           instead of the power-off (make run); leaving the
 #                           shell powers off
@@ -123,7 +125,13 @@ loaded=
 for drv in $drivers; do
 	for m in $(sed -n "s/^$drv //p" /lib/modules/needs); do
 		case " $loaded " in *" $m "*) continue ;; esac
-		insmod /lib/modules/$m.ko || echo "LINUX-INFO: insmod $m failed"
+		# module options from the kernel command line (MOD.PARAM=VALUE, as modprobe
+		# passes them; insmod does not), e.g. e1000e.IntMode=1 for MSI instead of MSI-X
+		opts=
+		for w in $cmdline; do
+			case $w in "$m".*=*) opts="$opts ${w#"$m".}" ;; esac
+		done
+		insmod /lib/modules/$m.ko $opts || echo "LINUX-INFO: insmod $m$opts failed"
 		loaded="$loaded $m"
 	done
 done
@@ -139,11 +147,18 @@ elif ip link set eth0 up && ip addr add $addr/24 dev eth0 && ip route add defaul
 	done
 	echo "LINUX-LINK: eth0 carrier $(cat /sys/class/net/eth0/carrier 2>/dev/null) after $((i / 10)).$((i % 10)) s"
 	# the first echo may be lost while ARP resolves
-	ping -c 3 -W 2 $gw && result=PASS
+	# uhvpings=N: N echoes instead of 3 (a longer packet loop for measurements)
+	pings=3
+	for w in $cmdline; do case $w in uhvpings=*) pings=${w#uhvpings=} ;; esac; done
+	ping -c $pings -W 2 $gw && result=PASS
 else
 	echo "LINUX-INFO: no eth0: $(ls /sys/class/net | tr '\n' ' ')"
 fi
 echo "LINUX-PING: $result"
+# the NIC's interrupt sources and how often each fired (INTx, MSI or MSI-X vectors; an "IR-"
+# prefix when Linux's interrupts go through remapping), and what the driver said of them
+grep -E 'eth[0-9]|e1000' /proc/interrupts | tr -s ' ' | sed 's/^/LINUX-IRQ: /'
+dmesg | grep -iE 'e1000e?.*(msi|interrupt)' | sed 's/^/LINUX-INFO: /'
 echo "LINUX-NPROC: $(nproc)"
 case " $cmdline " in
 *" uhvinit=shell "*)

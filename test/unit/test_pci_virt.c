@@ -1,4 +1,4 @@
-// UNIT-SOURCES: vdev/pci_virt.c vdev/pci_virt_rules.c drivers/pci.c
+// UNIT-SOURCES: vdev/pci_virt.c vdev/pci_virt_rules.c vdev/pci_virt_msi.c vdev/msi.c drivers/pci.c
 /* The guest's view of PCI config space (vdev/pci_virt.c) on an array-backed fake machine:
  * host bridge 00:00.0, the NIC 00:02.0 (32-bit, I/O and 64-bit BARs; PM, MSI 64-bit maskable,
  * MSI-X, PCIe and vendor capabilities), an LPC bridge 00:1f.0, a root port 00:1c.0 and a second
@@ -150,7 +150,28 @@ static void bar_moved(void *ctx, const struct pci_virt_fn *f, unsigned bar, u8 t
 	hv.last = (struct moved){ bar, type, old, new, size };
 }
 
-static const struct pci_virt_ops hv_ops = { .bar_ok = bar_ok, .bar_moved = bar_moved };
+/* The guest's CPUs for the MSI checks: APIC IDs 0 and 2, uhv keeps others. */
+static const u32 guest_apic_ids[] = { 0, 2 };
+static struct {
+	unsigned refused;
+	const char *why;
+} msi_hv;
+
+static void msi_cpus(void *ctx, struct msi_cpus *c)
+{
+	*c = (struct msi_cpus){ guest_apic_ids, 2, false };
+}
+
+static void msi_refused(void *ctx, const char *what, unsigned idx, const struct msi_msg *m,
+			const char *why)
+{
+	msi_hv.refused++;
+	msi_hv.why = why;
+}
+
+static const struct msi_ops msi_ops = { .cpus = msi_cpus, .refused = msi_refused };
+static const struct pci_virt_ops hv_ops = { .bar_ok = bar_ok, .bar_moved = bar_moved,
+					    .msi = &msi_ops };
 
 static struct fake_fn *nic, *nic2, *lpc, *hb;
 
@@ -269,11 +290,15 @@ static void test_tables(void **state)
 	assert_int_equal(pci_virt_rule_at(f, 0x3c, &base)->action, PCI_VIRT_ALLOW);
 	assert_int_equal(pci_virt_rule_at(f, 0x10, &base)->emu, PCI_VIRT_EMU_BAR);
 	assert_null(pci_virt_rule_at(f, 0xf0, &base));		/* device specific: denied */
-	assert_null(pci_virt_rule_at(f, 0x74, &base));		/* inside MSI-X: hidden */
+	r = pci_virt_rule_at(f, 0x74, &base);			/* MSI-X table offset/BIR */
+	assert_int_equal(base, 0x70);
+	assert_int_equal(r->action, PCI_VIRT_READ_ONLY);
+	assert_int_equal(pci_virt_rule_at(f, 0x72, &base)->mask, 0xc000);
 	r = pci_virt_rule_at(f, 0x5c, &base);			/* MSI 64-bit: data */
 	assert_int_equal(base, 0x50);
 	assert_int_equal(r->off, 0x0c);
-	assert_int_equal(r->mask, 0xf9ff);
+	assert_int_equal(r->emu, PCI_VIRT_EMU_MSI);		/* checked, never written through */
+	assert_int_equal(r->mask, 0);
 }
 
 /* --- which functions the guest sees ------------------------------------------------------------ */
@@ -424,48 +449,99 @@ static void test_capabilities(void **state)
 {
 	assert_int_equal(rd(NIC, PCI_CAP_PTR, 1), 0x40);
 	assert_int_equal(rd(NIC, 0x40, 2), 0x5001);		/* PM -> MSI */
-	assert_int_equal(rd(NIC, 0x50, 2), 0x8005);		/* MSI -> PCIe (MSI-X skipped) */
+	assert_int_equal(rd(NIC, 0x50, 2), 0x7005);		/* MSI -> MSI-X */
+	assert_int_equal(rd(NIC, 0x70, 2), 0x8011);		/* MSI-X -> PCIe */
 	assert_int_equal(rd(NIC, 0x80, 2), 0x0010);		/* PCIe -> end (vendor skipped) */
-	assert_int_equal(rd(NIC, 0x51, 1), 0x80);
-	assert_int_equal(rd(NIC, 0x70, 4), 0);			/* MSI-X hidden */
+	assert_int_equal(rd(NIC, 0x51, 1), 0x70);
+	assert_int_equal(rd(NIC, 0x70, 4), 0x00048011);		/* MSI-X: 5 entries */
 	assert_int_equal(rd(NIC, 0xc0, 4), 0);			/* vendor hidden */
 	assert_int_equal(rd(NIC, 0x80, 4), 0x00020010);		/* PCIe: cap register visible */
 
-	/* MSI: enable and address/data programmed by the guest directly */
-	wr(NIC, 0x54, 4, 0xfee00000);
-	wr(NIC, 0x58, 4, 0);
-	wr(NIC, 0x5c, 2, 0x4000 | 0x0400 | 0x51);		/* NMI delivery mode requested */
-	assert_int_equal(nic->cfg[0x5c / 4] & 0xffff, 0x4000 | 0x51);	/* delivery mode fixed */
-	wr(NIC, 0x5c, 2, 0x0100 | 0x52);			/* lowest priority: fine */
-	assert_int_equal(nic->cfg[0x5c / 4] & 0xffff, 0x0152);
-	wr(NIC, 0x52, 2, 0xffff);				/* control: enable + MME only */
-	assert_int_equal(nic->cfg[0x50 / 4] >> 16, 0x0180 | 0x0071);
-	assert_int_equal(nic->cfg[0x54 / 4], 0xfee00000);
-	wr(NIC, 0x60, 4, 0x1);					/* mask bits */
-	assert_int_equal(nic->cfg[0x60 / 4], 1);
-
 	unsigned w = fake.writes;
-	wr(NIC, 0x72, 2, 0xc000);				/* MSI-X enable: dropped */
 	wr(NIC, 0x88, 2, 0x8000);				/* PCIe FLR: dropped */
 	wr(NIC, 0x44, 2, 0x0003);				/* PM D3: dropped */
 	wr(NIC, 0x41, 1, 0x00);					/* next pointer: dropped */
+	wr(NIC, 0x74, 4, 0x1000);				/* MSI-X table offset: dropped */
 	assert_int_equal(fake.writes, w);
-	assert_int_equal(nic->cfg[0x70 / 4], 0x00048011);
 	assert_int_equal(nic->cfg[0x88 / 4], 0);
 	assert_int_equal(nic->cfg[0x44 / 4], 8);
+	/* MSI-X enable and function mask go to the device; the table size is uhv's */
+	wr(NIC, 0x72, 2, 0xffff);
+	assert_int_equal(nic->cfg[0x70 / 4], 0xc0048011);
+	struct pci_virt_fn *f = pci_virt_find(&pv, 0, NIC, 0);
+	f->msix_nvec = 3;
+	assert_int_equal(rd(NIC, 0x72, 2), 0xc002);
+	/* hidden again when uhv cannot trap the table */
+	assert_int_equal(pci_virt_cap_hide(f, PCI_CAP_ID_MSIX), 0);
+	assert_int_equal(rd(NIC, 0x51, 1), 0x80);
+	assert_int_equal(rd(NIC, 0x70, 4), 0);
+	assert_int_equal(pci_virt_cap_hide(f, PCI_CAP_ID_MSIX), -ENOENT);
+}
+
+/* MSI (64-bit, maskable at 0x50): the guest reads what it wrote; the device gets a message only
+ * while the guest's is enabled, unmasked and acceptable, and then uhv's encoding of it. */
+static void test_msi(void **state)
+{
+	memset(&msi_hv, 0, sizeof(msi_hv));
+	/* added as after reset: MSI off, the vector masked in the device */
+	assert_int_equal(nic->cfg[0x50 / 4] >> 16, 0x0180);
+	assert_int_equal(nic->cfg[0x60 / 4], 0xffffffff);
+	assert_int_equal(rd(NIC, 0x52, 2), 0x0180);		/* one message capable */
+
+	wr(NIC, 0x54, 4, 0xfee02000);				/* APIC ID 2, physical */
+	wr(NIC, 0x58, 4, 0);
+	wr(NIC, 0x5c, 2, 0x0451);				/* NMI delivery mode */
+	wr(NIC, 0x60, 4, 0);					/* unmask */
+	assert_int_equal(msi_hv.refused, 0);			/* not enabled yet: unchecked */
+	wr(NIC, 0x52, 2, 0x0071);				/* enable, MME 7 */
+	assert_int_equal(rd(NIC, 0x52, 2), 0x0181);		/* MME stays 0 */
+	assert_int_equal(rd(NIC, 0x5c, 2), 0x0451);		/* the guest reads what it wrote */
+	assert_int_equal(msi_hv.refused, 1);
+	assert_string_equal(msi_hv.why, "delivery mode other than fixed or lowest priority "
+			    "(SMI, NMI, INIT, ExtINT or reserved)");
+	assert_int_equal(pv.stats.msi_refused, 1);
+	assert_int_equal(nic->cfg[0x50 / 4] >> 16, 0x0181);	/* enabled, but masked */
+	assert_int_equal(nic->cfg[0x60 / 4] & 1, 1);
+	assert_int_equal(nic->cfg[0x5c / 4] & 0xffff, 0);	/* never the NMI */
+
+	wr(NIC, 0x5c, 2, 0x0051);				/* fixed, vector 0x51 */
+	assert_int_equal(nic->cfg[0x54 / 4], 0xfee02000);
+	assert_int_equal(nic->cfg[0x58 / 4], 0);
+	assert_int_equal(nic->cfg[0x5c / 4] & 0xffff, 0x0051);
+	assert_int_equal(nic->cfg[0x60 / 4] & 1, 0);		/* live */
+
+	wr(NIC, 0x54, 4, 0xfee01000);				/* APIC ID 1: uhv's CPU */
+	assert_int_equal(msi_hv.refused, 2);
+	assert_string_equal(msi_hv.why, "destination APIC ID is not one of the guest's CPUs");
+	assert_int_equal(nic->cfg[0x60 / 4] & 1, 1);
+	assert_int_equal(nic->cfg[0x54 / 4], 0xfee02000);	/* the old message, masked */
+	assert_int_equal(rd(NIC, 0x54, 4), 0xfee01000);
+
+	wr(NIC, 0x60, 4, 1);					/* masked: rewrite freely */
+	wr(NIC, 0x54, 4, 0xfee0000c);				/* APIC ID 0, RH + logical */
+	assert_int_equal(msi_hv.refused, 2);
+	wr(NIC, 0x54, 4, 0xfee00000);
+	wr(NIC, 0x5c, 2, 0x0160);				/* lowest priority, 0x60 */
+	wr(NIC, 0x60, 4, 0);
+	assert_int_equal(msi_hv.refused, 2);
+	assert_int_equal(nic->cfg[0x54 / 4], 0xfee00000);
+	assert_int_equal(nic->cfg[0x5c / 4] & 0xffff, 0x0160);
+	assert_int_equal(nic->cfg[0x60 / 4] & 1, 0);
+	wr(NIC, 0x52, 2, 0);					/* disable */
+	assert_int_equal(nic->cfg[0x50 / 4] >> 16, 0x0180);
+	assert_int_equal(nic->cfg[0x60 / 4] & 1, 1);
 }
 
 static void test_only_hidden_caps(void **state)
 {
 	build();
-	nic->cfg[0x34 / 4] = 0x70;				/* only MSI-X -> vendor */
-	nic->cfg[0x70 / 4] = 0x0004c011;
+	nic->cfg[0x34 / 4] = 0xc0;				/* only vendor specific */
 	pci_virt_init(&pv, &fake_ops, &hv_ops);
 	assert_int_equal(pci_virt_add(&pv, pci_find_bdf(&pci, 0, 0, 2, 0), PCI_VIRT_PASSTHROUGH),
 			 0);
 	assert_int_equal(rd(NIC, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, 0);
 	assert_int_equal(rd(NIC, PCI_CAP_PTR, 1), 0);
-	assert_true(log_capture_contains("capability 0x11 at 0x70 hidden"));
+	assert_true(log_capture_contains("capability 0x9 at 0xc0 hidden"));
 }
 
 /* --- BARs ---------------------------------------------------------------------------------------- */
@@ -748,6 +824,7 @@ int main(void)
 		cmocka_unit_test_setup(test_header_policy, setup),
 		cmocka_unit_test_setup(test_command_and_status, setup),
 		cmocka_unit_test_setup(test_capabilities, setup),
+		cmocka_unit_test_setup(test_msi, setup),
 		cmocka_unit_test_setup(test_only_hidden_caps, setup),
 		cmocka_unit_test_setup(test_bar_sizing_32, setup),
 		cmocka_unit_test_setup(test_bar_sizing_64, setup),
