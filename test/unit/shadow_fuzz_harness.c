@@ -311,13 +311,19 @@ static bool is_write(unsigned access)
 
 /* ---- the TLB model ------------------------------------------------------------------------------ */
 
+/* the current PCID (SDM 4.10.1: 000H with CR4.PCIDE=0) */
+static u64 cur_pcid(const struct fuzz *fz)
+{
+	return (fz->mode.cr4 & CR4_PCIDE) ? fz->mode.cr3 & 0xfff : 0;
+}
+
 static void tlb_add(struct fuzz *fz, u64 lin, const struct gwalk_result *w)
 {
 	struct fz_tlb t;
 
 	if (!paging_on(fz))
 		return;		/* no TLB is involved in paging off */
-	t = (struct fz_tlb){ .asid = fz->mode.cr3, .size = w->page_size,
+	t = (struct fz_tlb){ .asid = cur_pcid(fz), .size = w->page_size,
 			     .la = lin & ~(w->page_size - 1),
 			     .eff = w->flags & (PTE_RW | PTE_US | PTE_NX),
 			     .dirty = w->flags & PTE_D,
@@ -339,7 +345,7 @@ static void tlb_add(struct fuzz *fz, u64 lin, const struct gwalk_result *w)
 
 static bool tlb_visible(const struct fuzz *fz, const struct fz_tlb *t)
 {
-	return t->global || t->asid == fz->mode.cr3;
+	return t->global || t->asid == cur_pcid(fz);
 }
 
 /* a TLB entry allows access at lin to gpa through a leaf of size */
@@ -369,15 +375,20 @@ static bool tlb_denies(const struct fuzz *fz, u64 lin, unsigned access)
 	return false;
 }
 
-enum tlb_drop { DROP_ALL, DROP_NONGLOBAL };
+enum tlb_drop { DROP_ALL, DROP_NONGLOBAL, DROP_PCID_NONGLOBAL };
 
-static void tlb_drop(struct fuzz *fz, enum tlb_drop what)
+/* DROP_PCID_NONGLOBAL: the non-global entries of PCID pcid */
+static void tlb_drop(struct fuzz *fz, enum tlb_drop what, u64 pcid)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < fz->ntlb; i++)
-		if (what == DROP_NONGLOBAL && fz->tlb[i].global)
-			fz->tlb[n++] = fz->tlb[i];
+	for (unsigned i = 0; i < fz->ntlb; i++) {
+		const struct fz_tlb *t = &fz->tlb[i];
+
+		if ((what == DROP_NONGLOBAL && t->global) ||
+		    (what == DROP_PCID_NONGLOBAL && (t->global || t->asid != pcid)))
+			fz->tlb[n++] = *t;
+	}
 	fz->ntlb = n;
 }
 
@@ -630,9 +641,11 @@ bool fz_pdptes(struct fuzz *fz, u64 cr3, u64 pdpte[4])
 	return gwalk_load_pdptes(&ref_ops, cr3, 40, pdpte) == 0;
 }
 
-/* MOV to CR3; false when the guest would get #GP (a reserved PAE PDPTE bit) */
-bool fz_load_cr3(struct fuzz *fz, u64 cr3)
+/* MOV to CR3 (noflush: bit 63 with CR4.PCIDE=1); false when the guest
+ * would get #GP (a reserved PAE PDPTE bit) */
+bool fz_load_cr3(struct fuzz *fz, u64 cr3, bool noflush)
 {
+	bool pcide = fz->mode.cr4 & CR4_PCIDE;
 	u64 pdpte[4];
 	int err;
 
@@ -642,9 +655,13 @@ bool fz_load_cr3(struct fuzz *fz, u64 cr3)
 		memcpy(fz->mode.pdpte, pdpte, sizeof(pdpte));
 	}
 	fz->st.cr3_loads++;
-	tlb_drop(fz, DROP_NONGLOBAL);	/* CR4.PCIDE=0: every non-global entry */
+	/* PCIDE=0: every non-global entry; else those of the new PCID unless noflush */
+	if (!pcide)
+		tlb_drop(fz, DROP_NONGLOBAL, 0);
+	else if (!noflush)
+		tlb_drop(fz, DROP_PCID_NONGLOBAL, cr3 & 0xfff);
 	fz->mode.cr3 = cr3;
-	err = shadow_load_cr3(&fz->sh, cr3, fz->paging == GWALK_PAGING_PAE ? pdpte : NULL,
+	err = shadow_load_cr3(&fz->sh, cr3 | (pcide && noflush ? BIT(63) : 0), fz->paging == GWALK_PAGING_PAE ? pdpte : NULL,
 			      &fz->root);
 	if (err)
 		fz_fail(fz, "shadow_load_cr3(%#llx): %d", cr3, err);
@@ -661,9 +678,9 @@ bool fz_set_mode(struct fuzz *fz, const struct gwalk_mode *m)
 	int err;
 
 	fz->st.mode_changes++;
-	if (p != fz->paging || ((m->cr4 ^ fz->mode.cr4) & CR4_PGE) ||
+	if (p != fz->paging || ((m->cr4 ^ fz->mode.cr4) & (CR4_PGE | CR4_PCIDE)) ||
 	    ((m->cr0 ^ fz->mode.cr0) & CR0_PG))
-		tlb_drop(fz, DROP_ALL);
+		tlb_drop(fz, DROP_ALL, 0);
 	fz->mode = *m;
 	fz->paging = p;
 	err = shadow_set_mode(&fz->sh, m, &fz->root);
@@ -673,11 +690,11 @@ bool fz_set_mode(struct fuzz *fz, const struct gwalk_mode *m)
 	return true;
 }
 
-/* INVPCID all-context (keep_global false) / single-context with PCIDE=0 */
+/* INVPCID all-context (keep_global false) / single-context (the current PCID) */
 void fz_flush(struct fuzz *fz, bool keep_global)
 {
 	fz->st.flushes++;
-	tlb_drop(fz, keep_global ? DROP_NONGLOBAL : DROP_ALL);
+	tlb_drop(fz, keep_global ? DROP_PCID_NONGLOBAL : DROP_ALL, cur_pcid(fz));
 	shadow_flush(&fz->sh, keep_global);
 	fz_check_leaves(fz);
 }

@@ -47,7 +47,7 @@ struct fz_table {
 /* One translation a real TLB may hold (SDM 4.10.2): made when the guest
  * used it, kept until INVLPG / MOV to CR3 / a flush drops it. */
 struct fz_tlb {
-	u64 asid;		/* CR3 of the address space it was made in */
+	u64 asid;		/* PCID it was made with (0 with CR4.PCIDE=0) */
 	u64 la, size, gpa;	/* guest page: linear base, size, guest-physical base */
 	u64 eff;		/* effective PTE_RW / PTE_US / PTE_NX */
 	bool dirty, global;
@@ -96,7 +96,7 @@ bool fz_gpa_to_hpa(u64 gpa, u64 len, paddr_t *hpa);
 /* architectural events: the TLB model first, then the shadow MMU */
 void fz_access(struct fuzz *fz, u64 la, unsigned access);
 void fz_invlpg(struct fuzz *fz, u64 la);
-bool fz_load_cr3(struct fuzz *fz, u64 cr3);
+bool fz_load_cr3(struct fuzz *fz, u64 cr3, bool noflush);
 /* PAE: the PDPTEs MOV to CR3 would load; false if it would #GP */
 bool fz_pdptes(struct fuzz *fz, u64 cr3, u64 pdpte[4]);
 bool fz_set_mode(struct fuzz *fz, const struct gwalk_mode *m);

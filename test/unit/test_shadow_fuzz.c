@@ -232,25 +232,34 @@ static struct gwalk_mode base_mode(struct fuzz *fz, enum fz_fmt f, u64 cr3)
 	struct gwalk_mode m = { .cr0 = CR0_PE | CR0_PG | CR0_WP, .cr3 = cr3, .maxphyaddr = 40,
 				.pdpe1gb = true };
 
+	if (fz_rnd(fz) % 4 == 0)	/* supervisor writes through read-only pages */
+		m.cr0 &= ~(u64)CR0_WP;
+	else if (fz_rnd(fz) % 2)
+		m.cr4 |= CR4_SMEP | (fz_rnd(fz) % 2 ? CR4_SMAP : 0);
+
 	switch (f) {
 	case FZ_4LEVEL:
-		m.cr4 = CR4_PAE | CR4_PGE | CR4_PSE;
+		m.cr4 |= CR4_PAE | CR4_PGE | CR4_PSE | (fz_rnd(fz) % 2 ? CR4_PCIDE : 0);
 		m.efer = EFER_LME | EFER_LMA | EFER_NXE;
 		break;
 	case FZ_PAE:
-		m.cr4 = CR4_PAE | CR4_PGE;
+		m.cr4 |= CR4_PAE | CR4_PGE;
 		m.efer = fz_rnd(fz) % 4 ? EFER_NXE : 0;
 		break;
 	default:
-		m.cr4 = CR4_PSE | CR4_PGE;
+		m.cr4 |= CR4_PSE | CR4_PGE;
 		break;
 	}
 	return m;
 }
 
-static u64 root_cr3(struct fuzz *fz, enum fz_fmt f, unsigned as)
+/* with CR4.PCIDE=1 address space as runs with PCID as + 1, sometimes with
+ * a second one (as + 1 + FZ_NAS; Linux's PTI gives each mm two) */
+static u64 root_cr3(struct fuzz *fz, enum fz_fmt f, unsigned as, u64 cr4)
 {
-	return root_table(fz, f, as)->gpa;
+	u64 pcid = as + 1 + (fz_rnd(fz) % 4 ? 0 : FZ_NAS);
+
+	return root_table(fz, f, as)->gpa | ((cr4 & CR4_PCIDE) ? pcid : 0);
 }
 
 /* leave paging (CR0.PG=0), touch a few addresses, enter format f */
@@ -270,7 +279,8 @@ static void change_mode(struct fuzz *fz, enum fz_fmt f)
 		fz_note(fz, "access %#llx (paging off)", la);
 		fz_access(fz, la, (fz_rnd(fz) % 2) ? GWALK_WRITE : GWALK_USER);
 	}
-	m = base_mode(fz, f, root_cr3(fz, f, as));
+	m = base_mode(fz, f, 0);
+	m.cr3 = root_cr3(fz, f, as, m.cr4);
 	if (f == FZ_PAE && !fz_pdptes(fz, m.cr3, m.pdpte)) {
 		/* the guest fixes its PDPT (a reserved bit) rather than take the #GP */
 		for (unsigned i = 0; i < 4; i++) {
@@ -369,10 +379,11 @@ static void op_access(struct fuzz *fz, u64 la)
 static void op_cr3(struct fuzz *fz)
 {
 	unsigned as = fz_rnd(fz) % FZ_NAS;
-	u64 cr3 = root_cr3(fz, fz->fmt, as);
+	u64 cr3 = root_cr3(fz, fz->fmt, as, fz->mode.cr4);
+	bool noflush = (fz->mode.cr4 & CR4_PCIDE) && fz_rnd(fz) % 2;
 
-	fz_note(fz, "mov cr3 %#llx (as %u)", cr3, as);
-	if (fz_load_cr3(fz, cr3))
+	fz_note(fz, "mov cr3 %#llx%s (as %u)", cr3, noflush ? " no-flush" : "", as);
+	if (fz_load_cr3(fz, cr3, noflush))
 		fz->as = as;
 }
 
@@ -450,7 +461,8 @@ static void run_seed(u64 seed, unsigned steps)
 	fz_setup(&fz, seed);
 	build_tables(&fz);
 	fz.fmt = FZ_4LEVEL;
-	m = base_mode(&fz, fz.fmt, root_cr3(&fz, fz.fmt, 0));
+	m = base_mode(&fz, fz.fmt, 0);
+	m.cr3 = root_cr3(&fz, fz.fmt, 0, m.cr4);
 	fz_start(&fz, &m, roots[fz_rnd(&fz) % ARRAY_SIZE(roots)]);
 	for (fz.step = 0; fz.step < steps; fz.step++)
 		step(&fz, recent);
