@@ -107,25 +107,26 @@ static void *gptr(u64 gpa, u64 len)
 	return NULL;
 }
 
-static int g_read(void *ctx, u64 gpa, void *buf, size_t len)
+/* guest-physical [gpa, gpa+len) <-> buf; -EFAULT outside guest RAM */
+static int g_copy(u64 gpa, void *buf, size_t len, bool to_guest)
 {
-	void *p = gptr(gpa, len);
+	u8 *p = gptr(gpa, len);
 
 	if (!p)
 		return -EFAULT;
-	memcpy(buf, p, len);
+	memcpy(to_guest ? p : buf, to_guest ? buf : p, len);
 	return 0;
+}
+
+static int g_read(void *ctx, u64 gpa, void *buf, size_t len)
+{
+	return g_copy(gpa, buf, len, false);
 }
 
 /* the processor's A/D updates (the shadow's walk), not a guest store */
 static int g_write(void *ctx, u64 gpa, const void *buf, size_t len)
 {
-	void *p = gptr(gpa, len);
-
-	if (!p)
-		return -EFAULT;
-	memcpy(p, buf, len);
-	return 0;
+	return g_copy(gpa, (void *)buf, len, true);
 }
 
 bool fz_gpa_to_hpa(u64 gpa, u64 len, paddr_t *hpa)

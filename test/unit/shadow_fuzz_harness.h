@@ -33,7 +33,7 @@ enum fz_fmt { FZ_4LEVEL, FZ_PAE, FZ_32BIT, FZ_NFMT };
 #define FZ_MAX_LEVELS	4
 #define FZ_MAX_TABLES	96
 #define FZ_TLB_MAX	4096
-#define FZ_LOG		24	/* operations remembered for a failure report */
+#define FZ_LOG		64	/* operations remembered for a failure report */
 
 /* access kinds: what the guest does and how (gwalk access flags) */
 #define FZ_CPL3		BIT(8)	/* with GWALK_IMPLICIT: a supervisor access at CPL 3 */

@@ -483,7 +483,7 @@ static void run_seed(u64 seed, unsigned steps)
 
 static void test_shadow_fuzz(void **state)
 {
-	static const u64 seeds[] = { 0x5eed0001, 0x5eed0002, 0x5eed0003 };
+	static const u64 seeds[] = { 0x5eed0001, 0x5eed0002, 0x5eed0003, 0x106b };
 	unsigned steps = env_u64("UHV_SHADOW_FUZZ_STEPS", DEFAULT_STEPS);
 	u64 first = env_u64("UHV_SHADOW_FUZZ_SEED", 0);
 	unsigned n = env_u64("UHV_SHADOW_FUZZ_SEEDS", first ? 1 : ARRAY_SIZE(seeds));
@@ -492,9 +492,43 @@ static void test_shadow_fuzz(void **state)
 		run_seed(first ? first + i : seeds[i % ARRAY_SIZE(seeds)], steps);
 }
 
+/* Found by the fuzz (seed 0x106b, step 36, before the fix in shadow_fill):
+ * a read through a guest 2 MiB page makes a 2 MiB shadow leaf; the guest
+ * replaces the page by a page table (no INVLPG yet, as it may), a write at
+ * the page's start faults and maps a 4 KiB leaf there. ptab_map split the
+ * old 2 MiB leaf to make room and kept the other 511 pieces; INVLPG of the
+ * page then dropped only the new 4 KiB leaf, and the old page stayed
+ * readable at 0x1000 after the guest invalidated it. */
+static void test_fill_inside_stale_large_leaf(void **state)
+{
+	static struct fuzz fz;
+	const u64 pml4 = FZ_GPT_BASE, pdpt = pml4 + PAGE_SIZE, pd = pdpt + PAGE_SIZE,
+		  pt = pd + PAGE_SIZE, urwa = PTE_P | PTE_RW | PTE_US | PTE_A;
+	struct gwalk_mode m = { .cr0 = CR0_PE | CR0_PG | CR0_WP, .cr3 = pml4,
+				.cr4 = CR4_PAE | CR4_PGE, .efer = EFER_LME | EFER_LMA | EFER_NXE,
+				.maxphyaddr = 40 };
+	paddr_t hpa;
+
+	fz_setup(&fz, 0);
+	fz_guest_pt_write(&fz, pml4, pdpt | urwa, 8);
+	fz_guest_pt_write(&fz, pdpt, pd | urwa, 8);
+	fz_guest_pt_write(&fz, pd, MiB(14) | PTE_P | PTE_US | PTE_A | PTE_D | PTE_PS, 8);
+	fz_start(&fz, &m, 4);
+	fz_access(&fz, 0x1000, 0);
+	assert_int_equal(shadow_lookup(&fz.sh, 0x1000, &hpa, NULL, NULL), 0);
+	assert_int_equal(hpa, FZ_RAM_A_HPA + MiB(14) + 0x1000);
+	fz_guest_pt_write(&fz, pt, 0xbcf000 | urwa | PTE_D, 8);
+	fz_guest_pt_write(&fz, pd, pt | urwa, 8);
+	fz_access(&fz, 0, GWALK_WRITE);
+	fz_invlpg(&fz, 0);	/* checks every leaf: nothing of the old page may stay */
+	assert_int_equal(shadow_lookup(&fz.sh, 0x1000, &hpa, NULL, NULL), -ENOENT);
+	fz_teardown(&fz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fill_inside_stale_large_leaf),
 		cmocka_unit_test(test_shadow_fuzz),
 	};
 
