@@ -29,7 +29,8 @@
  * does: INVLPG (the page containing the address; global ones too), MOV to CR3
  * (non-global), CR4.PGE toggles, CR0.PG changes, shadow_flush (INVPCID). It
  * keeps them across CR0.WP / CR4.SMEP / SMAP changes (a TLB caches rights,
- * the check uses the current control bits). Guest walks use mm/gwalk.c
+ * the check uses the current control bits; the model is in
+ * test/unit/shadow_fuzz_tlb.c). Guest walks use mm/gwalk.c
  * (unit-tested on its own by test_gwalk.c); the rights rules applied to
  * shadow leaves and TLB entries are this file's own. */
 #include <stdarg.h>
@@ -264,145 +265,6 @@ static void hw_for_each(struct fuzz *fz, leaf_fn fn)
 	hw_walk(fz, fz->root, shadow_long(fz) ? 3 : 2, 0, PTE_RW | PTE_US, fn);
 }
 
-/* ---- access rights --------------------------------------------------------------------------- */
-
-/* SDM 4.6.1 for effective rights eff (data accesses honour wp; smep / smap
- * as CR4 says). Protection keys are not fuzzed. */
-static bool rights_allow(u64 eff, unsigned access, bool wp, bool smep, bool smap)
-{
-	bool fetch = access & GWALK_FETCH, write = !fetch && (access & GWALK_WRITE);
-	bool implicit = access & GWALK_IMPLICIT;
-	bool user = (access & GWALK_USER) && !implicit, upage = eff & PTE_US;
-
-	if (fetch)
-		return !(eff & PTE_NX) && (user ? upage : !(upage && smep));
-	if (user)
-		return upage && (!write || (eff & PTE_RW));
-	if (upage && smap && (implicit || !(access & GWALK_AC)))
-		return false;
-	return !write || !wp || (eff & PTE_RW);
-}
-
-static bool paging_on(const struct fuzz *fz)
-{
-	return fz->paging != GWALK_PAGING_OFF;
-}
-
-/* the processor runs the guest with CR0.WP=1, EFER.NXE=1 and the guest's
- * SMEP / SMAP (none with paging off): docs/shadow.md */
-static bool hw_allows(const struct fuzz *fz, u64 eff, unsigned access)
-{
-	bool on = paging_on(fz);
-
-	return rights_allow(eff, access, true, on && (fz->mode.cr4 & CR4_SMEP),
-			    on && (fz->mode.cr4 & CR4_SMAP));
-}
-
-static bool guest_allows(const struct fuzz *fz, u64 eff, unsigned access)
-{
-	return !paging_on(fz) ||
-	       rights_allow(eff, access, fz->mode.cr0 & CR0_WP, fz->mode.cr4 & CR4_SMEP,
-			    fz->mode.cr4 & CR4_SMAP);
-}
-
-static bool is_write(unsigned access)
-{
-	return !(access & GWALK_FETCH) && (access & GWALK_WRITE);
-}
-
-/* ---- the TLB model ------------------------------------------------------------------------------ */
-
-/* the current PCID (SDM 4.10.1: 000H with CR4.PCIDE=0) */
-static u64 cur_pcid(const struct fuzz *fz)
-{
-	return (fz->mode.cr4 & CR4_PCIDE) ? fz->mode.cr3 & 0xfff : 0;
-}
-
-static void tlb_add(struct fuzz *fz, u64 lin, const struct gwalk_result *w)
-{
-	struct fz_tlb t;
-
-	if (!paging_on(fz))
-		return;		/* no TLB is involved in paging off */
-	t = (struct fz_tlb){ .asid = cur_pcid(fz), .size = w->page_size,
-			     .la = lin & ~(w->page_size - 1),
-			     .eff = w->flags & (PTE_RW | PTE_US | PTE_NX),
-			     .dirty = w->flags & PTE_D,
-			     .global = (w->flags & PTE_G) && (fz->mode.cr4 & CR4_PGE) };
-	t.gpa = w->gpa - (lin - t.la);
-	for (unsigned i = 0; i < fz->ntlb; i++) {
-		struct fz_tlb *o = &fz->tlb[i];
-
-		if (o->asid == t.asid && o->la == t.la && o->size == t.size && o->gpa == t.gpa &&
-		    o->eff == t.eff && o->global == t.global) {
-			o->dirty |= t.dirty;
-			return;
-		}
-	}
-	if (fz->ntlb == FZ_TLB_MAX)
-		fz_fail(fz, "harness: TLB model full (%u entries)", fz->ntlb);
-	fz->tlb[fz->ntlb++] = t;
-}
-
-static bool tlb_visible(const struct fuzz *fz, const struct fz_tlb *t)
-{
-	return t->global || t->asid == cur_pcid(fz);
-}
-
-/* a TLB entry allows access at lin to gpa through a leaf of size */
-static bool tlb_allows(const struct fuzz *fz, u64 lin, u64 size, u64 gpa, unsigned access)
-{
-	for (unsigned i = 0; i < fz->ntlb; i++) {
-		const struct fz_tlb *t = &fz->tlb[i];
-
-		if (tlb_visible(fz, t) && lin - t->la < t->size && t->size >= size &&
-		    t->gpa + (lin - t->la) == gpa && guest_allows(fz, t->eff, access) &&
-		    (!is_write(access) || t->dirty))
-			return true;
-	}
-	return false;
-}
-
-/* a TLB entry for lin that denies access (a spurious #PF, SDM 4.10.4.3) */
-static bool tlb_denies(const struct fuzz *fz, u64 lin, unsigned access)
-{
-	for (unsigned i = 0; i < fz->ntlb; i++) {
-		const struct fz_tlb *t = &fz->tlb[i];
-
-		if (tlb_visible(fz, t) && lin - t->la < t->size &&
-		    (!guest_allows(fz, t->eff, access) || (is_write(access) && !t->dirty)))
-			return true;
-	}
-	return false;
-}
-
-enum tlb_drop { DROP_ALL, DROP_NONGLOBAL, DROP_PCID_NONGLOBAL };
-
-/* DROP_PCID_NONGLOBAL: the non-global entries of PCID pcid */
-static void tlb_drop(struct fuzz *fz, enum tlb_drop what, u64 pcid)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < fz->ntlb; i++) {
-		const struct fz_tlb *t = &fz->tlb[i];
-
-		if ((what == DROP_NONGLOBAL && t->global) ||
-		    (what == DROP_PCID_NONGLOBAL && (t->global || t->asid != pcid)))
-			fz->tlb[n++] = *t;
-	}
-	fz->ntlb = n;
-}
-
-static void tlb_invlpg(struct fuzz *fz, u64 lin)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < fz->ntlb; i++)
-		if (!(tlb_visible(fz, &fz->tlb[i]) && lin - fz->tlb[i].la < fz->tlb[i].size))
-			fz->tlb[n++] = fz->tlb[i];
-	fz->ntlb = n;
-}
-
 /* ---- judging a shadow leaf ---------------------------------------------------------------------- */
 
 /* The guest's current tables allow access at the leaf's lin to gpa. */
@@ -411,10 +273,10 @@ static bool current_allows(const struct fuzz *fz, int wrc, const struct gwalk_re
 {
 	if (wrc || w->gpa != gpa)
 		return false;
-	if (!paging_on(fz))
+	if (!fz_paging_on(fz))
 		return true;	/* linear = physical, no A/D */
 	return w->page_size >= size && (w->flags & PTE_A) &&
-	       (!is_write(access) || (w->flags & PTE_D)) && guest_allows(fz, w->flags, access);
+	       (!fz_is_write(access) || (w->flags & PTE_D)) && fz_guest_allows(fz, w->flags, access);
 }
 
 static const unsigned leaf_kinds[] = {
@@ -437,9 +299,9 @@ static int judge_leaf(struct fuzz *fz, const struct hw_leaf *l, struct gwalk_res
 	for (unsigned i = 0; i < ARRAY_SIZE(leaf_kinds); i++) {
 		unsigned k = leaf_kinds[i];
 
-		if (!hw_allows(fz, l->eff, k) || current_allows(fz, wrc, w, l->size, gpa, k))
+		if (!fz_hw_allows(fz, l->eff, k) || current_allows(fz, wrc, w, l->size, gpa, k))
 			continue;
-		if (!tlb_allows(fz, linear(fz, l->la), l->size, gpa, k)) {
+		if (!fz_tlb_allows(fz, linear(fz, l->la), l->size, gpa, k)) {
 			*bad = k;
 			return -1;
 		}
@@ -453,7 +315,7 @@ static const char *kind_name(unsigned access)
 	static char buf[48];
 
 	snprintf(buf, sizeof(buf), "%s %s%s%s", (access & GWALK_FETCH) ? "fetch" :
-		 is_write(access) ? "write" : "read",
+		 fz_is_write(access) ? "write" : "read",
 		 (access & GWALK_USER) ? "user" : "supervisor",
 		 (access & GWALK_IMPLICIT) ? " implicit" : "", (access & GWALK_AC) ? " AC" : "");
 	return buf;
@@ -468,16 +330,31 @@ static void check_leaf(struct fuzz *fz, const struct hw_leaf *l)
 	fz->st.leaves_checked++;
 	if (v < 0)
 		fz_fail(fz, "stale or too wide shadow leaf: la %#llx size %#llx hpa %#llx rights "
-			"%#llx lets a %s through; the guest's tables say %s gpa %#llx size %#llx "
-			"flags %#llx (ec %#x), and no TLB entry allows it",
-			l->la, l->size, l->hpa, l->eff, kind_name(bad),
-			w.error_code ? "fault" : "", w.gpa, w.page_size, w.flags, w.error_code);
+			"%#llx lets a %s through; the guest's tables say gpa %#llx size %#llx "
+			"flags %#llx (no translation: ec %#x), and no TLB entry allows it",
+			l->la, l->size, l->hpa, l->eff, kind_name(bad), w.gpa, w.page_size,
+			w.flags, w.error_code);
 	fz->st.tlb_justified += v;
+}
+
+/* A PAE shadow's PDPTEs are loaded at VM entry, which fails on a present
+ * one with a reserved bit (2:1, 8:5, 63:52 here): docs/shadow.md. */
+static void check_pdptes(struct fuzz *fz)
+{
+	const u64 rsvd = 0x6ULL | 0x1e0ULL | ~((1ULL << 52) - 1);
+	const u64 *pdpt = stab(fz, fz->root);
+
+	for (unsigned i = 0; i < 4; i++)
+		if ((pdpt[i] & PTE_P) && (pdpt[i] & rsvd))
+			fz_fail(fz, "PAE shadow PDPTE %u is %#llx: reserved bits, VM entry fails", i,
+				pdpt[i]);
 }
 
 void fz_check_leaves(struct fuzz *fz)
 {
 	fz->st.checks++;
+	if (!shadow_long(fz))
+		check_pdptes(fz);
 	hw_for_each(fz, check_leaf);
 }
 
@@ -488,7 +365,7 @@ static void note_leaf(struct fuzz *fz, const struct hw_leaf *l)
 	unsigned bad;
 
 	if (judge_leaf(fz, l, &w, &bad) == 0 && w.page_size)
-		tlb_add(fz, linear(fz, l->la), &w);
+		fz_tlb_add(fz, linear(fz, l->la), &w);
 }
 
 /* ---- seam 1: guest stores to page-table memory --------------------------------------------------- */
@@ -499,7 +376,7 @@ void fz_guest_pt_write(struct fuzz *fz, u64 gpa, u64 val, unsigned size)
 
 	if (!p)
 		fz_fail(fz, "harness: page-table store to %#llx outside guest RAM", gpa);
-	if (paging_on(fz))
+	if (fz_paging_on(fz))
 		hw_for_each(fz, note_leaf);
 	memcpy(p, &val, size);
 	fz->st.pt_writes++;
@@ -511,7 +388,7 @@ void fz_guest_pt_write(struct fuzz *fz, u64 gpa, u64 val, unsigned size)
  * fetch always reports I/D; an implicit access is a supervisor access */
 static u32 hw_pfec(bool present, unsigned access)
 {
-	return (present ? PFEC_P : 0) | (is_write(access) ? PFEC_W : 0) |
+	return (present ? PFEC_P : 0) | (fz_is_write(access) ? PFEC_W : 0) |
 	       ((access & GWALK_USER) && !(access & GWALK_IMPLICIT) ? PFEC_U : 0) |
 	       ((access & GWALK_FETCH) ? PFEC_ID : 0);
 }
@@ -531,11 +408,11 @@ static void access_through(struct fuzz *fz, u64 la, unsigned access, const struc
 		fz_fail(fz, "shadow_lookup(%#llx) disagrees with the shadow tables (%#llx)", la,
 			l->hpa + (lin - l->la));
 	wrc = gwalk(&ref_ops, &fz->mode, la, access | GWALK_NO_AD, &w);
-	if (current_allows(fz, wrc, &w, paging_on(fz) ? l->size : 0, gpa, access)) {
-		tlb_add(fz, lin, &w);
+	if (current_allows(fz, wrc, &w, fz_paging_on(fz) ? l->size : 0, gpa, access)) {
+		fz_tlb_add(fz, lin, &w);
 		return;
 	}
-	if (!tlb_allows(fz, lin, l->size, gpa, access))
+	if (!fz_tlb_allows(fz, lin, l->size, gpa, access))
 		fz_fail(fz, "%s at %#llx went through shadow leaf hpa %#llx (gpa %#llx) rights "
 			"%#llx; the guest's tables say rc %d gpa %#llx flags %#llx ec %#x and no "
 			"TLB entry allows it", kind_name(access), la, l->hpa, gpa, l->eff, wrc,
@@ -555,7 +432,7 @@ static void check_inject(struct fuzz *fz, u64 la, unsigned access, int wrc,
 		fz_fail(fz, "injected #PF for %#llx with CR2 %#llx", la, f->cr2);
 	if (wrc == -EFAULT && f->error_code == w->error_code)
 		return;
-	if (wrc == 0 && f->error_code == spurious && tlb_denies(fz, lin, access)) {
+	if (wrc == 0 && f->error_code == spurious && fz_tlb_denies(fz, lin, access)) {
 		fz->st.spurious++;
 		return;
 	}
@@ -608,7 +485,7 @@ void fz_access(struct fuzz *fz, u64 la, unsigned access)
 		u32 pfec;
 		int r, wrc;
 
-		if (present && hw_allows(fz, l.eff, access)) {
+		if (present && fz_hw_allows(fz, l.eff, access)) {
 			fz->st.hits += round == 0;
 			access_through(fz, la, access, &l);
 			return;
@@ -631,8 +508,8 @@ void fz_access(struct fuzz *fz, u64 la, unsigned access)
 void fz_invlpg(struct fuzz *fz, u64 la)
 {
 	fz->st.invlpgs++;
-	if (paging_on(fz))
-		tlb_invlpg(fz, linear(fz, la));
+	if (fz_paging_on(fz))
+		fz_tlb_invlpg(fz, linear(fz, la));
 	shadow_invlpg(&fz->sh, la);
 	fz_check_leaves(fz);
 }
@@ -658,9 +535,9 @@ bool fz_load_cr3(struct fuzz *fz, u64 cr3, bool noflush)
 	fz->st.cr3_loads++;
 	/* PCIDE=0: every non-global entry; else those of the new PCID unless noflush */
 	if (!pcide)
-		tlb_drop(fz, DROP_NONGLOBAL, 0);
+		fz_tlb_drop(fz, FZ_DROP_NONGLOBAL, 0);
 	else if (!noflush)
-		tlb_drop(fz, DROP_PCID_NONGLOBAL, cr3 & 0xfff);
+		fz_tlb_drop(fz, FZ_DROP_PCID_NONGLOBAL, cr3 & 0xfff);
 	fz->mode.cr3 = cr3;
 	err = shadow_load_cr3(&fz->sh, cr3 | (pcide && noflush ? BIT(63) : 0), fz->paging == GWALK_PAGING_PAE ? pdpte : NULL,
 			      &fz->root);
@@ -681,7 +558,7 @@ bool fz_set_mode(struct fuzz *fz, const struct gwalk_mode *m)
 	fz->st.mode_changes++;
 	if (p != fz->paging || ((m->cr4 ^ fz->mode.cr4) & (CR4_PGE | CR4_PCIDE)) ||
 	    ((m->cr0 ^ fz->mode.cr0) & CR0_PG))
-		tlb_drop(fz, DROP_ALL, 0);
+		fz_tlb_drop(fz, FZ_DROP_ALL, 0);
 	fz->mode = *m;
 	fz->paging = p;
 	err = shadow_set_mode(&fz->sh, m, &fz->root);
@@ -695,7 +572,7 @@ bool fz_set_mode(struct fuzz *fz, const struct gwalk_mode *m)
 void fz_flush(struct fuzz *fz, bool keep_global)
 {
 	fz->st.flushes++;
-	tlb_drop(fz, keep_global ? DROP_PCID_NONGLOBAL : DROP_ALL, cur_pcid(fz));
+	fz_tlb_drop(fz, keep_global ? FZ_DROP_PCID_NONGLOBAL : FZ_DROP_ALL, fz_cur_pcid(fz));
 	shadow_flush(&fz->sh, keep_global);
 	fz_check_leaves(fz);
 }

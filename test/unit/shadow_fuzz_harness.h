@@ -70,6 +70,7 @@ struct fuzz {
 	enum gwalk_paging paging;
 	enum fz_fmt fmt;		/* table set of the current (or last) paging mode */
 	unsigned as;			/* current address space */
+	bool split_heavy;		/* profile: large pages shadowed by fragments, few full flushes */
 	struct fz_table tables[FZ_MAX_TABLES];
 	unsigned ntables;
 	u64 gpt_next;
@@ -101,6 +102,20 @@ bool fz_load_cr3(struct fuzz *fz, u64 cr3, bool noflush);
 bool fz_pdptes(struct fuzz *fz, u64 cr3, u64 pdpte[4]);
 bool fz_set_mode(struct fuzz *fz, const struct gwalk_mode *m);
 void fz_flush(struct fuzz *fz, bool keep_global);
+
+/* access rights (SDM 4.6.1) and the TLB model: shadow_fuzz_tlb.c */
+bool fz_rights_allow(u64 eff, unsigned access, bool wp, bool smep, bool smap);
+bool fz_paging_on(const struct fuzz *fz);
+bool fz_hw_allows(const struct fuzz *fz, u64 eff, unsigned access);
+bool fz_guest_allows(const struct fuzz *fz, u64 eff, unsigned access);
+bool fz_is_write(unsigned access);
+u64 fz_cur_pcid(const struct fuzz *fz);
+void fz_tlb_add(struct fuzz *fz, u64 lin, const struct gwalk_result *w);
+bool fz_tlb_allows(const struct fuzz *fz, u64 lin, u64 size, u64 gpa, unsigned access);
+bool fz_tlb_denies(const struct fuzz *fz, u64 lin, unsigned access);
+enum fz_tlb_drop { FZ_DROP_ALL, FZ_DROP_NONGLOBAL, FZ_DROP_PCID_NONGLOBAL };
+void fz_tlb_drop(struct fuzz *fz, enum fz_tlb_drop what, u64 pcid);
+void fz_tlb_invlpg(struct fuzz *fz, u64 lin);
 
 /* every present leaf of the current shadow root is one the architecture allows */
 void fz_check_leaves(struct fuzz *fz);

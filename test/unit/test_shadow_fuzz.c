@@ -1,12 +1,13 @@
-// UNIT-SOURCES: test/unit/shadow_fuzz_harness.c mm/shadow.c mm/gwalk.c mm/ptab.c mm/ptab_x86.c
+// UNIT-SOURCES: test/unit/shadow_fuzz_harness.c test/unit/shadow_fuzz_tlb.c mm/shadow.c mm/gwalk.c mm/ptab.c mm/ptab_x86.c
 /* Fuzz of the shadow MMU against the architecture (issue 18 item 4).
  *
  * A guest with FZ_NAS address spaces per paging format (4-level, PAE, 32-bit)
  * whose kernel halves share their lower tables, as real kernels do, runs
  * random operations: page-table stores (new entries, single-bit flips, A/D
- * clearing; through the seam fz_guest_pt_write()), accesses (read / write /
+ * clearing, and remaps of an address in use followed by a touch and an
+ * INVLPG; all through the seam fz_guest_pt_write()), accesses (read / write /
  * fetch, user / supervisor / implicit, RFLAGS.AC), INVLPG, MOV to CR3 between
- * the address spaces, CR4.PGE toggles, shadow_flush (INVPCID), CR0.WP /
+ * the address spaces (PCIDs, no-flush), CR4.PGE toggles, shadow_flush (INVPCID), CR0.WP /
  * CR4.SMEP / CR4.SMAP changes and paging-mode changes through paging off.
  * At every flush point every present leaf of the current shadow root must
  * be one the architecture allows (test/unit/shadow_fuzz_harness.c says what
@@ -114,6 +115,8 @@ static u64 pick_frame(struct fuzz *fz, u64 size)
 			return rnd_page(fz, FZ_HOLE_GPA, MiB(1));
 		return fz->tables[fz_rnd(fz) % fz->ntables].gpa;	/* its own tables */
 	}
+	if (fz->split_heavy)	/* large pages mostly shadowed by smaller leaves */
+		r = r < 50 ? 70 : r < 80 ? 85 : r;
 	if (r < 60)
 		return size * (1 + fz_rnd(fz) % (FZ_RAM_A_SIZE / size - 1));
 	if (r < 80)
@@ -159,7 +162,7 @@ static u64 gen_entry(struct fuzz *fz, enum fz_fmt f, unsigned level, bool kernel
 	if (f == FZ_PAE && level == top_level(f))	/* a PDPTE: P and the address */
 		return pick_table(fz, f, level - 1, kernel)->gpa | PTE_P |
 		       (r == 99 ? PTE_RW : 0);	/* reserved: MOV to CR3 #GP */
-	if (level == 0 || (can_large(f, level) && r < (level == 2 ? 20 : 35)))
+	if (level == 0 || (can_large(f, level) && r < (level == 2 ? 20 : fz->split_heavy ? 70 : 35)))
 		return gen_leaf(fz, f, level, kernel);
 	flags |= (fz_rnd(fz) % 20) ? PTE_RW : 0;
 	flags |= (fz_rnd(fz) % 10 < (kernel ? 2 : 9)) ? PTE_US : 0;
@@ -376,6 +379,58 @@ static void op_access(struct fuzz *fz, u64 la)
 	fz_access(fz, la, a);
 }
 
+/* Where the current tables' walk for la reads its entries: ea[level] for
+ * the levels it reaches; returns the lowest level reached. */
+static unsigned walk_path(struct fuzz *fz, u64 la, u64 ea[FZ_MAX_LEVELS])
+{
+	const struct fmt_desc *d = &fmts[fz->fmt];
+	u64 table = fz->mode.cr3 & (fz->fmt == FZ_PAE ? 0xffffffe0ULL : 0xfffffff000ULL);
+	unsigned level = top_level(fz->fmt);
+
+	for (;; level--) {
+		u64 e;
+
+		ea[level] = table + ((la >> (12 + d->ibits * level)) & (BIT(d->ibits) - 1)) * d->esize;
+		e = fz_get(fz, ea[level], d->esize);
+		if (level == 0 || !(e & PTE_P) || ((e & PTE_PS) && can_large(fz->fmt, level)))
+			return level;
+		table = e & 0xfffffff000ULL;
+		if (table + PAGE_SIZE > FZ_RAM_A_SIZE)
+			return level;	/* not a table the fuzz reads */
+	}
+}
+
+/* The guest changes one entry on la's current walk, then often touches la
+ * (or elsewhere in its large page) and invalidates it, as kernels do when
+ * they remap a page: the stores that matter to the shadow's leaves. */
+static void op_remap(struct fuzz *fz, u64 la)
+{
+	u64 ea[FZ_MAX_LEVELS], old, e;
+	unsigned low, top = top_level(fz->fmt), level, r, esize = fmts[fz->fmt].esize;
+
+	if (fz_rnd(fz) % 2)
+		op_access(fz, la);	/* the page is in use */
+	low = walk_path(fz, la, ea);
+	level = fz_rnd(fz) % 5 < 3 ? low : low + fz_rnd(fz) % (top - low + 1);
+
+	if (fz->fmt == FZ_PAE && level == top)
+		level = low;	/* PDPTEs change only at the next MOV to CR3 */
+	old = fz_get(fz, ea[level], esize);
+	e = fz_rnd(fz) % 2 ? gen_entry(fz, fz->fmt, level, kernel_la(fz, la)) : old ^ PTE_RW;
+	if (esize == 4)
+		e &= 0xffffffffULL;
+	fz_note(fz, "remap %#llx: level %u entry at %#llx: %#llx -> %#llx", la, level, ea[level],
+		old, e);
+	fz_guest_pt_write(fz, ea[level], e, esize);
+	r = fz_rnd(fz) % 10;
+	if (r < 8)	/* mostly la itself, else elsewhere in its large page */
+		op_access(fz, la ^ (r < 6 ? 0 : (fz_rnd(fz) % 512) << 12));
+	if (fz_rnd(fz) % 10 < 7) {
+		fz_note(fz, "invlpg %#llx", la);
+		fz_invlpg(fz, la);
+	}
+}
+
 static void op_cr3(struct fuzz *fz)
 {
 	unsigned as = fz_rnd(fz) % FZ_NAS;
@@ -416,14 +471,25 @@ static void step(struct fuzz *fz, u64 *recent)
 	bool on = fz->mode.cr0 & CR0_PG;
 	u64 la = fz_rnd(fz) % 2 ? gen_la(fz) : recent[fz_rnd(fz) % NRECENT];
 
+	/* split-heavy: fewer full flushes, so a root collects many split pages */
+	if (fz->split_heavy && r >= 950 && r < 975)
+		r = 0;
+	if (fz->split_heavy && r >= 995 && r < 999)
+		r = 990;
 	if (!on && r >= 820) {
 		change_mode(fz, fz->fmt);
 	} else if (r < 580) {
 		op_access(fz, la);
 		recent[fz_rnd(fz) % NRECENT] = la;
-	} else if (r < 820) {
+	} else if (r < 700) {
 		op_pt_write(fz);
+	} else if (r < 820) {
+		op_remap(fz, la);
 	} else if (r < 910) {
+		/* often another 4 KiB of the same 2 / 4 MiB page: large pages
+		 * split into fragments must go whole (issue 18) */
+		if (fz_rnd(fz) % 2)
+			la ^= (fz_rnd(fz) % (fz->fmt == FZ_32BIT ? 1024 : 512)) << 12;
 		fz_note(fz, "invlpg %#llx", la);
 		fz_invlpg(fz, la);
 	} else if (r < 950) {
@@ -459,6 +525,7 @@ static void run_seed(u64 seed, unsigned steps)
 	u64 recent[NRECENT] = { 0 };
 
 	fz_setup(&fz, seed);
+	fz.split_heavy = seed % 3 == 1;
 	build_tables(&fz);
 	fz.fmt = FZ_4LEVEL;
 	m = base_mode(&fz, fz.fmt, 0);
@@ -483,7 +550,7 @@ static void run_seed(u64 seed, unsigned steps)
 
 static void test_shadow_fuzz(void **state)
 {
-	static const u64 seeds[] = { 0x5eed0001, 0x5eed0002, 0x5eed0003, 0x106b };
+	static const u64 seeds[] = { 0x5eed0001, 0x5eed0002, 0x5eed0003, 0x115, 0x3005, 0x3009 };
 	unsigned steps = env_u64("UHV_SHADOW_FUZZ_STEPS", DEFAULT_STEPS);
 	u64 first = env_u64("UHV_SHADOW_FUZZ_SEED", 0);
 	unsigned n = env_u64("UHV_SHADOW_FUZZ_SEEDS", first ? 1 : ARRAY_SIZE(seeds));
