@@ -21,6 +21,7 @@ struct vm_denials {
 	u64 io_filtered;	/* accesses an emulating port rule changed or dropped */
 	u64 mmio_unassigned;	/* accesses to guest-physical space no rule names (reads all-ones,
 				 * writes dropped) */
+	u64 ioapic_refused;	/* IOAPIC redirection entries refused (kept masked) */
 	volatile u32 lock;	/* guards the list below (vmx_lock) */
 	unsigned nr_msrs;
 	struct vm_denied_msr msrs[VM_DENIED_MSRS];	/* which MSRs were denied, how often */
