@@ -292,6 +292,7 @@ void guest_main(void)
 	check_deny_io();
 	check_deny_apic();
 	check_deny_mmio();
+	check_ioapic();
 	check_cr_rules();
 	if (under_uhv)
 		printf("guest: %u VM exits so far\n", hc(UHV_HC_EXIT_COUNT, EXIT_ALL, 0));
