@@ -71,8 +71,8 @@ void irq_remap_msi_msg(unsigned index, u64 *addr, u32 *data);
 /* ---- IOAPICs (vdev/vioapic_hw.c, docs/interrupts.md "IOAPIC") ----
  * An IOAPIC is named by its I/O APIC id (MADT) and found in a DRHD's device scope of type
  * IOAPIC (enumeration id = that id), which also gives its source id (the requester id its
- * interrupt messages carry: QEMU's q35 0xf0f8). The same index rules as above; the IRTE's
- * source check is that source id. */
+ * interrupt messages carry: 0xff00 in QEMU q35's DMAR, 0xf0f8 on many Intel boards). The same
+ * index rules as above; the IRTE's source check is that source id. */
 /* The unit naming ioapic_id in its scope remaps interrupts: 0 and *sid; -ENODEV (no unit
  * names it, or its unit does not remap). */
 int irq_remap_ioapic(u8 ioapic_id, u16 *sid);
