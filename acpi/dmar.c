@@ -361,6 +361,42 @@ static int find_visit(void *ctx, const struct dmar_drhd *d)
 	return 0;
 }
 
+/* ---- the unit naming an IOAPIC ---- */
+
+struct ioapic_ctx {
+	u8 id;
+	const struct dmar_pci_ops *pci;
+	struct dmar_drhd *out;
+	u16 *sid;
+};
+
+static int ioapic_visit(void *ctx, const struct dmar_drhd *d)
+{
+	struct ioapic_ctx *c = ctx;
+	struct dmar_scope s;
+	struct dmar_scope_target tg;
+	size_t off = 0;
+
+	while (dmar_scope_next(d->scopes, d->scopes_len, &off, &s)) {
+		if (s.type != DMAR_SCOPE_IOAPIC || s.enum_id != c->id ||
+		    dmar_scope_resolve(d->segment, &s, c->pci, &tg))
+			continue;
+		*c->out = *d;
+		*c->sid = (u16)(tg.bus << 8 | tg.devfn);
+		return 1;
+	}
+	return 0;
+}
+
+int dmar_find_ioapic(const struct dmar_table *t, u8 ioapic_id, const struct dmar_pci_ops *pci,
+		     struct dmar_drhd *out, u16 *sid)
+{
+	struct ioapic_ctx c = { ioapic_id, pci, out, sid };
+	struct dmar_visitor v = { .drhd = ioapic_visit, .ctx = &c };
+
+	return dmar_walk(t, &v) == 1 ? 0 : -ENOENT;
+}
+
 int dmar_find_unit(const struct dmar_table *t, u16 segment, u8 bus, u8 devfn,
 		   const struct dmar_pci_ops *pci, struct dmar_drhd *out)
 {

@@ -25,6 +25,8 @@
 #include <uhv/cpu.h>
 #include <uhv/string.h>
 #include <uhv/timer.h>
+#include <uhv/format.h>
+#include <uhv/dmar.h>
 #include "vtd_priv.h"
 #include "vtd_ir.h"
 
@@ -96,11 +98,21 @@ bool irq_remap_active(u16 seg, u8 bus, u8 devfn)
 	return ir_unit(seg, bus, devfn) != NULL;
 }
 
+static int alloc_on(struct vtd_unit *u, unsigned count, unsigned *first, const char *who);
+static int set_cfi(struct vtd_unit *u);
+
 int irq_remap_alloc(u16 seg, u8 bus, u8 devfn, unsigned count, unsigned *first)
 {
 	struct vtd_unit *u = ir_unit(seg, bus, devfn);
+	char who[16];
 	if (!u)
 		return -ENODEV;
+	ksnprintf(who, sizeof(who), "%02x:%02x.%x", bus, devfn >> 3, devfn & 7);
+	return alloc_on(u, count, first, who);
+}
+
+static int alloc_on(struct vtd_unit *u, unsigned count, unsigned *first, const char *who)
+{
 	if (!count || count > IRQ_REMAP_MAX_BLOCK)
 		return -EINVAL;
 	spin_lock(&u->qi_lock);
@@ -117,8 +129,8 @@ int irq_remap_alloc(u16 seg, u8 bus, u8 devfn, unsigned count, unsigned *first)
 		}
 	}
 	spin_unlock(&u->qi_lock);
-	pr_warn("%s: interrupt-remapping table full: no %u free entries for %02x:%02x.%x\n",
-		u->name, count, bus, devfn >> 3, devfn & 7);
+	pr_warn("%s: interrupt-remapping table full: no %u free entries for %s\n", u->name,
+		count, who);
 	return -ENOSPC;
 }
 
@@ -147,6 +159,66 @@ int irq_remap_set(u16 seg, u8 bus, u8 devfn, unsigned index, const struct irq_re
 	/* the id the unit sees: behind a bridge to conventional PCI, the bridge's alias */
 	u16 sid = vtd_dma_requester(seg, bus, devfn);
 	return irte_write(u, index, vtd_irte(d, sid, u->eim));
+}
+
+/* ---- IOAPIC sources: the unit and source id from the DRHD scope of type IOAPIC ---- */
+
+static struct vtd_unit *ioapic_unit(u8 id, u16 *sid)
+{
+	struct dmar_drhd d;
+	if (!vtd.units || dmar_find_ioapic(&vtd.dmar, id, &vtd.pci, &d, sid))
+		return NULL;
+	struct vtd_unit *u = &vtd.units[d.index];
+	return u->ir ? u : NULL;
+}
+
+int irq_remap_ioapic(u8 ioapic_id, u16 *sid)
+{
+	return ioapic_unit(ioapic_id, sid) ? 0 : -ENODEV;
+}
+
+int irq_remap_ioapic_alloc(u8 ioapic_id, unsigned count, unsigned *first)
+{
+	u16 sid;
+	struct vtd_unit *u = ioapic_unit(ioapic_id, &sid);
+	char who[24];
+	if (!u)
+		return -ENODEV;
+	ksnprintf(who, sizeof(who), "IOAPIC id %u", ioapic_id);
+	return alloc_on(u, count, first, who);
+}
+
+int irq_remap_ioapic_set(u8 ioapic_id, unsigned index, const struct irq_remap_dest *d)
+{
+	u16 sid;
+	struct vtd_unit *u = ioapic_unit(ioapic_id, &sid);
+	if (!u)
+		return -ENODEV;
+	if (index >= VTD_IRT_ENTRIES || !used(u, index) || vtd_irte_check(d, u->eim))
+		return -EINVAL;
+	return irte_write(u, index, vtd_irte(d, sid, u->eim));
+}
+
+bool irq_remap_compat_blocked(void)
+{
+	for (unsigned i = 0; vtd.units && i < vtd.nr_units; i++)
+		if (vtd.units[i].ir && !(rd32(&vtd.units[i], VTD_GSTS) & VTD_GSTS_CFIS))
+			return true;
+	return false;
+}
+
+void irq_remap_compat_allow(const char *why)
+{
+	if (!irq_remap_compat_blocked())
+		return;
+	pr_warn("compatibility-format interrupts ALLOWED on every remapping unit (as "
+		"vtd-ir-compat=allow): %s; blocking them would cut the guest off from those "
+		"interrupts, allowing them lets any device's DMA to 0xfeexxxxx send any interrupt\n",
+		why);
+	vtd.ir_compat = true;
+	for (unsigned i = 0; i < vtd.nr_units; i++)
+		if (vtd.units[i].ir)
+			set_cfi(&vtd.units[i]);
 }
 
 int irq_remap_mask(u16 seg, u8 bus, u8 devfn, unsigned index)

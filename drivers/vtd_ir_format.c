@@ -6,7 +6,14 @@
 
 int vtd_irte_check(const struct irq_remap_dest *d, bool eim)
 {
-	if (d->vector < 16)
+	if (d->special && d->special != IRQ_REMAP_DLM_NMI && d->special != IRQ_REMAP_DLM_EXTINT)
+		return -EINVAL;
+	/* NMI and ExtINT carry no vector the CPU uses; NMI is edge only */
+	if (!d->special && d->vector < 16)
+		return -EINVAL;
+	if (d->special && d->lowest_priority)
+		return -EINVAL;
+	if (d->special == IRQ_REMAP_DLM_NMI && d->level)
 		return -EINVAL;
 	if (!eim && d->dest_apic_id > 0xff)
 		return -EINVAL;
@@ -22,7 +29,13 @@ struct vtd_entry128 vtd_irte(const struct irq_remap_dest *d, u16 sid, bool eim)
 	/* lowest priority: one CPU of the destination set (RH 1); fixed: all of it (RH 0) */
 	if (d->lowest_priority)
 		lo |= VTD_IRTE_DLM(VTD_IRTE_DLM_LOWPRI) | VTD_IRTE_RH;
-	/* TM 0: edge; MSI and MSI-X are edge-triggered. FPD 0: faults are recorded. */
+	else if (d->special)
+		lo |= VTD_IRTE_DLM(d->special);
+	/* TM: MSI and MSI-X are edge (0); an IOAPIC's level pin must have TM 1, matching its
+	 * RTE, or the EOI never reaches the IOAPIC (VT-d spec 5.1.5.1). FPD 0: faults are
+	 * recorded. */
+	if (d->level)
+		lo |= VTD_IRTE_TM;
 	return (struct vtd_entry128){
 		.lo = lo,
 		/* SQ 0: all 16 bits of the requester id must match */

@@ -251,7 +251,7 @@ int pt_setup_device_memory(struct passthrough *pt)
 	}
 	pt->vm->mmu->flush(pt->vm);
 	pr_info("EPT: %u memory BARs of hidden devices and %u ECAM window(s) unmapped; LAPIC, "
-		"IOAPIC, HPET, firmware areas stay mapped\n", hidden, pt->necam);
+		"HPET, firmware areas stay mapped (the IOAPIC is emulated)\n", hidden, pt->necam);
 	return 0;
 }
 

@@ -35,6 +35,7 @@ void vm_denials_print(const struct vm *vm)
 		"refused %llu\n",
 		d->msr_read_gp, d->msr_write_gp, d->msr_write_ignored, d->io_unassigned,
 		d->io_filtered, d->mmio_unassigned, d->msi_refused);
+	vm_ioapic_print(vm);
 	for (unsigned i = 0; i < d->nr_msrs; i++) {
 		const struct msr_rule *r = msr_rule_find(d->msrs[i].msr);
 

@@ -8,7 +8,8 @@
 /* Where a rule's ranges come from. */
 enum mmio_source {
 	SRC_LAPIC,		/* struct mmio_platform.lapic, one page */
-	SRC_IOAPIC,		/* .ioapic[], one page each */
+	SRC_EMULATED,		/* .ioapic[]: the guest reaches them through uhv's trap, so
+				 * they are no native range (vdev/vioapic_hw.c traps them) */
 	SRC_HPET,		/* .hpet, one page */
 	SRC_FIXED,		/* [base, base+size) on every PC */
 	SRC_MEMMAP,		/* memory map ranges of type mtype below limit */
@@ -31,8 +32,9 @@ static const struct mmio_rule_def rules[MMIO_RULE_COUNT] = {
 	[MMIO_RULE_LAPIC] = { "local APIC", SRC_LAPIC, 0, 0, 0,
 		"the CPU's own interrupt controller (timer, IPIs, EOI); without APIC "
 		"virtualization it is reached at its physical address (IA32_APIC_BASE)" },
-	[MMIO_RULE_IOAPIC] = { "IOAPIC", SRC_IOAPIC, 0, 0, 0,
-		"routes the platform's interrupts to the guest's CPUs (MADT)" },
+	[MMIO_RULE_IOAPIC] = { "IOAPIC (emulated)", SRC_EMULATED, 0, 0, 0,
+		"routes the platform's interrupts to the guest's CPUs (MADT); trapped, not mapped: "
+		"uhv checks and translates every redirection entry (vdev/vioapic.c)" },
 	[MMIO_RULE_HPET] = { "HPET", SRC_HPET, 0, 0, 0,
 		"the platform timer a kernel calibrates and keeps time with (ACPI HPET table)" },
 	[MMIO_RULE_VGA] = { "legacy VGA window", SRC_FIXED, 0, 0xa0000, 0x20000,
@@ -108,10 +110,8 @@ static int add_rule(struct mmio_policy *p, const struct mmio_platform *plat,
 		return plat->lapic ? add(p, plat->lapic, plat->lapic + 1, rule) : 0;
 	case SRC_HPET:
 		return plat->hpet ? add(p, plat->hpet, plat->hpet + 1, rule) : 0;
-	case SRC_IOAPIC:
-		for (unsigned i = 0; i < plat->nioapic && i < MMIO_MAX_IOAPICS && !err; i++)
-			err = add(p, plat->ioapic[i], plat->ioapic[i] + 1, rule);
-		return err;
+	case SRC_EMULATED:
+		return 0;
 	case SRC_FIXED:
 		return add(p, d->base, d->base + d->size, rule);
 	case SRC_FB:

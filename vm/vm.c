@@ -88,6 +88,8 @@ struct vm *vm_build(const struct boot_facts *f)
 		platform_exit(false, "no usable VMX");
 	if (vm_mmio_setup(vm, f->acpi, dmar, f->smbios) < 0)
 		platform_exit(false, "the guest's MMIO policy could not be built");
+	if (vm_ioapic_setup(vm, f->acpi) < 0)	/* the IOAPIC pages: trapped, emulated */
+		platform_exit(false, "the guest's IOAPICs could not be set up");
 	if (vm->mmu->setup_memory(vm, dmar, dmar ? dmar->length : 0) < 0)
 		platform_exit(false, vm->mmu->uses_eptp ? "building the guest's EPT failed" :
 			      "shadow paging setup failed");

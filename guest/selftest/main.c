@@ -292,6 +292,7 @@ void guest_main(void)
 	check_deny_io();
 	check_deny_apic();
 	check_deny_mmio();
+	check_ioapic();
 	check_cr_rules();
 	check_x2apic();
 	if (under_uhv)

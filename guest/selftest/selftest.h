@@ -28,6 +28,7 @@ u32 lapic_id(void);
 u32 lapic_version(void);
 void check_cr_rules(void);	/* cr_rules.c: paging off on entry */
 void check_inject(void);
+void check_ioapic(void);	/* ioapic.c: refused IOAPIC entries read back masked */
 void check_shadow_invlpg(void);	/* shadow_invlpg.c: INVLPG of a split 2 MiB page (issue 18) */	/* inject.c: injected faults, single steps, NMIs as natively */
 
 /* paging.c: identity paging (4 MiB pages) plus a 4 KiB window at

@@ -165,6 +165,13 @@ bool dmar_scopes_match(u16 segment, const u8 *scopes, size_t len, u8 bus, u8 dev
 int dmar_find_unit(const struct dmar_table *t, u16 segment, u8 bus, u8 devfn,
 		   const struct dmar_pci_ops *pci, struct dmar_drhd *out);
 
+/* The unit whose device scope names the IOAPIC with I/O APIC id ioapic_id (a scope of type
+ * IOAPIC, enumeration id = that id; VT-d spec 8.3.1), and the source id its interrupt messages
+ * carry (*sid = bus << 8 | devfn of the scope's path). 0, or -ENOENT: no scope names it (its
+ * interrupts are then not remapped by any unit; INCLUDE_PCI_ALL does not cover IOAPICs). */
+int dmar_find_ioapic(const struct dmar_table *t, u8 ioapic_id, const struct dmar_pci_ops *pci,
+		     struct dmar_drhd *out, u16 *sid);
+
 /* RMRRs per device (acpi/dmar_rmrr.c). dmar_rmrr_devices calls dev once for each PCI endpoint
  * that some RMRR's device scope names (in table order, each device once); a non-zero return
  * stops the walk and is returned. dmar_rmrr_regions calls region with the pages [lo, hi) of each

@@ -34,13 +34,19 @@ int irq_remap_alloc(u16 seg, u8 bus, u8 devfn, unsigned count, unsigned *first);
 void irq_remap_free(u16 seg, u8 bus, u8 devfn, unsigned first, unsigned count);
 
 /* Where an interrupt goes: vector 16..255, an APIC ID (physical) or a logical destination,
- * fixed or lowest-priority delivery, edge-triggered. */
+ * fixed or lowest-priority delivery, edge-triggered. The fields after dest_logical are for
+ * IOAPIC entries (zero for MSI/MSI-X): level trigger, and NMI or ExtINT delivery (the vector
+ * is then not checked: the CPU ignores it). */
 struct irq_remap_dest {
 	u8 vector;
 	u32 dest_apic_id;	/* physical: APIC ID; logical: the logical destination */
 	bool lowest_priority;	/* delivery mode 001 (with redirection hint), else fixed */
 	bool dest_logical;	/* destination mode logical, else physical */
+	bool level;		/* trigger mode level (IOAPIC level-triggered pins) */
+	u8 special;		/* 0, or IRQ_REMAP_DLM_NMI / IRQ_REMAP_DLM_EXTINT */
 };
+#define IRQ_REMAP_DLM_NMI	4	/* delivery mode 100 */
+#define IRQ_REMAP_DLM_EXTINT	7	/* delivery mode 111 */
 
 /* Write IRTE index (from irq_remap_alloc for this device) as present: d's vector to d's
  * destination, SVT/SQ/SID so only the device's requester id may use it. In xAPIC mode the
@@ -61,5 +67,22 @@ int irq_remap_mask(u16 seg, u8 bus, u8 devfn, unsigned index);
 #define MSI_ADDR_SHV		BIT(3)	/* subhandle valid: data[15:0] is added to the handle */
 #define MSI_ADDR_HANDLE_15	BIT(2)
 void irq_remap_msi_msg(unsigned index, u64 *addr, u32 *data);
+
+/* ---- IOAPICs (vdev/vioapic_hw.c, docs/interrupts.md "IOAPIC") ----
+ * An IOAPIC is named by its I/O APIC id (MADT) and found in a DRHD's device scope of type
+ * IOAPIC (enumeration id = that id), which also gives its source id (the requester id its
+ * interrupt messages carry: 0xff00 in QEMU q35's DMAR, 0xf0f8 on many Intel boards). The same
+ * index rules as above; the IRTE's source check is that source id. */
+/* The unit naming ioapic_id in its scope remaps interrupts: 0 and *sid; -ENODEV (no unit
+ * names it, or its unit does not remap). */
+int irq_remap_ioapic(u8 ioapic_id, u16 *sid);
+int irq_remap_ioapic_alloc(u8 ioapic_id, unsigned count, unsigned *first);
+int irq_remap_ioapic_set(u8 ioapic_id, unsigned index, const struct irq_remap_dest *d);
+/* True when some unit remaps interrupts and blocks compatibility format (CFI clear). */
+bool irq_remap_compat_blocked(void);
+/* Let compatibility-format interrupts through on every remapping unit (GSTS.CFIS), as
+ * vtd-ir-compat=allow does; why is said in one loud line. For an IOAPIC that cannot be remapped
+ * (no DRHD scope names it, table full): blocking its interrupts would break the guest. */
+void irq_remap_compat_allow(const char *why);
 
 #endif

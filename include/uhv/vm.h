@@ -33,6 +33,7 @@
 #include <uhv/vtd.h>
 #include <uhv/vm_denials.h>
 #include <uhv/mmio_policy.h>
+#include <uhv/vioapic.h>
 
 struct smbios_ep;
 struct uhv_options;
@@ -85,6 +86,7 @@ struct vm {
 	struct vm_debug dbg;		/* console escape, monitor, GDB stub */
 	struct vm_console console;	/* the console hypercall */
 	struct vm_cpus cpus;		/* which CPUs are the guest's, AP start-up */
+	struct vm_ioapics ioapic;	/* the IOAPICs, emulated (entries: under emul_lock) */
 };
 
 /* What kmain found, for vm_build (all of it stays valid while the guest runs). */

@@ -23,6 +23,7 @@ struct vm_denials {
 				 * writes dropped) */
 	u64 msi_refused;	/* MSI/MSI-X messages of the NIC left masked (not fixed/lowest
 				 * priority, not to the guest's CPUs: <uhv/msi.h>) */
+	u64 ioapic_refused;	/* IOAPIC redirection entries refused (kept masked) */
 	volatile u32 lock;	/* guards the list below (vmx_lock) */
 	unsigned nr_msrs;
 	struct vm_denied_msr msrs[VM_DENIED_MSRS];	/* which MSRs were denied, how often */

@@ -30,7 +30,7 @@ typedef int (*vmx_io_fn)(void *ctx, u16 port, unsigned size, bool in, u32 *val);
 typedef int (*vmx_mmio_fn)(void *ctx, struct vcpu *v, u64 gpa, u64 qualification);
 
 #define VMX_TRAP_MAX_IO		16
-#define VMX_TRAP_MAX_MMIO	8
+#define VMX_TRAP_MAX_MMIO	24	/* ECAM windows and up to 16 IOAPICs */
 
 /* Claim ports [first, last]. -EBUSY if a port is already claimed, -ENOSPC
  * when the table is full (said, and the vm is marked so that

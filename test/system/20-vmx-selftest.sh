@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/deny-checks.sh"
 . "$(dirname "$0")/cr-rules-checks.sh"
+. "$(dirname "$0")/ioapic-checks.sh"
 make -s guests >/dev/null || { echo "cannot build the test guests"; exit 1; }
 boot vmx-selftest bochs "$(iso selftest '' build/guest/selftest.elf 'selftest realmode=1')" 300
 expect "uhv vmx: controls chosen:" "controls computed and printed"
@@ -48,6 +49,7 @@ reject "test hook's target in uhv's image was changed" "uhv memory changed by th
 expect_deny_msr
 expect_deny_io 0xb004
 expect_deny_mmio
+expect_ioapic
 expect_cr_rules pcid
 expect "^guest: test cr-real-mode-round-trip: ok" "real mode and back (unrestricted guest)"
 expect "uhv vm: MMIO policy: [0-9]+ ranges" "MMIO policy printed"

@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/deny-checks.sh"
 . "$(dirname "$0")/cr-rules-checks.sh"
+. "$(dirname "$0")/ioapic-checks.sh"
 make -s guests >/dev/null || { echo "cannot build the test guests"; exit 1; }
 img=$(iso selftest 'mem=shadow' build/guest/selftest.elf 'selftest')
 for plat in bochs bochs-tigerlake; do
@@ -53,6 +54,7 @@ for plat in bochs bochs-tigerlake; do
 	expect_deny_msr
 	expect_deny_io 0xb004
 	expect_deny_mmio
+	expect_ioapic
 	expect_cr_rules pcid
 	tr -d '\r' < "$LOG" | grep -a '^guest: test cr-' > "$LOGS/60-cr-$plat"
 	expect "uhv shadow: shadow statistics: .*CR/EFER writes refused [1-9][0-9]* \(#GP\)" "refused CR writes counted"

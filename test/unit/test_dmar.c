@@ -277,6 +277,12 @@ static void test_qemu_default(void **state)
 	assert_int_equal(u.base, 0xfed90000);
 	assert_int_equal(dmar_find_unit(&t, 0, 0, DEVFN(3, 0), NULL, &u), -ENOENT);
 	assert_int_equal(dmar_find_unit(&t, 1, 0, DEVFN(2, 0), NULL, &u), -ENOENT);
+	/* the IOAPIC (id 0) by its scope: unit 0, source id ff:00.0 */
+	u16 sid = 0;
+	assert_int_equal(dmar_find_ioapic(&t, 0, NULL, &u, &sid), 0);
+	assert_int_equal(u.base, 0xfed90000);
+	assert_int_equal(sid, 0xff00);
+	assert_int_equal(dmar_find_ioapic(&t, 1, NULL, &u, &sid), -ENOENT);
 
 	log_capture_reset();
 	dmar_print(&t);
@@ -380,6 +386,16 @@ static void test_many_scopes(void **state)
 	assert_int_equal(dmar_find_unit(&d, 0, 0, DEVFN(2, 0), NULL, &u), 0);
 	assert_int_equal(u.index, 7);
 	assert_int_equal(dmar_find_unit(&d, 1, 0, DEVFN(2, 0), NULL, &u), -ENOENT);
+	/* IOAPICs by enumeration id: each in its own unit, source f0:1f.i; INCLUDE_PCI_ALL does
+	 * not cover an IOAPIC no scope names */
+	u16 sid;
+	assert_int_equal(dmar_find_ioapic(&d, 11, NULL, &u, &sid), 0);
+	assert_int_equal(u.index, 3);
+	assert_int_equal(sid, 0xf0f8 | 3);
+	assert_int_equal(dmar_find_ioapic(&d, 2, NULL, &u, &sid), 0);
+	assert_int_equal(u.index, 7);
+	assert_int_equal(sid, 0xf0f8);
+	assert_int_equal(dmar_find_ioapic(&d, 3, NULL, &u, &sid), -ENOENT);
 
 	/* a visitor can stop the walk and its value comes back */
 	struct seen s2 = { .stop_at_drhd = 3 };
