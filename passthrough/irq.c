@@ -17,7 +17,7 @@
 static void guest_cpus(void *ctx, struct msi_cpus *c)
 {
 	struct passthrough *pt = ctx;
-	unsigned n = smp_guest_apic_ids(pt->irq.apic_ids, UHV_MAX_CPUS);
+	unsigned n = smp_guest_apic_ids(pt->irq.apic_ids, ACPI_MAX_CPUS);
 
 	/* every CPU uhv knows is the guest's, and none is outside uhv's control: a logical
 	 * destination (matched against the LDRs the guest writes) reaches only the guest */

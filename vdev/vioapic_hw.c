@@ -19,7 +19,7 @@
 #include <uhv/format.h>
 
 _Static_assert(VM_MAX_IOAPICS == MMIO_MAX_IOAPICS, "one vioapic per IOAPIC of the policy");
-_Static_assert(VIOAPIC_CPUS >= UHV_MAX_CPUS, "room for every guest CPU's APIC ID");
+_Static_assert(VIOAPIC_CPUS >= ACPI_MAX_CPUS, "room for every guest CPU's APIC ID");
 
 #define MP_DEFAULT_IOAPIC	0xfec00000ULL	/* MP spec default, for firmware without a MADT */
 

@@ -12,6 +12,7 @@
 #include <uhv/vm.h>
 #include <uhv/string.h>
 #include <uhv/vmx_smp.h>
+#include <uhv/lapic.h>
 
 /* The machine's VMX facts (a machine singleton: one CPU model, one set of controls); written
  * by vmx_init() on the boot CPU, read by every exit handler. The guest's part is in struct vm,
@@ -263,6 +264,14 @@ static int enter_vmx_root(struct vm *vm)
 		native--;
 		pr_info("MSR policy: IA32_DEBUGCTL denied (the CPU cannot load and save the "
 			"guest's)\n");
+	}
+	/* The x2APIC registers exist only where CPUID.1:ECX[21] says so; elsewhere they are no
+	 * MSRs at all, and an emulator may even answer them (Bochs ignores unknown MSRs). */
+	if (!lapic_x2apic_capable()) {
+		for (u32 msr = MSR_X2APIC_FIRST; msr <= MSR_X2APIC_LAST; msr++)
+			vmx_msr_bitmap_intercept(vm->msr_bitmap, msr, true, true);
+		native -= MSR_X2APIC_LAST - MSR_X2APIC_FIRST + 1;
+		pr_info("MSR policy: x2APIC registers denied (the CPU has no x2APIC)\n");
 	}
 	pr_info("MSR policy: %u MSRs reach the hardware as the table in vmx/msr_policy.c says; "
 		"every other MSR: #GP\n", native);

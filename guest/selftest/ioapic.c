@@ -19,7 +19,6 @@
 #define RTE_SMI			(2u << 8)
 #define RTE_INIT		(5u << 8)
 #define TEST_VECTOR		0x45u
-#define LAPIC_ID_REG		0xfee00020u
 
 static u32 base = IOAPIC_DEFAULT;
 
@@ -74,7 +73,7 @@ void check_ioapic(void)
 	}
 	find_ioapic();
 	unsigned pin = ((rd(IOAPIC_VER) >> 16) & 0xff);	/* the last entry */
-	u32 me = *(volatile u32 *)(uintptr_t)LAPIC_ID_REG >> 24;
+	u32 me = lapic_id();	/* MSR 0x802 in x2APIC mode: the xAPIC page is not decoded */
 	u32 lo = program(pin, me, TEST_VECTOR);
 	u32 hi = rd(REDTBL_HI(pin));
 

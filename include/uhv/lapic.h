@@ -19,6 +19,8 @@
 #define LAPIC_ICR_HI	0x310	/* interrupt command, high half (xAPIC: destination 31:24) */
 
 #define LAPIC_X2APIC_MSR(off)	(0x800 + ((off) >> 4))
+#define MSR_X2APIC_FIRST	0x800	/* the x2APIC register range (SDM Vol. 3A 11.12.1) */
+#define MSR_X2APIC_LAST		0x8ff
 #define LAPIC_X2APIC_ICR	0x830	/* the whole 64-bit ICR, destination in 63:32 */
 
 /* IA32_APIC_BASE */

@@ -41,7 +41,7 @@ struct pt_ecam_win {
  * use (struct msi_ops), and the interrupt-remapping entries the NIC's messages go through. */
 struct pt_irq {
 	struct msi_ops ops;
-	u32 apic_ids[UHV_MAX_CPUS];	/* the guest's CPUs, refreshed for each check */
+	u32 apic_ids[ACPI_MAX_CPUS];	/* the guest's CPUs (at most the MADT table), refreshed for each check */
 	bool remap;			/* the NIC's unit remaps interrupts: every message gets an
 					 * IRTE (irte_first + handle) */
 	unsigned irte_first, irte_count;

@@ -112,7 +112,7 @@ void vioapic_mmio_write(struct vioapic *io, unsigned off, unsigned size, u32 val
 /* ---- the vm's IOAPICs (vdev/vioapic_hw.c) ---- */
 
 #define VM_MAX_IOAPICS		16	/* MMIO_MAX_IOAPICS */
-#define VIOAPIC_CPUS		64	/* UHV_MAX_CPUS */
+#define VIOAPIC_CPUS		256	/* ACPI_MAX_CPUS: the most CPUs the MADT table holds */
 struct vm;
 struct vioapic_hw_ctx {		/* what a trap's and an op's ctx names */
 	struct vm *vm;
