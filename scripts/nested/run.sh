@@ -28,6 +28,10 @@
 # L1 CPUs, default 1),
 # NESTED_L2_FILES (host files, space-separated, copied into L1's /l2/ next to the ISOs,
 # e.g. OVMF.fd for a case with "-bios /l2/OVMF.fd"),
+# NESTED_L1_ARGS (words appended to L1's kernel command line; MODULE.PARAM=VALUE words also
+# reach irqbypass/kvm/kvm_intel, and nested.sample=N makes L1 print its QEMU threads' CPU time
+# every N seconds, scripts/nested/init), NESTED_BOCHS_CPU (options appended to Bochs' cpu: line,
+# e.g. quantum=N),
 # NESTED_KEEP=1 keeps the work directory (L1 ISO, bochsrc), NESTED_L1_BOOT=bzimage
 # boots the stock bzImage instead of the PVH loader (see build-l1.sh).
 # Only one nested Bochs runs at a time (a lock in build/nested/).
@@ -112,12 +116,12 @@ if [ -f "$out/pvhboot.elf" ] && [ -f "$out/l1-kernel.pvh" ] && [ "${NESTED_L1_BO
 	ln "$out/pvhboot.elf" "$work/iso/pvhboot.elf" 2>/dev/null || cp "$out/pvhboot.elf" "$work/iso/"
 	ln "$out/l1-kernel.pvh" "$work/iso/kernel.pvh" 2>/dev/null || cp "$out/l1-kernel.pvh" "$work/iso/kernel.pvh"
 	rm -f "$work/iso/vmlinuz"
-	boot="	multiboot2 /pvhboot.elf $(cat "$out/l1-cmdline")
+	boot="	multiboot2 /pvhboot.elf $(cat "$out/l1-cmdline")${NESTED_L1_ARGS:+ $NESTED_L1_ARGS}
 	module2 /kernel.pvh
 	module2 /l1.cpio
 	module2 /cases.cpio"
 else
-	boot="	linux /vmlinuz $(cat "$out/l1-cmdline")
+	boot="	linux /vmlinuz $(cat "$out/l1-cmdline")${NESTED_L1_ARGS:+ $NESTED_L1_ARGS}
 	initrd /l1.cpio /cases.cpio"
 fi
 cat > "$work/iso/boot/grub/grub.cfg" <<CFG
@@ -137,7 +141,7 @@ rm -rf "$work/iso" "$work/cases"
 mkdir -p "$work/vnet"
 cat > "$work/bochsrc" <<RC
 megs: ${NESTED_MEGS:-1024}
-cpu: model=corei7_skylake_x, count=${NESTED_CPUS:-1}, ips=200000000, reset_on_triple_fault=0
+cpu: model=corei7_skylake_x, count=${NESTED_CPUS:-1}, ips=200000000, reset_on_triple_fault=0${NESTED_BOCHS_CPU:+, $NESTED_BOCHS_CPU}
 romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 display_library: rfb, options="timeout=0"
